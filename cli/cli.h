@@ -1,0 +1,34 @@
+/*
+ * cli: the schemafs command. main.c is a table of subcommands; each group
+ * lives in its own cmd_*.c. Every command returns the process exit status
+ * (0 ok, 1 problems found / command failed, 2 usage error) and prints its
+ * own messages to stderr as "schemafs: ...".
+ */
+#ifndef SCHEMAFS_CLI_H
+#define SCHEMAFS_CLI_H
+
+/* cmd_check.c: commands on a directory of YAML files, no mount, no db */
+int cmd_check(int argc, char **argv);
+int cmd_order(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_dependents(int argc, char **argv);
+int cmd_docs(int argc, char **argv);
+int cmd_erd(int argc, char **argv);
+int cmd_cycles(int argc, char **argv);
+
+/* cmd_store.c: the SQLite file without a mount */
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* cmd_mount.c: schemafs [options] MOUNTPOINT */
+int cmd_mount(int argc, char **argv);
+
+/* cmd_migrate.c: schemafs migrate plan|check|apply|rollback|status|log */
+int cmd_migrate(int argc, char **argv);
+
+/* The default SQLite file: $SCHEMAFS_DB, else
+ * ${XDG_DATA_HOME:-$HOME/.local/share}/schemafs/registry.db. Returns a
+ * malloc'd path (caller frees) or NULL on OOM. */
+char *cli_default_db(void);
+
+#endif

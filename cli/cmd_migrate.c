@@ -1,0 +1,3 @@
+#include "cli.h"
+#include <stdio.h>
+int cmd_migrate(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "not built yet\n"); return 2; }

@@ -1,0 +1,75 @@
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "check", cmd_check, "check DIR: every problem, file:line:col; exit 1 on errors" },
+	{ "order", cmd_order, "order DIR: migration order, dependencies first" },
+	{ "graph", cmd_graph, "graph DIR [--json]: each schema and what it depends on" },
+	{ "dependents", cmd_dependents, "dependents DIR NAME: services depending on NAME" },
+	{ "cycles", cmd_cycles, "cycles DIR: one dependency cycle per line" },
+	{ "docs", cmd_docs, "docs DIR: Markdown documentation" },
+	{ "erd", cmd_erd, "erd DIR [--dot]: Mermaid erDiagram (or Graphviz DOT)" },
+	{ "import", cmd_import, "import [--db FILE] DIR: load a directory into the database" },
+	{ "export", cmd_export, "export [--db FILE] DIR: write the registry back to a directory" },
+	{ "migrate", cmd_migrate, "migrate [--db FILE] plan|check|apply|rollback|status|log" },
+	{ "mount", cmd_mount, "mount [--db FILE] [-f] [-d] [-o OPT] MOUNTPOINT" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: schemafs [--db FILE] [-f] [-d] [-o OPT] MOUNTPOINT\n"
+		   "       schemafs COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].summary);
+}
+
+char *cli_default_db(void)
+{
+	const char *env = getenv("SCHEMAFS_DB");
+	if (env && *env)
+		return strdup(env);
+	const char *data = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	size_t need;
+	char *path;
+	if (data && *data) {
+		need = strlen(data) + sizeof("/schemafs/registry.db");
+		path = malloc(need);
+		if (path)
+			snprintf(path, need, "%s/schemafs/registry.db", data);
+	} else {
+		if (!home || !*home)
+			home = ".";
+		need = strlen(home) + sizeof("/.local/share/schemafs/registry.db");
+		path = malloc(need);
+		if (path)
+			snprintf(path, need, "%s/.local/share/schemafs/registry.db", home);
+	}
+	return path;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	/* no command word: the main job, mount the registry */
+	return cmd_mount(argc, argv);
+}

@@ -1,0 +1,201 @@
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *reg_strerror(int err)
+{
+	switch (err) {
+	case REG_OK: return "success";
+	case REG_ENOMEM: return "out of memory";
+	case REG_EINVAL: return "invalid content";
+	case REG_ENOENT: return "no such schema";
+	case REG_E2BIG: return "input too large";
+	case REG_EIO: return "input/output error";
+	case REG_EEXIST: return "already exists";
+	case REG_EBUSY: return "busy";
+	case REG_ESTATE: return "not possible in the current state";
+	}
+	return "unknown error";
+}
+
+void diags_init(struct diags *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void diags_release(struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->items[i].file);
+		free(d->items[i].message);
+	}
+	free(d->items);
+	diags_init(d);
+}
+
+static int diags_reserve(struct diags *d, size_t extra)
+{
+	if (d->n + extra <= d->alloc)
+		return 0;
+	size_t alloc = d->alloc ? d->alloc * 2 : 8;
+	while (alloc < d->n + extra)
+		alloc *= 2;
+	struct diag *p = realloc(d->items, alloc * sizeof(*p));
+	if (!p)
+		return REG_ENOMEM;
+	d->items = p;
+	d->alloc = alloc;
+	return 0;
+}
+
+int diags_add(struct diags *d, const char *file, struct reg_loc loc,
+	      enum diag_severity sev, const char *fmt, ...)
+{
+	struct sbuf msg = SBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = sbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (rc || diags_reserve(d, 1))
+		goto oom;
+	char *f = strdup(file ? file : "");
+	char *m = sbuf_detach(&msg, NULL);
+	if (!f || !m) {
+		free(f);
+		free(m);
+		return REG_ENOMEM;
+	}
+	d->items[d->n++] = (struct diag){ f, loc, sev, m };
+	if (sev == DIAG_ERROR)
+		d->errors++;
+	return 0;
+oom:
+	sbuf_release(&msg);
+	return REG_ENOMEM;
+}
+
+int diags_move(struct diags *dst, struct diags *src)
+{
+	if (diags_reserve(dst, src->n))
+		return REG_ENOMEM;
+	if (src->n)
+		memcpy(dst->items + dst->n, src->items, src->n * sizeof(*src->items));
+	dst->n += src->n;
+	dst->errors += src->errors;
+	free(src->items);
+	diags_init(src);
+	return 0;
+}
+
+struct diag_seq {
+	struct diag d;
+	size_t seq;
+};
+
+static int diag_seq_cmp(const void *pa, const void *pb)
+{
+	const struct diag_seq *a = pa, *b = pb;
+	int c = strcmp(a->d.file, b->d.file);
+	if (c)
+		return c;
+	if (a->d.loc.line != b->d.loc.line)
+		return a->d.loc.line < b->d.loc.line ? -1 : 1;
+	if (a->d.loc.col != b->d.loc.col)
+		return a->d.loc.col < b->d.loc.col ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq; /* qsort is not stable */
+}
+
+void diags_sort(struct diags *d)
+{
+	if (d->n < 2)
+		return;
+	struct diag_seq *tmp = malloc(d->n * sizeof(*tmp));
+	if (!tmp)
+		return; /* unsorted output is still correct output */
+	for (size_t i = 0; i < d->n; i++)
+		tmp[i] = (struct diag_seq){ d->items[i], i };
+	qsort(tmp, d->n, sizeof(*tmp), diag_seq_cmp);
+	for (size_t i = 0; i < d->n; i++)
+		d->items[i] = tmp[i].d;
+	free(tmp);
+}
+
+const char *diag_severity_name(enum diag_severity sev)
+{
+	switch (sev) {
+	case DIAG_ERROR: return "error";
+	case DIAG_WARNING: return "warning";
+	case DIAG_NOTE: return "note";
+	}
+	return "error";
+}
+
+int diag_render(const struct diag *dg, struct sbuf *out)
+{
+	if (dg->loc.line)
+		return sbuf_addf(out, "%s:%u:%u: %s: %s", dg->file, dg->loc.line,
+				 dg->loc.col, diag_severity_name(dg->severity), dg->message);
+	if (dg->file[0])
+		return sbuf_addf(out, "%s: %s: %s", dg->file,
+				 diag_severity_name(dg->severity), dg->message);
+	return sbuf_addf(out, "%s: %s", diag_severity_name(dg->severity), dg->message);
+}
+
+int diags_render(const struct diags *d, struct sbuf *out)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (diag_render(&d->items[i], out) || sbuf_addch(out, '\n'))
+			return REG_ENOMEM;
+	return 0;
+}
+
+size_t reg_edit_distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	if (lb > 64)
+		return max + 1;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0], best;
+		row[0] = i;
+		best = row[0];
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t v = diag + cost;
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			row[j] = v;
+			diag = up;
+			if (v < best)
+				best = v;
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return row[lb] > max ? max + 1 : row[lb];
+}
+
+const char *reg_nearest(const char *word, const char *const *candidates)
+{
+	size_t len = strlen(word);
+	size_t max = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+	const char *best = NULL;
+	size_t best_d = max + 1;
+	for (size_t i = 0; candidates[i]; i++) {
+		size_t d = reg_edit_distance(word, candidates[i], max);
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best;
+}

@@ -1,0 +1,73 @@
+/*
+ * registry: the set of schemas and the seed's SchemaRegistry API.
+ *
+ * A struct reg_registry owns its schemas (sorted by name, so every listing
+ * is deterministic) and its metadata. It is not thread-safe: callers that
+ * share one (the mount) hold their own lock.
+ */
+#ifndef SCHEMAFS_REGISTRY_H
+#define SCHEMAFS_REGISTRY_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+struct reg_registry {
+	struct reg_meta meta;
+	struct reg_schema **schemas; /* sorted by name, owned */
+	size_t n, alloc;
+	uint64_t generation;         /* bumped by every change */
+};
+
+struct reg_registry *reg_registry_new(void);
+void reg_registry_free(struct reg_registry *r);
+
+/*
+ * Parses and checks one schema file's bytes: structure (yaml) and the rules
+ * that refuse a write (validate.h, local rules). expected_name is the file's
+ * base name ("users" for users.yaml), NULL to skip that check. file is the
+ * name diagnostics use. On success *out is a new schema holding a copy of
+ * the bytes; on REG_EINVAL, diags say why and *out is NULL. Warnings may be
+ * added even on success.
+ */
+int reg_schema_from_bytes(const char *bytes, size_t len, const char *file,
+			  const char *expected_name, struct reg_schema **out,
+			  struct diags *diags);
+
+/*
+ * Loads DIR/registry.yaml (optional) and every DIR/*.yaml. A file that is
+ * refused is reported in diags and skipped; the rest load. Returns 0 unless
+ * the directory cannot be read (REG_EIO/REG_ENOENT) or memory runs out.
+ * Diagnostics name files as "DIR/x.yaml" unless prefix is given, then
+ * "prefix/x.yaml".
+ */
+int reg_load_dir(struct reg_registry *r, const char *dir, const char *prefix,
+		 struct diags *diags);
+
+/* Insert or replace by name; takes ownership of s (even on error). */
+int reg_register(struct reg_registry *r, struct reg_schema *s);
+const struct reg_schema *reg_get(const struct reg_registry *r, const char *name);
+/* Index in r->schemas or -1. */
+long reg_find(const struct reg_registry *r, const char *name);
+int reg_unregister(struct reg_registry *r, const char *name); /* REG_ENOENT */
+/* Replaces the metadata; takes ownership of m's contents (m is zeroed). */
+void reg_set_meta(struct reg_registry *r, struct reg_meta *m);
+
+/* One foreign key that points at a schema. Strings borrowed from r. */
+struct reg_dependent {
+	const struct reg_schema *from;      /* the referencing schema */
+	const struct reg_reference *ref;    /* its reference */
+};
+struct reg_dependents {
+	const char **services;              /* sorted, unique, borrowed */
+	size_t nservices;
+	struct reg_dependent *refs;         /* sorted by (from->name, ref order) */
+	size_t nrefs;
+};
+/* The seed's get_dependent_services, plus which schemas and columns.
+ * Self references are not dependents. Release with reg_dependents_release. */
+int reg_dependents(const struct reg_registry *r, const char *name,
+		   struct reg_dependents *out);
+void reg_dependents_release(struct reg_dependents *d);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * validate: the rules, as diagnostics.
+ *
+ * Local rules are those one file decides alone; they refuse a write
+ * (SPEC §3): identifiers (lower-case PostgreSQL names, at most 63 bytes:
+ * quoting is never a way around this), duplicate column/index names,
+ * semver, name equal to the file's base name, foreign keys and indexes
+ * naming undeclared columns, on_delete/on_update values, SET NULL on a
+ * NOT NULL foreign-key column, column types and defaults (sqlcheck.h),
+ * at least one column.
+ *
+ * Cross rules need the whole registry and never refuse a write: missing
+ * schema or column, referenced columns not a primary key or unique, type
+ * mismatch after alias normalisation (column by column for composite
+ * keys). Messages name both ends and suggest the near name on a typo.
+ */
+#ifndef SCHEMAFS_VALIDATE_H
+#define SCHEMAFS_VALIDATE_H
+
+#include "registry.h"
+
+/* Adds a diagnostic per broken local rule. expected_name may be NULL.
+ * Returns 0 or REG_ENOMEM; diags->errors tells whether s is acceptable. */
+int reg_validate_schema(const struct reg_schema *s, const char *expected_name,
+			struct diags *diags);
+
+/* The seed's validate_references: cross-schema rules for every schema. */
+int reg_validate_references(const struct reg_registry *r, struct diags *diags);
+
+/* Everything a `check` reports for a loaded registry: references and
+ * cycles (as errors, one per cycle). Sorted by file, line, column. */
+int reg_check(const struct reg_registry *r, struct diags *diags);
+
+/* 1 when s is a valid identifier by our rules, else 0 and *why set to a
+ * static message. */
+int reg_ident_ok(const char *s, const char **why);
+/* 1 when s is MAJOR.MINOR.PATCH (no leading zeros, optional -pre/+build). */
+int reg_semver_ok(const char *s);
+
+#endif

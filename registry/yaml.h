@@ -1,0 +1,34 @@
+/*
+ * yaml: schema files and registry.yaml, bytes <-> model, with libyaml.
+ *
+ * Parsing refuses hostile input before it costs anything: more than
+ * REG_MAX_FILE_SIZE bytes, NUL bytes, invalid UTF-8, aliases/anchors
+ * (schema files have no use for them, and they are the expansion-bomb
+ * vector), nesting deeper than the format needs.
+ *
+ * Structural problems (invalid YAML, wrong node kind, missing required
+ * key, unknown key with a suggestion, wrong scalar type) are diagnostics
+ * with file:line:col. Semantic rules (identifiers, duplicates, types) are
+ * validate.h's job.
+ */
+#ifndef SCHEMAFS_YAML_H
+#define SCHEMAFS_YAML_H
+
+#include "model.h"
+#include "sbuf.h"
+
+/* On success *out is a new schema that owns a copy of bytes in ->source
+ * and a copy of file in ->file. On REG_EINVAL (or REG_E2BIG) *out is NULL
+ * and diags hold the reasons. */
+int yaml_parse_schema(const char *bytes, size_t len, const char *file,
+		      struct reg_schema **out, struct diags *diags);
+/* registry.yaml: keys name, description, target. Fills *out (owned). */
+int yaml_parse_meta(const char *bytes, size_t len, const char *file,
+		    struct reg_meta *out, struct diags *diags);
+
+/* Canonical YAML for a schema: every field, in the SPEC's key order, so
+ * that yaml_parse_schema(yaml_emit_schema(s)) equals s field by field. */
+int yaml_emit_schema(const struct reg_schema *s, struct sbuf *out);
+int yaml_emit_meta(const struct reg_meta *m, struct sbuf *out);
+
+#endif

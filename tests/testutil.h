@@ -1,0 +1,27 @@
+/*
+ * testutil: what every Check test needs. Paths come from the environment
+ * meson sets (SCHEMAFS_SRC, SCHEMAFS_SHARED, SCHEMAFS_BIN).
+ */
+#ifndef SCHEMAFS_TESTUTIL_H
+#define SCHEMAFS_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+/* $SCHEMAFS_SRC/rel (malloc'd). */
+char *tu_src_path(const char *rel);
+/* $SCHEMAFS_SHARED/rel (malloc'd). */
+char *tu_shared_path(const char *rel);
+/* Whole file, NUL-terminated (malloc'd); NULL when unreadable. */
+char *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const char *data, size_t len);
+/* A fresh directory under $TMPDIR (malloc'd); removed by tu_rm_rf. */
+char *tu_mkdtemp(void);
+void tu_rm_rf(const char *path);
+/* Runs the suite with CK_NORMAL output; returns the exit status. */
+int tu_run(Suite *s);
+/* In CI (CI=true) a missing service is a failure, elsewhere a skip:
+ * returns 1 when the caller should skip. Prints why either way. */
+int tu_service_missing(const char *what);
+
+#endif
