@@ -1,1 +1,663 @@
-/* placeholder: being written */
+#include "pg.h"
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+struct pg_conn {
+	PGconn *conn;
+};
+
+/* ---- targets, shown without passwords ---- */
+
+/* libpq's conninfo parse errors quote the offending fragment, which may be
+ * a password: every quoted part is dropped. */
+static int add_unquoted(struct sbuf *out, const char *msg)
+{
+	int rc = 0;
+	bool in = false;
+	for (const char *p = msg; *p && !rc; p++) {
+		if (*p == '"') {
+			in = !in;
+			rc = sbuf_adds(out, in ? "\"..." : "\"");
+			continue;
+		}
+		if (!in && *p != '\n')
+			rc = sbuf_addch(out, *p);
+	}
+	return rc;
+}
+
+static bool secret_keyword(const char *kw)
+{
+	return !strcmp(kw, "password") || !strcmp(kw, "sslpassword");
+}
+
+int pg_target_display(const char *conninfo, struct sbuf *out)
+{
+	static const char *const shown[] = { "service", "host", "hostaddr", "port", "dbname",
+					     "user" };
+	PQconninfoOption *opts;
+	char *errmsg = NULL;
+	int rc = 0;
+	bool any = false;
+
+	if (!conninfo || !*conninfo) {
+		/* the environment: what libpq would use */
+		opts = PQconndefaults();
+	} else {
+		opts = PQconninfoParse(conninfo, &errmsg);
+	}
+	if (!opts) {
+		rc = sbuf_adds(out, "(unparseable target: ");
+		if (!rc)
+			rc = add_unquoted(out, errmsg ? errmsg : "out of memory");
+		if (!rc)
+			rc = sbuf_addch(out, ')');
+		PQfreemem(errmsg);
+		return rc;
+	}
+	for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]) && !rc; k++) {
+		for (PQconninfoOption *o = opts; o->keyword && !rc; o++) {
+			if (strcmp(o->keyword, shown[k]) || !o->val || !*o->val ||
+			    secret_keyword(o->keyword))
+				continue;
+			rc = sbuf_addf(out, "%s%s=%s", any ? " " : "", o->keyword, o->val);
+			any = true;
+		}
+	}
+	if (!rc && !any)
+		rc = sbuf_adds(out, "(libpq defaults)");
+	PQconninfoFree(opts);
+	return rc;
+}
+
+/* ---- connections ---- */
+
+static void quiet(void *arg, const char *message)
+{
+	/* NOTICEs ("already exists, skipping") are not for the user's terminal */
+	(void)arg;
+	(void)message;
+}
+
+int pg_connect(const char *conninfo, struct pg_conn **out, struct sbuf *err)
+{
+	const char *keys[] = { "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL, "schemafs", NULL };
+	struct pg_conn *c = calloc(1, sizeof(*c));
+	*out = NULL;
+	if (!c)
+		return REG_ENOMEM;
+	if (conninfo && *conninfo) {
+		char *errmsg = NULL;
+		PQconninfoOption *o = PQconninfoParse(conninfo, &errmsg);
+		if (!o) {
+			sbuf_adds(err, "invalid target connection string: ");
+			add_unquoted(err, errmsg ? errmsg : "out of memory");
+			PQfreemem(errmsg);
+			free(c);
+			return REG_EINVAL;
+		}
+		PQconninfoFree(o);
+	}
+	c->conn = PQconnectdbParams(keys, vals, 1);
+	if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
+		sbuf_adds(err, "cannot connect to ");
+		pg_target_display(conninfo, err);
+		sbuf_adds(err, ": ");
+		/* libpq's message ends with a newline and may span lines */
+		const char *m = c->conn ? PQerrorMessage(c->conn) : "out of memory";
+		size_t n = strlen(m);
+		while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+			n--;
+		sbuf_add(err, m, n);
+		PQfinish(c->conn);
+		free(c);
+		return REG_EIO;
+	}
+	PQsetNoticeProcessor(c->conn, quiet, NULL);
+	*out = c;
+	return 0;
+}
+
+void pg_close(struct pg_conn *c)
+{
+	if (!c)
+		return;
+	PQfinish(c->conn);
+	free(c);
+}
+
+static char *quote_ident(void *ctx, const char *s)
+{
+	struct pg_conn *c = ctx;
+	char *q = PQescapeIdentifier(c->conn, s, strlen(s));
+	if (!q)
+		return NULL;
+	char *d = strdup(q);
+	PQfreemem(q);
+	return d;
+}
+
+static char *quote_literal(void *ctx, const char *s)
+{
+	struct pg_conn *c = ctx;
+	char *q = PQescapeLiteral(c->conn, s, strlen(s));
+	if (!q)
+		return NULL;
+	char *d = strdup(q);
+	PQfreemem(q);
+	return d;
+}
+
+struct plan_quoter pg_quoter(struct pg_conn *c)
+{
+	return (struct plan_quoter){ quote_ident, quote_literal, c };
+}
+
+/* ---- errors ---- */
+
+static void result_error(PGconn *conn, const PGresult *res, struct pg_exec_result *r)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	sbuf_reset(&r->error);
+	if (state)
+		snprintf(r->sqlstate, sizeof(r->sqlstate), "%s", state);
+	if (primary) {
+		sbuf_adds(&r->error, primary);
+	} else {
+		const char *m = PQerrorMessage(conn);
+		size_t n = strlen(m);
+		while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+			n--;
+		sbuf_add(&r->error, m, n);
+	}
+	if (detail)
+		sbuf_addf(&r->error, "\nDETAIL: %s", detail);
+	if (hint)
+		sbuf_addf(&r->error, "\nHINT: %s", hint);
+	r->position = pos ? atoi(pos) : 0;
+	if (PQstatus(conn) == CONNECTION_BAD)
+		r->connection_lost = true;
+}
+
+/* Runs a statement without parameters; on failure fills r and returns -1. */
+static int run(PGconn *conn, const char *sql, struct pg_exec_result *r)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	int rc = 0;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+		result_error(conn, res, r);
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* ---- introspection ---- */
+
+/* A text[] literal for $1: {"a","b"} with " and \ escaped. */
+static int text_array(char *const *names, size_t n, struct sbuf *out)
+{
+	int rc = sbuf_addch(out, '{');
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = sbuf_adds(out, i ? ",\"" : "\"");
+		for (const char *p = names[i]; *p && !rc; p++)
+			rc = (*p == '"' || *p == '\\') ? sbuf_addch(out, '\\') ?: sbuf_addch(out, *p)
+						      : sbuf_addch(out, *p);
+		if (!rc)
+			rc = sbuf_addch(out, '"');
+	}
+	return rc ?: sbuf_addch(out, '}');
+}
+
+#define IN_SCHEMA "c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+#define MANAGED IN_SCHEMA " AND c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[])"
+#define NAMES(arr, key) \
+	"(SELECT json_agg(a.attname ORDER BY u.o) FROM unnest(" arr ") WITH ORDINALITY u(n, o) " \
+	"JOIN pg_attribute a ON a.attrelid = " key " AND a.attnum = u.n)"
+
+/* only read once q_has_created found it in the current schema, which is
+ * where the unqualified name resolves */
+static const char q_created[] = "SELECT name FROM schemafs_tables ORDER BY 1";
+static const char q_has_created[] =
+	"SELECT 1 FROM pg_class c WHERE " IN_SCHEMA " AND c.relname = 'schemafs_tables'";
+static const char q_tables[] =
+	"SELECT c.relname, c.reltuples::float8 FROM pg_class c WHERE " MANAGED;
+static const char q_columns[] =
+	"SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+	"pg_get_expr(d.adbin, d.adrelid), a.attnotnull "
+	"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+	"WHERE " MANAGED " AND a.attnum > 0 AND NOT a.attisdropped "
+	"ORDER BY c.relname, a.attnum";
+static const char q_constraints[] =
+	"SELECT c.relname, k.conname, k.contype, " NAMES("k.conkey", "k.conrelid") ", "
+	"r.relname, " NAMES("k.confkey", "k.confrelid") ", k.confdeltype, k.confupdtype "
+	"FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+	"LEFT JOIN pg_class r ON r.oid = k.confrelid "
+	"WHERE " MANAGED " AND k.contype IN ('p', 'u', 'f') ORDER BY c.relname, k.conname";
+static const char q_indexes[] =
+	"SELECT c.relname, i.relname, x.indisunique, "
+	"EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid "
+	"AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')), "
+	"x.indexprs IS NULL AND x.indpred IS NULL AND am.amname = 'btree' "
+	"AND x.indnatts = x.indnkeyatts AND 0 = ALL (x.indoption::int2[]), "
+	NAMES("x.indkey::int2[]", "x.indrelid") " "
+	"FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid "
+	"JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
+	"WHERE " MANAGED " ORDER BY c.relname, i.relname";
+
+static PGresult *query(PGconn *conn, const char *sql, const char *arr, struct sbuf *err)
+{
+	const char *params[1] = { arr };
+	PGresult *res = PQexecParams(conn, sql, arr ? 1 : 0, NULL, params, NULL, NULL, 0);
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *m = PQerrorMessage(conn);
+		size_t n = strlen(m);
+		while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+			n--;
+		sbuf_adds(err, "reading the database's catalog failed: ");
+		sbuf_add(err, m, n);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int json_names(const char *text, struct reg_strlist *out)
+{
+	if (!text)
+		return 0;
+	json_object *a = json_tokener_parse(text);
+	int rc = 0;
+	if (!a || !json_object_is_type(a, json_type_array)) {
+		json_object_put(a);
+		return REG_EINVAL;
+	}
+	for (size_t i = 0; i < json_object_array_length(a) && !rc; i++)
+		rc = reg_strlist_push(out, json_object_get_string(json_object_array_get_idx(a, i)),
+				      NULL);
+	json_object_put(a);
+	return rc;
+}
+
+static enum reg_fk_action fk_action(const char *c)
+{
+	switch (c ? *c : 'a') {
+	case 'r': return REG_FK_RESTRICT;
+	case 'c': return REG_FK_CASCADE;
+	case 'n': return REG_FK_SET_NULL;
+	case 'd': return REG_FK_SET_DEFAULT;
+	default: return REG_FK_NO_ACTION;
+	}
+}
+
+static const char *val(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static bool truth(PGresult *res, int row, int col)
+{
+	const char *v = val(res, row, col);
+	return v && *v == 't';
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_live *out,
+		  struct sbuf *err)
+{
+	struct sbuf arr = SBUF_INIT;
+	PGresult *res = NULL;
+	char **all = NULL;
+	size_t nall = 0;
+	int rc = REG_EIO;
+
+	/* tables schemafs created: planned too (to drop them once unregistered) */
+	if (!(res = query(c->conn, q_has_created, NULL, err)))
+		goto out;
+	bool has_created = PQntuples(res) > 0;
+	PQclear(res);
+	res = NULL;
+	if (has_created) {
+		if (!(res = query(c->conn, q_created, NULL, err)))
+			goto out;
+		for (int i = 0; i < PQntuples(res); i++)
+			if ((rc = plan_live_add_created(out, PQgetvalue(res, i, 0))))
+				goto out;
+		rc = REG_EIO;
+		PQclear(res);
+		res = NULL;
+	}
+	all = malloc((n + out->ncreated + 1) * sizeof(*all));
+	if (!all) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		all[nall++] = names[i];
+	for (size_t i = 0; i < out->ncreated; i++)
+		all[nall++] = out->created[i];
+	qsort(all, nall, sizeof(*all), cmp_name);
+	if (text_array(all, nall, &arr)) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
+
+	if (!(res = query(c->conn, q_tables, arr.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct plan_live_table *t = plan_live_add_table(out, PQgetvalue(res, i, 0));
+		if (!t) {
+			rc = REG_ENOMEM;
+			goto out;
+		}
+		t->rows = atof(PQgetvalue(res, i, 1));
+	}
+	PQclear(res);
+	plan_live_sort(out);
+
+	if (!(res = query(c->conn, q_columns, arr.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct plan_live_table *t = plan_live_find(out, PQgetvalue(res, i, 0));
+		if (t && !plan_live_add_column(t, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+					       val(res, i, 3), truth(res, i, 4))) {
+			rc = REG_ENOMEM;
+			goto out;
+		}
+	}
+	PQclear(res);
+
+	if (!(res = query(c->conn, q_constraints, arr.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct plan_live_table *t = plan_live_find(out, PQgetvalue(res, i, 0));
+		if (!t)
+			continue;
+		struct plan_live_constraint *k =
+			plan_live_add_constraint(t, PQgetvalue(res, i, 1),
+						 (enum plan_con_kind)PQgetvalue(res, i, 2)[0]);
+		if (!k || json_names(val(res, i, 3), &k->columns) ||
+		    (val(res, i, 4) && !(k->ref_table = strdup(val(res, i, 4)))) ||
+		    json_names(val(res, i, 5), &k->ref_columns)) {
+			rc = REG_ENOMEM;
+			goto out;
+		}
+		k->on_delete = fk_action(val(res, i, 6));
+		k->on_update = fk_action(val(res, i, 7));
+	}
+	PQclear(res);
+
+	if (!(res = query(c->conn, q_indexes, arr.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct plan_live_table *t = plan_live_find(out, PQgetvalue(res, i, 0));
+		if (!t)
+			continue;
+		struct plan_live_index *x = plan_live_add_index(t, PQgetvalue(res, i, 1));
+		if (!x || json_names(val(res, i, 5), &x->columns)) {
+			rc = REG_ENOMEM;
+			goto out;
+		}
+		x->unique = truth(res, i, 2);
+		x->backs_constraint = truth(res, i, 3);
+		x->simple = truth(res, i, 4);
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	free(all);
+	sbuf_release(&arr);
+	if (rc == REG_ENOMEM && !err->len)
+		sbuf_adds(err, "out of memory");
+	return rc;
+}
+
+/* ---- execution ---- */
+
+static const char q_history_ddl[] =
+	"CREATE TABLE IF NOT EXISTS schemafs_migrations ("
+	" id bigserial PRIMARY KEY,"
+	" run text NOT NULL UNIQUE,"
+	" kind text NOT NULL,"
+	" applied_at timestamptz NOT NULL DEFAULT now(),"
+	" applied_by text NOT NULL DEFAULT current_user,"
+	" registry_revisions text NOT NULL,"
+	" steps integer NOT NULL,"
+	" sql text NOT NULL,"
+	" checksum text NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS schemafs_tables ("
+	" name text PRIMARY KEY,"
+	" created_by_run text NOT NULL,"
+	" created_at timestamptz NOT NULL DEFAULT now())";
+
+static const char q_record[] =
+	"INSERT INTO schemafs_migrations (run, kind, registry_revisions, steps, sql, checksum) "
+	"VALUES ($1, $2, $3, $4::int, $5, encode(sha256(convert_to($5, 'UTF8')), 'hex'))";
+
+void pg_exec_result_init(struct pg_exec_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	sbuf_init(&r->error);
+	sbuf_init(&r->notes);
+}
+
+void pg_exec_result_release(struct pg_exec_result *r)
+{
+	if (!r)
+		return;
+	sbuf_release(&r->error);
+	sbuf_release(&r->notes);
+}
+
+static int params(PGconn *conn, const char *sql, int n, const char *const *v,
+		  struct pg_exec_result *r)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, v, NULL, NULL, 0);
+	int rc = 0;
+	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		     PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		result_error(conn, res, r);
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The history rows: what ran, and which tables schemafs now owns. */
+static int record(PGconn *conn, const struct plan *p, const struct pg_exec_opts *o,
+		  struct pg_exec_result *r)
+{
+	struct sbuf sql = SBUF_INIT;
+	char steps[32];
+	int rc = 0;
+	for (size_t i = 0; i < p->n && !rc; i++)
+		rc = sbuf_addf(&sql, "-- step %zu: %s %s\n%s\n", i + 1, p->steps[i].schema,
+			       p->steps[i].what, p->steps[i].sql);
+	if (rc) {
+		sbuf_adds(&r->error, "out of memory");
+		return -1;
+	}
+	snprintf(steps, sizeof(steps), "%zu", p->n);
+	const char *v[] = { o->run, o->kind ? o->kind : "apply", o->revisions ? o->revisions : "",
+			    steps, sql.buf };
+	rc = params(conn, q_record, 5, v, r);
+	for (size_t i = 0; i < p->ncreated && !rc; i++) {
+		const char *cv[] = { p->created[i], o->run };
+		rc = params(conn, "INSERT INTO schemafs_tables (name, created_by_run) VALUES ($1, $2) "
+				  "ON CONFLICT (name) DO NOTHING", 2, cv, r);
+	}
+	for (size_t i = 0; i < p->ndropped && !rc; i++) {
+		const char *dv[] = { p->dropped[i] };
+		rc = params(conn, "DELETE FROM schemafs_tables WHERE name = $1", 1, dv, r);
+	}
+	sbuf_release(&sql);
+	return rc;
+}
+
+int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
+	       struct pg_exec_result *r)
+{
+	PGconn *conn = c->conn;
+	char sql[128];
+	int timeout = o->lock_timeout_ms > 0 ? o->lock_timeout_ms : PG_DEFAULT_LOCK_TIMEOUT_MS;
+	bool in_tx = false;
+
+	r->ok = false;
+	if (PQstatus(conn) != CONNECTION_OK) {
+		/* a server that went away and came back: one fresh attempt */
+		PQreset(conn);
+		if (PQstatus(conn) != CONNECTION_OK) {
+			result_error(conn, NULL, r);
+			r->connection_lost = true;
+			return REG_EIO;
+		}
+		PQsetNoticeProcessor(conn, quiet, NULL);
+	}
+	if (run(conn, "BEGIN", r))
+		goto fail;
+	in_tx = true;
+	/* an int formatted by us: nothing from outside reaches this text */
+	snprintf(sql, sizeof(sql), "SET LOCAL lock_timeout = %d", timeout);
+	if (run(conn, sql, r))
+		goto fail;
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_xact_lock(%lld)", PG_ADVISORY_KEY);
+	PGresult *res = PQexec(conn, sql);
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		result_error(conn, res, r);
+		PQclear(res);
+		goto fail;
+	}
+	bool locked = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!locked) {
+		r->busy = true;
+		sbuf_adds(&r->error, "another migration is running on this database "
+				     "(advisory lock held)");
+		run(conn, "ROLLBACK", r);
+		return REG_EBUSY;
+	}
+	if (run(conn, q_history_ddl, r))
+		goto fail;
+	for (size_t i = 0; i < p->n; i++) {
+		if (o->progress)
+			o->progress(o->ctx, i + 1, p->n);
+		if (run(conn, p->steps[i].sql, r)) {
+			r->failed_step = i + 1;
+			goto fail;
+		}
+		r->completed = i + 1;
+	}
+	if (o->before_commit) {
+		struct sbuf err = SBUF_INIT;
+		int hrc = o->before_commit(o->ctx, c, &r->notes, &err);
+		if (hrc) {
+			sbuf_reset(&r->error);
+			sbuf_add(&r->error, err.buf, err.len);
+			sbuf_release(&err);
+			if (PQstatus(conn) == CONNECTION_BAD)
+				r->connection_lost = true;
+			goto fail;
+		}
+		sbuf_release(&err);
+	}
+	if (o->dry_run) {
+		if (run(conn, "ROLLBACK", r))
+			goto fail;
+		r->ok = true;
+		return 0;
+	}
+	if (record(conn, p, o, r))
+		goto fail;
+	if (run(conn, "COMMIT", r)) {
+		if (r->connection_lost)
+			r->commit_unknown = true;
+		in_tx = false;
+		goto fail;
+	}
+	r->ok = true;
+	return 0;
+fail:
+	if (in_tx && !r->connection_lost) {
+		/* keep the step's error: the ROLLBACK's own result is not news */
+		struct pg_exec_result scratch;
+		pg_exec_result_init(&scratch);
+		run(conn, "ROLLBACK", &scratch);
+		pg_exec_result_release(&scratch);
+	}
+	if (!r->error.len)
+		sbuf_adds(&r->error, "out of memory");
+	return REG_EIO;
+}
+
+int pg_run_committed(struct pg_conn *c, const char *run_token)
+{
+	if (PQstatus(c->conn) != CONNECTION_OK) {
+		PQreset(c->conn);
+		if (PQstatus(c->conn) != CONNECTION_OK)
+			return REG_EIO;
+		PQsetNoticeProcessor(c->conn, quiet, NULL);
+	}
+	const char *v[] = { run_token };
+	PGresult *res = PQexecParams(c->conn,
+				     "SELECT count(*) FROM pg_class c WHERE " IN_SCHEMA
+				     " AND c.relname = 'schemafs_migrations'",
+				     0, NULL, NULL, NULL, NULL, 0);
+	int rc = REG_EIO;
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto out;
+	if (atoi(PQgetvalue(res, 0, 0)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	PQclear(res);
+	res = PQexecParams(c->conn, "SELECT 1 FROM schemafs_migrations WHERE run = $1", 1, NULL,
+			   v, NULL, NULL, 0);
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		rc = PQntuples(res) > 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+int pg_history(struct pg_conn *c, struct sbuf *out, struct sbuf *err)
+{
+	PGresult *res = query(c->conn, q_has_created, NULL, err);
+	if (!res)
+		return REG_EIO;
+	bool exists = PQntuples(res) > 0; /* both tables are created together */
+	PQclear(res);
+	if (!exists)
+		return 0;
+	res = query(c->conn,
+		    "SELECT id, kind, to_char(applied_at AT TIME ZONE 'UTC', "
+		    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, steps, checksum, run, "
+		    "registry_revisions FROM schemafs_migrations ORDER BY id DESC",
+		    NULL, err);
+	if (!res)
+		return REG_EIO;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && !rc; i++)
+		rc = sbuf_addf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0),
+			       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+			       PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
+			       PQgetvalue(res, i, 7));
+	PQclear(res);
+	return rc;
+}

@@ -16,6 +16,15 @@
  *
  * Errors: functions return 0 or a negative REG_E* code (diag.h); the last
  * error message is available from store_errmsg() (copied, per store).
+ * SQLite statuses map once, here: busy/locked -> REG_EBUSY, out of memory
+ * -> REG_ENOMEM, everything else (I/O, full disk, corruption) -> REG_EIO.
+ * A name that cannot be stored (NULL or empty) is REG_EINVAL.
+ *
+ * On-disk format (docs/store.md): PRAGMA application_id 0x53636846
+ * ("ScHF") marks the file as ours, PRAGMA user_version is the format
+ * version (STORE_FORMAT_VERSION); a newer format is refused, not guessed.
+ * Tables: revisions, current, refusals, files. Other backends may add
+ * their own tables (through store_sqlite()) to a file that is ours.
  */
 #ifndef SCHEMAFS_STORE_H
 #define SCHEMAFS_STORE_H
@@ -29,13 +38,22 @@
 struct store;
 struct sqlite3;
 
-/* Creates the file (and its tables) when missing. On failure *out is NULL
- * and err holds "path: what is wrong". */
+#define STORE_APPLICATION_ID 0x53636846 /* "ScHF" */
+#define STORE_FORMAT_VERSION 1
+
+/* Creates the file (its parent directories, mode 0700, and its tables)
+ * when missing. An existing file is first inspected read-only and refused
+ * unless it is an empty database or ours: then err holds
+ * "path: not a schemafs database (why)" and the file is untouched. On
+ * failure *out is NULL and err holds "path: what is wrong". */
 int store_open(const char *path, struct store **out, struct sbuf *err);
 void store_close(struct store *st);
+/* The message of the last failed call; valid until the next call. Threads
+ * that share a store read it under store_lock(). */
 const char *store_errmsg(struct store *st);
 /* The connection, for backends that keep their own tables (migration runs).
- * Callers must hold store_lock() while using it. */
+ * Callers must hold store_lock() while using it. The lock is recursive:
+ * store_* calls made while holding it are fine (and join an open batch). */
 struct sqlite3 *store_sqlite(struct store *st);
 void store_lock(struct store *st);
 void store_unlock(struct store *st);
@@ -43,17 +61,28 @@ void store_unlock(struct store *st);
 /* True when nothing was ever stored (the first run imports the examples). */
 int store_is_empty(struct store *st, bool *empty);
 
-/* Group many puts in one transaction (import). Durable at commit. */
+/* Group many puts in one transaction (import). Durable at commit.
+ * store_begin takes the store's lock and keeps it until store_commit or
+ * store_rollback, so other threads wait rather than join the batch; call
+ * all three from the same thread. A failed put inside the batch undoes only
+ * itself (savepoint); store_commit failing leaves nothing of the batch.
+ * REG_ESTATE when a batch is already open. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 
-/* A new accepted revision of schema name; it becomes current. */
+/* A new accepted revision of schema name; it becomes current. Always a new
+ * revision, even when bytes equal the current ones (callers that want
+ * idempotence compare first, as import does). Bytes are stored as given,
+ * byte-exact; they are copied. rev_out may be NULL. Outside a batch the
+ * call is one transaction, durable when it returns 0. */
 int store_put_schema(struct store *st, const char *name, const char *bytes,
 		     size_t len, int64_t *rev_out);
-/* Unregisters name: it has no current revision any more; history stays. */
+/* Unregisters name: it has no current revision any more; history stays.
+ * REG_ENOENT when name is not registered. */
 int store_delete_schema(struct store *st, const char *name);
-/* Current revision of registry.yaml; NULL bytes when none. */
+/* A new revision of registry.yaml, which becomes current. bytes NULL
+ * removes registry.yaml (no current revision; history stays). */
 int store_put_meta(struct store *st, const char *bytes, size_t len);
 
 struct store_rev {
@@ -76,8 +105,30 @@ int store_history(struct store *st, const char *name, struct store_rev **revs, s
 int store_history_names(struct store *st, char ***names, size_t *n);
 void store_names_free(char **names, size_t n);
 
+/* Current bytes of one schema; *found false (rev zeroed) when none. */
+int store_get_schema(struct store *st, const char *name, struct store_rev *rev,
+		     bool *found);
+/* One revision by id, current or not, schema or registry.yaml; *found
+ * false when no such id. */
+int store_get_rev(struct store *st, int64_t id, struct store_rev *rev, bool *found);
+
+/* Cheap checks for the mount (one indexed lookup, no bytes copied). */
+/* Current revision id of schema name; REG_ENOENT when not registered. */
+int store_current_rev(struct store *st, const char *name, int64_t *rev);
+/* The highest revision id ever given (0 for an empty store): it changes
+ * with every put_schema/put_meta, from this process or another. */
+int store_last_rev(struct store *st, int64_t *rev);
+/* A number that changes whenever another connection (another process:
+ * an import while the mount runs) commits to the file; this handle's own
+ * writes do not change it. Compare with an earlier value to know whether
+ * caches built from the store are stale. */
+int store_data_version(struct store *st, int64_t *version);
+
 /* The last refused write per file (file as in diagnostics, e.g.
- * "schemas/users.yaml"); cleared by the next accepted write of that file. */
+ * "schemas/users.yaml"), replacing any earlier one. The caller clears it
+ * when it accepts a write of that file (the store does not map names to
+ * files); store_begin/put/clear/commit makes both one transaction.
+ * Clearing a file with no refusal is not an error. Sorted by file. */
 int store_set_refused(struct store *st, const char *file, const char *message);
 int store_clear_refused(struct store *st, const char *file);
 struct store_refusal {
@@ -87,5 +138,35 @@ struct store_refusal {
 };
 int store_refusals(struct store *st, struct store_refusal **out, size_t *n);
 void store_refusals_free(struct store_refusal *r, size_t n);
+
+/*
+ * Small named files that are not schemas (migrations/pending/<name>.sql,
+ * archived runs, ...): (kind, name) -> bytes, no history, last write wins.
+ * kind is a namespace chosen by the caller ("pending", "applied/7", ...);
+ * both kind and name must be non-empty. Each put/delete is durable when it
+ * returns 0 (or at store_commit inside a batch, e.g. to archive pending
+ * files in the same transaction as a run's record).
+ */
+struct store_file {
+	char *kind;        /* owned */
+	char *name;        /* owned */
+	char *bytes;       /* owned, NUL-terminated for convenience */
+	size_t len;
+	int64_t time;      /* unix seconds of the last put */
+};
+void store_file_release(struct store_file *f);
+void store_files_free(struct store_file *files, size_t n);
+/* Creates or replaces (kind, name). */
+int store_put_file(struct store *st, const char *kind, const char *name,
+		   const char *bytes, size_t len);
+/* *found false (f zeroed) when there is no such file. */
+int store_get_file(struct store *st, const char *kind, const char *name,
+		   struct store_file *f, bool *found);
+/* Every file of kind, sorted by name, with its bytes. Free with
+ * store_files_free. */
+int store_list_files(struct store *st, const char *kind, struct store_file **files,
+		     size_t *n);
+/* REG_ENOENT when there is no such file. */
+int store_delete_file(struct store *st, const char *kind, const char *name);
 
 #endif

@@ -1,1 +1,1195 @@
-/* placeholder: being written */
+/*
+ * fs: the route table and the FUSE operations.
+ *
+ * Each FUSE operation resolves its path to a route (fs.h), takes the
+ * mount's lock and calls what the route says. The kinds DIR, VIEW and TEXT
+ * are served here; schemas/ is FS_ROUTE_CUSTOM (fs_schemas.c).
+ *
+ * Caching, decided per open (why not direct_io, why not a notifier thread):
+ * views are read far more often than the registry changes, and a warm
+ * `cat` should cost what a page-cache read costs. So a view is opened with
+ * keep_cache exactly when the kernel is known to hold the current bytes:
+ * after a change, the next open runs without keep_cache, which makes the
+ * kernel drop the inode's pages before open() returns (fuse_finish_open),
+ * so a derived file always reflects every write that completed before it
+ * was opened -- synchronously, with no race against an invalidation thread.
+ * Sizes and times are never stale because attr_timeout is 0 (one GETATTR
+ * per stat, cheap) and every change of a view's bytes gives it a new mtime,
+ * which with FUSE_CAP_AUTO_INVAL_DATA also drops pages filled by a handle
+ * opened before the change. fuse_invalidate_path is not needed.
+ * Schema files are small and their page cache could hold a refused draft,
+ * so they are never kept (fs_schemas.c).
+ */
+#define FUSE_USE_VERSION 314
+
+#include "fs.h"
+#include "fs_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "yaml.h"
+
+/* The mount, as a table. Literal routes before "*" ones. */
+static const struct fs_route core_routes[] = {
+	FS_DIR("/", NULL),
+	FS_VIEW("/README", view_readme, 0),
+	FS_TEXT("/registry.yaml", meta_load, meta_commit, NULL, FS_TEXT_NO_CREATE),
+	FS_DIR("/schemas", list_schemas),
+	FS_CUSTOM("/schemas/*", &fs_schemas_ops),
+	FS_DIR("/dependents", list_dependents),
+	FS_VIEW("/dependents/*", view_dependents, 0),
+	FS_VIEW("/dependents.json", view_dependents_json, 0),
+	FS_VIEW("/graph", view_graph, 0),
+	FS_VIEW("/graph.json", view_graph_json, 0),
+	FS_VIEW("/migration_order", view_order, 0),
+	FS_VIEW("/migration_order.json", view_order_json, 0),
+	FS_VIEW("/validation", view_validation, 0),
+	FS_VIEW("/validation.json", view_validation_json, 0),
+	FS_VIEW("/cycles", view_cycles, 0),
+	FS_VIEW("/cycles.json", view_cycles_json, 0),
+	FS_DIR("/docs", NULL),
+	FS_VIEW("/docs/schema.md", view_docs, 0),
+	FS_VIEW("/erd.mmd", view_erd_mermaid, 0),
+	FS_VIEW("/erd.svg", view_erd_svg, 0),
+	FS_DIR("/history", list_history),
+	FS_DIR("/history/*", list_history_revs),
+	FS_VIEW("/history/*/*", view_history_file, 0),
+	FS_DIR("/migrations", NULL),
+};
+
+static const struct {
+	const struct fs_route *routes;
+	const size_t *n;
+} route_tables[] = {
+	{ core_routes, NULL },
+	{ fs_migrate_routes, &fs_migrate_nroutes },
+};
+
+static size_t table_len(size_t t)
+{
+	if (!route_tables[t].n)
+		return sizeof(core_routes) / sizeof(core_routes[0]);
+	return *route_tables[t].n;
+}
+
+/* ---- small helpers shared by fs/ ---- */
+
+void fs_lock(struct fs_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+}
+
+void fs_unlock(struct fs_ctx *ctx)
+{
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+void fs_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+void fs_changed(struct fs_ctx *ctx)
+{
+	struct timespec now;
+	fs_now(&now);
+	/* strictly increasing, so that every change gives a new mtime */
+	if (now.tv_sec < ctx->changed_at.tv_sec ||
+	    (now.tv_sec == ctx->changed_at.tv_sec && now.tv_nsec <= ctx->changed_at.tv_nsec)) {
+		now = ctx->changed_at;
+		if (++now.tv_nsec >= 1000000000L) {
+			now.tv_sec++;
+			now.tv_nsec = 0;
+		}
+	}
+	ctx->changed_at = now;
+	ctx->generation++;
+}
+
+int fs_errno(int reg_err)
+{
+	switch (reg_err) {
+	case REG_OK: return 0;
+	case REG_ENOMEM: return -ENOMEM;
+	case REG_EINVAL: return -EINVAL;
+	case REG_ENOENT: return -ENOENT;
+	case REG_E2BIG: return -EFBIG;
+	case REG_EEXIST: return -EEXIST;
+	case REG_EBUSY: return -EBUSY;
+	case REG_ESTATE: return -EINVAL;
+	case REG_EIO:
+	default: return -EIO;
+	}
+}
+
+int fs_read_bytes(const char *bytes, size_t len, char *buf, size_t size, off_t off)
+{
+	if (off < 0)
+		return -EINVAL;
+	if ((size_t)off >= len)
+		return 0;
+	if (size > len - (size_t)off)
+		size = len - (size_t)off;
+	if (size > INT_MAX)
+		size = INT_MAX;
+	memcpy(buf, bytes + off, size);
+	return (int)size;
+}
+
+int fs_write_draft(struct sbuf *draft, const char *buf, size_t size, off_t off)
+{
+	if (off < 0)
+		return -EINVAL;
+	if ((uint64_t)off + size > REG_MAX_FILE_SIZE)
+		return -EFBIG;
+	size_t end = (size_t)off + size;
+	if (end > draft->len) {
+		if (sbuf_grow(draft, end - draft->len))
+			return -ENOMEM;
+		memset(draft->buf + draft->len, 0, end - draft->len);
+		draft->len = end;
+		draft->buf[end] = '\0';
+	}
+	memcpy(draft->buf + off, buf, size);
+	return (int)size;
+}
+
+int fs_truncate_draft(struct sbuf *draft, off_t size)
+{
+	if (size < 0)
+		return -EINVAL;
+	if ((uint64_t)size > REG_MAX_FILE_SIZE)
+		return -EFBIG;
+	if ((size_t)size <= draft->len) {
+		draft->len = (size_t)size;
+		if (draft->alloc)
+			draft->buf[size] = '\0';
+		else
+			sbuf_reset(draft);
+		return 0;
+	}
+	size_t extra = (size_t)size - draft->len;
+	if (sbuf_grow(draft, extra))
+		return -ENOMEM;
+	memset(draft->buf + draft->len, 0, extra);
+	draft->len = (size_t)size;
+	draft->buf[size] = '\0';
+	return 0;
+}
+
+/* ---- directory listings ---- */
+
+struct fs_dir {
+	void *buf;
+	fuse_fill_dir_t fill;
+	size_t count;  /* counting only when fill is NULL */
+	int err;
+};
+
+int fs_dir_add(struct fs_dir *dir, const char *name, mode_t mode)
+{
+	if (!dir->fill) {
+		dir->count++;
+		return 0;
+	}
+	struct stat st = { .st_mode = mode };
+	if (dir->fill(dir->buf, name, &st, 0, 0)) {
+		dir->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	dir->count++;
+	return 0;
+}
+
+/* ---- path -> route ---- */
+
+/* Does pattern match path? Fills arg (the "*" components joined by '/'). */
+static bool route_match(const char *pattern, const char *path, char *arg, size_t argsz)
+{
+	size_t alen = 0;
+	arg[0] = '\0';
+	if (!strcmp(pattern, "/"))
+		return !strcmp(path, "/");
+	while (*pattern == '/' && *path == '/') {
+		pattern++;
+		path++;
+		const char *pe = strchrnul(pattern, '/');
+		const char *se = strchrnul(path, '/');
+		size_t plen = (size_t)(pe - pattern), slen = (size_t)(se - path);
+		if (slen == 0)
+			return false;
+		if (plen == 1 && pattern[0] == '*') {
+			if (alen + slen + 2 > argsz)
+				return false;
+			if (alen)
+				arg[alen++] = '/';
+			memcpy(arg + alen, path, slen);
+			alen += slen;
+			arg[alen] = '\0';
+		} else if (plen != slen || memcmp(pattern, path, slen)) {
+			return false;
+		}
+		pattern = pe;
+		path = se;
+	}
+	return !*pattern && !*path;
+}
+
+struct resolved {
+	struct fs_entry e;
+	char arg[PATH_MAX];
+};
+
+static int resolve(const char *path, struct resolved *r)
+{
+	memset(&r->e, 0, sizeof(r->e));
+	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
+		const struct fs_route *routes = route_tables[t].routes;
+		for (size_t i = 0; i < table_len(t); i++) {
+			if (!routes[i].pattern)
+				continue;
+			if (route_match(routes[i].pattern, path, r->arg, sizeof(r->arg))) {
+				r->e.route = &routes[i];
+				r->e.path = path;
+				r->e.arg = strchr(routes[i].pattern, '*') ? r->arg : NULL;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+/* Is child (a pattern) a direct literal child of dir (a pattern)? */
+static const char *literal_child(const char *dir, const char *child)
+{
+	size_t dl = strcmp(dir, "/") ? strlen(dir) : 0;
+	if (strncmp(child, dir, dl) || child[dl] != '/' || !child[dl + 1])
+		return NULL;
+	const char *name = child + dl + 1;
+	if (strchr(name, '/') || !strcmp(name, "*"))
+		return NULL;
+	return name;
+}
+
+static mode_t route_mode(const struct fs_route *r)
+{
+	switch (r->kind) {
+	case FS_ROUTE_DIR: return S_IFDIR | 0755;
+	case FS_ROUTE_TEXT: return S_IFREG | 0644;
+	default: return S_IFREG | 0444;
+	}
+}
+
+static int list_dir(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_dir *dir)
+{
+	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
+		const struct fs_route *routes = route_tables[t].routes;
+		for (size_t i = 0; i < table_len(t); i++) {
+			const char *name;
+			if (!routes[i].pattern || !(name = literal_child(e->route->pattern, routes[i].pattern)))
+				continue;
+			if (fs_dir_add(dir, name, route_mode(&routes[i])))
+				return -ENOMEM;
+		}
+	}
+	if (e->route->list)
+		return e->route->list(ctx, e->arg, dir);
+	return 0;
+}
+
+/* ---- FUSE operations ---- */
+
+static struct fs_ctx *ctx_get(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+static struct fs_handle *handle_of(const struct fuse_file_info *fi)
+{
+	return fi ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
+}
+
+static void stat_fill(struct fs_ctx *ctx, struct stat *st, mode_t mode, size_t size,
+		      const struct timespec *mtime)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = mode;
+	st->st_nlink = S_ISDIR(mode) ? 2 : 1;
+	st->st_uid = ctx->uid;
+	st->st_gid = ctx->gid;
+	st->st_size = (off_t)size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	st->st_mtim = *mtime;
+	st->st_ctim = *mtime;
+	st->st_atim = *mtime;
+}
+
+static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct fs_ctx *ctx = ctx_get();
+	struct fs_handle *h = handle_of(fi);
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	const struct fs_route *rt = r.e.route;
+
+	if (rt->kind == FS_ROUTE_TEXT) {
+		struct sbuf b = SBUF_INIT;
+		size_t size;
+		if (h && h->writer) {
+			size = h->data.len;
+		} else {
+			ret = rt->load(ctx, r.e.arg, &b);
+			size = b.len;
+			sbuf_release(&b);
+			if (ret)
+				return ret;
+		}
+		stat_fill(ctx, st, route_mode(rt), size, &ctx->mounted_at);
+		fs_lock(ctx);
+		st->st_mtim = st->st_ctim = ctx->changed_at;
+		fs_unlock(ctx);
+		return 0;
+	}
+	if (rt->kind == FS_ROUTE_VIEW && (rt->flags & FS_VIEW_PER_OPEN)) {
+		stat_fill(ctx, st, route_mode(rt), h ? h->data.len : 0, &ctx->mounted_at);
+		return 0;
+	}
+
+	fs_lock(ctx);
+	switch (rt->kind) {
+	case FS_ROUTE_DIR:
+		if (r.e.arg && rt->list) {
+			struct fs_dir count = { 0 };
+			ret = rt->list(ctx, r.e.arg, &count);
+			if (ret)
+				break;
+		}
+		stat_fill(ctx, st, route_mode(rt), 4096, &ctx->changed_at);
+		break;
+	case FS_ROUTE_VIEW: {
+		struct fs_view_buf *b;
+		struct timespec mtime;
+		bool fresh;
+		ret = fs_view_get(ctx, rt, r.e.arg, &b, &mtime, &fresh);
+		if (ret)
+			break;
+		stat_fill(ctx, st, route_mode(rt), b->len, &mtime);
+		fs_view_buf_put(b);
+		break;
+	}
+	case FS_ROUTE_CUSTOM:
+		ret = rt->ops->getattr ? rt->ops->getattr(ctx, &r.e, h, st) : -ENOSYS;
+		break;
+	default:
+		ret = -EIO;
+	}
+	fs_unlock(ctx);
+	return ret;
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	(void)off;
+	(void)fi;
+	(void)flags;
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	if (r.e.route->kind != FS_ROUTE_DIR)
+		return -ENOTDIR;
+	struct fs_dir dir = { .buf = buf, .fill = fill };
+	fill(buf, ".", NULL, 0, 0);
+	fill(buf, "..", NULL, 0, 0);
+	fs_lock(ctx);
+	ret = list_dir(ctx, &r.e, &dir);
+	fs_unlock(ctx);
+	return ret ? ret : dir.err;
+}
+
+static struct fs_handle *handle_new(const struct resolved *r, int flags)
+{
+	struct fs_handle *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	size_t plen = strlen(r->e.path), alen = r->e.arg ? strlen(r->e.arg) : 0;
+	h->path_buf = malloc(plen + alen + 2);
+	if (!h->path_buf) {
+		free(h);
+		return NULL;
+	}
+	memcpy(h->path_buf, r->e.path, plen + 1);
+	h->entry.route = r->e.route;
+	h->entry.path = h->path_buf;
+	if (r->e.arg) {
+		memcpy(h->path_buf + plen + 1, r->e.arg, alen + 1);
+		h->entry.arg = h->path_buf + plen + 1;
+	}
+	h->flags = flags;
+	h->writer = (flags & O_ACCMODE) != O_RDONLY;
+	sbuf_init(&h->data);
+	return h;
+}
+
+static void handle_free(struct fs_handle *h)
+{
+	if (!h)
+		return;
+	if (h->view)
+		fs_view_buf_put(h->view);
+	sbuf_release(&h->data);
+	free(h->path_buf);
+	free(h);
+}
+
+static int open_view(struct fs_ctx *ctx, struct fs_handle *h, struct fuse_file_info *fi)
+{
+	const struct fs_route *rt = h->entry.route;
+	if (h->writer || (h->flags & O_TRUNC))
+		return -EACCES;
+	if (rt->flags & FS_VIEW_PER_OPEN) {
+		fi->direct_io = 1;
+		return rt->render(ctx, h->entry.arg, &h->data);
+	}
+	struct fs_view_buf *b;
+	struct timespec mtime;
+	bool fresh;
+	fs_lock(ctx);
+	int ret = fs_view_get(ctx, rt, h->entry.arg, &b, &mtime, &fresh);
+	fs_unlock(ctx);
+	if (ret)
+		return ret;
+	h->view = b;
+	fi->keep_cache = fresh;
+	h->view_unconfirmed = !fresh;
+	return 0;
+}
+
+static int open_text(struct fs_ctx *ctx, struct fs_handle *h, bool creating)
+{
+	const struct fs_route *rt = h->entry.route;
+	int ret = 0;
+	if (!(h->flags & O_TRUNC) || !h->writer) {
+		ret = rt->load(ctx, h->entry.arg, &h->data);
+		if (ret == -ENOENT && creating) {
+			sbuf_reset(&h->data);
+			h->wrote = true; /* a new empty file exists once committed */
+			ret = 0;
+		}
+	}
+	return ret;
+}
+
+static int do_open(const char *path, struct fuse_file_info *fi, bool creating, mode_t mode)
+{
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return creating ? -EACCES : ret;
+	struct fs_handle *h = handle_new(&r, fi->flags);
+	if (!h)
+		return -ENOMEM;
+	const struct fs_route *rt = r.e.route;
+	switch (rt->kind) {
+	case FS_ROUTE_DIR:
+		ret = creating ? -EEXIST : -EISDIR;
+		break;
+	case FS_ROUTE_VIEW:
+		ret = creating ? -EACCES : open_view(ctx, h, fi);
+		break;
+	case FS_ROUTE_TEXT:
+		if (creating && (rt->flags & FS_TEXT_NO_CREATE)) {
+			struct sbuf b = SBUF_INIT;
+			ret = rt->load(ctx, r.e.arg, &b);
+			sbuf_release(&b);
+			if (ret == -ENOENT)
+				ret = -EACCES;
+			if (ret)
+				break;
+			creating = false;
+		}
+		ret = open_text(ctx, h, creating);
+		/* a draft must not be shadowed by pages of refused bytes */
+		fi->keep_cache = 0;
+		break;
+	case FS_ROUTE_CUSTOM:
+		fs_lock(ctx);
+		if (creating)
+			ret = rt->ops->create ? rt->ops->create(ctx, &h->entry, mode, fi->flags, h) : -EACCES;
+		else
+			ret = rt->ops->open ? rt->ops->open(ctx, &h->entry, fi->flags, h) : -EACCES;
+		fs_unlock(ctx);
+		fi->keep_cache = 0;
+		break;
+	}
+	if (ret) {
+		handle_free(h);
+		return ret;
+	}
+	fi->fh = (uintptr_t)h;
+	return 0;
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	return do_open(path, fi, false, 0);
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	return do_open(path, fi, true, mode);
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	(void)path;
+	struct fs_ctx *ctx = ctx_get();
+	struct fs_handle *h = handle_of(fi);
+	const struct fs_route *rt = h->entry.route;
+	int ret;
+
+	switch (rt->kind) {
+	case FS_ROUTE_VIEW:
+		if (!h->view)
+			return fs_read_bytes(h->data.buf, h->data.len, buf, size, off);
+		fs_lock(ctx);
+		/* This handle's bytes are going into the kernel's page cache:
+		 * confirm them as current, or flag the cache as stale when a
+		 * change came after this handle was opened. */
+		{
+			struct fs_view_buf *cur;
+			struct timespec mtime;
+			bool fresh;
+			if (!fs_view_get(ctx, rt, h->entry.arg, &cur, &mtime, &fresh)) {
+				if (cur != h->view)
+					fs_view_mark(ctx, rt, h->entry.arg, cur, false);
+				else if (h->view_unconfirmed)
+					fs_view_mark(ctx, rt, h->entry.arg, cur, true);
+				fs_view_buf_put(cur);
+			}
+			h->view_unconfirmed = false;
+		}
+		fs_unlock(ctx);
+		{
+			const struct fs_view_buf *b = h->view;
+			return fs_read_bytes(b->bytes, b->len, buf, size, off);
+		}
+	case FS_ROUTE_TEXT:
+		return fs_read_bytes(h->data.buf, h->data.len, buf, size, off);
+	case FS_ROUTE_CUSTOM:
+		fs_lock(ctx);
+		ret = rt->ops->read ? rt->ops->read(ctx, h, buf, size, off) : -EINVAL;
+		fs_unlock(ctx);
+		return ret;
+	default:
+		return -EISDIR;
+	}
+}
+
+static int text_commit(struct fs_ctx *ctx, struct fs_handle *h)
+{
+	const struct fs_route *rt = h->entry.route;
+	int ret = rt->commit(ctx, h->entry.arg, h->data.buf, h->data.len);
+	h->wrote = false;
+	h->sticky_err = ret;
+	return ret;
+}
+
+static int op_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)path;
+	struct fs_ctx *ctx = ctx_get();
+	struct fs_handle *h = handle_of(fi);
+	const struct fs_route *rt = h->entry.route;
+	int ret;
+
+	switch (rt->kind) {
+	case FS_ROUTE_TEXT:
+		if (h->flags & O_APPEND)
+			off = (off_t)h->data.len;
+		ret = fs_write_draft(&h->data, buf, size, off);
+		if (ret < 0)
+			return ret;
+		h->wrote = true;
+		if (rt->flags & FS_TEXT_COMMIT_ON_WRITE) {
+			int err = text_commit(ctx, h);
+			if (err)
+				return err;
+		}
+		return ret;
+	case FS_ROUTE_CUSTOM:
+		fs_lock(ctx);
+		ret = rt->ops->write ? rt->ops->write(ctx, h, buf, size, off) : -EACCES;
+		fs_unlock(ctx);
+		return ret;
+	default:
+		return -EACCES;
+	}
+}
+
+static int do_sync(struct fs_handle *h, int datasync)
+{
+	struct fs_ctx *ctx = ctx_get();
+	const struct fs_route *rt = h->entry.route;
+	int ret = 0;
+	switch (rt->kind) {
+	case FS_ROUTE_TEXT:
+		if (h->writer && h->wrote)
+			return text_commit(ctx, h);
+		return h->sticky_err;
+	case FS_ROUTE_CUSTOM:
+		if (!rt->ops->sync)
+			return 0;
+		fs_lock(ctx);
+		ret = rt->ops->sync(ctx, h, datasync);
+		fs_unlock(ctx);
+		return ret;
+	default:
+		return 0;
+	}
+}
+
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	return do_sync(handle_of(fi), -1);
+}
+
+static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	(void)path;
+	return do_sync(handle_of(fi), datasync);
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	struct fs_ctx *ctx = ctx_get();
+	struct fs_handle *h = handle_of(fi);
+	const struct fs_route *rt = h->entry.route;
+	if (rt->kind == FS_ROUTE_VIEW && h->view && h->view_unconfirmed) {
+		/* opened without keep_cache and never read: the kernel dropped
+		 * the old pages anyway and holds nothing stale */
+		fs_lock(ctx);
+		fs_view_mark(ctx, rt, h->entry.arg, h->view, true);
+		fs_unlock(ctx);
+	}
+	if (rt->kind == FS_ROUTE_CUSTOM && rt->ops->release) {
+		fs_lock(ctx);
+		rt->ops->release(ctx, h);
+		fs_unlock(ctx);
+	}
+	handle_free(h);
+	return 0;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct fs_ctx *ctx = ctx_get();
+	struct fs_handle *h = handle_of(fi);
+	struct resolved r;
+	int ret;
+	if (h) {
+		r.e = h->entry;
+	} else if ((ret = resolve(path, &r))) {
+		return ret;
+	}
+	const struct fs_route *rt = r.e.route;
+	switch (rt->kind) {
+	case FS_ROUTE_TEXT:
+		if (h) {
+			if (!h->writer)
+				return -EBADF;
+			ret = fs_truncate_draft(&h->data, size);
+			/* an O_TRUNC that the kernel sends as a truncate is not
+			 * yet a change: only data makes a commit */
+			if (!ret && size > 0)
+				h->wrote = true;
+			return ret;
+		} else {
+			struct sbuf b = SBUF_INIT;
+			ret = rt->load(ctx, r.e.arg, &b);
+			if (!ret)
+				ret = fs_truncate_draft(&b, size);
+			if (!ret)
+				ret = rt->commit(ctx, r.e.arg, b.buf, b.len);
+			sbuf_release(&b);
+			return ret;
+		}
+	case FS_ROUTE_CUSTOM:
+		fs_lock(ctx);
+		ret = rt->ops->truncate ? rt->ops->truncate(ctx, &r.e, h, size) : -EACCES;
+		fs_unlock(ctx);
+		return ret;
+	case FS_ROUTE_DIR:
+		return -EISDIR;
+	default:
+		return -EACCES;
+	}
+}
+
+static int op_unlink(const char *path)
+{
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	const struct fs_route *rt = r.e.route;
+	switch (rt->kind) {
+	case FS_ROUTE_TEXT:
+		return rt->remove ? rt->remove(ctx, r.e.arg) : -EACCES;
+	case FS_ROUTE_CUSTOM:
+		fs_lock(ctx);
+		ret = rt->ops->unlink ? rt->ops->unlink(ctx, &r.e) : -EACCES;
+		fs_unlock(ctx);
+		return ret;
+	case FS_ROUTE_DIR:
+		return -EISDIR;
+	default:
+		return -EACCES;
+	}
+}
+
+static int op_rename(const char *from, const char *to, unsigned int flags)
+{
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved a, b;
+	int ret = resolve(from, &a);
+	if (ret)
+		return ret;
+	if (resolve(to, &b))
+		return -EACCES;
+	if (a.e.route != b.e.route)
+		return a.e.route->kind == FS_ROUTE_CUSTOM && b.e.route->kind == FS_ROUTE_CUSTOM
+			? -EXDEV : -EACCES;
+	if (a.e.route->kind != FS_ROUTE_CUSTOM || !a.e.route->ops->rename)
+		return -EACCES;
+	fs_lock(ctx);
+	ret = a.e.route->ops->rename(ctx, &a.e, &b.e, flags);
+	fs_unlock(ctx);
+	return ret;
+}
+
+static int op_symlink(const char *target, const char *path)
+{
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved r;
+	if (resolve(path, &r))
+		return -EACCES;
+	if (r.e.route->kind != FS_ROUTE_CUSTOM || !r.e.route->ops->symlink)
+		return -EACCES;
+	fs_lock(ctx);
+	int ret = r.e.route->ops->symlink(ctx, target, &r.e);
+	fs_unlock(ctx);
+	return ret;
+}
+
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	if (r.e.route->kind != FS_ROUTE_CUSTOM || !r.e.route->ops->readlink)
+		return -EINVAL;
+	fs_lock(ctx);
+	ret = r.e.route->ops->readlink(ctx, &r.e, buf, size);
+	fs_unlock(ctx);
+	return ret;
+}
+
+/* Editors copy permissions and times onto a new file and treat a failure
+ * as a failed save: on writable files these succeed. */
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)fi;
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	switch (r.e.route->kind) {
+	case FS_ROUTE_TEXT:
+		return 0;
+	case FS_ROUTE_CUSTOM:
+		if (!r.e.route->ops->chmod)
+			return 0;
+		fs_lock(ctx);
+		ret = r.e.route->ops->chmod(ctx, &r.e, mode);
+		fs_unlock(ctx);
+		return ret;
+	default:
+		return -EACCES;
+	}
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	(void)uid;
+	(void)gid;
+	(void)fi;
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	return r.e.route->kind == FS_ROUTE_TEXT || r.e.route->kind == FS_ROUTE_CUSTOM ? 0 : -EACCES;
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	(void)fi;
+	struct fs_ctx *ctx = ctx_get();
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	switch (r.e.route->kind) {
+	case FS_ROUTE_TEXT:
+		return 0;
+	case FS_ROUTE_CUSTOM:
+		if (!r.e.route->ops->utimens)
+			return 0;
+		fs_lock(ctx);
+		ret = r.e.route->ops->utimens(ctx, &r.e, tv);
+		fs_unlock(ctx);
+		return ret;
+	default:
+		return -EACCES;
+	}
+}
+
+static int op_mkdir(const char *path, mode_t mode)
+{
+	(void)mode;
+	struct resolved r;
+	return resolve(path, &r) ? -EACCES : -EEXIST;
+}
+
+static int op_rmdir(const char *path)
+{
+	struct resolved r;
+	int ret = resolve(path, &r);
+	if (ret)
+		return ret;
+	return r.e.route->kind == FS_ROUTE_DIR ? -EACCES : -ENOTDIR;
+}
+
+static int op_statfs(const char *path, struct statvfs *st)
+{
+	(void)path;
+	memset(st, 0, sizeof(*st));
+	st->f_bsize = 4096;
+	st->f_frsize = 4096;
+	st->f_blocks = 1u << 20;
+	st->f_bfree = 1u << 19;
+	st->f_bavail = 1u << 19;
+	st->f_files = 1u << 20;
+	st->f_ffree = 1u << 19;
+	st->f_favail = 1u << 19;
+	st->f_namemax = 255;
+	return 0;
+}
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	struct fs_ctx *ctx = ctx_get();
+	/* see the comment at the top on caching */
+	cfg->attr_timeout = 0;
+	cfg->entry_timeout = 1;
+	cfg->negative_timeout = 0;
+	cfg->kernel_cache = 0;
+	cfg->auto_cache = 0;
+	cfg->direct_io = 0;
+	/* handles hold their own bytes: an unlinked open file needs no
+	 * .fuse_hidden rename */
+	cfg->hard_remove = 1;
+	cfg->use_ino = 0;
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	return ctx;
+}
+
+static const struct fuse_operations fs_ops = {
+	.init = op_init,
+	.getattr = op_getattr,
+	.readdir = op_readdir,
+	.open = op_open,
+	.create = op_create,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.fsync = op_fsync,
+	.release = op_release,
+	.truncate = op_truncate,
+	.unlink = op_unlink,
+	.rename = op_rename,
+	.symlink = op_symlink,
+	.readlink = op_readlink,
+	.chmod = op_chmod,
+	.chown = op_chown,
+	.utimens = op_utimens,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.statfs = op_statfs,
+};
+
+/* ---- mounting ---- */
+
+const char *fs_examples_dir(void)
+{
+	const char *env = getenv("SCHEMAFS_EXAMPLES");
+	if (env && *env)
+		return env;
+#ifdef SCHEMAFS_SOURCE_ROOT
+	return SCHEMAFS_SOURCE_ROOT "/examples/aegis";
+#else
+	return NULL;
+#endif
+}
+
+/* Ends grace periods (fs_schemas.c) even when no request comes, so that
+ * an unlink is durable within a second or so of its grace period. */
+struct ticker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool stop;
+	bool running;
+	struct fs_ctx *ctx;
+};
+
+static void *ticker_run(void *arg)
+{
+	struct ticker *t = arg;
+	pthread_mutex_lock(&t->mu);
+	while (!t->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&t->cond, &t->mu, &until);
+		if (t->stop)
+			break;
+		pthread_mutex_unlock(&t->mu);
+		fs_lock(t->ctx);
+		fs_schemas_expire(t->ctx);
+		fs_unlock(t->ctx);
+		pthread_mutex_lock(&t->mu);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+static int ticker_start(struct ticker *t, struct fs_ctx *ctx)
+{
+	memset(t, 0, sizeof(*t));
+	t->ctx = ctx;
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	if (pthread_create(&t->thread, NULL, ticker_run, t))
+		return -1;
+	t->running = true;
+	return 0;
+}
+
+static void ticker_stop(struct ticker *t)
+{
+	if (t->running) {
+		pthread_mutex_lock(&t->mu);
+		t->stop = true;
+		pthread_cond_signal(&t->cond);
+		pthread_mutex_unlock(&t->mu);
+		pthread_join(t->thread, NULL);
+		t->running = false;
+	}
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->mu);
+}
+
+static void ctx_release(struct fs_ctx *ctx)
+{
+	if (ctx->store)
+		store_close(ctx->store);
+	reg_registry_free(ctx->reg);
+	fs_views_free(ctx->views);
+	fs_schemas_free(ctx->schemas);
+	diags_release(&ctx->load_diags);
+	free(ctx->db_path);
+	pthread_mutex_destroy(&ctx->lock);
+}
+
+/* Opens the store (importing the examples into an empty one) and loads
+ * the registry. Prints why on failure. */
+static int ctx_open(struct fs_ctx *ctx, const char *db_path, const char *examples)
+{
+	struct sbuf err = SBUF_INIT;
+	int ret = -1;
+	bool empty = false;
+
+	if (store_open(db_path, &ctx->store, &err)) {
+		fprintf(stderr, "schemafs: %s\n", err.buf);
+		goto out;
+	}
+	if (store_is_empty(ctx->store, &empty)) {
+		fprintf(stderr, "schemafs: %s: %s\n", db_path, store_errmsg(ctx->store));
+		goto out;
+	}
+	if (empty && examples) {
+		if (fs_import_examples(ctx->store, examples, &err)) {
+			fprintf(stderr, "schemafs: %s\n", err.buf);
+			goto out;
+		}
+	}
+	if (fs_load(ctx, &err)) {
+		fprintf(stderr, "schemafs: %s\n", err.buf);
+		goto out;
+	}
+	ret = 0;
+out:
+	sbuf_release(&err);
+	return ret;
+}
+
+static int ctx_init(struct fs_ctx *ctx, const char *db_path)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	pthread_mutex_init(&ctx->lock, NULL);
+	diags_init(&ctx->load_diags);
+	ctx->uid = getuid();
+	ctx->gid = getgid();
+	fs_now(&ctx->mounted_at);
+	ctx->changed_at = ctx->mounted_at;
+	ctx->db_path = strdup(db_path);
+	ctx->reg = reg_registry_new();
+	if (!ctx->db_path || !ctx->reg || fs_views_new(&ctx->views) ||
+	    fs_schemas_new(&ctx->schemas)) {
+		fprintf(stderr, "schemafs: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts opts;
+	struct fuse_loop_config *loop = NULL;
+	struct fuse *fuse = NULL;
+	struct ticker ticker = { .running = false };
+	struct fs_ctx ctx;
+	int status = 1;
+
+	memset(&opts, 0, sizeof(opts));
+	if (ctx_init(&ctx, db_path))
+		goto out_ctx;
+	if (fuse_parse_cmdline(&args, &opts) != 0) {
+		status = 2;
+		goto out_ctx;
+	}
+	if (opts.show_help) {
+		printf("usage: schemafs [--db FILE] [-f] [-d] [-s] [-o OPT] MOUNTPOINT\n\n");
+		fuse_cmdline_help();
+		fuse_lib_help(&args);
+		status = 0;
+		goto out_ctx;
+	}
+	if (opts.show_version) {
+		printf("schemafs, FUSE library %s\n", fuse_pkgversion());
+		status = 0;
+		goto out_ctx;
+	}
+	if (!opts.mountpoint) {
+		fprintf(stderr, "schemafs: no mountpoint given\n");
+		status = 2;
+		goto out_ctx;
+	}
+
+	/* Everything that can fail with a clear message happens before the
+	 * mount; the store is closed again across fuse_daemonize's fork
+	 * (SQLite's POSIX locks do not survive a fork) and reopened after. */
+	if (ctx_open(&ctx, db_path, examples_dir))
+		goto out_ctx;
+	if (!opts.foreground) {
+		store_close(ctx.store);
+		ctx.store = NULL;
+	}
+
+	fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), &ctx);
+	if (!fuse)
+		goto out_ctx;
+	if (fuse_mount(fuse, opts.mountpoint) != 0)
+		goto out_fuse;
+	if (fuse_daemonize(opts.foreground) != 0)
+		goto out_unmount;
+	if (!ctx.store) {
+		struct sbuf err = SBUF_INIT;
+		int r = store_open(db_path, &ctx.store, &err);
+		if (r)
+			fprintf(stderr, "schemafs: %s\n", err.buf);
+		sbuf_release(&err);
+		if (r)
+			goto out_unmount;
+	}
+	struct fuse_session *se = fuse_get_session(fuse);
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_unmount;
+	if (fs_migrate_init(&ctx)) {
+		fprintf(stderr, "schemafs: migrations: cannot start\n");
+		fuse_remove_signal_handlers(se);
+		goto out_unmount;
+	}
+	if (ticker_start(&ticker, &ctx)) {
+		fprintf(stderr, "schemafs: cannot start a thread\n");
+		goto out_signals;
+	}
+	if (opts.singlethread) {
+		status = fuse_loop(fuse) ? 1 : 0;
+	} else {
+		loop = fuse_loop_cfg_create();
+		if (!loop)
+			goto out_signals;
+		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
+		fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
+		status = fuse_loop_mt(fuse, loop) ? 1 : 0;
+	}
+out_signals:
+	ticker_stop(&ticker);
+	fuse_remove_signal_handlers(se);
+	fs_migrate_destroy(&ctx);
+out_unmount:
+	fuse_unmount(fuse);
+	fs_lock(&ctx);
+	fs_schemas_settle(&ctx);
+	fs_unlock(&ctx);
+out_fuse:
+	fuse_destroy(fuse);
+out_ctx:
+	if (loop)
+		fuse_loop_cfg_destroy(loop);
+	ctx_release(&ctx);
+	free(opts.mountpoint);
+	fuse_opt_free_args(&args);
+	return status;
+}

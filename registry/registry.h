@@ -34,8 +34,26 @@ int reg_schema_from_bytes(const char *bytes, size_t len, const char *file,
 			  const char *expected_name, struct reg_schema **out,
 			  struct diags *diags);
 
+/* One file for reg_schemas_from_bytes; every pointer is borrowed. */
+struct reg_source {
+	const char *bytes;
+	size_t len;
+	const char *file;          /* the name diagnostics use */
+	const char *expected_name; /* NULL to skip the name check */
+};
 /*
- * Loads DIR/registry.yaml (optional) and every DIR/*.yaml. A file that is
+ * reg_schema_from_bytes for many files at once (a whole store at startup):
+ * the YAML is parsed on several threads when the machine has cores, the
+ * rest runs in the calling thread. out[i] is in[i]'s new schema, or NULL
+ * when refused; diagnostics come in input order, as if the files had been
+ * checked one after the other. Returns 0, or REG_ENOMEM (then every out[i]
+ * is NULL).
+ */
+int reg_schemas_from_bytes(const struct reg_source *in, size_t n,
+			   struct reg_schema **out, struct diags *diags);
+
+/*
+ * Loads DIR/registry.yaml (optional) and every DIR/<name>.yaml. A file that is
  * refused is reported in diags and skipped; the rest load. Returns 0 unless
  * the directory cannot be read (REG_EIO/REG_ENOENT) or memory runs out.
  * Diagnostics name files as "DIR/x.yaml" unless prefix is given, then

@@ -22,6 +22,9 @@ int render_cycles_json(const struct reg_registry *r, struct sbuf *out);
 int render_dependents(const struct reg_registry *r, const char *name, struct sbuf *out);
 /* {"users": {"services": [...], "references": [{"schema":..,"columns":[..],"foreign_key":[..]}]}, ...} */
 int render_dependents_json(const struct reg_registry *r, struct sbuf *out);
+/* The entry of one schema in that object:
+ * {"services": [...], "references": [{"schema":..,"service":..,"columns":[..],"foreign_key":[..]}]} */
+int render_dependent_json(const struct reg_registry *r, const char *name, struct sbuf *out);
 /* One diagnostic per line (diags_render), and a JSON array twin. */
 int render_validation_json(const struct diags *d, struct sbuf *out);
 /* Markdown documentation of every table (GFM tables, escaped). */

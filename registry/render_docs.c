@@ -1,1 +1,351 @@
-/* placeholder: being written */
+#include "render.h"
+#include "render_int.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/*
+ * Markdown for GitHub (GFM, as cmark-gfm renders it). Free text is escaped
+ * only as far as rendering needs, so the file also reads well with cat:
+ * Korean and other UTF-8 pass through untouched.
+ *
+ * Each table gets a "## name" heading whose GitHub anchor is the name
+ * itself (identifiers are lower-case letters, digits and '_'); the
+ * sub-sections are bold paragraphs rather than headings, so that their
+ * anchors ("columns", "indexes", ...) can never collide with a table that
+ * happens to carry such a name.
+ */
+
+static bool is_word(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/*
+ * Inline text, on one line, safe inside a table cell and as a paragraph:
+ * '|' is escaped for the table parser, newlines become <br>, and what would
+ * start markup (emphasis, links, HTML, code, math, a heading or list at
+ * the start) is backslash-escaped or written as an entity.
+ */
+static int md_text(struct sbuf *out, const char *s)
+{
+	int err = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* block markers only matter at the start: the text is one line */
+	if (*p == '#' || *p == '-' || *p == '+') {
+		err |= sbuf_addch(out, '\\');
+	} else if (isdigit(*p)) {
+		/* "1. " or "2) " would start a list; "1.0.0" would not */
+		const unsigned char *q = p;
+		while (isdigit(*q))
+			q++;
+		if ((*q == '.' || *q == ')') && (q[1] == ' ' || q[1] == '\t' || !q[1])) {
+			err |= sbuf_add(out, p, (size_t)(q - p));
+			err |= sbuf_addch(out, '\\');
+			p = q;
+		}
+	}
+	for (const unsigned char *start = p; *p; p++) {
+		unsigned char c = *p;
+		switch (c) {
+		case '\\': case '|': case '*': case '`': case '[': case ']': case '~': case '$':
+			err |= sbuf_addch(out, '\\');
+			err |= sbuf_addch(out, (char)c);
+			break;
+		case '_':
+			/* intraword underscores (created_by) never emphasise */
+			if (p > start && is_word(p[-1]) && is_word(p[1]))
+				err |= sbuf_addch(out, '_');
+			else
+				err |= sbuf_adds(out, "\\_");
+			break;
+		case '<': err |= sbuf_adds(out, "&lt;"); break;
+		case '>': err |= sbuf_adds(out, "&gt;"); break;
+		case '&':
+			err |= sbuf_adds(out, (isalnum(p[1]) || p[1] == '#') ? "&amp;" : "&");
+			break;
+		case '\r':
+		case '\n':
+			/* CRLF is one line end; none is written at the very end */
+			if (c == '\r' && p[1] == '\n')
+				break;
+			if (p[1])
+				err |= sbuf_adds(out, "<br>");
+			break;
+		case '\t':
+			err |= sbuf_addch(out, ' ');
+			break;
+		default:
+			if (c < 0x20)
+				break; /* other control characters have no rendering */
+			err |= sbuf_addch(out, (char)c);
+		}
+	}
+	return err;
+}
+
+/*
+ * A code span inside a table cell: the fence is one backtick longer than
+ * the longest run inside, padded when the text starts or ends with a
+ * backtick; '|' still needs its backslash (GFM splits cells first).
+ */
+static int md_code(struct sbuf *out, const char *s)
+{
+	size_t run = 0, longest = 0, len = strlen(s);
+	int err = 0;
+
+	if (!len)
+		return 0;
+	for (const char *p = s; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	bool pad = s[0] == '`' || s[len - 1] == '`' || (s[0] == ' ' && s[len - 1] == ' ');
+	for (size_t i = 0; i <= longest; i++)
+		err |= sbuf_addch(out, '`');
+	if (pad)
+		err |= sbuf_addch(out, ' ');
+	for (const char *p = s; *p; p++) {
+		if (*p == '|')
+			err |= sbuf_adds(out, "\\|");
+		else if (*p == '\n' || *p == '\r' || *p == '\t')
+			err |= sbuf_addch(out, ' ');
+		else if ((unsigned char)*p >= 0x20)
+			err |= sbuf_addch(out, *p);
+	}
+	if (pad)
+		err |= sbuf_addch(out, ' ');
+	for (size_t i = 0; i <= longest; i++)
+		err |= sbuf_addch(out, '`');
+	return err;
+}
+
+static int md_code_list(struct sbuf *out, const struct reg_strlist *l)
+{
+	int err = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			err |= sbuf_adds(out, ", ");
+		err |= md_code(out, l->items[i]);
+	}
+	return err;
+}
+
+/* A link to a table's section, or the bare name when it is not here. */
+static int md_table_link(struct sbuf *out, const struct reg_registry *r, const char *name)
+{
+	int err = 0;
+	if (render_find(r, name) < 0) {
+		err |= md_code(out, name);
+		return err | sbuf_adds(out, " (not in the registry)");
+	}
+	err |= sbuf_addch(out, '[');
+	err |= md_text(out, name);
+	err |= sbuf_adds(out, "](#");
+	/* GitHub's anchor: lower case, only letters, digits, '-' and '_' */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '_' || *p >= 0x80)
+			err |= sbuf_addch(out, (char)tolower(*p));
+		else if (*p == ' ')
+			err |= sbuf_addch(out, '-');
+	}
+	return err | sbuf_addch(out, ')');
+}
+
+static int md_columns(struct sbuf *out, const struct reg_schema *s)
+{
+	int err = sbuf_adds(out, "**Columns**\n\n"
+				 "| name | type | nullable | default | key | description |\n"
+				 "|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < s->ncolumns; i++) {
+		const struct reg_column *c = &s->columns[i];
+		const char *sep = "";
+
+		err |= sbuf_adds(out, "| ");
+		err |= md_code(out, c->name);
+		err |= sbuf_adds(out, " | ");
+		err |= md_code(out, c->type ? c->type : "");
+		err |= sbuf_adds(out, c->nullable ? " | yes | " : " | no | ");
+		err |= md_code(out, c->default_expr ? c->default_expr : "");
+		err |= sbuf_adds(out, " | ");
+		if (c->primary_key) {
+			err |= sbuf_adds(out, "PK");
+			sep = ", ";
+		}
+		if (render_column_unique(s, c)) {
+			err |= sbuf_adds(out, sep);
+			err |= sbuf_adds(out, "UK");
+			sep = ", ";
+		}
+		if (render_column_is_fk(s, c->name)) {
+			err |= sbuf_adds(out, sep);
+			err |= sbuf_adds(out, "FK");
+		}
+		err |= sbuf_adds(out, " | ");
+		err |= md_text(out, c->description ? c->description : "");
+		err |= sbuf_adds(out, " |\n");
+	}
+	return err | sbuf_addch(out, '\n');
+}
+
+static int md_references(struct sbuf *out, const struct reg_registry *r,
+			 const struct reg_schema *s)
+{
+	if (!s->nrefs)
+		return 0;
+	int err = sbuf_adds(out, "**References**\n\n"
+				 "| foreign key | references | columns | on delete | on update | description |\n"
+				 "|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < s->nrefs; i++) {
+		const struct reg_reference *ref = &s->refs[i];
+		err |= sbuf_adds(out, "| ");
+		err |= md_code_list(out, &ref->foreign_keys);
+		err |= sbuf_adds(out, " | ");
+		err |= md_table_link(out, r, ref->schema ? ref->schema : "");
+		err |= sbuf_adds(out, " | ");
+		err |= md_code_list(out, &ref->columns);
+		err |= sbuf_addf(out, " | %s | %s | ", reg_fk_action_sql(ref->on_delete),
+				 reg_fk_action_sql(ref->on_update));
+		err |= md_text(out, ref->description ? ref->description : "");
+		err |= sbuf_adds(out, " |\n");
+	}
+	return err | sbuf_addch(out, '\n');
+}
+
+static int md_indexes(struct sbuf *out, const struct reg_schema *s)
+{
+	if (!s->nindexes)
+		return 0;
+	int err = sbuf_adds(out, "**Indexes**\n\n"
+				 "| name | columns | unique | description |\n"
+				 "|---|---|---|---|\n");
+	for (size_t i = 0; i < s->nindexes; i++) {
+		const struct reg_index *ix = &s->indexes[i];
+		err |= sbuf_adds(out, "| ");
+		err |= md_code(out, ix->name ? ix->name : "");
+		err |= sbuf_adds(out, " | ");
+		err |= md_code_list(out, &ix->columns);
+		err |= sbuf_adds(out, ix->unique ? " | yes | " : " | no | ");
+		err |= md_text(out, ix->description ? ix->description : "");
+		err |= sbuf_adds(out, " |\n");
+	}
+	return err | sbuf_addch(out, '\n');
+}
+
+static int md_referenced_by(struct sbuf *out, const struct reg_registry *r,
+			    const struct render_backrefs *b, size_t t)
+{
+	if (b->off[t] == b->off[t + 1])
+		return 0;
+	int err = sbuf_adds(out, "**Referenced by**\n\n"
+				 "| schema | service | foreign key | columns |\n"
+				 "|---|---|---|---|\n");
+	for (size_t i = b->off[t]; i < b->off[t + 1]; i++) {
+		const struct reg_schema *from = r->schemas[b->items[i].from];
+		const struct reg_reference *ref = &from->refs[b->items[i].ref];
+		err |= sbuf_adds(out, "| ");
+		err |= md_table_link(out, r, from->name);
+		err |= sbuf_adds(out, " | ");
+		err |= md_text(out, from->owner ? from->owner : "");
+		err |= sbuf_adds(out, " | ");
+		err |= md_code_list(out, &ref->foreign_keys);
+		err |= sbuf_adds(out, " | ");
+		err |= md_code_list(out, &ref->columns);
+		err |= sbuf_adds(out, " |\n");
+	}
+	return err | sbuf_addch(out, '\n');
+}
+
+static int md_history(struct sbuf *out, const struct reg_schema *s)
+{
+	if (!s->nhistory)
+		return 0;
+	int err = sbuf_adds(out, "**Version history**\n\n"
+				 "| version | date | changes |\n"
+				 "|---|---|---|\n");
+	for (size_t i = 0; i < s->nhistory; i++) {
+		const struct reg_history_entry *h = &s->history[i];
+		err |= sbuf_adds(out, "| ");
+		err |= md_text(out, h->version ? h->version : "");
+		err |= sbuf_adds(out, " | ");
+		err |= md_text(out, h->date ? h->date : "");
+		err |= sbuf_adds(out, " | ");
+		err |= md_text(out, h->changes ? h->changes : "");
+		err |= sbuf_adds(out, " |\n");
+	}
+	return err | sbuf_addch(out, '\n');
+}
+
+static int md_schema(struct sbuf *out, const struct reg_registry *r,
+		     const struct render_backrefs *b, size_t t)
+{
+	const struct reg_schema *s = r->schemas[t];
+	int err = sbuf_adds(out, "## ");
+
+	err |= md_text(out, s->name);
+	err |= sbuf_adds(out, "\n\n");
+	if (s->description && *s->description) {
+		err |= md_text(out, s->description);
+		err |= sbuf_adds(out, "\n\n");
+	}
+	err |= sbuf_adds(out, "| owner | version | columns | references | referenced by |\n"
+			      "|---|---|---|---|---|\n| ");
+	err |= md_text(out, s->owner ? s->owner : "");
+	err |= sbuf_adds(out, " | ");
+	err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
+	err |= sbuf_addf(out, " | %zu | %zu | %zu |\n\n", s->ncolumns, s->nrefs,
+			 b->off[t + 1] - b->off[t]);
+	err |= md_columns(out, s);
+	err |= md_references(out, r, s);
+	err |= md_indexes(out, s);
+	err |= md_referenced_by(out, r, b, t);
+	err |= md_history(out, s);
+	return err;
+}
+
+int render_docs(const struct reg_registry *r, struct sbuf *out)
+{
+	struct render_backrefs b;
+	int err = render_backrefs_build(r, &b);
+	if (err)
+		return err;
+
+	if (r->meta.name && *r->meta.name) {
+		err |= sbuf_adds(out, "# Schema registry: ");
+		err |= md_text(out, r->meta.name);
+		err |= sbuf_adds(out, "\n\n");
+	} else {
+		err |= sbuf_adds(out, "# Schema registry\n\n");
+	}
+	if (r->meta.description && *r->meta.description) {
+		err |= md_text(out, r->meta.description);
+		err |= sbuf_adds(out, "\n\n");
+	}
+	err |= sbuf_addf(out, "%zu table%s.\n\n", r->n, r->n == 1 ? "" : "s");
+	if (r->n) {
+		err |= sbuf_adds(out, "## Table of contents\n\n"
+				      "| table | owner | version | description |\n"
+				      "|---|---|---|---|\n");
+		for (size_t t = 0; t < r->n; t++) {
+			const struct reg_schema *s = r->schemas[t];
+			err |= sbuf_adds(out, "| ");
+			err |= md_table_link(out, r, s->name);
+			err |= sbuf_adds(out, " | ");
+			err |= md_text(out, s->owner ? s->owner : "");
+			err |= sbuf_adds(out, " | ");
+			err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
+			err |= sbuf_adds(out, " | ");
+			err |= md_text(out, s->description ? s->description : "");
+			err |= sbuf_adds(out, " |\n");
+		}
+		err |= sbuf_addch(out, '\n');
+	}
+	for (size_t t = 0; t < r->n && !err; t++)
+		err |= md_schema(out, r, &b, t);
+	render_backrefs_release(&b);
+	return err ? REG_ENOMEM : 0;
+}

@@ -1,1 +1,449 @@
-/* placeholder: being written */
+#include "render.h"
+#include "render_int.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * Mermaid erDiagram, written in the subset mermaid 11 is known to accept
+ * (see ../shared/tools/README.md, "erDiagram: what mermaid 11 accepts"):
+ * one-token types, plain or back-quoted attribute names, keys joined with
+ * ", ", comments without '"', quoted entity names whenever a name is not
+ * a plain identifier or could be read as a keyword, and a label on every
+ * relationship.
+ */
+
+/* Words the erDiagram lexer takes as keywords before it would take a name. */
+static const char *const er_keywords[] = {
+	"erdiagram", "one", "many", "only", "zero", "more", "or", "to", "optionally",
+	"end", "class", "classdef", "style", "subgraph", "direction", "title",
+	"acctitle", "accdescr", "u", "pk", "fk", "uk", NULL,
+};
+
+static bool is_plain_ident(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_'))
+			return false;
+	return true;
+}
+
+static bool is_keyword(const char *s)
+{
+	for (size_t i = 0; er_keywords[i]; i++)
+		if (!strcasecmp(s, er_keywords[i]))
+			return true;
+	return false;
+}
+
+/* PK, FK and UK are matched as whole words wherever an attribute word may
+ * start ("pk(1)" or "fk.x" would lex as a key), so such words need a prefix. */
+static bool starts_with_key(const char *s)
+{
+	if (strncasecmp(s, "pk", 2) && strncasecmp(s, "fk", 2) && strncasecmp(s, "uk", 2))
+		return false;
+	return !(isalnum((unsigned char)s[2]) || s[2] == '_');
+}
+
+static int er_entity(struct sbuf *out, const char *name)
+{
+	if (is_plain_ident(name) && !is_keyword(name))
+		return sbuf_adds(out, name);
+	/* a quoted entity name may not hold '"', '%', '\' or line ends */
+	int err = sbuf_addch(out, '"');
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '%' || c == '\\' || c < 0x20)
+			err |= sbuf_addch(out, '_');
+		else
+			err |= sbuf_addch(out, (char)c);
+	}
+	return err | sbuf_addch(out, '"');
+}
+
+static int er_attr_name(struct sbuf *out, const char *name)
+{
+	bool plain = isalpha((unsigned char)*name) || *name == '_';
+	for (const char *p = name; *p && plain; p++)
+		plain = isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+	if (plain && !starts_with_key(name))
+		return sbuf_adds(out, name);
+	/* mermaid 11 reads `...` as an attribute name of any characters */
+	int err = sbuf_addch(out, '`');
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		err |= sbuf_addch(out, (c == '`' || c < 0x20) ? '_' : (char)c);
+	}
+	return err | sbuf_addch(out, '`');
+}
+
+/* A type word of the spelling: letters, digits, '_' and '$' (unquoted) or
+ * anything up to the closing quote (quoted, with "" for a quote). */
+struct tword {
+	const char *s;
+	size_t len;
+};
+
+static bool word_is(const struct tword *w, const char *lit)
+{
+	return w->len == strlen(lit) && !strncasecmp(w->s, lit, w->len);
+}
+
+/* Appends a type token character, or '_' for what the lexer refuses. */
+static int type_char(struct sbuf *out, unsigned char c)
+{
+	if (isalnum(c) || strchr("_-[]().,*", c) || c >= 0x80)
+		return sbuf_addch(out, (char)c);
+	return sbuf_addch(out, '_');
+}
+
+/*
+ * PostgreSQL type spellings to one token: multi-word names map to their
+ * short forms (timestamp with time zone -> timestamptz, double precision ->
+ * float8, character varying -> varchar, ...), spaces inside parentheses go
+ * (numeric(10, 2) -> numeric(10,2)), remaining word breaks become '_', and
+ * characters the lexer refuses become '_'. The case of the spelling is kept
+ * where nothing was mapped.
+ */
+static int er_type(struct sbuf *out, const char *type)
+{
+	struct sbuf tok = SBUF_INIT;
+	struct tword words[16];
+	size_t nw = 0;
+	const char *p = type;
+	const char *mods = NULL, *tail = NULL; /* "(...)" after the base words, the rest */
+	int err = 0;
+
+	/* the leading words of the name, before any '(' or '[' */
+	while (*p && nw < 16) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '(' || *p == '[')
+			break;
+		const char *s = p;
+		while (*p && !isspace((unsigned char)*p) && *p != '(' && *p != '[')
+			p++;
+		words[nw].s = s;
+		words[nw].len = (size_t)(p - s);
+		nw++;
+	}
+	if (*p == '(') {
+		mods = p;
+		int depth = 0;
+		do {
+			if (*p == '(')
+				depth++;
+			else if (*p == ')')
+				depth--;
+			p++;
+		} while (*p && depth > 0);
+	}
+	const char *mods_end = p;
+	while (isspace((unsigned char)*p))
+		p++;
+	tail = p;
+
+	/* "time(3) with time zone": the zone words follow the modifiers */
+	struct tword zone[4];
+	size_t nz = 0;
+	while (*tail && *tail != '[' && nz < 4) {
+		const char *s = tail;
+		while (*tail && !isspace((unsigned char)*tail) && *tail != '[')
+			tail++;
+		zone[nz].s = s;
+		zone[nz].len = (size_t)(tail - s);
+		nz++;
+		while (isspace((unsigned char)*tail))
+			tail++;
+	}
+	struct tword *all = words;
+	size_t nall = nw;
+	if (nz && nw + nz <= 16) {
+		memcpy(words + nw, zone, nz * sizeof(*zone));
+		nall = nw + nz;
+	}
+
+	size_t used = 0;
+	if (nall >= 1 && (word_is(&all[0], "timestamp") || word_is(&all[0], "time"))) {
+		bool ts = word_is(&all[0], "timestamp");
+		if (nall >= 4 && word_is(&all[1], "with") && word_is(&all[2], "time") &&
+		    word_is(&all[3], "zone")) {
+			err |= sbuf_adds(&tok, ts ? "timestamptz" : "timetz");
+			used = 4;
+		} else if (nall >= 4 && word_is(&all[1], "without") && word_is(&all[2], "time") &&
+			   word_is(&all[3], "zone")) {
+			err |= sbuf_add(&tok, all[0].s, all[0].len);
+			used = 4;
+		}
+	} else if (nall >= 2 && word_is(&all[0], "double") && word_is(&all[1], "precision")) {
+		err |= sbuf_adds(&tok, "float8");
+		used = 2;
+	} else if (nall >= 2 && (word_is(&all[0], "character") || word_is(&all[0], "char")) &&
+		   word_is(&all[1], "varying")) {
+		err |= sbuf_adds(&tok, "varchar");
+		used = 2;
+	} else if (nall >= 2 && word_is(&all[0], "bit") && word_is(&all[1], "varying")) {
+		err |= sbuf_adds(&tok, "varbit");
+		used = 2;
+	}
+	if (used == 0 || used < nw) {
+		/* nothing mapped (or more words follow): join the words with '_' */
+		for (size_t i = used; i < nw; i++) {
+			if (tok.len)
+				err |= sbuf_addch(&tok, '_');
+			for (size_t k = 0; k < words[i].len; k++)
+				if (words[i].s[k] != '"')
+					err |= type_char(&tok, (unsigned char)words[i].s[k]);
+		}
+		used = nw;
+	}
+	if (mods) {
+		for (const char *m = mods; m < mods_end; m++)
+			if (!isspace((unsigned char)*m))
+				err |= type_char(&tok, (unsigned char)*m);
+	}
+	/* zone words not consumed by a mapping (e.g. "interval(3) day") */
+	for (size_t i = used; i < nall; i++) {
+		err |= sbuf_addch(&tok, '_');
+		for (size_t k = 0; k < all[i].len; k++)
+			err |= type_char(&tok, (unsigned char)all[i].s[k]);
+	}
+	for (; *tail; tail++)
+		if (!isspace((unsigned char)*tail))
+			err |= type_char(&tok, (unsigned char)*tail);
+
+	/* the token must start with a letter or '_' and must not read as a key */
+	if (!tok.len || !(isalpha((unsigned char)tok.buf[0]) || tok.buf[0] == '_' ||
+			  (unsigned char)tok.buf[0] >= 0xc0) ||
+	    starts_with_key(tok.buf))
+		err |= sbuf_addch(out, '_');
+	err |= sbuf_add(out, tok.buf, tok.len);
+	sbuf_release(&tok);
+	return err;
+}
+
+/* A comment: '"' as #quot;, HTML brackets as entities, one line. */
+static int er_comment(struct sbuf *out, const char *s)
+{
+	int err = sbuf_addch(out, '"');
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			err |= sbuf_adds(out, "#quot;");
+		else if (c == '<')
+			err |= sbuf_adds(out, "#lt;");
+		else if (c == '>')
+			err |= sbuf_adds(out, "#gt;");
+		else if (c == '\r' && p[1] == '\n')
+			continue; /* CRLF is one line end, one space */
+		else if (c < 0x20)
+			err |= sbuf_addch(out, ' ');
+		else
+			err |= sbuf_addch(out, (char)c);
+	}
+	return err | sbuf_addch(out, '"');
+}
+
+static int er_columns_label(struct sbuf *out, const struct reg_strlist *cols)
+{
+	struct sbuf text = SBUF_INIT;
+	int err = 0;
+	for (size_t i = 0; i < cols->n; i++) {
+		if (i)
+			err |= sbuf_adds(&text, ", ");
+		err |= sbuf_adds(&text, cols->items[i]);
+	}
+	err |= er_comment(out, text.buf);
+	sbuf_release(&text);
+	return err;
+}
+
+int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out)
+{
+	int err = sbuf_adds(out, "erDiagram\n");
+
+	for (size_t t = 0; t < r->n; t++) {
+		const struct reg_schema *s = r->schemas[t];
+		err |= sbuf_adds(out, "    ");
+		err |= er_entity(out, s->name);
+		err |= sbuf_adds(out, " {\n");
+		for (size_t i = 0; i < s->ncolumns; i++) {
+			const struct reg_column *c = &s->columns[i];
+			const char *sep = " ";
+			err |= sbuf_adds(out, "        ");
+			err |= er_type(out, c->type ? c->type : "unknown");
+			err |= sbuf_addch(out, ' ');
+			err |= er_attr_name(out, c->name);
+			if (c->primary_key) {
+				err |= sbuf_adds(out, " PK");
+				sep = ", ";
+			}
+			if (render_column_is_fk(s, c->name)) {
+				err |= sbuf_adds(out, sep);
+				err |= sbuf_adds(out, "FK");
+				sep = ", ";
+			}
+			if (render_column_unique(s, c)) {
+				err |= sbuf_adds(out, sep);
+				err |= sbuf_adds(out, "UK");
+			}
+			if (c->description && *c->description) {
+				err |= sbuf_addch(out, ' ');
+				err |= er_comment(out, c->description);
+			}
+			err |= sbuf_addch(out, '\n');
+		}
+		err |= sbuf_adds(out, "    }\n");
+	}
+
+	/*
+	 * One relationship per reference, parent on the left: exactly one
+	 * parent when every foreign-key column is NOT NULL, else zero or one;
+	 * one child at most when the foreign-key columns are unique, else many.
+	 */
+	for (size_t t = 0; t < r->n; t++) {
+		const struct reg_schema *s = r->schemas[t];
+		for (size_t k = 0; k < s->nrefs; k++) {
+			const struct reg_reference *ref = &s->refs[k];
+			if (render_find(r, ref->schema) < 0)
+				continue; /* validation reports it; there is no entity to draw */
+			bool required = render_columns_not_null(s, &ref->foreign_keys);
+			bool single = render_columns_unique(s, &ref->foreign_keys);
+			err |= sbuf_adds(out, "    ");
+			err |= er_entity(out, ref->schema);
+			err |= sbuf_adds(out, required ? " ||--" : " |o--");
+			err |= sbuf_adds(out, single ? "o| " : "o{ ");
+			err |= er_entity(out, s->name);
+			err |= sbuf_adds(out, " : ");
+			err |= er_columns_label(out, &ref->foreign_keys);
+			err |= sbuf_addch(out, '\n');
+		}
+	}
+	return err ? REG_ENOMEM : 0;
+}
+
+/* Text inside an HTML-like label: XML escaping, no control characters. */
+static int dot_html(struct sbuf *out, const char *s)
+{
+	int err = 0;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		switch (c) {
+		case '&': err |= sbuf_adds(out, "&amp;"); break;
+		case '<': err |= sbuf_adds(out, "&lt;"); break;
+		case '>': err |= sbuf_adds(out, "&gt;"); break;
+		case '"': err |= sbuf_adds(out, "&quot;"); break;
+		case '\'': err |= sbuf_adds(out, "&#39;"); break;
+		default: err |= sbuf_addch(out, c < 0x20 ? ' ' : (char)c);
+		}
+	}
+	return err;
+}
+
+/* A double-quoted DOT ID: '"' and '\' escaped (a backslash would
+ * otherwise start an escString sequence such as \N). */
+static int dot_id(struct sbuf *out, const char *s)
+{
+	int err = sbuf_addch(out, '"');
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\') {
+			err |= sbuf_addch(out, '\\');
+			err |= sbuf_addch(out, (char)c);
+		} else {
+			err |= sbuf_addch(out, c < 0x20 ? ' ' : (char)c);
+		}
+	}
+	return err | sbuf_addch(out, '"');
+}
+
+static int dot_port(struct sbuf *out, const struct reg_schema *s, const struct reg_strlist *cols)
+{
+	if (cols->n == 0 || !reg_schema_column(s, cols->items[0]))
+		return 0;
+	return sbuf_addch(out, ':') | dot_id(out, cols->items[0]);
+}
+
+static int dot_table(struct sbuf *out, const struct reg_schema *s)
+{
+	int err = sbuf_adds(out, "  ");
+	err |= dot_id(out, s->name);
+	err |= sbuf_adds(out, " [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\""
+			      " cellpadding=\"4\">\n    <tr><td colspan=\"3\" bgcolor=\"#dde4ee\"><b>");
+	err |= dot_html(out, s->name);
+	err |= sbuf_adds(out, "</b></td></tr>\n");
+	for (size_t i = 0; i < s->ncolumns; i++) {
+		const struct reg_column *c = &s->columns[i];
+		const char *sep = "";
+		err |= sbuf_adds(out, "    <tr><td port=\"");
+		err |= dot_html(out, c->name);
+		err |= sbuf_adds(out, "\" align=\"left\">");
+		err |= dot_html(out, c->name);
+		err |= sbuf_adds(out, "</td><td align=\"left\">");
+		err |= dot_html(out, c->type ? c->type : "");
+		if (c->nullable)
+			err |= sbuf_adds(out, " NULL");
+		err |= sbuf_adds(out, "</td><td>");
+		if (c->primary_key) {
+			err |= sbuf_adds(out, "PK");
+			sep = ", ";
+		}
+		if (render_column_is_fk(s, c->name)) {
+			err |= sbuf_adds(out, sep);
+			err |= sbuf_adds(out, "FK");
+			sep = ", ";
+		}
+		if (render_column_unique(s, c)) {
+			err |= sbuf_adds(out, sep);
+			err |= sbuf_adds(out, "UK");
+		}
+		err |= sbuf_adds(out, "</td></tr>\n");
+	}
+	return err | sbuf_adds(out, "  </table>>];\n");
+}
+
+int render_erd_dot(const struct reg_registry *r, struct sbuf *out)
+{
+	int err = sbuf_adds(out, "digraph erd {\n"
+				 "  graph [rankdir=LR, charset=\"UTF-8\"];\n"
+				 "  node [shape=plain, fontname=\"Helvetica\"];\n"
+				 "  edge [dir=both, fontname=\"Helvetica\", fontsize=10];\n");
+	for (size_t t = 0; t < r->n; t++)
+		err |= dot_table(out, r->schemas[t]);
+
+	/* child -> parent, crow's feet: the tail end is the child's side */
+	for (size_t t = 0; t < r->n; t++) {
+		const struct reg_schema *s = r->schemas[t];
+		for (size_t k = 0; k < s->nrefs; k++) {
+			const struct reg_reference *ref = &s->refs[k];
+			long p = render_find(r, ref->schema);
+			if (p < 0)
+				continue;
+			bool required = render_columns_not_null(s, &ref->foreign_keys);
+			bool single = render_columns_unique(s, &ref->foreign_keys);
+			struct sbuf label = SBUF_INIT;
+			for (size_t i = 0; i < ref->foreign_keys.n; i++) {
+				if (i)
+					err |= sbuf_adds(&label, ", ");
+				err |= sbuf_adds(&label, ref->foreign_keys.items[i]);
+			}
+			err |= sbuf_adds(out, "  ");
+			err |= dot_id(out, s->name);
+			err |= dot_port(out, s, &ref->foreign_keys);
+			err |= sbuf_adds(out, " -> ");
+			err |= dot_id(out, ref->schema);
+			err |= dot_port(out, r->schemas[p], &ref->columns);
+			err |= sbuf_adds(out, " [label=");
+			err |= dot_id(out, label.buf);
+			err |= sbuf_addf(out, ", arrowtail=%s, arrowhead=%s];\n",
+					 single ? "teeodot" : "crowodot",
+					 required ? "teetee" : "teeodot");
+			sbuf_release(&label);
+		}
+	}
+	err |= sbuf_adds(out, "}\n");
+	return err ? REG_ENOMEM : 0;
+}

@@ -1,1 +1,701 @@
-/* placeholder: being written */
+#include "sqlcheck.h"
+
+#include <json-c/json.h>
+#include <pg_query.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "sbuf.h"
+
+/*
+ * The text the user wrote goes after a fixed prefix, so the parser sees a
+ * whole statement; locations in the tree and the error cursor are then
+ * shifted back by the prefix length to point into the user's text.
+ */
+#define TYPE_PREFIX "SELECT NULL::"
+#define EXPR_PREFIX "SELECT "
+
+enum check_kind { KIND_TYPE = 0, KIND_EXPR = 1 };
+
+struct entry {
+	struct entry *next;
+	uint64_t hash;
+	enum check_kind kind;
+	char *text;
+	struct sqlcheck_result res; /* message/canonical point at owned copies */
+};
+
+/* One process-wide cache: many schemas share a handful of type texts. */
+static struct {
+	pthread_mutex_t lock;
+	struct entry **slots;
+	size_t nslots, n;
+	unsigned long parses;
+} cache = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
+
+static uint64_t text_hash(enum check_kind kind, const char *s)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct entry *cache_find(enum check_kind kind, const char *text, uint64_t h)
+{
+	if (!cache.nslots)
+		return NULL;
+	for (struct entry *e = cache.slots[h & (cache.nslots - 1)]; e; e = e->next)
+		if (e->hash == h && e->kind == kind && !strcmp(e->text, text))
+			return e;
+	return NULL;
+}
+
+static int cache_grow(void)
+{
+	size_t nslots = cache.nslots ? cache.nslots * 2 : 64;
+	struct entry **slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return REG_ENOMEM;
+	for (size_t i = 0; i < cache.nslots; i++) {
+		struct entry *e = cache.slots[i], *next;
+		for (; e; e = next) {
+			next = e->next;
+			e->next = slots[e->hash & (nslots - 1)];
+			slots[e->hash & (nslots - 1)] = e;
+		}
+	}
+	free(cache.slots);
+	cache.slots = slots;
+	cache.nslots = nslots;
+	return 0;
+}
+
+static void entry_free(struct entry *e)
+{
+	if (!e)
+		return;
+	free(e->text);
+	free((char *)e->res.message);
+	free((char *)e->res.canonical);
+	free(e);
+}
+
+/* ---- reading libpg_query's JSON tree ---- */
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	if (!o || !json_object_is_type(o, json_type_object))
+		return NULL;
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static int obj_nkeys(json_object *o)
+{
+	return o && json_object_is_type(o, json_type_object) ? json_object_object_length(o) : 0;
+}
+
+/* The smallest "location" anywhere under o, or -1: where a clause starts. */
+static int first_location(json_object *o)
+{
+	int best = -1;
+	if (!o)
+		return -1;
+	if (json_object_is_type(o, json_type_array)) {
+		size_t n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++) {
+			int l = first_location(json_object_array_get_idx(o, i));
+			if (l >= 0 && (best < 0 || l < best))
+				best = l;
+		}
+		return best;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return -1;
+	json_object_object_foreach(o, key, val) {
+		int l;
+		if (!strcmp(key, "location") && json_object_is_type(val, json_type_int))
+			l = json_object_get_int(val);
+		else
+			l = first_location(val);
+		if (l >= 0 && (best < 0 || l < best))
+			best = l;
+	}
+	return best;
+}
+
+/* A node is {"NodeType": {...}}: its type name, and the body in *body. */
+static const char *node_type(json_object *node, json_object **body)
+{
+	*body = NULL;
+	if (obj_nkeys(node) != 1)
+		return NULL;
+	json_object_object_foreach(node, key, val) {
+		*body = val;
+		return key;
+	}
+	return NULL;
+}
+
+/* ---- building a result ---- */
+
+struct verdict {
+	int ok;
+	struct sbuf message;
+	int offset; /* into the user's text, or -1 */
+	struct sbuf canonical;
+};
+
+static int refuse(struct verdict *v, int offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(struct verdict *v, int offset, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = sbuf_vaddf(&v->message, fmt, ap);
+	va_end(ap);
+	v->ok = 0;
+	v->offset = offset;
+	return rc;
+}
+
+/* A location in the full statement, as an offset into the user's text. */
+static int user_offset(int location, size_t prefix_len, size_t text_len)
+{
+	if (location < 0)
+		return -1;
+	if ((size_t)location < prefix_len)
+		return 0;
+	size_t off = (size_t)location - prefix_len;
+	return (int)(off > text_len ? text_len : off);
+}
+
+static const struct {
+	const char *key;
+	const char *what;
+} clause_names[] = {
+	{ "fromClause", "FROM clause" },
+	{ "whereClause", "WHERE clause" },
+	{ "groupClause", "GROUP BY clause" },
+	{ "havingClause", "HAVING clause" },
+	{ "windowClause", "WINDOW clause" },
+	{ "sortClause", "ORDER BY clause" },
+	{ "limitCount", "LIMIT clause" },
+	{ "limitOffset", "OFFSET clause" },
+	{ "lockingClause", "locking clause" },
+	{ "withClause", "WITH clause" },
+	{ "distinctClause", "DISTINCT" },
+	{ "intoClause", "INTO clause" },
+	{ "valuesLists", "VALUES list" },
+	{ "larg", "set operation (UNION, INTERSECT, EXCEPT)" },
+};
+
+/*
+ * The shape both checks share: one statement, a plain SELECT with nothing
+ * but its target list, and a single unnamed target. On success *val is
+ * that target's expression.
+ */
+static int check_single_target(json_object *tree, size_t prefix_len, size_t text_len,
+			       const char *subject, struct verdict *v, json_object **val)
+{
+	*val = NULL;
+	json_object *stmts = get(tree, "stmts");
+	size_t nstmts = stmts && json_object_is_type(stmts, json_type_array)
+			? json_object_array_length(stmts) : 0;
+	if (nstmts != 1) {
+		int off = -1;
+		if (nstmts > 1) {
+			json_object *loc = get(json_object_array_get_idx(stmts, 1), "stmt_location");
+			off = loc ? user_offset(json_object_get_int(loc), prefix_len, text_len) : -1;
+		}
+		return refuse(v, off, "more than one statement where one %s was expected",
+			      subject);
+	}
+	json_object *body;
+	const char *type = node_type(get(json_object_array_get_idx(stmts, 0), "stmt"), &body);
+	if (!type || strcmp(type, "SelectStmt"))
+		return refuse(v, -1, "not a single %s", subject);
+	json_object_object_foreach(body, key, sub) {
+		if (!strcmp(key, "targetList") || !strcmp(key, "limitOption"))
+			continue;
+		if (!strcmp(key, "op")) {
+			if (json_object_is_type(sub, json_type_string) &&
+			    !strcmp(json_object_get_string(sub), "SETOP_NONE"))
+				continue;
+			return refuse(v, -1, "unexpected set operation (UNION, INTERSECT, EXCEPT) after the %s",
+				      subject);
+		}
+		const char *what = key;
+		for (size_t i = 0; i < sizeof(clause_names) / sizeof(*clause_names); i++)
+			if (!strcmp(clause_names[i].key, key))
+				what = clause_names[i].what;
+		return refuse(v, user_offset(first_location(sub), prefix_len, text_len),
+			      "unexpected %s after the %s", what, subject);
+	}
+	json_object *targets = get(body, "targetList");
+	size_t ntargets = targets && json_object_is_type(targets, json_type_array)
+			  ? json_object_array_length(targets) : 0;
+	if (ntargets != 1) {
+		int off = ntargets > 1 ? user_offset(first_location(json_object_array_get_idx(targets, 1)),
+						     prefix_len, text_len)
+				       : -1;
+		return refuse(v, off, "a list where a single %s was expected", subject);
+	}
+	json_object *target;
+	type = node_type(json_object_array_get_idx(targets, 0), &target);
+	if (!type || strcmp(type, "ResTarget"))
+		return refuse(v, -1, "not a single %s", subject);
+	json_object *alias = get(target, "name");
+	if (alias)
+		return refuse(v, -1, "unexpected alias '%s' after the %s",
+			      json_object_get_string(alias), subject);
+	*val = get(target, "val");
+	if (!*val)
+		return refuse(v, -1, "not a single %s", subject);
+	return 0;
+}
+
+/* ---- types ---- */
+
+static const struct {
+	const char *from, *to;
+} type_aliases[] = {
+	{ "int", "int4" }, { "integer", "int4" }, { "serial", "int4" }, { "serial4", "int4" },
+	{ "bigint", "int8" }, { "bigserial", "int8" }, { "serial8", "int8" },
+	{ "smallint", "int2" }, { "smallserial", "int2" }, { "serial2", "int2" },
+	{ "boolean", "bool" },
+	{ "real", "float4" },
+	{ "double precision", "float8" }, { "float", "float8" },
+	{ "decimal", "numeric" },
+	{ "character varying", "varchar" },
+	{ "character", "bpchar" },
+	{ "timestamp without time zone", "timestamp" },
+	{ "timestamp with time zone", "timestamptz" },
+	{ "time without time zone", "time" },
+	{ "time with time zone", "timetz" },
+};
+
+static int is_simple_name(const char *s)
+{
+	if (!*s || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '$'))
+			return 0;
+	return 1;
+}
+
+static int add_name(struct sbuf *sb, const char *name)
+{
+	if (is_simple_name(name))
+		return sbuf_adds(sb, name);
+	int rc = sbuf_addch(sb, '"');
+	for (; !rc && *name; name++)
+		rc = *name == '"' ? sbuf_adds(sb, "\"\"") : sbuf_addch(sb, *name);
+	return rc ? rc : sbuf_addch(sb, '"');
+}
+
+static int add_typmod(struct sbuf *sb, json_object *mod)
+{
+	json_object *c;
+	const char *type = node_type(mod, &c);
+	json_object *v;
+	if (!type || strcmp(type, "A_Const"))
+		return 1;
+	if ((v = get(get(c, "ival"), "ival")))
+		return sbuf_addf(sb, "%d", json_object_get_int(v));
+	if (get(c, "ival"))
+		return sbuf_adds(sb, "0"); /* libpg_query omits zero values */
+	if ((v = get(get(c, "fval"), "fval")))
+		return sbuf_adds(sb, json_object_get_string(v));
+	return 1;
+}
+
+/*
+ * The canonical spelling: schema pg_catalog dropped, aliases folded (so the
+ * names users write and the names the parser produces meet), modifiers and
+ * array dimensions kept. Returns 1 when the TypeName holds something we do
+ * not accept as a column type, <0 on OOM.
+ */
+static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
+{
+	json_object *names = get(tn, "names");
+	size_t nnames = names && json_object_is_type(names, json_type_array)
+			? json_object_array_length(names) : 0;
+	size_t plen = strlen(TYPE_PREFIX);
+	if (get(tn, "setof"))
+		return refuse(v, -1, "SETOF is not a column type");
+	if (get(tn, "pct_type"))
+		return refuse(v, -1, "%%TYPE is not a column type");
+	if (!nnames)
+		return refuse(v, -1, "not a type");
+	const char *parts[3] = { NULL, NULL, NULL };
+	if (nnames > 3)
+		return refuse(v, -1, "too many dotted names in the type");
+	for (size_t i = 0; i < nnames; i++) {
+		json_object *body;
+		const char *t = node_type(json_object_array_get_idx(names, i), &body);
+		json_object *sval = get(body, "sval");
+		if (!t || strcmp(t, "String") || !sval)
+			return refuse(v, -1, "not a type name");
+		parts[i] = json_object_get_string(sval);
+	}
+	size_t first = 0;
+	int qualified_by_catalog = nnames == 2 && !strcmp(parts[0], "pg_catalog");
+	if (qualified_by_catalog)
+		first = 1;
+	int rc = 0;
+	if (nnames - first == 1) {
+		const char *base = parts[first];
+		/* A bare "char" only reaches us quoted: PostgreSQL's one-byte
+		 * internal type, not character(n) (which arrives as bpchar). */
+		if (!qualified_by_catalog && !strcmp(base, "char")) {
+			rc = sbuf_adds(&v->canonical, "\"char\"");
+		} else {
+			for (size_t i = 0; i < sizeof(type_aliases) / sizeof(*type_aliases); i++)
+				if (!strcmp(type_aliases[i].from, base))
+					base = type_aliases[i].to;
+			rc = !strcmp(base, "char") ? sbuf_adds(&v->canonical, "bpchar")
+						   : add_name(&v->canonical, base);
+		}
+	} else {
+		for (size_t i = first; !rc && i < nnames; i++) {
+			if (i > first)
+				rc = sbuf_addch(&v->canonical, '.');
+			if (!rc)
+				rc = add_name(&v->canonical, parts[i]);
+		}
+	}
+	if (rc)
+		return rc;
+
+	json_object *mods = get(tn, "typmods");
+	size_t nmods = mods && json_object_is_type(mods, json_type_array)
+		       ? json_object_array_length(mods) : 0;
+	/* INTERVAL's modifiers are a field bitmask the grammar computed from
+	 * "DAY TO SECOND"; as numbers they would only mislead. */
+	int is_interval = !strcmp(v->canonical.buf, "interval");
+	for (size_t i = 0; i < nmods; i++) {
+		json_object *mod = json_object_array_get_idx(mods, i);
+		if (is_interval)
+			break;
+		if ((rc = sbuf_addch(&v->canonical, i ? ',' : '(')))
+			return rc;
+		rc = add_typmod(&v->canonical, mod);
+		if (rc == 1)
+			return refuse(v, user_offset(first_location(mod), plen, text_len),
+				      "type modifiers must be numeric constants");
+		if (rc)
+			return rc;
+		if (i + 1 == nmods && (rc = sbuf_addch(&v->canonical, ')')))
+			return rc;
+	}
+	json_object *bounds = get(tn, "arrayBounds");
+	size_t nbounds = bounds && json_object_is_type(bounds, json_type_array)
+			 ? json_object_array_length(bounds) : 0;
+	for (size_t i = 0; i < nbounds; i++)
+		if ((rc = sbuf_adds(&v->canonical, "[]")))
+			return rc;
+	return 0;
+}
+
+static int judge_type(json_object *tree, size_t text_len, struct verdict *v)
+{
+	size_t plen = strlen(TYPE_PREFIX);
+	json_object *val, *body;
+	int rc = check_single_target(tree, plen, text_len, "type", v, &val);
+	if (rc || !v->ok)
+		return rc;
+	const char *type = node_type(val, &body);
+	if (!type || strcmp(type, "TypeCast")) {
+		/* an operator's location is the operator: the first thing that
+		 * is not part of a type */
+		json_object *loc = get(body, "location");
+		return refuse(v, user_offset(loc ? json_object_get_int(loc) : first_location(val),
+					     plen, text_len),
+			      "not a single type");
+	}
+	json_object *arg;
+	const char *argtype = node_type(get(body, "arg"), &arg);
+	if (!argtype || strcmp(argtype, "A_Const") || !get(arg, "isnull")) {
+		json_object *loc = get(body, "location"); /* the outer "::" */
+		return refuse(v, loc ? user_offset(json_object_get_int(loc), plen, text_len) : -1,
+			      "not a single type");
+	}
+	return canonical_type(get(body, "typeName"), text_len, v);
+}
+
+/* ---- expressions ---- */
+
+/* Things PostgreSQL refuses in a DEFAULT that the grammar accepts. */
+static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
+{
+	size_t plen = strlen(EXPR_PREFIX);
+	if (!o || !v->ok)
+		return 0;
+	if (json_object_is_type(o, json_type_array)) {
+		size_t n = json_object_array_length(o);
+		for (size_t i = 0; i < n && v->ok; i++) {
+			int rc = judge_expr_nodes(json_object_array_get_idx(o, i), text_len, v);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return 0;
+	json_object_object_foreach(o, key, val) {
+		int off = user_offset(first_location(val), plen, text_len);
+		if (!strcmp(key, "SubLink") || !strcmp(key, "SelectStmt"))
+			return refuse(v, off, "a subquery is not allowed in a default");
+		if (!strcmp(key, "ColumnRef")) {
+			json_object *fields = get(val, "fields"), *s;
+			const char *t = node_type(json_object_array_get_idx(fields, 0), &s);
+			const char *name = t && !strcmp(t, "String") && get(s, "sval")
+					   ? json_object_get_string(get(s, "sval")) : "*";
+			return refuse(v, off,
+				      "column reference '%s' is not allowed in a default "
+				      "(a string must be quoted: '...')", name);
+		}
+		if (!strcmp(key, "ParamRef"))
+			return refuse(v, off, "a parameter is not allowed in a default");
+		if (!strcmp(key, "FuncCall") && get(val, "over"))
+			return refuse(v, off, "a window function is not allowed in a default");
+		int rc = judge_expr_nodes(val, text_len, v);
+		if (rc || !v->ok)
+			return rc;
+	}
+	return 0;
+}
+
+static int judge_expr(json_object *tree, size_t text_len, struct verdict *v)
+{
+	json_object *val;
+	int rc = check_single_target(tree, strlen(EXPR_PREFIX), text_len, "expression", v, &val);
+	if (rc || !v->ok)
+		return rc;
+	return judge_expr_nodes(val, text_len, v);
+}
+
+/* ---- parsing ---- */
+
+/*
+ * json-c's default depth (32) is less than a dozen nested function calls
+ * need. The walks above recurse once per level, so the limit also bounds
+ * their stack use (a few hundred bytes a level).
+ */
+#define JSON_MAX_DEPTH 2000
+
+static json_object *parse_json(const char *text)
+{
+	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	if (!tok)
+		return NULL;
+	json_object *o = json_tokener_parse_ex(tok, text, -1);
+	json_tokener_free(tok);
+	return o;
+}
+
+static int all_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!strchr(" \t\r\n\f\v", *s))
+			return 0;
+	return 1;
+}
+
+/*
+ * A text that ends inside a "--" comment parses fine alone but swallows
+ * whatever follows it once it is part of DDL ("a int -- x, b int"). Parse
+ * it again with a second target after it: if that target disappears, the
+ * text ends in a comment.
+ */
+static int ends_in_comment(const char *prefix, const char *text, int *out)
+{
+	struct sbuf q = SBUF_INIT;
+	*out = 0;
+	if (!strstr(text, "--"))
+		return 0;
+	if (sbuf_adds(&q, prefix) || sbuf_adds(&q, text) || sbuf_adds(&q, ", NULL")) {
+		sbuf_release(&q);
+		return REG_ENOMEM;
+	}
+	PgQueryParseResult pr = pg_query_parse(q.buf);
+	cache.parses++;
+	if (pr.error) {
+		*out = 1;
+	} else {
+		json_object *tree = parse_json(pr.parse_tree);
+		json_object *stmts = get(tree, "stmts");
+		json_object *sel = get(get(json_object_array_get_idx(stmts, 0), "stmt"), "SelectStmt");
+		json_object *targets = get(sel, "targetList");
+		*out = !targets || json_object_array_length(targets) != 2;
+		json_object_put(tree);
+	}
+	pg_query_free_parse_result(pr);
+	sbuf_release(&q);
+	return 0;
+}
+
+static int judge(enum check_kind kind, const char *text, struct verdict *v)
+{
+	const char *prefix = kind == KIND_TYPE ? TYPE_PREFIX : EXPR_PREFIX;
+	const char *subject = kind == KIND_TYPE ? "type" : "expression";
+	size_t plen = strlen(prefix), tlen = strlen(text);
+	struct sbuf q = SBUF_INIT;
+	int rc;
+
+	v->ok = 1;
+	v->offset = -1;
+	if (all_blank(text))
+		return refuse(v, 0, "empty %s", subject);
+	if ((rc = sbuf_adds(&q, prefix)) || (rc = sbuf_adds(&q, text)))
+		goto out;
+
+	PgQueryParseResult pr = pg_query_parse(q.buf);
+	cache.parses++;
+	if (pr.error) {
+		/* cursorpos is 1-based in the whole statement; 0 means unknown */
+		int off = pr.error->cursorpos > 0
+			  ? user_offset(pr.error->cursorpos - 1, plen, tlen) : -1;
+		rc = refuse(v, off, "%s", pr.error->message ? pr.error->message : "syntax error");
+		pg_query_free_parse_result(pr);
+		goto out;
+	}
+	json_object *tree = parse_json(pr.parse_tree);
+	pg_query_free_parse_result(pr);
+	if (!tree) {
+		/* the text was parsed, so this is the depth limit, not syntax */
+		rc = refuse(v, -1, "%s nested too deeply", subject);
+		goto out;
+	}
+	rc = kind == KIND_TYPE ? judge_type(tree, tlen, v) : judge_expr(tree, tlen, v);
+	json_object_put(tree);
+	if (rc < 0)
+		goto out;
+	/* a statement's location includes the blanks before it: point at
+	 * what the reader will recognise */
+	while (!v->ok && v->offset >= 0 && (size_t)v->offset < tlen &&
+	       strchr(" \t\r\n\f\v", text[v->offset]))
+		v->offset++;
+	rc = 0;
+	if (v->ok) {
+		int swallowed;
+		if ((rc = ends_in_comment(prefix, text, &swallowed)))
+			goto out;
+		if (swallowed)
+			rc = refuse(v, -1, "the %s ends in a '--' comment", subject);
+	}
+out:
+	sbuf_release(&q);
+	return rc < 0 ? rc : 0;
+}
+
+static int lookup(enum check_kind kind, const char *text, struct sqlcheck_result *res)
+{
+	uint64_t h = text_hash(kind, text);
+	struct verdict v = { 1, SBUF_INIT, -1, SBUF_INIT };
+	struct entry *e = NULL;
+	int rc = 0;
+
+	/* The parse runs under the lock: each text is parsed exactly once, and
+	 * libpg_query is quick enough that contention does not matter here. */
+	pthread_mutex_lock(&cache.lock);
+	if ((e = cache_find(kind, text, h)))
+		goto found;
+	if (cache.n + 1 > cache.nslots && (rc = cache_grow()))
+		goto unlock;
+	if ((rc = judge(kind, text, &v)))
+		goto unlock;
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->text = strdup(text))) {
+		rc = REG_ENOMEM;
+		goto unlock;
+	}
+	e->hash = h;
+	e->kind = kind;
+	e->res.ok = v.ok;
+	e->res.offset = v.ok ? -1 : v.offset;
+	if (!v.ok && !(e->res.message = sbuf_detach(&v.message, NULL))) {
+		rc = REG_ENOMEM;
+		goto unlock;
+	}
+	if (v.ok && kind == KIND_TYPE && !(e->res.canonical = sbuf_detach(&v.canonical, NULL))) {
+		rc = REG_ENOMEM;
+		goto unlock;
+	}
+	e->next = cache.slots[h & (cache.nslots - 1)];
+	cache.slots[h & (cache.nslots - 1)] = e;
+	cache.n++;
+found:
+	*res = e->res;
+	e = NULL;
+unlock:
+	pthread_mutex_unlock(&cache.lock);
+	entry_free(e);
+	sbuf_release(&v.message);
+	sbuf_release(&v.canonical);
+	return rc;
+}
+
+int sqlcheck_type(const char *type_text, struct sqlcheck_result *res)
+{
+	return lookup(KIND_TYPE, type_text, res);
+}
+
+int sqlcheck_expr(const char *expr_text, struct sqlcheck_result *res)
+{
+	return lookup(KIND_EXPR, expr_text, res);
+}
+
+const char *sqlcheck_type_base(const char *canonical, char *buf, size_t n)
+{
+	size_t o = 0;
+	int depth = 0;
+	if (!n)
+		return buf;
+	for (const char *p = canonical; *p && o + 1 < n; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (!depth)
+			buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+unsigned long sqlcheck_parse_count(void)
+{
+	pthread_mutex_lock(&cache.lock);
+	unsigned long n = cache.parses;
+	pthread_mutex_unlock(&cache.lock);
+	return n;
+}
+
+void sqlcheck_cleanup(void)
+{
+	pthread_mutex_lock(&cache.lock);
+	for (size_t i = 0; i < cache.nslots; i++) {
+		struct entry *e = cache.slots[i], *next;
+		for (; e; e = next) {
+			next = e->next;
+			entry_free(e);
+		}
+	}
+	free(cache.slots);
+	cache.slots = NULL;
+	cache.nslots = cache.n = 0;
+	pthread_mutex_unlock(&cache.lock);
+	/* Not pg_query_exit(): libpg_query 15 cannot re-initialise a thread
+	 * after it, so a later parse would use freed memory. Its per-thread
+	 * context stays reachable and is released when the thread exits. */
+}

@@ -30,9 +30,14 @@ struct sqlcheck_result {
 int sqlcheck_type(const char *type_text, struct sqlcheck_result *res);
 int sqlcheck_expr(const char *expr_text, struct sqlcheck_result *res);
 
-/* The base of a canonical type without modifiers: "varchar(255)" -> "varchar".
- * Writes into buf (size n); returns buf. */
+/* The base of a canonical type without modifiers: "varchar(255)" -> "varchar",
+ * "numeric(15,2)[]" -> "numeric[]" (array brackets are kept: an array is a
+ * different type). Writes into buf (size n, truncating); returns buf. */
 const char *sqlcheck_type_base(const char *canonical, char *buf, size_t n);
+
+/* How many times the parser has run in this process (for tests and
+ * benchmarks that check the cache); never reset. */
+unsigned long sqlcheck_parse_count(void);
 
 void sqlcheck_cleanup(void);
 

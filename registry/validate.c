@@ -1,7 +1,860 @@
-/* placeholder: being written (temporary no-op so others can link) */
 #include "validate.h"
-int reg_validate_schema(const struct reg_schema *s, const char *e, struct diags *d) { (void)s; (void)e; (void)d; return 0; }
-int reg_validate_references(const struct reg_registry *r, struct diags *d) { (void)r; (void)d; return 0; }
-int reg_check(const struct reg_registry *r, struct diags *d) { (void)r; (void)d; return 0; }
-int reg_ident_ok(const char *s, const char **why) { (void)s; (void)why; return 1; }
-int reg_semver_ok(const char *s) { (void)s; return 1; }
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+#include "sqlcheck.h"
+
+static const struct reg_loc no_loc = { 0, 0 };
+
+/* ---- small rules ---- */
+
+static const char why_too_long[] = "is longer than 63 bytes, PostgreSQL's limit for names";
+
+int reg_ident_ok(const char *s, const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	if (!s || !*s) {
+		*why = "must not be empty";
+		return 0;
+	}
+	for (const char *p = s; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z') {
+			*why = "must be lower case";
+			return 0;
+		}
+	}
+	if (!((*s >= 'a' && *s <= 'z') || *s == '_')) {
+		*why = "must start with a lower-case letter or '_'";
+		return 0;
+	}
+	for (const char *p = s; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '$')) {
+			*why = "may contain only lower-case letters, digits, '_' and '$'";
+			return 0;
+		}
+	}
+	if (strlen(s) > REG_MAX_IDENT_LEN) {
+		*why = why_too_long;
+		return 0;
+	}
+	*why = NULL;
+	return 1;
+}
+
+/* A semver numeric identifier: digits, no leading zero. Returns the
+ * length consumed, 0 when there is none. */
+static size_t semver_number(const char *s)
+{
+	size_t n = 0;
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n > 1 && s[0] == '0')
+		return 0;
+	return n;
+}
+
+/* Dot-separated identifiers of [0-9A-Za-z-]; numeric ones without leading
+ * zeros when strict (pre-release), any when not (build metadata). */
+static size_t semver_idents(const char *s, int strict)
+{
+	size_t i = 0;
+	for (;;) {
+		size_t start = i;
+		int all_digits = 1;
+		while ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		       (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-') {
+			if (!(s[i] >= '0' && s[i] <= '9'))
+				all_digits = 0;
+			i++;
+		}
+		if (i == start)
+			return 0;
+		if (strict && all_digits && i - start > 1 && s[start] == '0')
+			return 0;
+		if (s[i] != '.')
+			return i;
+		i++;
+	}
+}
+
+int reg_semver_ok(const char *s)
+{
+	size_t n;
+	if (!s)
+		return 0;
+	for (int part = 0; part < 3; part++) {
+		if (!(n = semver_number(s)))
+			return 0;
+		s += n;
+		if (part < 2 && *s++ != '.')
+			return 0;
+	}
+	if (*s == '-') {
+		if (!(n = semver_idents(++s, 1)))
+			return 0;
+		s += n;
+	}
+	if (*s == '+') {
+		if (!(n = semver_idents(++s, 0)))
+			return 0;
+		s += n;
+	}
+	return *s == '\0';
+}
+
+/* ---- locations ---- */
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/*
+ * The place of byte `offset` of a scalar's text, given where the scalar
+ * starts. Only when the source shows the text verbatim on one line (plain
+ * or quoted without escapes before the offset) is the column exact;
+ * otherwise the scalar's own start is the honest answer. Columns count
+ * characters, as libyaml's marks do.
+ */
+static struct reg_loc loc_in_scalar(const struct reg_schema *s, struct reg_loc at,
+				    const char *text, int offset)
+{
+	if (offset < 0 || !at.line || !at.col || !s->source || !text)
+		return at;
+	const char *src = s->source, *end = s->source + s->source_len;
+	const char *p = src;
+	for (uint32_t line = 1; line < at.line; line++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			return at;
+		p++;
+	}
+	for (uint32_t col = 1; col < at.col && p < end; p++)
+		if (((unsigned char)*p & 0xC0) != 0x80 && *p != '\n')
+			col++;
+	/* p stops on the scalar's first byte: skip continuation bytes the loop
+	 * may have left behind the last counted character */
+	while (p < end && ((unsigned char)*p & 0xC0) == 0x80)
+		p++;
+	uint32_t shift = 0;
+	if (p < end && (*p == '"' || *p == '\'')) {
+		p++;
+		shift = 1;
+	}
+	size_t off = (size_t)offset;
+	if (off > strlen(text) || (size_t)(end - p) < off || memcmp(p, text, off) ||
+	    memchr(text, '\n', off))
+		return at;
+	at.col += shift + (uint32_t)utf8_chars(text, off);
+	return at;
+}
+
+static struct reg_loc strlist_loc(const struct reg_strlist *l, size_t i, struct reg_loc fallback)
+{
+	if (l->locs && l->locs[i].line)
+		return l->locs[i];
+	return fallback;
+}
+
+/* ---- one schema ---- */
+
+struct vctx {
+	const struct reg_schema *s;
+	const char *file;
+	struct diags *d;
+	const char **colnames; /* NULL-terminated, for suggestions; lazily built */
+};
+
+static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
+{
+	struct sbuf msg = SBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = sbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (!rc)
+		rc = diags_add(c->d, c->file, loc, DIAG_ERROR, "%s", msg.buf);
+	sbuf_release(&msg);
+	return rc;
+}
+
+static int check_ident(struct vctx *c, const char *what, const char *name, struct reg_loc loc)
+{
+	const char *why;
+	if (!name)
+		return err(c, loc, "missing %s", what);
+	if (reg_ident_ok(name, &why))
+		return 0;
+	if (why == why_too_long)
+		return err(c, loc, "invalid %s '%s': is %zu bytes long; PostgreSQL names are at most %d",
+			   what, name, strlen(name), REG_MAX_IDENT_LEN);
+	return err(c, loc, "invalid %s '%s': %s", what, name, why);
+}
+
+static const char *const *column_names(struct vctx *c)
+{
+	if (c->colnames)
+		return c->colnames;
+	c->colnames = calloc(c->s->ncolumns + 1, sizeof(*c->colnames));
+	if (!c->colnames)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < c->s->ncolumns; i++)
+		if (c->s->columns[i].name)
+			c->colnames[k++] = c->s->columns[i].name;
+	return c->colnames;
+}
+
+/* Appends "; did you mean 'x'?" when one of cands is near word. */
+static int add_suggestion(struct sbuf *sb, const char *word, const char *const *cands)
+{
+	const char *near = cands && word ? reg_nearest(word, cands) : NULL;
+	return near ? sbuf_addf(sb, "; did you mean '%s'?", near) : 0;
+}
+
+static int undeclared_column(struct vctx *c, const char *what, const char *name,
+			     struct reg_loc loc)
+{
+	struct sbuf hint = SBUF_INIT;
+	const char *const *cands = column_names(c);
+	if (!cands)
+		return REG_ENOMEM;
+	int rc = add_suggestion(&hint, name, cands);
+	if (!rc)
+		rc = err(c, loc, "%s '%s' is not a column of '%s'%s", what, name,
+			 c->s->name ? c->s->name : "", hint.buf);
+	sbuf_release(&hint);
+	return rc;
+}
+
+static const struct reg_column *find_column(const struct reg_schema *s, const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < s->ncolumns; i++)
+		if (s->columns[i].name && !strcmp(s->columns[i].name, name))
+			return &s->columns[i];
+	return NULL;
+}
+
+/* Names sorted with their position, so duplicates are neighbours: linear
+ * after the sort even for a table with thousands of columns. */
+struct named {
+	const char *name;
+	size_t pos;
+};
+
+static int named_cmp(const void *pa, const void *pb)
+{
+	const struct named *a = pa, *b = pb;
+	int r = strcmp(a->name, b->name);
+	if (r)
+		return r;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Calls back for every item whose name an earlier item already has. */
+static int find_duplicates(const char *const *names, size_t n,
+			   int (*dup)(void *arg, size_t first, size_t again), void *arg)
+{
+	struct named *v = malloc((n ? n : 1) * sizeof(*v));
+	size_t k = 0;
+	int rc = 0;
+	if (!v)
+		return REG_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (names[i])
+			v[k++] = (struct named){ names[i], i };
+	qsort(v, k, sizeof(*v), named_cmp);
+	for (size_t i = 1, first = 0; i < k && !rc; i++) {
+		if (strcmp(v[i].name, v[first].name))
+			first = i;
+		else
+			rc = dup(arg, v[first].pos, v[i].pos);
+	}
+	free(v);
+	return rc;
+}
+
+static int first_at(struct sbuf *sb, struct reg_loc first)
+{
+	return first.line ? sbuf_addf(sb, " (first declared at line %u)", first.line) : 0;
+}
+
+static int dup_column(void *arg, size_t first, size_t again)
+{
+	struct vctx *c = arg;
+	const struct reg_column *a = &c->s->columns[first], *b = &c->s->columns[again];
+	struct sbuf where = SBUF_INIT;
+	int rc = first_at(&where, a->name_loc.line ? a->name_loc : a->loc);
+	if (!rc)
+		rc = err(c, b->name_loc.line ? b->name_loc : b->loc, "duplicate column '%s'%s",
+			 b->name, where.buf);
+	sbuf_release(&where);
+	return rc;
+}
+
+static int dup_index(void *arg, size_t first, size_t again)
+{
+	struct vctx *c = arg;
+	const struct reg_index *a = &c->s->indexes[first], *b = &c->s->indexes[again];
+	struct sbuf where = SBUF_INIT;
+	int rc = first_at(&where, a->name_loc.line ? a->name_loc : a->loc);
+	if (!rc)
+		rc = err(c, b->name_loc.line ? b->name_loc : b->loc, "duplicate index '%s'%s",
+			 b->name, where.buf);
+	sbuf_release(&where);
+	return rc;
+}
+
+static int check_sql(struct vctx *c, const struct reg_column *col, int is_type)
+{
+	const char *text = is_type ? col->type : col->default_expr;
+	struct reg_loc at = is_type ? col->type_loc : col->default_loc;
+	struct sqlcheck_result res;
+	int rc = is_type ? sqlcheck_type(text, &res) : sqlcheck_expr(text, &res);
+	if (rc || res.ok)
+		return rc;
+	return err(c, loc_in_scalar(c->s, at, text, res.offset), "invalid %s '%s' for column '%s': %s",
+		   is_type ? "type" : "default", text, col->name ? col->name : "", res.message);
+}
+
+static int check_columns(struct vctx *c)
+{
+	const struct reg_schema *s = c->s;
+	int rc = 0;
+	if (!s->ncolumns)
+		return err(c, s->columns_loc.line ? s->columns_loc : s->name_loc,
+			   "a table needs at least one column");
+	for (size_t i = 0; i < s->ncolumns && !rc; i++) {
+		const struct reg_column *col = &s->columns[i];
+		struct reg_loc nl = col->name_loc.line ? col->name_loc : col->loc;
+		rc = check_ident(c, "column name", col->name, nl);
+		if (rc)
+			break;
+		if (!col->type)
+			rc = err(c, col->loc, "column '%s' has no type", col->name ? col->name : "");
+		else
+			rc = check_sql(c, col, 1);
+		if (!rc && col->default_expr)
+			rc = check_sql(c, col, 0);
+	}
+	if (rc)
+		return rc;
+	const char **names = malloc((s->ncolumns + 1) * sizeof(*names));
+	if (!names)
+		return REG_ENOMEM;
+	for (size_t i = 0; i < s->ncolumns; i++)
+		names[i] = s->columns[i].name;
+	rc = find_duplicates(names, s->ncolumns, dup_column, c);
+	free(names);
+	return rc;
+}
+
+static const char *action_key(int update)
+{
+	return update ? "on_update" : "on_delete";
+}
+
+static int check_action(struct vctx *c, const struct reg_reference *ref, int update)
+{
+	enum reg_fk_action a = update ? ref->on_update : ref->on_delete;
+	struct reg_loc at = update ? ref->on_update_loc : ref->on_delete_loc;
+	int rc = 0;
+	if (!at.line)
+		at = ref->loc;
+	if ((unsigned)a > REG_FK_SET_DEFAULT)
+		return err(c, at, "invalid %s action; expected CASCADE, RESTRICT, SET NULL, "
+			   "SET DEFAULT or NO ACTION", action_key(update));
+	if (a != REG_FK_SET_NULL && a != REG_FK_SET_DEFAULT)
+		return 0;
+	for (size_t i = 0; i < ref->foreign_keys.n && !rc; i++) {
+		const struct reg_column *col = find_column(c->s, ref->foreign_keys.items[i]);
+		if (!col)
+			continue;
+		int not_null = !col->nullable || col->primary_key;
+		if (a == REG_FK_SET_NULL && not_null)
+			rc = err(c, at, "%s SET NULL on foreign key column '%s', which is NOT NULL%s",
+				 action_key(update), col->name,
+				 col->primary_key && col->nullable ? " (part of the primary key)" : "");
+		else if (a == REG_FK_SET_DEFAULT && !col->default_expr)
+			rc = diags_add(c->d, c->file, at, DIAG_WARNING,
+				       "%s SET DEFAULT on foreign key column '%s', which has no default "
+				       "(it becomes NULL%s)", action_key(update), col->name,
+				       not_null ? ", which its NOT NULL refuses" : "");
+	}
+	return rc;
+}
+
+static int check_references(struct vctx *c)
+{
+	const struct reg_schema *s = c->s;
+	int rc = 0;
+	for (size_t r = 0; r < s->nrefs && !rc; r++) {
+		const struct reg_reference *ref = &s->refs[r];
+		rc = check_ident(c, "referenced schema name", ref->schema,
+				 ref->schema_loc.line ? ref->schema_loc : ref->loc);
+		for (size_t i = 0; i < ref->columns.n && !rc; i++)
+			rc = check_ident(c, "referenced column name", ref->columns.items[i],
+					 strlist_loc(&ref->columns, i, ref->loc));
+		if (!rc && !ref->foreign_keys.n)
+			rc = err(c, ref->loc, "reference to '%s' names no foreign_key column",
+				 ref->schema ? ref->schema : "");
+		if (!rc && !ref->columns.n)
+			rc = err(c, ref->loc, "reference to '%s' names no referenced column",
+				 ref->schema ? ref->schema : "");
+		for (size_t i = 0; i < ref->foreign_keys.n && !rc; i++) {
+			const char *name = ref->foreign_keys.items[i];
+			struct reg_loc at = strlist_loc(&ref->foreign_keys, i, ref->loc);
+			const char *why;
+			if (!reg_ident_ok(name, &why))
+				rc = check_ident(c, "foreign key column name", name, at);
+			else if (!find_column(s, name))
+				rc = undeclared_column(c, "foreign key column", name, at);
+		}
+		if (!rc && ref->columns.n && ref->foreign_keys.n &&
+		    ref->columns.n != ref->foreign_keys.n)
+			rc = err(c, ref->loc, "foreign key has %zu column%s (foreign_key) but references "
+				 "%zu (column); the counts must match", ref->foreign_keys.n,
+				 ref->foreign_keys.n == 1 ? "" : "s", ref->columns.n);
+		if (!rc)
+			rc = check_action(c, ref, 0);
+		if (!rc)
+			rc = check_action(c, ref, 1);
+	}
+	return rc;
+}
+
+static int check_indexes(struct vctx *c)
+{
+	const struct reg_schema *s = c->s;
+	int rc = 0;
+	for (size_t x = 0; x < s->nindexes && !rc; x++) {
+		const struct reg_index *ix = &s->indexes[x];
+		struct reg_loc nl = ix->name_loc.line ? ix->name_loc : ix->loc;
+		rc = check_ident(c, "index name", ix->name, nl);
+		if (!rc && !ix->columns.n)
+			rc = err(c, ix->loc, "index '%s' has no columns", ix->name ? ix->name : "");
+		for (size_t i = 0; i < ix->columns.n && !rc; i++) {
+			const char *name = ix->columns.items[i];
+			struct reg_loc at = strlist_loc(&ix->columns, i, ix->loc);
+			const char *why;
+			if (!reg_ident_ok(name, &why))
+				rc = check_ident(c, "index column name", name, at);
+			else if (!find_column(s, name))
+				rc = undeclared_column(c, "index column", name, at);
+		}
+	}
+	if (rc || s->nindexes < 2)
+		return rc;
+	const char **names = malloc(s->nindexes * sizeof(*names));
+	if (!names)
+		return REG_ENOMEM;
+	for (size_t i = 0; i < s->nindexes; i++)
+		names[i] = s->indexes[i].name;
+	rc = find_duplicates(names, s->nindexes, dup_index, c);
+	free(names);
+	return rc;
+}
+
+static int check_header(struct vctx *c, const char *expected_name)
+{
+	const struct reg_schema *s = c->s;
+	int rc = check_ident(c, "table name", s->name, s->name_loc);
+	if (!rc && s->name && expected_name && strcmp(s->name, expected_name))
+		rc = err(c, s->name_loc, "name '%s' does not match the file name '%s.yaml'", s->name,
+			 expected_name);
+	if (!rc && (!s->owner || !*s->owner))
+		rc = err(c, s->owner_loc.line ? s->owner_loc : s->name_loc,
+			 "'owner' must name the owning service");
+	if (!rc && s->version && !reg_semver_ok(s->version))
+		rc = err(c, s->version_loc, "invalid version '%s': expected MAJOR.MINOR.PATCH "
+			 "(semantic versioning, e.g. 1.0.0)", s->version);
+	for (size_t i = 0; i < s->nhistory && !rc; i++) {
+		const struct reg_history_entry *h = &s->history[i];
+		if (!h->version)
+			rc = err(c, h->loc, "version_history entry has no version");
+		else if (!reg_semver_ok(h->version))
+			rc = err(c, h->loc, "invalid version_history version '%s': expected "
+				 "MAJOR.MINOR.PATCH (semantic versioning, e.g. 1.0.0)", h->version);
+	}
+	return rc;
+}
+
+int reg_validate_schema(const struct reg_schema *s, const char *expected_name,
+			struct diags *diags)
+{
+	struct vctx c = { s, s->file, diags, NULL };
+	int rc = check_header(&c, expected_name);
+	if (!rc)
+		rc = check_columns(&c);
+	if (!rc)
+		rc = check_references(&c);
+	if (!rc)
+		rc = check_indexes(&c);
+	free(c.colnames);
+	return rc;
+}
+
+/* ---- across schemas ---- */
+
+struct xctx {
+	const struct reg_registry *r;
+	struct diags *d;
+	const char **schema_names; /* NULL-terminated, lazily built */
+};
+
+/* "users.id" or "users.(a, b)" */
+static int add_end(struct sbuf *sb, const char *table, const struct reg_strlist *cols)
+{
+	int rc = sbuf_addf(sb, "%s.", table ? table : "");
+	if (!rc && cols->n != 1)
+		rc = sbuf_addch(sb, '(');
+	for (size_t i = 0; i < cols->n && !rc; i++)
+		rc = sbuf_addf(sb, "%s%s", i ? ", " : "", cols->items[i]);
+	if (!rc && cols->n != 1)
+		rc = sbuf_addch(sb, ')');
+	return rc;
+}
+
+/* "foreign key applications.user_id references users.id" */
+static int add_fk(struct sbuf *sb, const struct reg_schema *s, const struct reg_reference *ref)
+{
+	int rc = sbuf_adds(sb, "foreign key ");
+	if (!rc)
+		rc = add_end(sb, s->name, &ref->foreign_keys);
+	if (!rc)
+		rc = sbuf_adds(sb, " references ");
+	if (!rc)
+		rc = add_end(sb, ref->schema, &ref->columns);
+	return rc;
+}
+
+static int xerr(struct xctx *x, const struct reg_schema *s, struct reg_loc loc,
+		enum diag_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int xerr(struct xctx *x, const struct reg_schema *s, struct reg_loc loc,
+		enum diag_severity sev, const char *fmt, ...)
+{
+	struct sbuf msg = SBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = sbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (!rc)
+		rc = diags_add(x->d, s->file, loc, sev, "%s", msg.buf);
+	sbuf_release(&msg);
+	return rc;
+}
+
+/* r->schemas is sorted by name (registry.h): a binary search. */
+static const struct reg_schema *find_schema(const struct reg_registry *r, const char *name)
+{
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->schemas[mid]->name, name);
+		if (!c)
+			return r->schemas[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const char *const *schema_names(struct xctx *x)
+{
+	if (x->schema_names)
+		return x->schema_names;
+	x->schema_names = calloc(x->r->n + 1, sizeof(*x->schema_names));
+	if (!x->schema_names)
+		return NULL;
+	for (size_t i = 0, k = 0; i < x->r->n; i++)
+		if (x->r->schemas[i]->name)
+			x->schema_names[k++] = x->r->schemas[i]->name;
+	return x->schema_names;
+}
+
+static int names_in_set(const struct reg_strlist *cols, const char *const *set, size_t nset)
+{
+	if (cols->n != nset)
+		return 0;
+	for (size_t i = 0; i < cols->n; i++) {
+		size_t hits = 0;
+		for (size_t j = 0; j < nset; j++)
+			hits += !strcmp(cols->items[i], set[j]);
+		if (hits != 1)
+			return 0;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(cols->items[k], cols->items[i]))
+				return 0;
+	}
+	return 1;
+}
+
+/* PostgreSQL wants the referenced columns to carry a primary key or a unique
+ * constraint (or unique index) with exactly those columns, in any order. */
+static int is_key(const struct reg_schema *t, const struct reg_strlist *cols)
+{
+	size_t npk = 0;
+	for (size_t i = 0; i < t->ncolumns; i++)
+		npk += t->columns[i].primary_key;
+	if (npk) {
+		const char **pk = malloc(npk * sizeof(*pk));
+		if (!pk)
+			return REG_ENOMEM;
+		for (size_t i = 0, k = 0; i < t->ncolumns; i++)
+			if (t->columns[i].primary_key)
+				pk[k++] = t->columns[i].name;
+		int hit = names_in_set(cols, pk, npk);
+		free(pk);
+		if (hit)
+			return 1;
+	}
+	if (cols->n == 1) {
+		const struct reg_column *c = find_column(t, cols->items[0]);
+		if (c && c->unique)
+			return 1;
+	}
+	for (size_t i = 0; i < t->nindexes; i++) {
+		const struct reg_index *ix = &t->indexes[i];
+		if (ix->unique && names_in_set(cols, (const char *const *)ix->columns.items,
+					       ix->columns.n))
+			return 1;
+	}
+	return 0;
+}
+
+static int check_types(struct xctx *x, const struct reg_schema *s, const struct reg_reference *ref,
+		       const struct reg_schema *t)
+{
+	int rc = 0;
+	for (size_t i = 0; i < ref->foreign_keys.n && i < ref->columns.n && !rc; i++) {
+		const struct reg_column *a = find_column(s, ref->foreign_keys.items[i]);
+		const struct reg_column *b = find_column(t, ref->columns.items[i]);
+		struct sqlcheck_result ra, rb;
+		char base_a[128], base_b[128];
+		if (!a || !b || !a->type || !b->type)
+			continue;
+		if ((rc = sqlcheck_type(a->type, &ra)) || (rc = sqlcheck_type(b->type, &rb)))
+			break;
+		if (!ra.ok || !rb.ok || !strcmp(ra.canonical, rb.canonical))
+			continue;
+		int same_base = !strcmp(sqlcheck_type_base(ra.canonical, base_a, sizeof(base_a)),
+					sqlcheck_type_base(rb.canonical, base_b, sizeof(base_b)));
+		rc = xerr(x, s, ref->loc, same_base ? DIAG_WARNING : DIAG_ERROR,
+			  "foreign key %s.%s (%s) references %s.%s (%s): %s", s->name, a->name,
+			  a->type, t->name, b->name, b->type,
+			  same_base ? "type modifiers differ" : "types differ");
+	}
+	return rc;
+}
+
+static int check_one_ref(struct xctx *x, const struct reg_schema *s, const struct reg_reference *ref)
+{
+	struct sbuf msg = SBUF_INIT;
+	int rc = 0;
+	if (!ref->schema)
+		return 0;
+	const struct reg_schema *t = find_schema(x->r, ref->schema);
+	if (!t) {
+		const char *const *cands = schema_names(x);
+		if (!cands)
+			return REG_ENOMEM;
+		if (!(rc = add_fk(&msg, s, ref)) && !(rc = sbuf_adds(&msg, ": no schema '")) &&
+		    !(rc = sbuf_adds(&msg, ref->schema)) && !(rc = sbuf_adds(&msg, "'")) &&
+		    !(rc = add_suggestion(&msg, ref->schema, cands)))
+			rc = xerr(x, s, ref->schema_loc.line ? ref->schema_loc : ref->loc, DIAG_ERROR,
+				  "%s", msg.buf);
+		goto out;
+	}
+	int missing = 0;
+	for (size_t i = 0; i < ref->columns.n && !rc; i++) {
+		const char *name = ref->columns.items[i];
+		if (find_column(t, name))
+			continue;
+		missing = 1;
+		const char **cands = calloc(t->ncolumns + 1, sizeof(*cands));
+		if (!cands) {
+			rc = REG_ENOMEM;
+			break;
+		}
+		for (size_t k = 0; k < t->ncolumns; k++)
+			cands[k] = t->columns[k].name;
+		sbuf_reset(&msg);
+		if (!(rc = add_fk(&msg, s, ref)) &&
+		    !(rc = sbuf_addf(&msg, ": '%s' has no column '%s'", t->name, name)) &&
+		    !(rc = add_suggestion(&msg, name, cands)))
+			rc = xerr(x, s, strlist_loc(&ref->columns, i, ref->loc), DIAG_ERROR, "%s",
+				  msg.buf);
+		free(cands);
+	}
+	if (rc || missing)
+		goto out;
+	int key = is_key(t, &ref->columns);
+	if (key < 0) {
+		rc = key;
+		goto out;
+	}
+	if (!key) {
+		sbuf_reset(&msg);
+		if (!(rc = add_fk(&msg, s, ref)))
+			rc = xerr(x, s, ref->loc, DIAG_ERROR,
+				  "%s, which is neither the primary key nor unique in '%s' "
+				  "(PostgreSQL needs a primary key, unique column or unique index "
+				  "on exactly the referenced columns)", msg.buf, t->name);
+	}
+	if (!rc)
+		rc = check_types(x, s, ref, t);
+out:
+	sbuf_release(&msg);
+	return rc;
+}
+
+/* PostgreSQL keeps indexes and tables in one namespace per database schema,
+ * so two tables cannot both have an index called idx_created_at. */
+struct index_name {
+	const char *name;
+	size_t schema, index; /* index == SIZE_MAX: the table itself */
+};
+
+static int index_name_cmp(const void *pa, const void *pb)
+{
+	const struct index_name *a = pa, *b = pb;
+	int r = strcmp(a->name, b->name);
+	if (r)
+		return r;
+	/* the table first, then by schema and position: the first holder of a
+	 * name keeps it, later ones are reported */
+	if ((a->index == SIZE_MAX) != (b->index == SIZE_MAX))
+		return a->index == SIZE_MAX ? -1 : 1;
+	if (a->schema != b->schema)
+		return a->schema < b->schema ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int check_index_namespace(struct xctx *x)
+{
+	const struct reg_registry *r = x->r;
+	size_t n = r->n;
+	for (size_t i = 0; i < r->n; i++)
+		n += r->schemas[i]->nindexes;
+	struct index_name *v = malloc((n ? n : 1) * sizeof(*v));
+	size_t k = 0;
+	int rc = 0;
+	if (!v)
+		return REG_ENOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct reg_schema *s = r->schemas[i];
+		if (s->name)
+			v[k++] = (struct index_name){ s->name, i, SIZE_MAX };
+		for (size_t j = 0; j < s->nindexes; j++)
+			if (s->indexes[j].name)
+				v[k++] = (struct index_name){ s->indexes[j].name, i, j };
+	}
+	qsort(v, k, sizeof(*v), index_name_cmp);
+	for (size_t i = 1, f = 0; i < k && !rc; i++) {
+		const struct index_name *first = &v[f], *e = &v[i];
+		if (strcmp(e->name, first->name)) {
+			f = i;
+			continue;
+		}
+		const struct reg_schema *s = r->schemas[e->schema];
+		const struct reg_index *ix = &s->indexes[e->index];
+		struct reg_loc at = ix->name_loc.line ? ix->name_loc : ix->loc;
+		/* duplicates inside one file are a local rule, reported there */
+		if (first->index != SIZE_MAX && first->schema == e->schema)
+			continue;
+		if (first->index == SIZE_MAX)
+			rc = xerr(x, s, at, DIAG_ERROR,
+				  "index '%s' of '%s' has the name of table '%s' (tables and "
+				  "indexes share one namespace in PostgreSQL)", ix->name, s->name,
+				  r->schemas[first->schema]->name);
+		else
+			rc = xerr(x, s, at, DIAG_ERROR,
+				  "index '%s' of '%s' has the name of an index of '%s' (index "
+				  "names are unique per database schema in PostgreSQL)", ix->name,
+				  s->name, r->schemas[first->schema]->name);
+	}
+	free(v);
+	return rc;
+}
+
+int reg_validate_references(const struct reg_registry *r, struct diags *diags)
+{
+	struct xctx x = { r, diags, NULL };
+	int rc = 0;
+	for (size_t i = 0; i < r->n && !rc; i++) {
+		const struct reg_schema *s = r->schemas[i];
+		for (size_t j = 0; j < s->nrefs && !rc; j++)
+			rc = check_one_ref(&x, s, &s->refs[j]);
+	}
+	if (!rc)
+		rc = check_index_namespace(&x);
+	free(x.schema_names);
+	return rc;
+}
+
+static int report_cycle(const struct reg_registry *r, const size_t *path, size_t len,
+			struct diags *d)
+{
+	const struct reg_schema *a = r->schemas[path[0]];
+	const char *next = len > 1 ? r->schemas[path[1]]->name : a->name;
+	struct reg_loc at = no_loc;
+	struct sbuf msg = SBUF_INIT;
+	int rc = 0;
+	for (size_t j = 0; j < a->nrefs; j++) {
+		if (a->refs[j].schema && !strcmp(a->refs[j].schema, next)) {
+			at = a->refs[j].loc;
+			break;
+		}
+	}
+	for (size_t i = 0; i < len && !rc; i++)
+		rc = sbuf_addf(&msg, "%s%s", i ? " -> " : "", r->schemas[path[i]]->name);
+	if (!rc)
+		rc = diags_add(d, a->file, at, DIAG_ERROR, "dependency cycle: %s", msg.buf);
+	sbuf_release(&msg);
+	return rc;
+}
+
+int reg_check(const struct reg_registry *r, struct diags *diags)
+{
+	struct diags local = DIAGS_INIT;
+	struct reg_graph g;
+	struct reg_cycles cycles;
+	int rc = reg_validate_references(r, &local);
+	if (rc)
+		goto out;
+	if ((rc = reg_graph_build(r, &g)))
+		goto out;
+	rc = reg_detect_cycles(&g, &cycles);
+	reg_graph_release(&g);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < cycles.n && !rc; i++)
+		rc = report_cycle(r, cycles.paths[i], cycles.lens[i], &local);
+	reg_cycles_release(&cycles);
+	if (rc)
+		goto out;
+	diags_sort(&local);
+	rc = diags_move(diags, &local);
+out:
+	diags_release(&local);
+	return rc;
+}

@@ -12,7 +12,9 @@
  * Cross rules need the whole registry and never refuse a write: missing
  * schema or column, referenced columns not a primary key or unique, type
  * mismatch after alias normalisation (column by column for composite
- * keys). Messages name both ends and suggest the near name on a typo.
+ * keys), an index name already used by another table's index or by a table
+ * (one namespace in PostgreSQL). Messages name both ends and suggest the
+ * near name on a typo. docs/validation.md lists every message.
  */
 #ifndef SCHEMAFS_VALIDATE_H
 #define SCHEMAFS_VALIDATE_H

@@ -1,1 +1,363 @@
-/* placeholder: being written */
+/*
+ * yaml_emit: canonical YAML for the model.
+ *
+ * Written by hand rather than through libyaml's emitter, for one fixed
+ * layout (the seed's: blank line between items, flow lists for column
+ * names) and for one quoting rule that we can reason about: a scalar is
+ * plain only when every YAML reader takes it back as the same string;
+ * otherwise it is double-quoted, with every character a reader could
+ * alter or refuse escaped.
+ */
+#include "yaml.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+struct emitter {
+	struct sbuf *out;
+	int rc;
+};
+
+static void put(struct emitter *e, const char *s)
+{
+	if (!e->rc)
+		e->rc = sbuf_adds(e->out, s);
+}
+
+static void putn(struct emitter *e, const char *s, size_t n)
+{
+	if (!e->rc)
+		e->rc = sbuf_add(e->out, s, n);
+}
+
+/* Decodes the UTF-8 sequence at s; returns its length, 0 when invalid. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t n;
+	uint32_t min;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		*cp = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		*cp = s[0] & 0x0f;
+		min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		*cp = s[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[i] & 0x3f);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Characters a YAML reader treats specially anywhere, or refuses raw:
+ * C0/C1 controls, DEL, the YAML 1.1 line breaks NEL/LS/PS, BOM and the
+ * non-characters U+FFFE/U+FFFF. */
+static bool needs_escape(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0xfeff || cp == 0xfffe || cp == 0xffff;
+}
+
+static bool one_of(const char *s, const char *const *words)
+{
+	for (size_t i = 0; words[i]; i++)
+		if (!strcmp(s, words[i]))
+			return true;
+	return false;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A superset of the YAML 1.1 and 1.2 int and float forms (with '_'
+ * separators, 0x/0o/0b prefixes, exponents, .inf/.nan); anything a
+ * reader might turn into a number. "1.0.0" and "2024-01-01" are not. */
+static bool looks_numeric(const char *s)
+{
+	static const char *const special[] = {
+		".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", NULL,
+	};
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (one_of(p, special))
+		return true;
+	if (p[0] == '0' && p[1] && strchr("xXoObB", p[1])) {
+		for (p += 2; *p; p++)
+			if (!(is_digit(*p) || *p == '_' || (*p >= 'a' && *p <= 'f') ||
+			      (*p >= 'A' && *p <= 'F')))
+				return false;
+		return true;
+	}
+	int digits = 0, dots = 0;
+	for (; *p; p++) {
+		if (is_digit(*p)) {
+			digits++;
+		} else if (*p == '_') {
+			continue;
+		} else if (*p == '.') {
+			if (++dots > 1)
+				return false;
+		} else if ((*p == 'e' || *p == 'E') && digits) {
+			p++;
+			if (*p == '+' || *p == '-')
+				p++;
+			if (!is_digit(*p))
+				return false;
+			while (is_digit(*p))
+				p++;
+			return *p == '\0';
+		} else {
+			return false;
+		}
+	}
+	return digits > 0;
+}
+
+/* Strings some YAML reader (1.1 or 1.2) reads as null or a boolean. */
+static bool looks_special(const char *s)
+{
+	static const char *const words[] = {
+		"~", "null", "Null", "NULL",
+		"true", "True", "TRUE", "false", "False", "FALSE",
+		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+		"on", "On", "ON", "off", "Off", "OFF", "=", "<<", NULL,
+	};
+	return one_of(s, words) || looks_numeric(s);
+}
+
+/* Whether s can be written plain. in_flow: inside "[...]", where ',' and
+ * brackets end a scalar. ':' and '#' are refused anywhere, though YAML
+ * allows them in some positions, to keep this rule easy to check. */
+static bool plain_ok(const char *s, bool in_flow)
+{
+	size_t n = strlen(s);
+	if (!n || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	if (strchr("-?:,[]{}#&*!|>'\"%@`", s[0]))
+		return false;
+	if (looks_special(s))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t cp;
+		size_t w = utf8_decode(p, &cp);
+		if (!w || needs_escape(cp) || cp == ':' || cp == '#')
+			return false;
+		if (in_flow && cp < 0x80 && strchr(",[]{}", (int)cp))
+			return false;
+		p += w;
+	}
+	return true;
+}
+
+static void put_quoted(struct emitter *e, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	put(e, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p && !e->rc;) {
+		uint32_t cp;
+		size_t w = utf8_decode(p, &cp);
+		if (!w) {
+			/* YAML cannot carry bytes that are not UTF-8 */
+			e->rc = REG_EINVAL;
+			return;
+		}
+		char esc[12];
+		if (cp == '"')
+			put(e, "\\\"");
+		else if (cp == '\\')
+			put(e, "\\\\");
+		else if (cp == '\n')
+			put(e, "\\n");
+		else if (cp == '\t')
+			put(e, "\\t");
+		else if (cp == '\r')
+			put(e, "\\r");
+		else if (cp <= 0xff && needs_escape(cp)) {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[cp >> 4];
+			esc[3] = hex[cp & 15];
+			putn(e, esc, 4);
+		} else if (needs_escape(cp)) {
+			esc[0] = '\\';
+			esc[1] = 'u';
+			for (int i = 0; i < 4; i++)
+				esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+			putn(e, esc, 6);
+		} else {
+			putn(e, (const char *)p, w);
+		}
+		p += w;
+	}
+	put(e, "\"");
+}
+
+static void put_scalar(struct emitter *e, const char *s, bool in_flow)
+{
+	if (plain_ok(s, in_flow))
+		put(e, s);
+	else
+		put_quoted(e, s);
+}
+
+/* "indent key: value\n"; nothing when value is NULL. */
+static void put_str(struct emitter *e, const char *indent, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	put(e, indent);
+	put(e, key);
+	put(e, ": ");
+	put_scalar(e, value, false);
+	put(e, "\n");
+}
+
+static void put_bool(struct emitter *e, const char *indent, const char *key, bool value)
+{
+	put(e, indent);
+	put(e, key);
+	put(e, value ? ": true\n" : ": false\n");
+}
+
+/* A column list: a scalar when it was written as one, else [a, b]. */
+static void put_strlist(struct emitter *e, const char *indent, const char *key,
+			const struct reg_strlist *l)
+{
+	put(e, indent);
+	put(e, key);
+	put(e, ": ");
+	if (l->n == 1 && !l->was_list) {
+		put_scalar(e, l->items[0], false);
+	} else {
+		put(e, "[");
+		for (size_t i = 0; i < l->n; i++) {
+			if (i)
+				put(e, ", ");
+			put_scalar(e, l->items[i], true);
+		}
+		put(e, "]");
+	}
+	put(e, "\n");
+}
+
+static void put_column(struct emitter *e, const struct reg_column *c)
+{
+	const char *in = "    ";
+	put_str(e, "  - ", "name", c->name ? c->name : "");
+	put_str(e, in, "type", c->type);
+	put_bool(e, in, "nullable", c->nullable);
+	if (c->primary_key)
+		put_bool(e, in, "primary_key", true);
+	if (c->unique)
+		put_bool(e, in, "unique", true);
+	put_str(e, in, "default", c->default_expr);
+	put_str(e, in, "description", c->description);
+}
+
+static void put_reference(struct emitter *e, const struct reg_reference *r)
+{
+	const char *in = "    ";
+	put_str(e, "  - ", "schema", r->schema ? r->schema : "");
+	put_strlist(e, in, "column", &r->columns);
+	put_strlist(e, in, "foreign_key", &r->foreign_keys);
+	put_str(e, in, "on_delete", reg_fk_action_sql(r->on_delete));
+	put_str(e, in, "on_update", reg_fk_action_sql(r->on_update));
+	put_str(e, in, "description", r->description);
+}
+
+static void put_index(struct emitter *e, const struct reg_index *ix)
+{
+	const char *in = "    ";
+	put_str(e, "  - ", "name", ix->name ? ix->name : "");
+	put_strlist(e, in, "columns", &ix->columns);
+	if (ix->unique)
+		put_bool(e, in, "unique", true);
+	put_str(e, in, "description", ix->description);
+}
+
+static void put_history(struct emitter *e, const struct reg_history_entry *h)
+{
+	const char *in = "    ";
+	put_str(e, "  - ", "version", h->version ? h->version : "");
+	put_str(e, in, "date", h->date);
+	put_str(e, in, "changes", h->changes);
+}
+
+int yaml_emit_schema(const struct reg_schema *s, struct sbuf *out)
+{
+	struct emitter e = { out, 0 };
+	size_t start = out->len;
+
+	put_str(&e, "", "name", s->name);
+	put_str(&e, "", "owner", s->owner);
+	put_str(&e, "", "version", s->version ? s->version : REG_DEFAULT_VERSION);
+	put_str(&e, "", "description", s->description);
+
+	put(&e, s->ncolumns ? "\ncolumns:\n" : "\ncolumns: []\n");
+	for (size_t i = 0; i < s->ncolumns; i++) {
+		if (i)
+			put(&e, "\n");
+		put_column(&e, &s->columns[i]);
+	}
+
+	put(&e, s->nrefs ? "\nreferences:\n" : "\nreferences: []\n");
+	for (size_t i = 0; i < s->nrefs; i++) {
+		if (i)
+			put(&e, "\n");
+		put_reference(&e, &s->refs[i]);
+	}
+
+	put(&e, s->nindexes ? "\nindexes:\n" : "\nindexes: []\n");
+	for (size_t i = 0; i < s->nindexes; i++) {
+		if (i)
+			put(&e, "\n");
+		put_index(&e, &s->indexes[i]);
+	}
+
+	if (s->nhistory)
+		put(&e, "\nversion_history:\n");
+	for (size_t i = 0; i < s->nhistory; i++) {
+		if (i)
+			put(&e, "\n");
+		put_history(&e, &s->history[i]);
+	}
+
+	if (e.rc) {
+		out->len = start;
+		out->buf[start] = '\0';
+	}
+	return e.rc;
+}
+
+int yaml_emit_meta(const struct reg_meta *m, struct sbuf *out)
+{
+	struct emitter e = { out, 0 };
+	size_t start = out->len;
+	put_str(&e, "", "name", m->name);
+	put_str(&e, "", "description", m->description);
+	put_str(&e, "", "target", m->target);
+	if (e.rc) {
+		out->len = start;
+		out->buf[start] = '\0';
+	}
+	return e.rc;
+}

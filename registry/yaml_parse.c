@@ -1,1 +1,961 @@
-/* placeholder: being written */
+/*
+ * yaml_parse: schema files and registry.yaml into the model.
+ *
+ * Two passes. The first runs libyaml's event parser into a small tree of
+ * our own, refusing on the way everything the format has no use for
+ * (anchors, aliases, tags, deep nesting, several documents), so hostile
+ * input stops at its first offending event. The second walks the tree
+ * into the model and reports every structural problem it finds, not only
+ * the first. Scalar text is moved from libyaml's events into the tree and
+ * from the tree into the model, never copied.
+ */
+#include "yaml.h"
+#include <yaml_lib.h> /* angle brackets: see yaml_lib.h */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The format nests four levels (file > columns > column > key list);
+ * twice that leaves room for mistakes worth a precise message. */
+#define YAML_MAX_DEPTH 8
+/* After this many errors in one file the rest is noise. */
+#define YAML_MAX_ERRORS 50
+/* Subjects quoted in messages are cut to this many bytes. */
+#define SUBJECT_MAX 64
+
+#define Y_NONE UINT32_MAX
+
+enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
+
+struct ynode {
+	char *text;          /* scalar value, owned until taken */
+	uint32_t first;      /* first child; a mapping's are key, value, key, ... */
+	uint32_t last;
+	uint32_t next;       /* next sibling */
+	uint32_t count;      /* children (a mapping has 2 per entry) */
+	struct reg_loc loc;
+	uint8_t kind;
+	bool plain;          /* plain scalar: may be null or a boolean */
+};
+
+struct pctx {
+	const char *file;
+	struct diags *diags;
+	const unsigned char *bytes;
+	size_t len;
+	struct ynode *nodes;
+	size_t n, alloc;
+	uint32_t root;
+	size_t errors;
+	bool oom;
+	bool stop;
+};
+
+/* ---- diagnostics ---- */
+
+static void verr(struct pctx *c, struct reg_loc loc, const char *fmt, va_list ap)
+{
+	struct sbuf msg = SBUF_INIT;
+	if (c->stop)
+		return;
+	if (sbuf_vaddf(&msg, fmt, ap) ||
+	    diags_add(c->diags, c->file, loc, DIAG_ERROR, "%s", msg.buf))
+		c->oom = true;
+	sbuf_release(&msg);
+	if (++c->errors == YAML_MAX_ERRORS) {
+		if (diags_add(c->diags, c->file, loc, DIAG_ERROR,
+			      "too many errors, stopping here"))
+			c->oom = true;
+		c->stop = true;
+	}
+	if (c->oom)
+		c->stop = true;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void err(struct pctx *c, struct reg_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(c, loc, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * User text quoted in a message: control characters escaped (a key could
+ * carry a terminal escape sequence through "\e"), long text cut. Returns
+ * a static buffer; two subjects per message are enough, hence two slots.
+ */
+static const char *subject(const char *s)
+{
+	static __thread char slots[2][SUBJECT_MAX * 4 + 8];
+	static __thread int which;
+	char *out = slots[which ^= 1];
+	size_t o = 0, i;
+	for (i = 0; s[i] && i < SUBJECT_MAX; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch == 0x7f) {
+			static const char hex[] = "0123456789abcdef";
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	if (s[i]) {
+		/* do not cut a UTF-8 sequence in half */
+		while (o && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+			o--;
+		if (o && (unsigned char)out[o - 1] >= 0xc0)
+			o--;
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* ---- input checks before libyaml sees a byte ---- */
+
+static bool is_break_at(const unsigned char *b, size_t len, size_t i, size_t *width)
+{
+	if (b[i] == '\n') {
+		*width = 1;
+		return true;
+	}
+	if (b[i] == '\r') {
+		*width = (i + 1 < len && b[i + 1] == '\n') ? 2 : 1;
+		return true;
+	}
+	/* NEL, LS and PS end lines for libyaml (YAML 1.1) */
+	if (b[i] == 0xc2 && i + 1 < len && b[i + 1] == 0x85) {
+		*width = 2;
+		return true;
+	}
+	if (b[i] == 0xe2 && i + 2 < len && b[i + 1] == 0x80 &&
+	    (b[i + 2] == 0xa8 || b[i + 2] == 0xa9)) {
+		*width = 3;
+		return true;
+	}
+	return false;
+}
+
+/* Length of the valid UTF-8 sequence at b[i], 0 when invalid (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *b, size_t len, size_t i)
+{
+	unsigned char c0 = b[i];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+	if (c0 < 0x80)
+		return 1;
+	if (c0 >= 0xc2 && c0 <= 0xdf)
+		n = 2;
+	else if (c0 >= 0xe0 && c0 <= 0xef) {
+		n = 3;
+		if (c0 == 0xe0)
+			lo = 0xa0;
+		else if (c0 == 0xed)
+			hi = 0x9f;
+	} else if (c0 >= 0xf0 && c0 <= 0xf4) {
+		n = 4;
+		if (c0 == 0xf0)
+			lo = 0x90;
+		else if (c0 == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (i + n > len)
+		return 0;
+	if (b[i + 1] < lo || b[i + 1] > hi)
+		return 0;
+	for (size_t k = 2; k < n; k++)
+		if (b[i + k] < 0x80 || b[i + k] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* The 1-based line and column (in characters, as libyaml counts) of byte
+ * offset off. */
+static struct reg_loc loc_of_offset(const unsigned char *b, size_t len, size_t off)
+{
+	struct reg_loc loc = { 1, 1 };
+	size_t i = 0, w;
+	if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		i = 3; /* libyaml does not count the BOM */
+	while (i < off && i < len) {
+		if (is_break_at(b, len, i, &w)) {
+			loc.line++;
+			loc.col = 1;
+			i += w;
+			continue;
+		}
+		w = utf8_len(b, len, i);
+		i += w ? w : 1;
+		loc.col++;
+	}
+	return loc;
+}
+
+static int check_bytes(struct pctx *c)
+{
+	const unsigned char *b = c->bytes;
+	size_t len = c->len;
+	if (len > REG_MAX_FILE_SIZE) {
+		err(c, (struct reg_loc){ 0, 0 },
+		    "file is %zu bytes, over the limit of %d bytes", len, REG_MAX_FILE_SIZE);
+		return c->oom ? REG_ENOMEM : REG_E2BIG;
+	}
+	for (size_t i = 0; i < len;) {
+		/* most of a schema file is ASCII without NULs: eight bytes at
+		 * a time while no byte has its high bit set or is zero */
+		uint64_t word;
+		while (i + 8 <= len) {
+			memcpy(&word, b + i, 8);
+			if ((word & 0x8080808080808080ull) ||
+			    ((word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		if (b[i] == 0) {
+			err(c, loc_of_offset(b, len, i), "NUL byte in file (not a text file?)");
+			return c->oom ? REG_ENOMEM : REG_EINVAL;
+		}
+		size_t w = utf8_len(b, len, i);
+		if (!w) {
+			err(c, loc_of_offset(b, len, i),
+			    "invalid UTF-8 (byte 0x%02x); schema files must be UTF-8", b[i]);
+			return c->oom ? REG_ENOMEM : REG_EINVAL;
+		}
+		i += w;
+	}
+	return 0;
+}
+
+/* ---- pass 1: events to tree ---- */
+
+static struct reg_loc loc_of_mark(yaml_mark_t m)
+{
+	return (struct reg_loc){ (uint32_t)m.line + 1, (uint32_t)m.column + 1 };
+}
+
+static struct ynode *node(struct pctx *c, uint32_t i)
+{
+	return &c->nodes[i];
+}
+
+static uint32_t add_node(struct pctx *c, enum ykind kind, struct reg_loc loc, uint32_t parent)
+{
+	if (c->n == c->alloc) {
+		size_t alloc = c->alloc ? c->alloc * 2 : 256;
+		struct ynode *p = realloc(c->nodes, alloc * sizeof(*p));
+		if (!p) {
+			c->oom = true;
+			return Y_NONE;
+		}
+		c->nodes = p;
+		c->alloc = alloc;
+	}
+	uint32_t i = (uint32_t)c->n++;
+	c->nodes[i] = (struct ynode){ NULL, Y_NONE, Y_NONE, Y_NONE, 0, loc, (uint8_t)kind, false };
+	if (parent == Y_NONE) {
+		c->root = i;
+	} else {
+		struct ynode *p = node(c, parent);
+		if (p->last == Y_NONE)
+			p->first = i;
+		else
+			node(c, p->last)->next = i;
+		p->last = i;
+		p->count++;
+	}
+	return i;
+}
+
+static void report_parser_error(struct pctx *c, const yaml_parser_t *p)
+{
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		c->oom = true;
+		return;
+	case YAML_READER_ERROR:
+		if (p->problem_value != -1)
+			err(c, loc_of_offset(c->bytes, c->len, p->problem_offset),
+			    "invalid input: %s (0x%x)", p->problem, (unsigned)p->problem_value);
+		else
+			err(c, loc_of_offset(c->bytes, c->len, p->problem_offset),
+			    "invalid input: %s", p->problem);
+		return;
+	default:
+		break;
+	}
+	const char *problem = p->problem ? p->problem : "unknown error";
+	if (p->context)
+		err(c, loc_of_mark(p->problem_mark), "invalid YAML: %s (%s at %zu:%zu)",
+		    problem, p->context, p->context_mark.line + 1, p->context_mark.column + 1);
+	else
+		err(c, loc_of_mark(p->problem_mark), "invalid YAML: %s", problem);
+}
+
+static bool tag_ok(const yaml_char_t *tag, enum ykind kind)
+{
+	if (!tag)
+		return true;
+	const char *t = (const char *)tag;
+	switch (kind) {
+	case Y_SCALAR: return !strcmp(t, YAML_STR_TAG);
+	case Y_SEQ: return !strcmp(t, YAML_SEQ_TAG);
+	case Y_MAP: return !strcmp(t, YAML_MAP_TAG);
+	}
+	return false;
+}
+
+/* Checks what every node event may not carry; false after an error. */
+static bool node_event_ok(struct pctx *c, const yaml_event_t *ev, const yaml_char_t *anchor,
+			  const yaml_char_t *tag, enum ykind kind)
+{
+	struct reg_loc loc = loc_of_mark(ev->start_mark);
+	if (anchor) {
+		err(c, loc, "anchors are not allowed ('&%s'); write the value out",
+		    subject((const char *)anchor));
+		return false;
+	}
+	if (!tag_ok(tag, kind)) {
+		/* show the tag as written: !!binary, not tag:yaml.org,2002:binary */
+		const char *t = (const char *)tag;
+		size_t core = strlen("tag:yaml.org,2002:");
+		bool short_form = !strncmp(t, "tag:yaml.org,2002:", core);
+		err(c, loc, "tags are not allowed ('%s%s')", short_form ? "!!" : "",
+		    subject(short_form ? t + core : t));
+		return false;
+	}
+	return true;
+}
+
+/* Runs libyaml over the bytes; on success c->root is the document's top
+ * node, or Y_NONE for a stream without a document. Stops at the first
+ * problem: nothing after a syntax error or a refused construct is trusted. */
+static int build_tree(struct pctx *c)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	uint32_t stack[YAML_MAX_DEPTH];
+	int depth = 0, docs = 0;
+	bool done = false;
+
+	c->root = Y_NONE;
+	if (!yaml_parser_initialize(&parser))
+		return REG_ENOMEM;
+	/* no yaml_parser_set_encoding: check_bytes already proved UTF-8, and
+	 * only libyaml's own detection skips a leading byte order mark */
+	yaml_parser_set_input_string(&parser, c->bytes, c->len);
+
+	while (!done && !c->stop) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			report_parser_error(c, &parser);
+			break;
+		}
+		uint32_t parent = depth ? stack[depth - 1] : Y_NONE;
+		struct reg_loc loc = loc_of_mark(ev.start_mark);
+		uint32_t i;
+
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1)
+				err(c, loc, "more than one YAML document; a schema file holds one mapping");
+			break;
+		case YAML_ALIAS_EVENT:
+			err(c, loc, "aliases are not allowed ('*%s'); write the value out",
+			    subject((const char *)ev.data.alias.anchor));
+			break;
+		case YAML_SCALAR_EVENT:
+			if (!node_event_ok(c, &ev, ev.data.scalar.anchor, ev.data.scalar.tag, Y_SCALAR))
+				break;
+			if (strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length) {
+				err(c, loc, "NUL character in a value");
+				break;
+			}
+			i = add_node(c, Y_SCALAR, loc, parent);
+			if (i == Y_NONE)
+				break;
+			/* take the value: libyaml allocates with malloc, and
+			 * yaml_event_delete skips the NULL we leave behind */
+			node(c, i)->text = (char *)ev.data.scalar.value;
+			ev.data.scalar.value = NULL;
+			node(c, i)->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+					    !ev.data.scalar.tag;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT: {
+			bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
+			enum ykind kind = seq ? Y_SEQ : Y_MAP;
+			const yaml_char_t *anchor = seq ? ev.data.sequence_start.anchor
+							: ev.data.mapping_start.anchor;
+			const yaml_char_t *tag = seq ? ev.data.sequence_start.tag
+						     : ev.data.mapping_start.tag;
+			if (!node_event_ok(c, &ev, anchor, tag, kind))
+				break;
+			if (depth == YAML_MAX_DEPTH) {
+				err(c, loc, "nesting deeper than %d levels", YAML_MAX_DEPTH);
+				break;
+			}
+			i = add_node(c, kind, loc, parent);
+			if (i != Y_NONE)
+				stack[depth++] = i;
+			break;
+		}
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+		if (c->errors || c->oom)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	if (c->oom)
+		return REG_ENOMEM;
+	return c->errors ? REG_EINVAL : 0;
+}
+
+static void free_tree(struct pctx *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->nodes[i].text);
+	free(c->nodes);
+	c->nodes = NULL;
+	c->n = c->alloc = 0;
+}
+
+/* ---- pass 2: tree to model ---- */
+
+/* YAML 1.2 core schema: these plain scalars are null. */
+static bool is_null(const struct ynode *n)
+{
+	if (n->kind != Y_SCALAR || !n->plain)
+		return false;
+	const char *t = n->text;
+	return !t[0] || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") ||
+	       !strcmp(t, "NULL");
+}
+
+static const char *kind_name(const struct ynode *n)
+{
+	if (is_null(n))
+		return "an empty value";
+	switch (n->kind) {
+	case Y_SCALAR: return "a scalar";
+	case Y_SEQ: return "a list";
+	case Y_MAP: return "a mapping";
+	}
+	return "something else";
+}
+
+static char *take(struct pctx *c, uint32_t i)
+{
+	char *t = node(c, i)->text;
+	node(c, i)->text = NULL;
+	return t;
+}
+
+/* One key of a mapping: the key node and its value, Y_NONE when absent. */
+struct field {
+	uint32_t key, val;
+};
+
+/* Keys of a mapping kind, NULL-terminated, in the SPEC's order. */
+static const char *const schema_keys[] = {
+	"name", "owner", "version", "description", "columns", "references",
+	"indexes", "version_history", NULL,
+};
+enum { S_NAME, S_OWNER, S_VERSION, S_DESCRIPTION, S_COLUMNS, S_REFERENCES, S_INDEXES, S_HISTORY, S_NKEYS };
+
+static const char *const column_keys[] = {
+	"name", "type", "nullable", "primary_key", "unique", "default", "description", NULL,
+};
+enum { C_NAME, C_TYPE, C_NULLABLE, C_PRIMARY_KEY, C_UNIQUE, C_DEFAULT, C_DESCRIPTION, C_NKEYS };
+
+static const char *const reference_keys[] = {
+	"schema", "column", "foreign_key", "on_delete", "on_update", "description", NULL,
+};
+enum { R_SCHEMA, R_COLUMN, R_FOREIGN_KEY, R_ON_DELETE, R_ON_UPDATE, R_DESCRIPTION, R_NKEYS };
+
+static const char *const index_keys[] = {
+	"name", "columns", "unique", "description", NULL,
+};
+enum { I_NAME, I_COLUMNS, I_UNIQUE, I_DESCRIPTION, I_NKEYS };
+
+static const char *const history_keys[] = { "version", "date", "changes", NULL };
+enum { H_VERSION, H_DATE, H_CHANGES, H_NKEYS };
+
+static const char *const meta_keys[] = { "name", "description", "target", NULL };
+enum { M_NAME, M_DESCRIPTION, M_TARGET, M_NKEYS };
+
+static void unknown_key(struct pctx *c, const struct ynode *k, const char *what,
+			const char *const *keys)
+{
+	const char *near = reg_nearest(k->text, keys);
+	if (near) {
+		err(c, k->loc, "unknown key '%s' in %s (did you mean '%s'?)",
+		    subject(k->text), what, near);
+		return;
+	}
+	struct sbuf list = SBUF_INIT;
+	for (size_t i = 0; keys[i]; i++)
+		if ((i && sbuf_adds(&list, ", ")) || sbuf_adds(&list, keys[i]))
+			c->oom = true;
+	err(c, k->loc, "unknown key '%s' in %s (expected one of: %s)",
+	    subject(k->text), what, list.buf);
+	sbuf_release(&list);
+}
+
+/* Sorts the entries of mapping map into f[] by keys[]; reports unknown,
+ * repeated and non-scalar keys. */
+static void map_fields(struct pctx *c, uint32_t map, const char *what,
+		       const char *const *keys, struct field *f)
+{
+	for (size_t i = 0; keys[i]; i++)
+		f[i] = (struct field){ Y_NONE, Y_NONE };
+	for (uint32_t k = node(c, map)->first; k != Y_NONE && !c->stop;) {
+		uint32_t v = node(c, k)->next;
+		const struct ynode *kn = node(c, k);
+		if (kn->kind != Y_SCALAR) {
+			err(c, kn->loc, "expected a key in %s, found %s", what, kind_name(kn));
+		} else {
+			size_t i;
+			for (i = 0; keys[i] && strcmp(keys[i], kn->text); i++)
+				;
+			if (!keys[i])
+				unknown_key(c, kn, what, keys);
+			else if (f[i].key != Y_NONE)
+				err(c, kn->loc, "duplicate key '%s' in %s (first at %u:%u)",
+				    keys[i], what, node(c, f[i].key)->loc.line,
+				    node(c, f[i].key)->loc.col);
+			else
+				f[i] = (struct field){ k, v };
+		}
+		k = node(c, v)->next;
+	}
+}
+
+/*
+ * Reports the required keys map lacks, at the mapping. The message names
+ * the item when its name is known ("in column 'email'", "in reference to
+ * 'users'"), else its kind ("in column"); what NULL is the file itself.
+ */
+static void require(struct pctx *c, const struct field *f, const char *const *keys,
+		    const int *required, uint32_t map, const char *what,
+		    const char *named, const char *name)
+{
+	for (const int *r = required; *r >= 0; r++) {
+		if (f[*r].key != Y_NONE)
+			continue;
+		if (!what)
+			err(c, node(c, map)->loc, "missing required key '%s'", keys[*r]);
+		else if (name)
+			err(c, node(c, map)->loc, "missing required key '%s' in %s '%s'",
+			    keys[*r], named, subject(name));
+		else
+			err(c, node(c, map)->loc, "missing required key '%s' in %s",
+			    keys[*r], what);
+	}
+}
+
+/* A mapping's location stands in for keys it does not have, so that a
+ * later diagnostic about a default value still points somewhere useful. */
+static struct reg_loc val_loc(struct pctx *c, const struct field *f, uint32_t map)
+{
+	return node(c, f->val != Y_NONE ? f->val : map)->loc;
+}
+
+static bool expect_kind(struct pctx *c, uint32_t i, enum ykind kind, const char *key)
+{
+	static const char *const want[] = { "a scalar", "a list", "a mapping" };
+	const struct ynode *n = node(c, i);
+	if (n->kind == kind && !(kind == Y_SCALAR && is_null(n)))
+		return true;
+	err(c, n->loc, "expected %s for '%s', found %s", want[kind], key, kind_name(n));
+	return false;
+}
+
+/* A text field. Absent or null leaves *out NULL; a required key reports
+ * a null value (its absence is require()'s job). */
+static void get_str(struct pctx *c, const struct field *f, const char *key,
+		    bool required, char **out)
+{
+	if (f->val == Y_NONE)
+		return;
+	const struct ynode *n = node(c, f->val);
+	if (n->kind == Y_SCALAR && is_null(n)) {
+		if (required)
+			err(c, n->loc, "missing value for '%s'", key);
+		return;
+	}
+	if (expect_kind(c, f->val, Y_SCALAR, key))
+		*out = take(c, f->val);
+}
+
+/* YAML 1.2 core booleans; quoted "true" is a string there, so refused. */
+static void get_bool(struct pctx *c, const struct field *f, const char *key, bool *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+	if (f->val == Y_NONE)
+		return;
+	const struct ynode *n = node(c, f->val);
+	if (n->kind != Y_SCALAR) {
+		err(c, n->loc, "expected true or false for '%s', found %s", key, kind_name(n));
+		return;
+	}
+	for (int i = 0; n->plain && i < 3; i++) {
+		if (!strcmp(n->text, yes[i])) {
+			*out = true;
+			return;
+		}
+		if (!strcmp(n->text, no[i])) {
+			*out = false;
+			return;
+		}
+	}
+	if (!n->plain)
+		err(c, n->loc, "invalid value \"%s\" for '%s' (expected true or false, without quotes)",
+		    subject(n->text), key);
+	else if (is_null(n))
+		err(c, n->loc, "missing value for '%s' (expected true or false)", key);
+	else
+		err(c, n->loc, "invalid value '%s' for '%s' (expected true or false)",
+		    subject(n->text), key);
+}
+
+static void get_fk_action(struct pctx *c, const struct field *f, const char *key,
+			  enum reg_fk_action *out)
+{
+	if (f->val == Y_NONE || !expect_kind(c, f->val, Y_SCALAR, key))
+		return;
+	const struct ynode *n = node(c, f->val);
+	int a = reg_fk_action_parse(n->text);
+	if (a < 0)
+		err(c, n->loc,
+		    "invalid %s '%s' (expected CASCADE, RESTRICT, SET NULL, SET DEFAULT or NO ACTION)",
+		    key, subject(n->text));
+	else
+		*out = (enum reg_fk_action)a;
+}
+
+static void strlist_add(struct pctx *c, struct reg_strlist *l, uint32_t i)
+{
+	l->items[l->n] = take(c, i);
+	l->locs[l->n] = node(c, i)->loc;
+	l->n++;
+}
+
+/* A column list: one scalar or a list of scalars (composite keys). */
+static void get_strlist(struct pctx *c, const struct field *f, const char *key,
+			struct reg_strlist *out)
+{
+	if (f->val == Y_NONE)
+		return;
+	uint32_t v = f->val;
+	const struct ynode *n = node(c, v);
+	if (n->kind == Y_MAP || is_null(n)) {
+		err(c, n->loc, "expected a column name or a list of them for '%s', found %s",
+		    key, kind_name(n));
+		return;
+	}
+	size_t cap = n->kind == Y_SEQ ? n->count : 1;
+	out->was_list = n->kind == Y_SEQ;
+	if (cap) {
+		out->items = calloc(cap, sizeof(*out->items));
+		out->locs = calloc(cap, sizeof(*out->locs));
+		if (!out->items || !out->locs) {
+			c->oom = c->stop = true;
+			return;
+		}
+	}
+	if (n->kind == Y_SCALAR) {
+		strlist_add(c, out, v);
+		return;
+	}
+	for (uint32_t i = n->first; i != Y_NONE; i = node(c, i)->next) {
+		const struct ynode *item = node(c, i);
+		if (item->kind != Y_SCALAR || is_null(item))
+			err(c, item->loc, "expected a column name in '%s', found %s",
+			    key, kind_name(item));
+		else
+			strlist_add(c, out, i);
+	}
+}
+
+/* The items of an optional list (null means empty); false when the node
+ * is not a list. */
+static bool list_items(struct pctx *c, const struct field *f, const char *key, size_t *count)
+{
+	*count = 0;
+	if (f->val == Y_NONE || is_null(node(c, f->val)))
+		return false;
+	if (!expect_kind(c, f->val, Y_SEQ, key))
+		return false;
+	*count = node(c, f->val)->count;
+	return *count > 0;
+}
+
+static void parse_column(struct pctx *c, uint32_t map, struct reg_column *col)
+{
+	static const int required[] = { C_NAME, C_TYPE, -1 };
+	struct field f[C_NKEYS];
+	map_fields(c, map, "column", column_keys, f);
+	col->nullable = true; /* the seed's default */
+	col->loc = node(c, map)->loc;
+	get_str(c, &f[C_NAME], "name", true, &col->name);
+	get_str(c, &f[C_TYPE], "type", true, &col->type);
+	get_bool(c, &f[C_NULLABLE], "nullable", &col->nullable);
+	get_bool(c, &f[C_PRIMARY_KEY], "primary_key", &col->primary_key);
+	get_bool(c, &f[C_UNIQUE], "unique", &col->unique);
+	get_str(c, &f[C_DEFAULT], "default", false, &col->default_expr);
+	get_str(c, &f[C_DESCRIPTION], "description", false, &col->description);
+	col->name_loc = val_loc(c, &f[C_NAME], map);
+	col->type_loc = val_loc(c, &f[C_TYPE], map);
+	col->default_loc = val_loc(c, &f[C_DEFAULT], map);
+	col->nullable_loc = val_loc(c, &f[C_NULLABLE], map);
+	require(c, f, column_keys, required, map, "column", "column", col->name);
+}
+
+static void parse_reference(struct pctx *c, uint32_t map, struct reg_reference *ref)
+{
+	static const int required[] = { R_SCHEMA, R_COLUMN, R_FOREIGN_KEY, -1 };
+	struct field f[R_NKEYS];
+	map_fields(c, map, "reference", reference_keys, f);
+	ref->loc = node(c, map)->loc;
+	get_str(c, &f[R_SCHEMA], "schema", true, &ref->schema);
+	get_strlist(c, &f[R_COLUMN], "column", &ref->columns);
+	get_strlist(c, &f[R_FOREIGN_KEY], "foreign_key", &ref->foreign_keys);
+	get_fk_action(c, &f[R_ON_DELETE], "on_delete", &ref->on_delete);
+	get_fk_action(c, &f[R_ON_UPDATE], "on_update", &ref->on_update);
+	get_str(c, &f[R_DESCRIPTION], "description", false, &ref->description);
+	ref->schema_loc = val_loc(c, &f[R_SCHEMA], map);
+	ref->on_delete_loc = val_loc(c, &f[R_ON_DELETE], map);
+	ref->on_update_loc = val_loc(c, &f[R_ON_UPDATE], map);
+	require(c, f, reference_keys, required, map, "reference", "reference to",
+		ref->schema);
+}
+
+static void parse_index(struct pctx *c, uint32_t map, struct reg_index *ix)
+{
+	static const int required[] = { I_NAME, I_COLUMNS, -1 };
+	struct field f[I_NKEYS];
+	map_fields(c, map, "index", index_keys, f);
+	ix->loc = node(c, map)->loc;
+	get_str(c, &f[I_NAME], "name", true, &ix->name);
+	get_strlist(c, &f[I_COLUMNS], "columns", &ix->columns);
+	get_bool(c, &f[I_UNIQUE], "unique", &ix->unique);
+	get_str(c, &f[I_DESCRIPTION], "description", false, &ix->description);
+	ix->name_loc = val_loc(c, &f[I_NAME], map);
+	require(c, f, index_keys, required, map, "index", "index", ix->name);
+}
+
+static void parse_history(struct pctx *c, uint32_t map, struct reg_history_entry *h)
+{
+	static const int required[] = { H_VERSION, -1 };
+	struct field f[H_NKEYS];
+	map_fields(c, map, "version_history entry", history_keys, f);
+	h->loc = node(c, map)->loc;
+	get_str(c, &f[H_VERSION], "version", true, &h->version);
+	get_str(c, &f[H_DATE], "date", false, &h->date);
+	get_str(c, &f[H_CHANGES], "changes", false, &h->changes);
+	require(c, f, history_keys, required, map, "version_history entry", NULL, NULL);
+}
+
+/*
+ * Walks a list of mappings into an array of items of the given size,
+ * calling parse for each mapping. Items that are not mappings are
+ * reported and left out.
+ */
+typedef void (*item_parser)(struct pctx *c, uint32_t map, void *item);
+
+static void parse_list(struct pctx *c, const struct field *f, const char *key,
+		       const char *item_what, size_t size, item_parser parse,
+		       void **items, size_t *n)
+{
+	size_t count;
+	if (!list_items(c, f, key, &count))
+		return;
+	char *arr = calloc(count, size);
+	if (!arr) {
+		c->oom = c->stop = true;
+		return;
+	}
+	*items = arr;
+	for (uint32_t i = node(c, f->val)->first; i != Y_NONE && !c->stop; i = node(c, i)->next) {
+		const struct ynode *item = node(c, i);
+		if (item->kind != Y_MAP) {
+			err(c, item->loc, "expected a mapping (%s) in '%s', found %s",
+			    item_what, key, kind_name(item));
+			continue;
+		}
+		parse(c, i, arr + *n * size);
+		(*n)++;
+	}
+}
+
+static void parse_column_v(struct pctx *c, uint32_t m, void *p) { parse_column(c, m, p); }
+static void parse_reference_v(struct pctx *c, uint32_t m, void *p) { parse_reference(c, m, p); }
+static void parse_index_v(struct pctx *c, uint32_t m, void *p) { parse_index(c, m, p); }
+static void parse_history_v(struct pctx *c, uint32_t m, void *p) { parse_history(c, m, p); }
+
+static void parse_schema_map(struct pctx *c, struct reg_schema *s)
+{
+	static const int required[] = { S_NAME, S_OWNER, S_COLUMNS, -1 };
+	struct field f[S_NKEYS];
+	uint32_t map = c->root;
+	map_fields(c, map, "schema", schema_keys, f);
+	get_str(c, &f[S_NAME], "name", true, &s->name);
+	get_str(c, &f[S_OWNER], "owner", true, &s->owner);
+	get_str(c, &f[S_VERSION], "version", true, &s->version);
+	get_str(c, &f[S_DESCRIPTION], "description", false, &s->description);
+	s->name_loc = val_loc(c, &f[S_NAME], map);
+	s->owner_loc = val_loc(c, &f[S_OWNER], map);
+	s->version_loc = val_loc(c, &f[S_VERSION], map);
+	s->columns_loc = val_loc(c, &f[S_COLUMNS], map);
+
+	/* columns is required: a null value is an error, not an empty list */
+	if (f[S_COLUMNS].val != Y_NONE && is_null(node(c, f[S_COLUMNS].val)))
+		expect_kind(c, f[S_COLUMNS].val, Y_SEQ, "columns");
+	parse_list(c, &f[S_COLUMNS], "columns", "a column", sizeof(*s->columns),
+		   parse_column_v, (void **)&s->columns, &s->ncolumns);
+	parse_list(c, &f[S_REFERENCES], "references", "a reference", sizeof(*s->refs),
+		   parse_reference_v, (void **)&s->refs, &s->nrefs);
+	parse_list(c, &f[S_INDEXES], "indexes", "an index", sizeof(*s->indexes),
+		   parse_index_v, (void **)&s->indexes, &s->nindexes);
+	parse_list(c, &f[S_HISTORY], "version_history", "a version_history entry",
+		   sizeof(*s->history), parse_history_v, (void **)&s->history, &s->nhistory);
+	require(c, f, schema_keys, required, map, NULL, NULL, NULL);
+}
+
+/* Shared by both entry points: byte checks, tree, a mapping at the top.
+ * Returns 0 with c->root set (Y_NONE for a file without a document). */
+static int parse_prologue(struct pctx *c, const char *bytes, size_t len, const char *file,
+			  struct diags *diags)
+{
+	*c = (struct pctx){ .file = file, .diags = diags, .bytes = (const unsigned char *)bytes,
+			    .len = len, .root = Y_NONE };
+	int rc = check_bytes(c);
+	if (rc)
+		return rc;
+	rc = build_tree(c);
+	if (rc)
+		return rc;
+	if (c->root != Y_NONE && node(c, c->root)->kind != Y_MAP &&
+	    !is_null(node(c, c->root))) {
+		err(c, node(c, c->root)->loc, "expected a mapping at the top of the file, found %s",
+		    kind_name(node(c, c->root)));
+		return c->oom ? REG_ENOMEM : REG_EINVAL;
+	}
+	if (c->root != Y_NONE && node(c, c->root)->kind != Y_MAP)
+		c->root = Y_NONE; /* a lone "~" or "null" is as empty as no document */
+	return 0;
+}
+
+static char *copy_bytes(const char *bytes, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (p) {
+		if (len)
+			memcpy(p, bytes, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+static int parse_result(struct pctx *c)
+{
+	if (c->oom)
+		return REG_ENOMEM;
+	return c->errors ? REG_EINVAL : 0;
+}
+
+int yaml_parse_schema(const char *bytes, size_t len, const char *file,
+		      struct reg_schema **out, struct diags *diags)
+{
+	struct pctx c;
+	struct reg_schema *s = NULL;
+	*out = NULL;
+	if (!file)
+		file = "";
+	int rc = parse_prologue(&c, bytes, len, file, diags);
+	if (rc)
+		goto out;
+	if (c.root == Y_NONE) {
+		err(&c, (struct reg_loc){ 1, 1 },
+		    "empty file; expected a mapping with 'name', 'owner' and 'columns'");
+		rc = parse_result(&c);
+		goto out;
+	}
+	s = reg_schema_new();
+	if (!s) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
+	parse_schema_map(&c, s);
+	rc = parse_result(&c);
+	if (rc)
+		goto out;
+	if (!s->version && !(s->version = strdup(REG_DEFAULT_VERSION)))
+		rc = REG_ENOMEM;
+	else if (!(s->file = strdup(file)) || !(s->source = copy_bytes(bytes, len)))
+		rc = REG_ENOMEM;
+	if (rc)
+		goto out;
+	s->source_len = len;
+	*out = s;
+	s = NULL;
+out:
+	reg_schema_free(s);
+	free_tree(&c);
+	return rc;
+}
+
+int yaml_parse_meta(const char *bytes, size_t len, const char *file,
+		    struct reg_meta *out, struct diags *diags)
+{
+	struct pctx c;
+	memset(out, 0, sizeof(*out));
+	if (!file)
+		file = "";
+	int rc = parse_prologue(&c, bytes, len, file, diags);
+	if (rc)
+		goto out;
+	/* registry.yaml may be empty: every key is optional */
+	if (c.root != Y_NONE) {
+		struct field f[M_NKEYS];
+		map_fields(&c, c.root, "registry.yaml", meta_keys, f);
+		get_str(&c, &f[M_NAME], "name", false, &out->name);
+		get_str(&c, &f[M_DESCRIPTION], "description", false, &out->description);
+		get_str(&c, &f[M_TARGET], "target", false, &out->target);
+	}
+	rc = parse_result(&c);
+	if (rc)
+		goto out;
+	if (!(out->file = strdup(file)) || !(out->source = copy_bytes(bytes, len))) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
+	out->source_len = len;
+out:
+	if (rc)
+		reg_meta_release(out);
+	free_tree(&c);
+	return rc;
+}

@@ -1,0 +1,95 @@
+/*
+ * pg: the PostgreSQL side of migrations, on libpq.
+ *
+ *  - connect: from a libpq conninfo or "service=NAME" (registry.yaml's
+ *    target, or --target), else libpq's environment (PGHOST, PGPORT, ...).
+ *    Passwords never appear in anything this module prints or returns:
+ *    targets are shown rebuilt from their parsed keywords without password,
+ *    and libpq's parse errors lose their quoted fragments.
+ *  - introspect: pg_catalog of the current schema (search_path's first) for
+ *    the tables the registry manages (plus those schemafs created, from its
+ *    schemafs_tables), in a fixed number of queries whatever the count.
+ *  - execute: a plan in ONE transaction: SET LOCAL lock_timeout,
+ *    pg_try_advisory_xact_lock (another run holding it -> busy, nothing
+ *    done), every step, a row in schemafs_migrations (what ran, when, by
+ *    which registry revisions, sha256 of the SQL), schemafs_tables updated,
+ *    then COMMIT -- or ROLLBACK for a dry run. Any failure rolls everything
+ *    back and names the step, PostgreSQL's message and SQLSTATE.
+ *
+ * A struct pg_conn is not thread-safe; use one per thread.
+ */
+#ifndef SCHEMAFS_PG_H
+#define SCHEMAFS_PG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan.h"
+#include "sbuf.h"
+
+/* The key of the advisory lock that serialises runs across mounts and
+ * processes (pg_try_advisory_xact_lock(bigint)): "schemafs" in ASCII. */
+#define PG_ADVISORY_KEY 0x736368656d616673LL
+#define PG_DEFAULT_LOCK_TIMEOUT_MS 5000
+
+struct pg_conn;
+
+/* conninfo NULL or "" means libpq's environment. On failure *out is NULL
+ * and err holds "cannot connect to <target>: <libpq's reason>". */
+int pg_connect(const char *conninfo, struct pg_conn **out, struct sbuf *err);
+void pg_close(struct pg_conn *c);
+/* "host=/run/pg port=5432 dbname=app user=me" without any password.
+ * conninfo NULL/"" describes the libpq environment. */
+int pg_target_display(const char *conninfo, struct sbuf *out);
+
+/* Quoting with PQescapeIdentifier / PQescapeLiteral on this connection. */
+struct plan_quoter pg_quoter(struct pg_conn *c);
+
+/* Fills *out (which must be zeroed) for the tables named (plus those in
+ * schemafs_tables, which also fill out->created). Sorted. */
+int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_live *out,
+		  struct sbuf *err);
+
+struct pg_exec_opts {
+	bool dry_run;                /* ROLLBACK instead of COMMIT, no history */
+	int lock_timeout_ms;         /* 0: PG_DEFAULT_LOCK_TIMEOUT_MS */
+	const char *kind;            /* "apply" or "rollback": recorded */
+	const char *run;             /* a unique token for this run: recorded */
+	const char *revisions;       /* "users=12 policies=7": recorded */
+	/* step k (1-based) of n is about to run */
+	void (*progress)(void *ctx, size_t k, size_t n);
+	/* after the last step, inside the transaction; a non-zero return fails
+	 * the run (message in err) */
+	int (*before_commit)(void *ctx, struct pg_conn *c, struct sbuf *notes, struct sbuf *err);
+	void *ctx;
+};
+
+struct pg_exec_result {
+	bool ok;
+	bool busy;              /* another run holds the advisory lock */
+	size_t completed;       /* steps that ran before the end or the failure */
+	size_t failed_step;     /* 1-based; 0 when the failure is not a step's */
+	int position;           /* PostgreSQL's error position in that step's SQL (1-based chars), 0 */
+	char sqlstate[6];
+	struct sbuf error;      /* PostgreSQL's message, DETAIL and HINT lines */
+	bool connection_lost;   /* the server went away: nothing was committed */
+	bool commit_unknown;    /* lost during COMMIT: it may or may not have committed */
+	struct sbuf notes;      /* what before_commit reported */
+};
+void pg_exec_result_init(struct pg_exec_result *r);
+void pg_exec_result_release(struct pg_exec_result *r);
+
+/* Returns 0 when the run did what was asked (res->ok), REG_EBUSY when the
+ * lock was held, REG_EIO for any other failure (res says what), REG_ENOMEM. */
+int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
+	       struct pg_exec_result *res);
+
+/* Whether a run with this token committed (after commit_unknown): 1 yes,
+ * 0 no, negative when it cannot be told (server still away). */
+int pg_run_committed(struct pg_conn *c, const char *run);
+
+/* The target's schemafs_migrations, newest first, one per line:
+ * "id\tkind\tapplied_at\tapplied_by\tsteps\tchecksum\trun\trevisions". */
+int pg_history(struct pg_conn *c, struct sbuf *out, struct sbuf *err);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * fs_views: the derived files. Each render function is a thin call into
+ * registry/render.h (or the store, for history/); the cache in front of
+ * them renders each view once per generation and keeps the bytes (and
+ * their mtime) when a change left them equal, so the kernel keeps its
+ * page cache of views a change did not touch.
+ */
+#include "fs_int.h"
+
+#include <errno.h>
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+#include "validate.h"
+#include "yaml.h"
+
+/* Above this many tables a Graphviz layout takes longer than anyone waits
+ * for a `cat`; erd.svg then says so and points at erd.mmd. */
+#define ERD_SVG_MAX_TABLES 300
+
+struct view_entry {
+	const struct fs_route *route;
+	char *arg;
+	uint64_t gen;
+	struct fs_view_buf *buf;
+	struct timespec mtime;
+	bool fresh;
+	struct view_entry *next;
+};
+
+#define VIEW_BUCKETS 4096
+
+struct fs_views {
+	struct view_entry *buckets[VIEW_BUCKETS];
+	GVC_t *gvc; /* created on the first erd.svg */
+};
+
+int fs_views_new(struct fs_views **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void fs_view_buf_put(struct fs_view_buf *b)
+{
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(b->bytes);
+		free(b);
+	}
+}
+
+static void entry_free(struct view_entry *e)
+{
+	fs_view_buf_put(e->buf);
+	free(e->arg);
+	free(e);
+}
+
+void fs_views_free(struct fs_views *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < VIEW_BUCKETS; i++) {
+		struct view_entry *e = v->buckets[i], *next;
+		for (; e; e = next) {
+			next = e->next;
+			entry_free(e);
+		}
+	}
+	if (v->gvc)
+		gvFreeContext(v->gvc);
+	free(v);
+}
+
+static size_t view_hash(const struct fs_route *route, const char *arg)
+{
+	size_t h = (size_t)(uintptr_t)route * 2654435761u;
+	for (const unsigned char *p = (const unsigned char *)(arg ? arg : ""); *p; p++)
+		h = h * 31 + *p;
+	return h % VIEW_BUCKETS;
+}
+
+static bool arg_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+static struct view_entry **view_find(struct fs_views *v, const struct fs_route *route,
+				     const char *arg)
+{
+	struct view_entry **p = &v->buckets[view_hash(route, arg)];
+	for (; *p; p = &(*p)->next)
+		if ((*p)->route == route && arg_eq((*p)->arg, arg))
+			break;
+	return p;
+}
+
+int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
+		struct fs_view_buf **buf, struct timespec *mtime, bool *fresh)
+{
+	struct view_entry **slot = view_find(ctx->views, route, arg), *e = *slot;
+	struct sbuf out = SBUF_INIT;
+	int ret;
+
+	if (e && e->buf && e->gen == ctx->generation)
+		goto found;
+	ret = route->render(ctx, arg, &out);
+	if (ret) {
+		sbuf_release(&out);
+		if (e) {
+			*slot = e->next;
+			entry_free(e);
+		}
+		return ret;
+	}
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e || (arg && !(e->arg = strdup(arg)))) {
+			free(e);
+			sbuf_release(&out);
+			return -ENOMEM;
+		}
+		e->route = route;
+		*slot = e;
+	}
+	if (e->buf && e->buf->len == out.len && !memcmp(e->buf->bytes, out.buf, out.len)) {
+		sbuf_release(&out);
+	} else {
+		struct fs_view_buf *nb = malloc(sizeof(*nb));
+		if (!nb) {
+			sbuf_release(&out);
+			return -ENOMEM;
+		}
+		nb->refs = 1;
+		nb->bytes = sbuf_detach(&out, &nb->len);
+		if (!nb->bytes) {
+			free(nb);
+			return -ENOMEM;
+		}
+		fs_view_buf_put(e->buf);
+		e->buf = nb;
+		e->mtime = ctx->changed_at;
+		e->fresh = false;
+	}
+	e->gen = ctx->generation;
+found:
+	__atomic_add_fetch(&e->buf->refs, 1, __ATOMIC_ACQ_REL);
+	*buf = e->buf;
+	*mtime = e->mtime;
+	*fresh = e->fresh;
+	return 0;
+}
+
+void fs_view_mark(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
+		  const struct fs_view_buf *buf, bool fresh)
+{
+	struct view_entry *e = *view_find(ctx->views, route, arg);
+	if (!e)
+		return;
+	if (!fresh)
+		e->fresh = false;
+	else if (e->buf == buf)
+		e->fresh = true;
+}
+
+/* ---- the views ---- */
+
+int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	int ret = sbuf_addf(out,
+		"schemafs: the schema registry in %s\n"
+		"\n"
+		"README                 this file\n"
+		"registry.yaml          rw  registry metadata (name, description, target)\n"
+		"schemas/<name>.yaml    rw  one table per file: create = register, rm = unregister;\n"
+		"                           a refused save fails with EINVAL and is explained in validation\n"
+		"dependents/<name>      ro  services depending on <name>, one per line\n"
+		"graph                  ro  \"<schema>: <dep> <dep>...\" one schema per line\n"
+		"migration_order        ro  one schema per line, dependencies first\n"
+		"validation             ro  one problem per line (file:line:col); empty when all is valid\n"
+		"cycles                 ro  one dependency cycle per line: \"a -> b -> a\"\n"
+		"docs/schema.md         ro  Markdown documentation of every table\n"
+		"erd.mmd                ro  Mermaid erDiagram\n"
+		"erd.svg                ro  the same diagram drawn by Graphviz\n"
+		"history/<name>/        ro  every accepted revision: <version>.yaml, <version>~2.yaml...\n"
+		"*.json                 ro  JSON twins of graph, migration_order, validation, cycles,\n"
+		"                           dependents\n"
+		"migrations/                coordinated PostgreSQL migrations (see migrations/README)\n"
+		"\n"
+		"`echo > schemas/x.yaml` cannot report a refusal: check validation afterwards.\n",
+		ctx->db_path);
+	return ret ? -ENOMEM : 0;
+}
+
+static int mapped(int reg_err)
+{
+	return fs_errno(reg_err);
+}
+
+int view_graph(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_graph(ctx->reg, out));
+}
+
+int view_graph_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_graph_json(ctx->reg, out));
+}
+
+int view_order(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_order(ctx->reg, out));
+}
+
+int view_order_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_order_json(ctx->reg, out));
+}
+
+int view_cycles(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_cycles(ctx->reg, out));
+}
+
+int view_cycles_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_cycles_json(ctx->reg, out));
+}
+
+int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_docs(ctx->reg, out));
+}
+
+int view_erd_mermaid(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_erd_mermaid(ctx->reg, out));
+}
+
+int view_dependents(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	if (reg_find(ctx->reg, arg) < 0)
+		return -ENOENT;
+	return mapped(render_dependents(ctx->reg, arg, out));
+}
+
+int view_dependents_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return mapped(render_dependents_json(ctx->reg, out));
+}
+
+int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	(void)arg;
+	for (size_t i = 0; i < ctx->reg->n; i++)
+		if (fs_dir_add(dir, ctx->reg->schemas[i]->name, S_IFREG | 0444))
+			return -ENOMEM;
+	return 0;
+}
+
+/* "file:line:col: severity: message", as diags_render writes it. */
+static int parse_diag_line(const char *line, size_t len, const char *file, struct diags *d)
+{
+	struct reg_loc loc = { 0, 0 };
+	enum diag_severity sev = DIAG_ERROR;
+	char *copy = strndup(line, len);
+	int ret;
+	if (!copy)
+		return -ENOMEM;
+	char *p = strchr(copy, ':');
+	const char *msg = copy, *where = file;
+	if (p) {
+		char *end;
+		unsigned long l = strtoul(p + 1, &end, 10), c = 0;
+		if (end != p + 1 && *end == ':') {
+			char *end2;
+			c = strtoul(end + 1, &end2, 10);
+			if (end2 != end + 1 && *end2 == ':')
+				end = end2;
+			else
+				c = 0;
+		}
+		if (end != p + 1 && *end == ':' && end[1] == ' ') {
+			*p = '\0';
+			where = copy;
+			loc.line = (uint32_t)l;
+			loc.col = (uint32_t)c;
+			msg = end + 2;
+		} else if (*end == ' ' || p[1] == ' ') {
+			*p = '\0';
+			where = copy;
+			msg = p + 2;
+		}
+		static const char *const sevs[] = { "error: ", "warning: ", "note: " };
+		for (int i = 0; i < 3; i++)
+			if (!strncmp(msg, sevs[i], strlen(sevs[i]))) {
+				sev = (enum diag_severity)i;
+				msg += strlen(sevs[i]);
+				break;
+			}
+	}
+	ret = diags_add(d, where, loc, sev, "%s", msg) ? -ENOMEM : 0;
+	free(copy);
+	return ret;
+}
+
+/* Cross-schema problems of the registry, stored revisions that no longer
+ * load, and the last refused write of every file. */
+static int collect_validation(struct fs_ctx *ctx, struct diags *d)
+{
+	struct store_refusal *refs = NULL;
+	size_t nrefs = 0;
+	int ret = mapped(reg_check(ctx->reg, d));
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < ctx->load_diags.n; i++) {
+		const struct diag *g = &ctx->load_diags.items[i];
+		if (diags_add(d, g->file, g->loc, g->severity, "%s", g->message))
+			return -ENOMEM;
+	}
+	if (store_refusals(ctx->store, &refs, &nrefs))
+		return -EIO;
+	for (size_t i = 0; i < nrefs && !ret; i++) {
+		const char *m = refs[i].message;
+		while (*m && !ret) {
+			const char *nl = strchrnul(m, '\n');
+			if (nl > m)
+				ret = parse_diag_line(m, (size_t)(nl - m), refs[i].file, d);
+			m = *nl ? nl + 1 : nl;
+		}
+	}
+	store_refusals_free(refs, nrefs);
+	diags_sort(d);
+	return ret;
+}
+
+int view_validation(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	struct diags d = DIAGS_INIT;
+	int ret = collect_validation(ctx, &d);
+	if (!ret)
+		ret = mapped(diags_render(&d, out));
+	diags_release(&d);
+	return ret;
+}
+
+int view_validation_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	struct diags d = DIAGS_INIT;
+	int ret = collect_validation(ctx, &d);
+	if (!ret)
+		ret = mapped(render_validation_json(&d, out));
+	diags_release(&d);
+	return ret;
+}
+
+/* ---- erd.svg ---- */
+
+static int gv_quiet(char *msg)
+{
+	(void)msg;
+	return 0;
+}
+
+int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	struct sbuf dot = SBUF_INIT;
+	Agraph_t *g = NULL;
+	char *svg = NULL;
+	unsigned int len = 0;
+	int ret;
+
+	if (ctx->reg->n > ERD_SVG_MAX_TABLES) {
+		ret = sbuf_addf(out,
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"40\">"
+			"<text x=\"10\" y=\"25\">%zu tables are too many to draw (limit %d): "
+			"see erd.mmd</text></svg>\n",
+			ctx->reg->n, ERD_SVG_MAX_TABLES);
+		return ret ? -ENOMEM : 0;
+	}
+	ret = mapped(render_erd_dot(ctx->reg, &dot));
+	if (ret)
+		goto out;
+	if (!ctx->views->gvc) {
+		agseterrf(gv_quiet);
+		ctx->views->gvc = gvContext();
+		if (!ctx->views->gvc) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	g = agmemread(dot.buf);
+	if (!g) {
+		ret = -EIO;
+		goto out;
+	}
+	if (gvLayout(ctx->views->gvc, g, "dot")) {
+		ret = -EIO;
+		goto out_graph;
+	}
+	if (gvRenderData(ctx->views->gvc, g, "svg", &svg, &len)) {
+		ret = -EIO;
+		goto out_layout;
+	}
+	ret = sbuf_add(out, svg, len) ? -ENOMEM : 0;
+	gvFreeRenderData(svg);
+out_layout:
+	gvFreeLayout(ctx->views->gvc, g);
+out_graph:
+	agclose(g);
+out:
+	sbuf_release(&dot);
+	return ret;
+}
+
+/* ---- history/<name>/<version>.yaml ---- */
+
+/* A revision's file name: its version, "~N" when the version repeats.
+ * Consecutive identical revisions (a restored or re-saved file) are one. */
+struct hist_file {
+	char name[96];
+	size_t rev;
+};
+
+static void rev_version(const struct store_rev *rev, char *buf, size_t size)
+{
+	struct reg_schema *s = NULL;
+	struct diags d = DIAGS_INIT;
+	snprintf(buf, size, "rev%lld", (long long)rev->id);
+	if (!yaml_parse_schema(rev->bytes, rev->len, "history", &s, &d) && s && s->version) {
+		snprintf(buf, size, "%s", s->version);
+		for (char *p = buf; *p; p++)
+			if (*p == '/')
+				*p = '_';
+	}
+	reg_schema_free(s);
+	diags_release(&d);
+}
+
+static int hist_files(const struct store_rev *revs, size_t n, struct hist_file **out, size_t *nout)
+{
+	struct hist_file *f = calloc(n ? n : 1, sizeof(*f));
+	size_t k = 0;
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && revs[i].len == revs[i - 1].len &&
+		    !memcmp(revs[i].bytes, revs[i - 1].bytes, revs[i].len))
+			continue;
+		char version[64];
+		rev_version(&revs[i], version, sizeof(version));
+		unsigned same = 1;
+		for (size_t j = 0; j < k; j++) {
+			size_t vl = strlen(version);
+			if (!strncmp(f[j].name, version, vl) &&
+			    (!strcmp(f[j].name + vl, ".yaml") || f[j].name[vl] == '~'))
+				same++;
+		}
+		if (same == 1)
+			snprintf(f[k].name, sizeof(f[k].name), "%s.yaml", version);
+		else
+			snprintf(f[k].name, sizeof(f[k].name), "%s~%u.yaml", version, same);
+		f[k].rev = i;
+		k++;
+	}
+	*out = f;
+	*nout = k;
+	return 0;
+}
+
+int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	(void)arg;
+	char **names = NULL;
+	size_t n = 0;
+	int ret = 0;
+	if (store_history_names(ctx->store, &names, &n))
+		return -EIO;
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = fs_dir_add(dir, names[i], S_IFDIR | 0755);
+	store_names_free(names, n);
+	return ret;
+}
+
+int list_history_revs(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	struct store_rev *revs = NULL;
+	struct hist_file *files = NULL;
+	size_t n = 0, nfiles = 0;
+	int ret;
+	if (store_history(ctx->store, arg, &revs, &n))
+		return -EIO;
+	if (n == 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = hist_files(revs, n, &files, &nfiles);
+	for (size_t i = 0; i < nfiles && !ret; i++)
+		ret = fs_dir_add(dir, files[i].name, S_IFREG | 0444);
+out:
+	free(files);
+	store_revs_free(revs, n);
+	return ret;
+}
+
+int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	const char *slash = strchr(arg, '/');
+	struct store_rev *revs = NULL;
+	struct hist_file *files = NULL;
+	size_t n = 0, nfiles = 0;
+	int ret = -ENOENT;
+	if (!slash)
+		return -ENOENT;
+	char *name = strndup(arg, (size_t)(slash - arg));
+	if (!name)
+		return -ENOMEM;
+	if (store_history(ctx->store, name, &revs, &n)) {
+		ret = -EIO;
+		goto out;
+	}
+	if (hist_files(revs, n, &files, &nfiles)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nfiles; i++)
+		if (!strcmp(files[i].name, slash + 1)) {
+			const struct store_rev *r = &revs[files[i].rev];
+			ret = sbuf_add(out, r->bytes, r->len) ? -ENOMEM : 0;
+			break;
+		}
+out:
+	free(files);
+	store_revs_free(revs, n);
+	free(name);
+	return ret;
+}

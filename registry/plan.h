@@ -1,0 +1,218 @@
+/*
+ * plan: declared schemas vs the live database -> ordered DDL steps.
+ *
+ * Pure: the live database arrives as a struct plan_live that the
+ * PostgreSQL backend fills from pg_catalog; identifiers are quoted through
+ * a struct plan_quoter the backend implements with PQescapeIdentifier.
+ * Types and defaults are SQL by design: they are spliced only after
+ * sqlcheck.h accepted them (one type, one expression), and compared with
+ * the live ones in canonical form (aliases, casts of constants).
+ *
+ * Order of a plan (one statement per step):
+ *   1. drop foreign keys that are gone or changed (so nothing below trips
+ *      over them), and every foreign key of a table about to be dropped;
+ *   2. per schema in migration order: its pending script, which replaces
+ *      everything generated for that table, or CREATE TABLE (columns,
+ *      primary key, unique) / the ALTERs for a live table (drop indexes and
+ *      keys, add/alter/drop columns, add keys), then CREATE INDEX;
+ *   3. add foreign keys, after every table exists (so order and cycles work);
+ *   4. DROP TABLE for tables the registry created and the user unregistered.
+ *
+ * Memory: everything in a plan, a plan_live and a plan_pending list is owned
+ * by it and released by its _release function.
+ */
+#ifndef SCHEMAFS_PLAN_H
+#define SCHEMAFS_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "registry.h"
+#include "sbuf.h"
+
+/* Quoting, implemented by the backend (libpq). Each returns a malloc'd
+ * string the caller frees, or NULL on failure (out of memory, bad
+ * encoding). */
+struct plan_quoter {
+	char *(*ident)(void *ctx, const char *s);
+	char *(*literal)(void *ctx, const char *s);
+	void *ctx;
+};
+
+/* ---- the live database ---- */
+
+struct plan_live_column {
+	char *name;
+	char *type;          /* format_type(): "character varying(255)" */
+	char *default_expr;  /* pg_get_expr(): NULL when none */
+	bool not_null;
+};
+
+enum plan_con_kind {
+	PLAN_CON_PRIMARY = 'p',
+	PLAN_CON_UNIQUE = 'u',
+	PLAN_CON_FOREIGN = 'f',
+};
+
+struct plan_live_constraint {
+	char *name;
+	enum plan_con_kind kind;
+	struct reg_strlist columns;      /* in key order */
+	char *ref_table;                 /* foreign keys only */
+	struct reg_strlist ref_columns;
+	enum reg_fk_action on_delete, on_update;
+};
+
+struct plan_live_index {
+	char *name;
+	struct reg_strlist columns;
+	bool unique;
+	bool backs_constraint; /* the index of a primary key or unique constraint */
+	bool simple;           /* btree on plain columns, no predicate or expression */
+};
+
+struct plan_live_table {
+	char *name;
+	struct plan_live_column *columns;  /* in attnum order */
+	size_t ncolumns;
+	struct plan_live_constraint *cons;
+	size_t ncons;
+	struct plan_live_index *indexes;
+	size_t nindexes;
+	double rows;                       /* planner estimate; < 0 unknown */
+};
+
+struct plan_live {
+	struct plan_live_table *tables;    /* sorted by name after plan_live_sort */
+	size_t n;
+	char **created;                    /* tables the registry created (history) */
+	size_t ncreated;
+};
+
+/* Builders for the backend. Strings are copied. Each returns the new item
+ * or NULL when out of memory. */
+struct plan_live_table *plan_live_add_table(struct plan_live *l, const char *name);
+struct plan_live_column *plan_live_add_column(struct plan_live_table *t, const char *name,
+					      const char *type, const char *default_expr,
+					      bool not_null);
+struct plan_live_constraint *plan_live_add_constraint(struct plan_live_table *t,
+						      const char *name,
+						      enum plan_con_kind kind);
+struct plan_live_index *plan_live_add_index(struct plan_live_table *t, const char *name);
+int plan_live_add_created(struct plan_live *l, const char *name);
+/* Sorts tables by name (lookups are binary searches afterwards). */
+void plan_live_sort(struct plan_live *l);
+struct plan_live_table *plan_live_find(const struct plan_live *l, const char *name);
+bool plan_live_created(const struct plan_live *l, const char *name);
+void plan_live_release(struct plan_live *l);
+
+/* ---- hand-written scripts ---- */
+
+struct plan_script {
+	char *table;   /* pending/<table>.sql */
+	char *file;    /* name in diagnostics: "migrations/pending/users.sql" */
+	char *text;
+	size_t len;
+};
+struct plan_pending {
+	struct plan_script *items;
+	size_t n;
+};
+int plan_pending_add(struct plan_pending *p, const char *table, const char *file,
+		     const char *text, size_t len);
+const struct plan_script *plan_pending_find(const struct plan_pending *p, const char *table);
+void plan_pending_release(struct plan_pending *p);
+
+/* ---- the plan ---- */
+
+enum plan_step_kind {
+	PLAN_DROP_FK,
+	PLAN_PENDING,
+	PLAN_CREATE_TABLE,
+	PLAN_DROP_INDEX,
+	PLAN_DROP_CONSTRAINT,
+	PLAN_ADD_COLUMN,
+	PLAN_ALTER_TYPE,
+	PLAN_SET_DEFAULT,
+	PLAN_DROP_DEFAULT,
+	PLAN_SET_NOT_NULL,
+	PLAN_DROP_NOT_NULL,
+	PLAN_DROP_COLUMN,
+	PLAN_ADD_PRIMARY,
+	PLAN_ADD_UNIQUE,
+	PLAN_CREATE_INDEX,
+	PLAN_ADD_FK,
+	PLAN_DROP_TABLE,
+};
+/* "create table", "add column", ... */
+const char *plan_step_kind_name(enum plan_step_kind k);
+
+struct plan_step {
+	enum plan_step_kind kind;
+	char *schema;      /* the table */
+	char *service;     /* its owner; "" for an unregistered table */
+	char **deps;       /* tables it references (registry), sorted */
+	size_t ndeps;
+	char *sql;         /* one statement, or a whole pending script */
+	char *what;        /* "add column 'login_count'" */
+	bool destructive;  /* loses data: cannot be undone by DDL */
+};
+
+struct plan {
+	struct plan_step *steps;
+	size_t n;
+	char **touched;    /* schemas with at least one step, sorted */
+	size_t ntouched;
+	char **created;    /* tables this plan creates */
+	size_t ncreated;
+	char **dropped;    /* tables this plan drops */
+	size_t ndropped;
+};
+
+struct plan_input {
+	const struct reg_registry *reg;
+	const struct plan_live *live;
+	const struct plan_pending *pending;   /* may be NULL */
+	const struct plan_quoter *quote;
+	/* When set, only these tables (sorted? no: any order) are planned;
+	 * rollback uses it to undo exactly what a run touched. */
+	const char *const *only;
+	size_t nonly;
+	bool no_drop_tables;                  /* never emit DROP TABLE */
+};
+
+/*
+ * Builds the plan. Diagnostics: errors for what makes a plan unsafe to run
+ * (a type or default sqlcheck refuses, a broken pending script, a pending
+ * script for a table that is not registered, a reserved table name), and
+ * warnings (lint) for what it would do to existing data and locks, placed
+ * at the YAML line that causes them. Returns 0 (check diags->errors), or
+ * REG_ENOMEM. On error out is empty.
+ */
+int plan_build(const struct plan_input *in, struct plan *out, struct diags *diags);
+void plan_release(struct plan *p);
+
+/* Tables the migration history keeps in the target; never planned. */
+bool plan_reserved_table(const char *name);
+
+/*
+ * The migrations/plan file: per step a tab-separated header
+ * "<k>\t<service>\t<schema>\t<deps, comma-separated or ->\t<what>"
+ * followed by its SQL, each line indented by a tab, then an empty line.
+ * An empty plan renders "nothing to do\n".
+ */
+int plan_render(const struct plan *p, struct sbuf *out);
+int plan_render_json(const struct plan *p, struct sbuf *out);
+/*
+ * The seed's impact report: affected services (owners of touched tables
+ * and the services depending on them), the step count, and per touched
+ * schema "schema\towner\tsteps\tdependent services".
+ */
+int plan_render_impact(const struct plan *p, const struct reg_registry *r, struct sbuf *out);
+
+/* Canonical forms used for comparing declared with live; malloc'd, NULL
+ * when the text is not valid (or out of memory). */
+char *plan_canonical_type(const char *type_text);
+char *plan_canonical_default(const char *expr_text);
+
+#endif

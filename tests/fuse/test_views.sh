@@ -1,0 +1,146 @@
+#!/bin/bash
+# The layout of SPEC §2: every path, read-only views, true sizes,
+# freshness after a write, history, JSON twins, erd.svg.
+. "$(dirname "$0")/lib.sh"
+need_service
+setup
+mount_fs
+
+cd "$MNT"
+
+check_eq "root listing" \
+	"README cycles cycles.json dependents dependents.json docs erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas validation validation.json" \
+	"$(ls_line .)"
+check_eq "examples imported on first mount" \
+	"applications.yaml audit_logs.yaml notifications.yaml policies.yaml users.yaml" \
+	"$(ls_line schemas)"
+check "schemas are byte-exact" cmp schemas/users.yaml "$SCHEMAFS_EXAMPLES/users.yaml"
+check "registry.yaml is byte-exact" cmp registry.yaml "$SCHEMAFS_EXAMPLES/registry.yaml"
+check_eq "migration_order: dependencies first" \
+	"users audit_logs notifications policies applications" "$(tr '\n' ' ' <migration_order | sed 's/ $//')"
+check_eq "graph line" "applications: policies users" "$(grep '^applications:' graph)"
+check_eq "dependents/users" \
+	"application-service audit-service notification-service policy-service" \
+	"$(tr '\n' ' ' <dependents/users | sed 's/ $//')"
+check_eq "dependents listing" \
+	"applications audit_logs notifications policies users" "$(ls_line dependents)"
+check "validation empty" [ ! -s validation ]
+check "cycles empty" [ ! -s cycles ]
+check "README names every file" grep -q 'migration_order' README
+check "docs/schema.md mentions every table" \
+	bash -c 'for t in users policies applications audit_logs notifications; do grep -q "$t" docs/schema.md || exit 1; done'
+check "erd.mmd is a Mermaid erDiagram" grep -q '^erDiagram' erd.mmd
+check "erd.svg is SVG" grep -q '<svg' erd.svg
+for j in graph.json validation.json dependents.json migration_order.json cycles.json; do
+	check "$j is JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$j"
+done
+check_eq "migration_order.json" '["users", "audit_logs", "notifications", "policies", "applications"]' \
+	"$(python3 -c 'import json; print(json.dumps(json.load(open("migration_order.json"))))' 2>/dev/null || true)"
+
+# true sizes: stat agrees with the bytes read, for every view
+for f in README graph graph.json migration_order validation cycles docs/schema.md erd.mmd erd.svg dependents/users history/users/1.0.0.yaml; do
+	check_eq "size of $f" "$(wc -c <"$f")" "$(stat -c %s "$f")"
+done
+
+# read-only: every write to a view fails with EACCES (Permission denied)
+for f in README graph migration_order validation docs/schema.md erd.mmd dependents/users history/users/1.0.0.yaml; do
+	out=$( (echo x >"$f") 2>&1)
+	check "writing $f fails with EACCES ($out)" grep -q 'Permission denied' <<<"$out"
+done
+check "rm of a view fails" bash -c '! rm -f graph 2>/dev/null'
+check "touch of a new root file fails" bash -c '! touch newfile 2>/dev/null'
+check "mkdir fails" bash -c '! mkdir schemas/sub 2>/dev/null'
+check "no such view" bash -c '! cat dependents/nope 2>/dev/null'
+check "migrations/ exists" [ -d migrations ]
+
+# history
+check_eq "history listing" "applications audit_logs notifications policies users" "$(ls_line history)"
+check_eq "history/users" "1.0.0.yaml" "$(ls_line history/users)"
+check "history revision is byte-exact" cmp history/users/1.0.0.yaml "$SCHEMAFS_EXAMPLES/users.yaml"
+
+# freshness: read every view (so the kernel caches them), change, read again
+cat migration_order dependents/users erd.mmd graph docs/schema.md >/dev/null
+before_size=$(stat -c %s migration_order)
+cat >"$WORK/orders.yaml" <<'EOF'
+name: orders
+owner: order-service
+columns:
+  - name: id
+    type: UUID
+    primary_key: true
+    nullable: false
+  - name: user_id
+    type: UUID
+    nullable: false
+references:
+  - schema: users
+    column: id
+    foreign_key: user_id
+    on_delete: CASCADE
+EOF
+check "cp a new schema" cp "$WORK/orders.yaml" schemas/orders.yaml
+check "migration_order shows it after cp returns" grep -qx orders migration_order
+check_eq "migration_order size is fresh" $((before_size + 7)) "$(stat -c %s migration_order)"
+check "dependents/users shows it" grep -qx order-service dependents/users
+check "erd.mmd shows it" grep -q orders erd.mmd
+check "graph shows it" grep -qx 'orders: users' graph
+check "docs show it" grep -q orders docs/schema.md
+check "dependents/orders exists" [ -e dependents/orders ]
+check "history/orders exists" [ -e history/orders/1.0.0.yaml ]
+
+# a new version of users: a new history entry; same version again: ~2
+users_valid 1.1.0 >"$WORK/u1.yaml"
+check "cp users 1.1.0" cp "$WORK/u1.yaml" schemas/users.yaml
+check_eq "history/users after 1.1.0" "1.0.0.yaml 1.1.0.yaml" "$(ls_line history/users)"
+{ users_valid 1.1.0; echo "# comment"; } >"$WORK/u2.yaml"
+check "cp users 1.1.0 again, changed" cp "$WORK/u2.yaml" schemas/users.yaml
+check_eq "a repeated version is ~2" "1.0.0.yaml 1.1.0.yaml 1.1.0~2.yaml" "$(ls_line history/users)"
+check "history keeps each revision" cmp history/users/1.1.0.yaml "$WORK/u1.yaml"
+check "comments are kept" cmp schemas/users.yaml "$WORK/u2.yaml"
+
+# rm unregisters; history stays
+check "rm orders" rm schemas/orders.yaml
+check "orders gone from migration_order" bash -c '! grep -qx orders migration_order'
+check "order-service gone from dependents/users" bash -c '! grep -qx order-service dependents/users'
+check "dependents/orders gone" [ ! -e dependents/orders ]
+check "history/orders stays" cmp history/orders/1.0.0.yaml "$WORK/orders.yaml"
+
+# cross-schema problems do not refuse a write; they show in validation
+sed 's/schema: users/schema: userz/' "$WORK/orders.yaml" >"$WORK/orders2.yaml"
+check "a dangling reference is accepted" cp "$WORK/orders2.yaml" schemas/orders.yaml
+check "validation names it" grep -q "^schemas/orders.yaml:[0-9]*:[0-9]*:.*userz" validation
+check "validation.json names it" grep -q userz validation.json
+check "rm orders again" rm schemas/orders.yaml
+check "validation clean again" [ ! -s validation ]
+
+# a cycle
+cat >"$WORK/a.yaml" <<'EOF'
+name: a
+owner: s
+columns:
+  - name: id
+    type: INTEGER
+    primary_key: true
+  - name: b_id
+    type: INTEGER
+references:
+  - schema: b
+    column: id
+    foreign_key: b_id
+EOF
+sed -e 's/^name: a/name: b/' -e 's/schema: b/schema: a/' -e 's/b_id/a_id/g' "$WORK/a.yaml" >"$WORK/b.yaml"
+check "cp a" cp "$WORK/a.yaml" schemas/a.yaml
+check "cp b" cp "$WORK/b.yaml" schemas/b.yaml
+check_eq "cycles shows it" "a -> b -> a" "$(cat cycles)"
+check "rm a b" rm schemas/a.yaml schemas/b.yaml
+check "no cycles" [ ! -s cycles ]
+
+cd /
+unmount_fs
+
+# the store survives a remount: same bytes
+mount_fs
+check "users.yaml survives a remount" cmp "$MNT/schemas/users.yaml" "$WORK/u2.yaml"
+check "orders stays unregistered" [ ! -e "$MNT/schemas/orders.yaml" ]
+check_eq "history after remount" "1.0.0.yaml 1.1.0.yaml 1.1.0~2.yaml" "$(ls_line "$MNT/history/users")"
+unmount_fs
