@@ -1171,7 +1171,10 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 		if (!loop)
 			goto out_signals;
 		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
-		fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
+		/* 3.14 warns about its own default (-1) when it is passed back */
+		if (opts.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
+		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
 		status = fuse_loop_mt(fuse, loop) ? 1 : 0;
 	}
 out_signals:

@@ -328,8 +328,10 @@ static void fallback_restore(struct fs_ctx *ctx, struct sfile *f)
 }
 
 /* Validates bytes as schemas/<name>.yaml and makes them its current
- * revision, durably. Caller holds the lock. */
-static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes, size_t len)
+ * revision, durably. from_backup: the bytes come from a file that name was
+ * renamed to (an editor putting its backup back). Caller holds the lock. */
+static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes, size_t len,
+			 bool from_backup)
 {
 	char file[PATH_MAX];
 	struct reg_schema *s = NULL;
@@ -365,9 +367,9 @@ static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes
 		ret = -EIO;
 		goto out;
 	}
-	/* putting the stored revision back (vim renames its backup onto a
-	 * refused x.yaml) is not a new save: the refusal stays visible */
-	if (!(same_as_store && !cur))
+	/* putting the stored revision back (vim and emacs rename their backup
+	 * onto a refused x.yaml) is not a new save: the refusal stays visible */
+	if (!(same_as_store && (!cur || from_backup)))
 		clear_refusal(ctx, file, &f->refused);
 	if (!(cur && same_as_store)) {
 		ret = fs_errno(reg_register(ctx->reg, s));
@@ -644,7 +646,7 @@ static int s_truncate(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_ha
 	if (!ret)
 		ret = fs_truncate_draft(&b, size);
 	if (!ret)
-		ret = commit_schema(ctx, name, b.buf, b.len);
+		ret = commit_schema(ctx, name, b.buf, b.len, false);
 	sbuf_release(&b);
 	return ret;
 }
@@ -656,7 +658,7 @@ static int s_sync(struct fs_ctx *ctx, struct fs_handle *h, int datasync)
 	if (sh->plain)
 		return 0;
 	if (h->writer && h->wrote) {
-		h->sticky_err = commit_schema(ctx, sh->name, h->data.buf, h->data.len);
+		h->sticky_err = commit_schema(ctx, sh->name, h->data.buf, h->data.len, false);
 		h->wrote = false;
 	}
 	return h->sticky_err;
@@ -738,7 +740,8 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 		else
 			ret = current_bytes(ctx, fname, &b);
 		if (!ret)
-			ret = commit_schema(ctx, tname, b.buf, b.len);
+			ret = commit_schema(ctx, tname, b.buf, b.len,
+					    fp && fp->came_from && !strcmp(fp->came_from, tname));
 		sbuf_release(&b);
 		if (ret)
 			return ret;

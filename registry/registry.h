@@ -57,7 +57,9 @@ int reg_schemas_from_bytes(const struct reg_source *in, size_t n,
  * refused is reported in diags and skipped; the rest load. Returns 0 unless
  * the directory cannot be read (REG_EIO/REG_ENOENT) or memory runs out.
  * Diagnostics name files as "DIR/x.yaml" unless prefix is given, then
- * "prefix/x.yaml".
+ * "prefix/x.yaml". Dotfiles (editor swap and lock files) and names not
+ * ending in ".yaml" are ignored. Files are parsed as reg_schemas_from_bytes
+ * does (several threads); diagnostics come in file name order.
  */
 int reg_load_dir(struct reg_registry *r, const char *dir, const char *prefix,
 		 struct diags *diags);

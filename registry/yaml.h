@@ -22,12 +22,15 @@
  * and diags hold the reasons. */
 int yaml_parse_schema(const char *bytes, size_t len, const char *file,
 		      struct reg_schema **out, struct diags *diags);
-/* registry.yaml: keys name, description, target. Fills *out (owned). */
+/* registry.yaml: keys name, description, target, all optional (an empty
+ * file is fine). Fills *out (owned); on error *out is zeroed. */
 int yaml_parse_meta(const char *bytes, size_t len, const char *file,
 		    struct reg_meta *out, struct diags *diags);
 
 /* Canonical YAML for a schema: every field, in the SPEC's key order, so
- * that yaml_parse_schema(yaml_emit_schema(s)) equals s field by field. */
+ * that yaml_parse_schema(yaml_emit_schema(s)) equals s field by field.
+ * Appends to out. REG_EINVAL when a string is not valid UTF-8 (YAML cannot
+ * carry it), REG_ENOMEM; on error out is left as it was. */
 int yaml_emit_schema(const struct reg_schema *s, struct sbuf *out);
 int yaml_emit_meta(const struct reg_meta *m, struct sbuf *out);
 

@@ -655,6 +655,7 @@ static void get_fk_action(struct pctx *c, const struct field *f, const char *key
 		*out = (enum reg_fk_action)a;
 }
 
+/* items and locs were sized from the node, so this never grows them */
 static void strlist_add(struct pctx *c, struct reg_strlist *l, uint32_t i)
 {
 	l->items[l->n] = take(c, i);

@@ -9,12 +9,12 @@ scripts/deps.sh
 
 started_pg=
 cleanup() {
-  [ -n "$started_pg" ] && tests/pg/cluster.sh stop "$started_pg" >/dev/null 2>&1 || true
+  if [ -n "$started_pg" ]; then tests/pg/cluster.sh stop "$started_pg" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 if [ -z "${PGHOST:-}" ]; then
-  started_pg=$(mktemp -d /var/tmp/schemafs-pg.XXXXXX)
-  eval "$(tests/pg/cluster.sh start "$started_pg")"
+  eval "$(tests/pg/cluster.sh start)"
+  started_pg=$SCHEMAFS_PG_DIR
 fi
 
 [ -d build-test ] || meson setup build-test -Db_sanitize=address,undefined >/dev/null

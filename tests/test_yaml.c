@@ -636,6 +636,38 @@ START_TEST(seed_version_history)
 }
 END_TEST
 
+START_TEST(bom_and_crlf_accepted)
+{
+	/* a UTF-8 byte order mark is skipped and not counted as a column */
+	const char bom[] = "\xef\xbb\xbfname: t\nowner: s\ncolumns:\n  - name: id\n    type: UUID\n";
+	struct reg_schema *s = parse_ok(bom, strlen(bom), "bom.yaml");
+	ck_assert_str_eq(s->name, "t");
+	ck_assert_uint_eq(s->name_loc.col, 7);
+	ck_assert_uint_eq(s->source_len, strlen(bom)); /* the BOM stays in the bytes */
+	reg_schema_free(s);
+	const char bad[] = "\xef\xbb\xbfname: [t]\n";
+	char *out = parse_fail(bad, strlen(bad), REG_EINVAL, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "bad.yaml:1:7: error: expected a scalar for 'name'"));
+	free(out);
+
+	/* Windows line ends: same lines, same places */
+	size_t len;
+	char *lf = read_rel("examples/aegis/users.yaml", &len);
+	struct sbuf crlf = SBUF_INIT;
+	for (size_t i = 0; i < len; i++)
+		sbuf_adds(&crlf, lf[i] == '\n' ? "\r\n" : (char[]){ lf[i], 0 });
+	struct reg_schema *a = parse_ok(lf, len, "lf.yaml");
+	struct reg_schema *b = parse_ok(crlf.buf, crlf.len, "crlf.yaml");
+	schema_eq(a, b);
+	ck_assert_uint_eq(b->columns[1].type_loc.line, a->columns[1].type_loc.line);
+	ck_assert_uint_eq(b->columns[1].type_loc.col, a->columns[1].type_loc.col);
+	reg_schema_free(a);
+	reg_schema_free(b);
+	sbuf_release(&crlf);
+	free(lf);
+}
+END_TEST
+
 /* ---- emit ---- */
 
 START_TEST(round_trip_seed_examples)
@@ -1199,6 +1231,7 @@ int main(void)
 	tcase_add_test(tc, defaults_and_scalar_forms);
 	tcase_add_test(tc, version_kept_as_text);
 	tcase_add_test(tc, seed_version_history);
+	tcase_add_test(tc, bom_and_crlf_accepted);
 	tcase_add_test(tc, meta_parse_and_emit);
 	suite_add_tcase(s, tc);
 

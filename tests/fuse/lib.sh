@@ -18,6 +18,7 @@ export LSAN_OPTIONS="suppressions=$SRC/tests/fuse/lsan.supp:print_suppressions=0
 
 FAILS=0
 CHECKS=0
+TMUX_SOCK=
 DAEMON_PID=
 MNT=
 WORK=
@@ -98,7 +99,7 @@ teardown() {
 		wait "$DAEMON_PID" 2>/dev/null
 	fi
 	mountpoint -q "$MNT" 2>/dev/null && fusermount3 -u -z "$MNT"
-	tmux kill-server 2>/dev/null || true
+	[ -n "$TMUX_SOCK" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	if [ "$FAILS" -gt 0 ] && [ -z "${KEEP:-}" ]; then
 		echo "$FAILS of $CHECKS checks failed" >&2
 	fi
@@ -169,4 +170,53 @@ wait_until() {
 		sleep 0.05
 	done
 	return 0
+}
+
+# ---- interactive editors, driven through a private tmux server ----
+
+tmux_start() { # NAME COMMAND...
+	TMUX_SOCK=${TMUX_SOCK:-schemafs-test-$$}
+	local name=$1
+	shift
+	tmux -L "$TMUX_SOCK" new-session -d -s "$name" -x 120 -y 40 -c "$PWD" "$@"
+}
+
+tmux_keys() { # NAME KEYS...
+	local name=$1
+	shift
+	tmux -L "$TMUX_SOCK" send-keys -t "$name" "$@"
+}
+
+tmux_type() { # NAME TEXT: literal text
+	tmux -L "$TMUX_SOCK" send-keys -t "$1" -l "$2"
+}
+
+tmux_screen() {
+	tmux -L "$TMUX_SOCK" capture-pane -p -t "$1" 2>/dev/null
+}
+
+# tmux_wait NAME REGEX [SECONDS]: until the screen shows REGEX
+tmux_wait() {
+	local i=0 limit=$((${3:-15} * 10))
+	while ! tmux_screen "$1" | grep -qE "$2"; do
+		i=$((i + 1))
+		if [ $i -gt $limit ]; then
+			echo "    (screen of $1 never showed /$2/:)" >&2
+			tmux_screen "$1" | sed 's/^/    | /' >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+tmux_gone() { # NAME: wait until the session ended (editor exited)
+	local i=0
+	while tmux -L "$TMUX_SOCK" has-session -t "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			tmux -L "$TMUX_SOCK" kill-session -t "$1" 2>/dev/null
+			return 1
+		fi
+		sleep 0.1
+	done
 }

@@ -34,8 +34,8 @@ check "erd.svg is SVG" grep -q '<svg' erd.svg
 for j in graph.json validation.json dependents.json migration_order.json cycles.json; do
 	check "$j is JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$j"
 done
-check_eq "migration_order.json" '["users", "audit_logs", "notifications", "policies", "applications"]' \
-	"$(python3 -c 'import json; print(json.dumps(json.load(open("migration_order.json"))))' 2>/dev/null || true)"
+check_eq "migration_order.json has the same order" "$(tr '\n' ' ' <migration_order)" \
+	"$(python3 -c 'import json; print(" ".join(e["schema"] if isinstance(e, dict) else e for e in json.load(open("migration_order.json"))), end=" ")' 2>/dev/null || true)"
 
 # true sizes: stat agrees with the bytes read, for every view
 for f in README graph graph.json migration_order validation cycles docs/schema.md erd.mmd erd.svg dependents/users history/users/1.0.0.yaml; do

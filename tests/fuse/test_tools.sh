@@ -1,0 +1,233 @@
+#!/bin/bash
+# Real editors and tools (SPEC §3), each saving a valid change and an
+# invalid one. Valid: the new bytes, no stray files, validation clean.
+# Invalid: the tool reports the failure, the previous bytes stay,
+# validation says schemas/users.yaml:LINE:COL: why.
+. "$(dirname "$0")/lib.sh"
+need_service vim nano emacs tmux sed python3 install
+setup
+mount_fs
+cd "$MNT/schemas"
+
+SCHEMAS="applications.yaml audit_logs.yaml notifications.yaml policies.yaml users.yaml"
+WHERE=$(users_invalid_where)
+users_invalid >"$WORK/bad.yaml"
+N=0
+
+# Starts a case: a new valid version in $WORK/good.yaml, $V.
+next_version() {
+	N=$((N + 1))
+	V="2.$N.0"
+	users_valid "$V" >"$WORK/good.yaml"
+}
+
+# after a valid save by $1; $2: files the tool keeps on purpose
+expect_valid() {
+	local tool=$1 extra=${2:-}
+	check "$tool: valid save has the new bytes" cmp users.yaml "$WORK/good.yaml"
+	check_eq "$tool: no stray files" "$SCHEMAS${extra:+ $extra}" "$(ls_line . | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+	check "$tool: validation has nothing on users" bash -c '! grep -q "^schemas/users.yaml" ../validation'
+	check_eq "$tool: the save is in history" "$V" "$(ls ../history/users | sed -n 's/\.yaml$//p' | sort -V | tail -1)"
+	for f in $extra; do rm -f -- "$f"; done
+}
+
+# before an invalid save
+remember() {
+	cp users.yaml "$WORK/prev.yaml"
+}
+
+# after an invalid save by $1 whose output (stdout+stderr or screen) is $2
+expect_refused() {
+	local tool=$1 out=$2 rc=$3
+	check "$tool: reports the failure (rc=$rc: $(echo "$out" | grep -iE 'invalid|error|fail' | head -1))" \
+		bash -c '[ "$1" != 0 ] || grep -qiE "invalid argument|error" <<<"$2"' _ "$rc" "$out"
+	check "$tool: previous bytes stay" cmp users.yaml "$WORK/prev.yaml"
+	check "$tool: validation says why at $WHERE" grep -q "^schemas/users.yaml:$WHERE: .*nulable" ../validation
+	check "$tool: users still registered" grep -qx users ../migration_order
+	# editor leftovers (backups, autosaves) are plain files: clear them
+	ls -A | grep -vxF -f <(tr ' ' '\n' <<<"$SCHEMAS") | while read -r f; do rm -f -- "$f"; done
+	check_eq "$tool: only schemas left" "$SCHEMAS" "$(ls_line .)"
+}
+
+# ---- vim, default settings: renames users.yaml to users.yaml~, writes a
+# new users.yaml, fsyncs; on failure renames the backup back
+vim_replace() { # FILE [vim options]
+	local src=$1
+	shift
+	vim -u NONE -N -n -es "$@" -c '%d' -c "0r $src" -c '$d' -c 'wq' users.yaml </dev/null 2>&1
+}
+next_version
+out=$(vim_replace "$WORK/good.yaml")
+check "vim: exit 0" [ $? = 0 ]
+expect_valid vim
+remember
+out=$(vim_replace "$WORK/bad.yaml"); rc=$?
+expect_refused vim "$out" $rc
+
+# ---- vim with backupcopy=yes: copies to the backup, overwrites in place
+next_version
+out=$(vim_replace "$WORK/good.yaml" -c 'set backupcopy=yes')
+check "vim bkc=yes: exit 0" [ $? = 0 ]
+expect_valid "vim bkc=yes"
+remember
+out=$(vim_replace "$WORK/bad.yaml" -c 'set backupcopy=yes'); rc=$?
+expect_refused "vim bkc=yes" "$out" $rc
+
+# ---- nano, interactive: edits in place (O_TRUNC), keeps a .swp lock
+next_version
+tmux_start nano nano +3 users.yaml
+tmux_wait nano 'GNU nano'
+tmux_keys nano C-k
+tmux_type nano "version: $V"
+tmux_keys nano Enter C-o
+tmux_wait nano 'File Name to Write'
+tmux_keys nano Enter
+check "nano: says Wrote" tmux_wait nano 'Wrote [0-9]+ line'
+tmux_keys nano C-x
+check "nano: exits" tmux_gone nano
+expect_valid nano
+remember
+tmux_start nano nano +9 users.yaml
+tmux_wait nano 'GNU nano'
+tmux_keys nano C-k
+tmux_type nano "    nulable: false"
+tmux_keys nano Enter C-o
+tmux_wait nano 'File Name to Write'
+tmux_keys nano Enter
+tmux_wait nano 'Error writing'; rc=$?
+out=$(tmux_screen nano)
+tmux_keys nano C-x
+tmux_wait nano 'Save modified buffer'
+tmux_keys nano n
+check "nano: exits" tmux_gone nano
+expect_refused nano "$out" 1
+
+# ---- emacs, interactive: renames users.yaml to users.yaml~ (kept: it is
+# emacs's backup), lock symlink .#users.yaml, fsync; on failure it renames
+# its backup back
+next_version
+tmux_start emacs emacs -nw -Q +3 users.yaml
+tmux_wait emacs 'users.yaml'
+tmux_keys emacs C-a C-k
+tmux_type emacs "version: $V"
+check "emacs: lock symlink while modified" wait_until 5 test -L .#users.yaml
+tmux_keys emacs C-x C-s
+check "emacs: says Wrote" tmux_wait emacs 'Wrote .*users.yaml'
+tmux_keys emacs C-x C-c
+check "emacs: exits" tmux_gone emacs
+expect_valid emacs "users.yaml~"
+remember
+tmux_start emacs emacs -nw -Q +9 users.yaml
+tmux_wait emacs 'users.yaml'
+tmux_keys emacs C-a C-k
+tmux_type emacs "    nulable: false"
+tmux_keys emacs C-x C-s
+tmux_wait emacs 'Write error'
+out=$(tmux_screen emacs)
+tmux_keys emacs C-x C-c
+tmux_wait emacs 'yes or no|y or n'
+if tmux_screen emacs | grep -q 'y or n'; then tmux_keys emacs y; sleep 0.3; fi
+if tmux_screen emacs | grep -q 'yes or no'; then tmux_type emacs yes; tmux_keys emacs Enter; fi
+check "emacs: exits" tmux_gone emacs
+expect_refused emacs "$out" 1
+
+# ---- emacs --batch (no fsync in batch mode: the refusal comes at close)
+emacs_batch() { # TEXT LINE
+	emacs --batch -Q users.yaml --eval "(progn (goto-char (point-min)) (forward-line $2)
+		(delete-region (point) (line-end-position)) (insert \"$1\") (save-buffer))" 2>&1
+}
+next_version
+out=$(emacs_batch "version: $V" 2)
+check "emacs --batch: exit 0" [ $? = 0 ]
+expect_valid "emacs --batch" "users.yaml~"
+remember
+out=$(emacs_batch "    nulable: false" 8); rc=$?
+expect_refused "emacs --batch" "$out" $rc
+
+# ---- sed -i: writes sedXXXXXX, renames it onto users.yaml
+next_version
+out=$(sed -i "s/^version: .*/version: $V/" users.yaml 2>&1)
+check "sed -i: exit 0" [ $? = 0 ]
+expect_valid "sed -i"
+remember
+out=$(sed -i '0,/nullable:/s//nulable:/' users.yaml 2>&1); rc=$?
+expect_refused "sed -i" "$out" $rc
+
+# ---- cp: O_TRUNC, write, close
+next_version
+check "cp: exit 0" cp "$WORK/good.yaml" users.yaml
+expect_valid cp
+remember
+out=$(cp "$WORK/bad.yaml" users.yaml 2>&1); rc=$?
+expect_refused cp "$out" $rc
+
+# ---- mv from another filesystem: unlink users.yaml, create it, copy
+next_version
+cp "$WORK/good.yaml" "$WORK/mv.yaml"
+check "mv: exit 0" mv "$WORK/mv.yaml" users.yaml
+expect_valid mv
+remember
+cp "$WORK/bad.yaml" "$WORK/mvbad.yaml"
+out=$(mv "$WORK/mvbad.yaml" users.yaml 2>&1); rc=$?
+expect_refused mv "$out" $rc
+
+# ---- install: unlink, create, write, close
+next_version
+check "install: exit 0" install -m 644 "$WORK/good.yaml" users.yaml
+expect_valid install
+remember
+out=$(install -m 644 "$WORK/bad.yaml" users.yaml 2>&1); rc=$?
+expect_refused install "$out" $rc
+
+# ---- tee
+next_version
+out=$(tee users.yaml <"$WORK/good.yaml" 2>&1 >/dev/null)
+check "tee: exit 0" [ $? = 0 ]
+expect_valid tee
+remember
+out=$(tee users.yaml <"$WORK/bad.yaml" 2>&1 >/dev/null); rc=$?
+expect_refused tee "$out" $rc
+
+# ---- cat >: the shell's open+close comes first, while the file is empty
+next_version
+out=$(bash -c 'cat "$1" > users.yaml' _ "$WORK/good.yaml" 2>&1)
+check "cat >: exit 0" [ $? = 0 ]
+expect_valid "cat >"
+remember
+out=$(bash -c 'cat "$1" > users.yaml' _ "$WORK/bad.yaml" 2>&1); rc=$?
+expect_refused "cat >" "$out" $rc
+
+# ---- write a temp file, fsync, rename it onto users.yaml
+atomic_write() {
+	python3 - "$1" <<'EOF'
+import os, sys, tempfile
+data = open(sys.argv[1], 'rb').read()
+fd, tmp = tempfile.mkstemp(dir='.', prefix='.users.yaml.')
+try:
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    os.rename(tmp, 'users.yaml')
+except OSError as e:
+    os.unlink(tmp)
+    print(f'rename: {e}', file=sys.stderr)
+    sys.exit(1)
+EOF
+}
+next_version
+out=$(atomic_write "$WORK/good.yaml" 2>&1)
+check "temp+rename: exit 0" [ $? = 0 ]
+expect_valid "temp+rename"
+remember
+out=$(atomic_write "$WORK/bad.yaml" 2>&1); rc=$?
+expect_refused "temp+rename" "$out" $rc
+
+# the whole sequence left every refusal out of the store and every valid
+# save in it: remount and compare
+cp users.yaml "$WORK/last.yaml"
+cd /
+unmount_fs
+mount_fs
+check "after remount: the last valid save" cmp "$MNT/schemas/users.yaml" "$WORK/last.yaml"
+check "after remount: the refusal is still explained" grep -q "^schemas/users.yaml:$WHERE:" "$MNT/validation"
+unmount_fs
