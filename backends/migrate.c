@@ -213,20 +213,37 @@ static int introspect(struct session *s, const struct reg_registry *r)
 	return rc;
 }
 
-/* Registry, pending scripts, the live target and the plan. Validation
- * problems are diagnostics (s->diags), not failures; a failure (store,
- * connection, catalog) is in s->err. */
-static int prepare(struct session *s)
+/* Registry, pending scripts and a connection. Validation problems are
+ * diagnostics (s->diags), not failures; a failure (store, connection) is
+ * in s->err. */
+static int prepare_offline(struct session *s)
 {
 	int rc;
-	struct plan_quoter q;
-	if ((rc = load_registry(s)) || (rc = load_pending(s)) || (rc = connect_target(s)) ||
-	    (rc = introspect(s, s->reg)))
+	if ((rc = load_registry(s)) || (rc = load_pending(s)) || (rc = connect_target(s)))
 		return rc;
-	q = pg_quoter(s->pg);
-	struct plan_input in = { .reg = s->reg, .live = &s->live, .pending = &s->pending,
-				 .quote = &q };
+	return 0;
+}
+
+/* The live target and the plan for reg; inside a run's transaction when
+ * one is open, so the plan is what will run. */
+static int plan_now(struct session *s, const struct reg_registry *reg,
+		    const struct plan_pending *pending, const char *const *only, size_t nonly)
+{
+	int rc;
+	plan_release(&s->plan);
+	plan_live_release(&s->live);
+	if ((rc = introspect(s, reg)))
+		return rc;
+	struct plan_quoter q = pg_quoter(s->pg);
+	struct plan_input in = { .reg = reg, .live = &s->live, .pending = pending,
+				 .quote = &q, .only = only, .nonly = nonly };
 	return plan_build(&in, &s->plan, &s->diags);
+}
+
+static int prepare(struct session *s)
+{
+	int rc = prepare_offline(s);
+	return rc ? rc : plan_now(s, s->reg, &s->pending, NULL, 0);
 }
 
 /* A session that could not be prepared: say why and fail. */
@@ -394,32 +411,41 @@ int migrate_check(struct migrate *m, struct sbuf *out)
 	struct session s;
 	struct pg_exec_result r;
 	struct postcheck pc = { &s };
+	struct sbuf dry = SBUF_INIT;
 	session_init(&s, m);
 	pg_exec_result_init(&r);
-	int rc = prepare(&s);
-	if (rc) {
-		/* what is known so far still helps */
-		diags_sort(&s.diags);
-		if (rc != REG_ENOMEM)
-			diags_render(&s.diags, out);
-		rc = prepare_failed(&s, rc, out);
-		goto out;
+	int rc = prepare_offline(&s);
+	if (rc)
+		goto failed;
+	/* the dry run's transaction first: the plan checked is the one that
+	 * runs, against the catalog as the run sees it */
+	int brc = pg_begin(s.pg, m->lock_timeout_ms, &r);
+	if (brc == REG_EBUSY || brc == REG_EIO) {
+		/* the static checks still help */
+		if ((rc = plan_now(&s, s.reg, &s.pending, NULL, 0)))
+			goto failed;
+		sbuf_adds(&dry, "dry run: not run: ");
+		sbuf_add(&dry, r.error.buf, r.error.len);
+		sbuf_addch(&dry, '\n');
+		rc = brc;
+		goto render;
 	}
-	struct sbuf dry = SBUF_INIT;
+	if (brc)
+		goto failed;
+	if ((rc = plan_now(&s, s.reg, &s.pending, NULL, 0))) {
+		pg_abort(s.pg);
+		goto failed;
+	}
 	if (s.diags.errors) {
+		pg_abort(s.pg);
 		sbuf_adds(&dry, "dry run: not run: fix the errors above first\n");
 	} else if (!s.plan.n) {
+		pg_abort(s.pg);
 		sbuf_adds(&dry, "dry run: nothing to do\n");
 	} else {
-		struct pg_exec_opts o = { .dry_run = true, .lock_timeout_ms = m->lock_timeout_ms,
-					  .kind = "check", .run = "check",
+		struct pg_exec_opts o = { .dry_run = true, .kind = "check", .run = "check",
 					  .before_commit = post_check, .ctx = &pc };
-		int xrc = pg_execute(s.pg, &s.plan, &o, &r);
-		if (xrc == REG_ENOMEM) {
-			rc = xrc;
-			sbuf_release(&dry);
-			goto out;
-		}
+		pg_finish(s.pg, &s.plan, &o, &r);
 		if (r.ok) {
 			sbuf_addf(&dry, "dry run: ok: %zu step%s ran and were rolled back\n", s.plan.n,
 				  s.plan.n == 1 ? "" : "s");
@@ -427,9 +453,8 @@ int migrate_check(struct migrate *m, struct sbuf *out)
 			sbuf_adds(&dry, "dry run: ");
 			describe_failure(&s, &r, &dry);
 			sbuf_adds(&dry, "; rolled back\n");
-			if (add_position(&s, &r, &s.diags))
-				rc = REG_ENOMEM;
-			if (diags_add(&s.diags, "", (struct reg_loc){ 0, 0 }, DIAG_ERROR,
+			if (add_position(&s, &r, &s.diags) ||
+			    diags_add(&s.diags, "", (struct reg_loc){ 0, 0 }, DIAG_ERROR,
 				      "the dry run failed (see the last line)"))
 				rc = REG_ENOMEM;
 		}
@@ -441,15 +466,24 @@ int migrate_check(struct migrate *m, struct sbuf *out)
 			p += n + (p[n] == '\n');
 		}
 	}
+render:
 	diags_sort(&s.diags);
-	if (!rc)
-		rc = diags_render(&s.diags, out);
-	if (!rc)
-		rc = sbuf_add(out, dry.buf, dry.len);
-	sbuf_release(&dry);
-	if (!rc && s.diags.errors)
-		rc = REG_EIO;
+	if (rc != REG_ENOMEM) {
+		int xrc = diags_render(&s.diags, out) ?: sbuf_add(out, dry.buf, dry.len);
+		if (xrc)
+			rc = xrc;
+		else if (!rc && s.diags.errors)
+			rc = REG_EIO;
+	}
+	goto out;
+failed:
+	/* what is known so far still helps */
+	diags_sort(&s.diags);
+	if (rc != REG_ENOMEM)
+		diags_render(&s.diags, out);
+	rc = prepare_failed(&s, rc, out);
 out:
+	sbuf_release(&dry);
 	pg_exec_result_release(&r);
 	session_release(&s);
 	return rc;
@@ -564,7 +598,10 @@ static int revisions_text(const struct session *s, const struct plan *p, struct 
 	return rc;
 }
 
-/* Runs p on the target and fills the record's outcome fields. */
+static int record_outcome(struct session *s, struct run_record *rec, const struct plan *p,
+			  struct pg_exec_result *r);
+
+/* Runs p (begun with pg_begin) and fills the record's outcome fields. */
 static int execute(struct session *s, struct run_record *rec, const struct plan *p,
 		   const char *kind, const char *revisions, struct pg_exec_result *r)
 {
@@ -572,11 +609,18 @@ static int execute(struct session *s, struct run_record *rec, const struct plan 
 	struct pg_exec_opts o = { .lock_timeout_ms = s->m->lock_timeout_ms, .kind = kind,
 				  .run = rec->token, .revisions = revisions, .progress = on_step,
 				  .before_commit = progress_post_check, .ctx = &pr };
-	int rc = pg_execute(s->pg, p, &o, r);
-	rec->completed = (int64_t)r->completed;
-	rec->finished = time(NULL);
+	int rc = pg_finish(s->pg, p, &o, r);
 	if (rc == REG_ENOMEM)
 		return rc;
+	return record_outcome(s, rec, p, r);
+}
+
+/* What a run's pg_begin/pg_finish did, into its record. */
+static int record_outcome(struct session *s, struct run_record *rec, const struct plan *p,
+			  struct pg_exec_result *r)
+{
+	rec->completed = (int64_t)r->completed;
+	rec->finished = time(NULL);
 	if (r->notes.len && !(rec->notes = dup_sbuf(&r->notes)))
 		return REG_ENOMEM;
 	if (r->ok)
@@ -591,7 +635,7 @@ static int execute(struct session *s, struct run_record *rec, const struct plan 
 	}
 	sbuf_release(&e);
 	rec->failed_step = (int64_t)r->failed_step;
-	if (r->failed_step && r->failed_step <= p->n) {
+	if (p && r->failed_step && r->failed_step <= p->n) {
 		char what[600];
 		snprintf(what, sizeof(what), "%s: %s", p->steps[r->failed_step - 1].schema,
 			 p->steps[r->failed_step - 1].what);
@@ -719,22 +763,47 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		}
 		goto out;
 	}
-	rc = prepare(&s);
-	if (s.target.len && (rc == 0 || s.pg))
-		set_str(&rec.target, s.target.buf);
+	rc = prepare_offline(&s);
+	if (s.target.len && set_str(&rec.target, s.target.buf)) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
 	if (rc) {
 		if (rc == REG_ENOMEM)
 			goto out;
 		diags_sort(&s.diags);
 		diags_render(&s.diags, &tmp);
 		sbuf_adds(&tmp, s.err.len ? s.err.buf : reg_strerror(rc));
-		rc = set_str(&rec.target, s.target.len ? s.target.buf : NULL) ?:
-		     refuse(&s, &rec, tmp.buf, out);
+		rc = refuse(&s, &rec, tmp.buf, out);
+		goto out;
+	}
+	/* lock first, then plan inside the run's transaction: what was
+	 * planned is what runs, whatever other mounts do meanwhile */
+	if ((rc = pg_begin(s.pg, m->lock_timeout_ms, &r))) {
+		bool busy = rc == REG_EBUSY;
+		rc = record_outcome(&s, &rec, NULL, &r) ?: finish_record(m, &rec) ?:
+		     report(m, &rec, out);
+		if (!rc)
+			rc = busy ? REG_EBUSY : REG_EIO;
+		goto out;
+	}
+	if ((rc = plan_now(&s, s.reg, &s.pending, NULL, 0))) {
+		pg_abort(s.pg);
+		if (rc == REG_ENOMEM)
+			goto out;
+		rc = set_str(&rec.state, "failed") ?: set_str(&rec.error, s.err.buf) ?:
+		     set_str(&rec.outcome, "untouched: nothing ran");
+		rec.finished = time(NULL);
+		if (!rc)
+			rc = finish_record(m, &rec) ?: report(m, &rec, out);
+		if (!rc)
+			rc = REG_EIO;
 		goto out;
 	}
 	if (s.diags.errors) {
 		/* validation or check errors: nothing may run */
 		struct diags only = DIAGS_INIT;
+		pg_abort(s.pg);
 		for (size_t i = 0; i < s.diags.n; i++)
 			if (s.diags.items[i].severity == DIAG_ERROR &&
 			    (rc = diags_add(&only, s.diags.items[i].file, s.diags.items[i].loc,
@@ -760,6 +829,7 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 	    (rc = irreversible_text(&s.plan, &rec.irreversible)))
 		goto out;
 	if (!s.plan.n) {
+		pg_abort(s.pg);
 		rc = set_str(&rec.state, "succeeded") ?: set_str(&rec.outcome, "nothing to do");
 		rec.finished = time(NULL);
 		if (!rc)
@@ -976,22 +1046,35 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 		rc = refuse(&s, &rec, why.buf, out);
 		goto out;
 	}
-	if ((rc = introspect(&s, before)))
+	if ((rc = pg_begin(s.pg, m->lock_timeout_ms, &r))) {
+		bool busy = rc == REG_EBUSY;
+		rc = record_outcome(&s, &rec, NULL, &r) ?: finish_record(m, &rec) ?:
+		     report(m, &rec, out);
+		if (!rc)
+			rc = busy ? REG_EBUSY : REG_EIO;
+		goto out;
+	}
+	/* the reverse plan: "before" against the database as this transaction sees it */
+	struct diags keep_d = s.diags;
+	diags_init(&s.diags);
+	rc = plan_now(&s, before, &downs, (const char *const *)touched, ntouched);
+	struct diags pd = s.diags;
+	s.diags = keep_d;
+	rp = s.plan;
+	memset(&s.plan, 0, sizeof(s.plan));
+	if (rc) {
+		pg_abort(s.pg);
+		diags_release(&pd);
 		goto out_failed;
-	struct plan_quoter q = pg_quoter(s.pg);
-	struct plan_input in = { .reg = before, .live = &s.live, .pending = &downs, .quote = &q,
-				 .only = (const char *const *)touched, .nonly = ntouched };
-	struct diags pd = DIAGS_INIT;
-	rc = plan_build(&in, &rp, &pd);
-	if (!rc && pd.errors) {
+	}
+	if (pd.errors) {
+		pg_abort(s.pg);
 		diags_render(&pd, &tmp);
 		diags_release(&pd);
 		rc = refuse(&s, &rec, tmp.buf, out);
 		goto out;
 	}
 	diags_release(&pd);
-	if (rc)
-		goto out;
 	rec.nsteps = (int64_t)rp.n;
 	if ((rc = plan_render(&rp, &tmp)) || !(rec.plan = dup_sbuf(&tmp))) {
 		rc = REG_ENOMEM;
@@ -1000,6 +1083,8 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 	sbuf_reset(&tmp);
 	if ((rc = names_text(rp.touched, rp.ntouched, &rec.touched)))
 		goto out;
+	if (!rp.n)
+		pg_abort(s.pg);
 	if (rp.n) {
 		/* the post-check compares with "before", the registry being restored */
 		struct reg_registry *keep = s.reg;
@@ -1098,10 +1183,16 @@ int migrate_status(struct migrate *m, struct sbuf *out)
 		return rc == REG_ENOMEM ? rc : REG_EIO;
 	if (!found)
 		return sbuf_adds(out, "no runs yet\n");
+	char progress[700] = "";
 	pthread_mutex_lock(&m->mu);
 	bool running_here = m->busy;
+	if (running_here && m->nsteps)
+		snprintf(progress, sizeof(progress), "progress: step %zu of %zu: %s\n", m->step,
+			 m->nsteps, m->step_what);
 	pthread_mutex_unlock(&m->mu);
 	rc = runs_render_status(&r, out);
+	if (!rc && r.state && !strcmp(r.state, "running") && running_here)
+		rc = sbuf_adds(out, progress);
 	if (!rc && r.state && !strcmp(r.state, "running") && !running_here)
 		rc = sbuf_adds(out, "note: this run never finished (the process ended); the "
 				    "target rolled back whatever it had not committed\n");

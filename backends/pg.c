@@ -236,7 +236,10 @@ static const char q_tables[] =
 	"SELECT c.relname, c.reltuples::float8 FROM pg_class c WHERE " MANAGED;
 static const char q_columns[] =
 	"SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
-	"pg_get_expr(d.adbin, d.adrelid), a.attnotnull "
+	/* relid 0: a default never refers to columns, and with a relation
+	 * pg_get_expr would take a lock on it, so reading the catalog would
+	 * wait for any ALTER in progress */
+	"CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END, a.attnotnull "
 	"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
 	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
 	"WHERE " MANAGED " AND a.attnum > 0 AND NOT a.attisdropped "
@@ -511,29 +514,31 @@ static int record(PGconn *conn, const struct plan *p, const struct pg_exec_opts 
 	return rc;
 }
 
-int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
-	       struct pg_exec_result *r)
+static int reconnect(PGconn *conn, struct pg_exec_result *r)
+{
+	if (PQstatus(conn) == CONNECTION_OK)
+		return 0;
+	/* a server that went away and came back: one fresh attempt */
+	PQreset(conn);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		result_error(conn, NULL, r);
+		r->connection_lost = true;
+		return REG_EIO;
+	}
+	PQsetNoticeProcessor(conn, quiet, NULL);
+	return 0;
+}
+
+int pg_begin(struct pg_conn *c, int lock_timeout_ms, struct pg_exec_result *r)
 {
 	PGconn *conn = c->conn;
 	char sql[128];
-	int timeout = o->lock_timeout_ms > 0 ? o->lock_timeout_ms : PG_DEFAULT_LOCK_TIMEOUT_MS;
-	bool in_tx = false;
-
-	r->ok = false;
-	if (PQstatus(conn) != CONNECTION_OK) {
-		/* a server that went away and came back: one fresh attempt */
-		PQreset(conn);
-		if (PQstatus(conn) != CONNECTION_OK) {
-			result_error(conn, NULL, r);
-			r->connection_lost = true;
-			return REG_EIO;
-		}
-		PQsetNoticeProcessor(conn, quiet, NULL);
-	}
+	int timeout = lock_timeout_ms > 0 ? lock_timeout_ms : PG_DEFAULT_LOCK_TIMEOUT_MS;
+	if (reconnect(conn, r))
+		return REG_EIO;
 	if (run(conn, "BEGIN", r))
-		goto fail;
-	in_tx = true;
-	/* an int formatted by us: nothing from outside reaches this text */
+		return REG_EIO;
+	/* an int formatted here: nothing from outside reaches this text */
 	snprintf(sql, sizeof(sql), "SET LOCAL lock_timeout = %d", timeout);
 	if (run(conn, sql, r))
 		goto fail;
@@ -550,11 +555,33 @@ int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opt
 		r->busy = true;
 		sbuf_adds(&r->error, "another migration is running on this database "
 				     "(advisory lock held)");
-		run(conn, "ROLLBACK", r);
+		pg_abort(c);
 		return REG_EBUSY;
 	}
 	if (run(conn, q_history_ddl, r))
 		goto fail;
+	return 0;
+fail:
+	pg_abort(c);
+	return REG_EIO;
+}
+
+void pg_abort(struct pg_conn *c)
+{
+	/* keep the caller's error: the ROLLBACK's own result is not news */
+	struct pg_exec_result scratch;
+	if (PQstatus(c->conn) != CONNECTION_OK)
+		return;
+	pg_exec_result_init(&scratch);
+	run(c->conn, "ROLLBACK", &scratch);
+	pg_exec_result_release(&scratch);
+}
+
+int pg_finish(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
+	      struct pg_exec_result *r)
+{
+	PGconn *conn = c->conn;
+	r->ok = false;
 	for (size_t i = 0; i < p->n; i++) {
 		if (o->progress)
 			o->progress(o->ctx, i + 1, p->n);
@@ -588,22 +615,23 @@ int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opt
 	if (run(conn, "COMMIT", r)) {
 		if (r->connection_lost)
 			r->commit_unknown = true;
-		in_tx = false;
 		goto fail;
 	}
 	r->ok = true;
 	return 0;
 fail:
-	if (in_tx && !r->connection_lost) {
-		/* keep the step's error: the ROLLBACK's own result is not news */
-		struct pg_exec_result scratch;
-		pg_exec_result_init(&scratch);
-		run(conn, "ROLLBACK", &scratch);
-		pg_exec_result_release(&scratch);
-	}
+	if (!r->connection_lost)
+		pg_abort(c);
 	if (!r->error.len)
 		sbuf_adds(&r->error, "out of memory");
 	return REG_EIO;
+}
+
+int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
+	       struct pg_exec_result *r)
+{
+	int rc = pg_begin(c, o->lock_timeout_ms, r);
+	return rc ? rc : pg_finish(c, p, o, r);
 }
 
 int pg_run_committed(struct pg_conn *c, const char *run_token)

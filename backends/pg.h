@@ -79,8 +79,24 @@ struct pg_exec_result {
 void pg_exec_result_init(struct pg_exec_result *r);
 void pg_exec_result_release(struct pg_exec_result *r);
 
-/* Returns 0 when the run did what was asked (res->ok), REG_EBUSY when the
- * lock was held, REG_EIO for any other failure (res says what), REG_ENOMEM. */
+/*
+ * A run is two calls, so that the plan can be computed from the catalog
+ * as seen inside the run's own transaction (no other run can change it
+ * between planning and executing):
+ *  pg_begin: BEGIN, SET LOCAL lock_timeout, pg_try_advisory_xact_lock,
+ *    the history tables (CREATE TABLE IF NOT EXISTS). REG_EBUSY when
+ *    another run holds the lock (nothing done), REG_EIO on failure (res
+ *    says what); either way no transaction is left open.
+ *  pg_finish: every step, before_commit, then the history rows and COMMIT,
+ *    or ROLLBACK for a dry run. 0 when the run did what was asked
+ *    (res->ok); REG_EIO otherwise, with the transaction rolled back.
+ *  pg_abort: ROLLBACK of a begun run that will not be finished.
+ * pg_execute is pg_begin + pg_finish.
+ */
+int pg_begin(struct pg_conn *c, int lock_timeout_ms, struct pg_exec_result *res);
+int pg_finish(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
+	      struct pg_exec_result *res);
+void pg_abort(struct pg_conn *c);
 int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
 	       struct pg_exec_result *res);
 

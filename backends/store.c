@@ -133,7 +133,7 @@ struct store {
 
 /* ---- errors ---------------------------------------------------------- */
 
-static int map_sqlite(int rc)
+int store_map_sqlite(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -150,6 +150,13 @@ static int map_sqlite(int rc)
 	}
 }
 
+/* The code of a call that failed: never 0, whatever the status says. */
+static int failure_code(int rc)
+{
+	int code = store_map_sqlite(rc);
+	return code ? code : REG_EIO;
+}
+
 /* Records "what: sqlite's message" (copied now: sqlite3_errmsg is
  * overwritten by the next call) and returns the mapped code. */
 static int fail(struct store *st, int rc, const char *what)
@@ -157,8 +164,7 @@ static int fail(struct store *st, int rc, const char *what)
 	sbuf_reset(&st->err);
 	sbuf_addf(&st->err, "%s: %s", what,
 		  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-	int code = map_sqlite(rc);
-	return code ? code : REG_EIO;
+	return failure_code(rc);
 }
 
 /* Also called before taking the lock (argument checks), so it locks. */
@@ -430,7 +436,7 @@ static int inspect(const char *path, enum inspect_result *res, struct sbuf *why)
 	free(uri);
 	if (rc != SQLITE_OK) {
 		sbuf_addf(why, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		ret = map_sqlite(rc) == REG_ENOMEM ? REG_ENOMEM : REG_EIO;
+		ret = store_map_sqlite(rc) == REG_ENOMEM ? REG_ENOMEM : REG_EIO;
 		goto out;
 	}
 	sqlite3_busy_timeout(db, 5000);
@@ -528,8 +534,7 @@ static int exec_sql(struct store *st, const char *sql, const char *what)
 		sbuf_reset(&st->err);
 		sbuf_addf(&st->err, "%s: %s", what, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
-		int code = map_sqlite(rc);
-		return code ? code : REG_EIO;
+		return failure_code(rc);
 	}
 	return 0;
 }
@@ -630,7 +635,7 @@ int store_open(const char *path, struct store **out, struct sbuf *err)
 	if (rc != SQLITE_OK) {
 		sbuf_addf(err, "%s: cannot open: %s", path,
 			  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		rc = map_sqlite(rc) ? map_sqlite(rc) : REG_EIO;
+		rc = failure_code(rc);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -879,25 +884,30 @@ static int row_to_rev(sqlite3_stmt *s, struct store_rev *r)
 	return 0;
 }
 
-/* Runs a bound query returning revision rows into a new array. */
-static int collect_revs(struct store *st, sqlite3_stmt *s, struct store_rev **out,
-			size_t *n, const char *what)
+/*
+ * Steps a bound query to its end, one array item of size bytes per row,
+ * filled by row() (which leaves nothing allocated when it fails). On
+ * failure every item made so far is released with release().
+ */
+static int collect_rows(struct store *st, sqlite3_stmt *s, size_t size,
+			int (*row)(sqlite3_stmt *s, void *item), void (*release)(void *item),
+			void **out, size_t *n, const char *what)
 {
-	struct store_rev *revs = NULL;
+	char *items = NULL;
 	size_t count = 0, alloc = 0;
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (count == alloc) {
 			size_t na = alloc ? alloc * 2 : 16;
-			struct store_rev *p = realloc(revs, na * sizeof(*p));
+			char *p = realloc(items, na * size);
 			if (!p) {
 				ret = fail_msg(st, REG_ENOMEM, "out of memory");
 				goto out;
 			}
-			revs = p;
+			items = p;
 			alloc = na;
 		}
-		if (row_to_rev(s, &revs[count])) {
+		if (row(s, items + count * size)) {
 			ret = fail_msg(st, REG_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -908,12 +918,26 @@ static int collect_revs(struct store *st, sqlite3_stmt *s, struct store_rev **ou
 out:
 	stmt_done(s);
 	if (ret) {
-		store_revs_free(revs, count);
+		for (size_t i = 0; i < count; i++)
+			release(items + i * size);
+		free(items);
 		return ret;
 	}
-	*out = revs;
+	*out = items;
 	*n = count;
 	return 0;
+}
+
+static int rev_row(sqlite3_stmt *s, void *item) { return row_to_rev(s, item); }
+static void rev_release(void *item) { store_rev_release(item); }
+
+static int collect_revs(struct store *st, sqlite3_stmt *s, struct store_rev **out,
+			size_t *n, const char *what)
+{
+	void *items = NULL;
+	int rc = collect_rows(st, s, sizeof(**out), rev_row, rev_release, &items, n, what);
+	*out = items;
+	return rc;
 }
 
 int store_current(struct store *st, struct store_rev **revs, size_t *n)
@@ -1009,48 +1033,35 @@ void store_names_free(char **names, size_t n)
 	free(names);
 }
 
+static int name_row(sqlite3_stmt *s, void *item)
+{
+	char **name = item;
+	*name = column_dup(s, 0, NULL);
+	return *name ? 0 : REG_ENOMEM;
+}
+
+static void name_release(void *item)
+{
+	free(*(char **)item);
+}
+
 int store_history_names(struct store *st, char ***out, size_t *n)
 {
-	char **names = NULL;
-	size_t count = 0, alloc = 0;
-	int rc, ret = 0;
+	void *names = NULL;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	store_lock(st);
 	sqlite3_stmt *s = stmt(st, S_HISTORY_NAMES, &rc);
-	if (!s || (rc = bind_text(s, 1, KIND_SCHEMA)) != SQLITE_OK) {
-		ret = fail(st, rc, "cannot list history");
-		goto out;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == alloc) {
-			size_t na = alloc ? alloc * 2 : 16;
-			char **p = realloc(names, na * sizeof(*p));
-			if (!p) {
-				ret = fail_msg(st, REG_ENOMEM, "out of memory");
-				goto out;
-			}
-			names = p;
-			alloc = na;
-		}
-		if (!(names[count] = column_dup(s, 0, NULL))) {
-			ret = fail_msg(st, REG_ENOMEM, "out of memory");
-			goto out;
-		}
-		count++;
-	}
-	if (rc != SQLITE_DONE)
-		ret = fail(st, rc, "cannot list history");
-out:
+	if (!s || (rc = bind_text(s, 1, KIND_SCHEMA)) != SQLITE_OK)
+		rc = fail(st, rc, "cannot list history");
+	else
+		rc = collect_rows(st, s, sizeof(char *), name_row, name_release, &names, n,
+				  "cannot list history");
 	stmt_done(s);
 	store_unlock(st);
-	if (ret) {
-		store_names_free(names, count);
-		return ret;
-	}
 	*out = names;
-	*n = count;
-	return 0;
+	return rc;
 }
 
 /* A single integer from a statement with up to two text parameters;
@@ -1150,61 +1161,51 @@ int store_clear_refused(struct store *st, const char *file)
 	return rc;
 }
 
+
+static void refusal_release(void *item)
+{
+	struct store_refusal *r = item;
+	free(r->file);
+	free(r->message);
+}
+
+static int refusal_row(sqlite3_stmt *s, void *item)
+{
+	struct store_refusal *r = item;
+	r->file = column_dup(s, 0, NULL);
+	r->message = column_dup(s, 1, NULL);
+	r->time = sqlite3_column_int64(s, 2);
+	if (!r->file || !r->message) {
+		refusal_release(r);
+		return REG_ENOMEM;
+	}
+	return 0;
+}
+
 void store_refusals_free(struct store_refusal *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(r[i].file);
-		free(r[i].message);
-	}
+	for (size_t i = 0; i < n; i++)
+		refusal_release(&r[i]);
 	free(r);
 }
 
 int store_refusals(struct store *st, struct store_refusal **out, size_t *n)
 {
-	struct store_refusal *list = NULL;
-	size_t count = 0, alloc = 0;
-	int rc, ret = 0;
+	void *list = NULL;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	store_lock(st);
 	sqlite3_stmt *s = stmt(st, S_REFUSALS, &rc);
-	if (!s) {
-		ret = fail(st, rc, "cannot list refusals");
-		goto out;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			struct store_refusal *p = realloc(list, na * sizeof(*p));
-			if (!p) {
-				ret = fail_msg(st, REG_ENOMEM, "out of memory");
-				goto out;
-			}
-			list = p;
-			alloc = na;
-		}
-		struct store_refusal *r = &list[count];
-		r->file = column_dup(s, 0, NULL);
-		r->message = column_dup(s, 1, NULL);
-		r->time = sqlite3_column_int64(s, 2);
-		count++;
-		if (!r->file || !r->message) {
-			ret = fail_msg(st, REG_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		ret = fail(st, rc, "cannot list refusals");
-out:
+	if (!s)
+		rc = fail(st, rc, "cannot list refusals");
+	else
+		rc = collect_rows(st, s, sizeof(**out), refusal_row, refusal_release, &list, n,
+				  "cannot list refusals");
 	stmt_done(s);
 	store_unlock(st);
-	if (ret) {
-		store_refusals_free(list, count);
-		return ret;
-	}
 	*out = list;
-	*n = count;
-	return 0;
+	return rc;
 }
 
 /* ---- files ----------------------------------------------------------- */
@@ -1305,51 +1306,29 @@ int store_get_file(struct store *st, const char *kind, const char *name,
 	return rc;
 }
 
+static int file_row(sqlite3_stmt *s, void *item) { return row_to_file(s, item); }
+static void file_release(void *item) { store_file_release(item); }
+
 int store_list_files(struct store *st, const char *kind, struct store_file **out,
 		     size_t *n)
 {
-	struct store_file *files = NULL;
-	size_t count = 0, alloc = 0;
-	int rc, ret = 0;
+	void *files = NULL;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	if (!kind || !*kind)
 		return fail_msg(st, REG_EINVAL, "empty file kind");
 	store_lock(st);
 	sqlite3_stmt *s = stmt(st, S_LIST_FILES, &rc);
-	if (!s || (rc = bind_text(s, 1, kind)) != SQLITE_OK) {
-		ret = fail(st, rc, "cannot list files");
-		goto out;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			struct store_file *p = realloc(files, na * sizeof(*p));
-			if (!p) {
-				ret = fail_msg(st, REG_ENOMEM, "out of memory");
-				goto out;
-			}
-			files = p;
-			alloc = na;
-		}
-		if (row_to_file(s, &files[count])) {
-			ret = fail_msg(st, REG_ENOMEM, "out of memory");
-			goto out;
-		}
-		count++;
-	}
-	if (rc != SQLITE_DONE)
-		ret = fail(st, rc, "cannot list files");
-out:
+	if (!s || (rc = bind_text(s, 1, kind)) != SQLITE_OK)
+		rc = fail(st, rc, "cannot list files");
+	else
+		rc = collect_rows(st, s, sizeof(**out), file_row, file_release, &files, n,
+				  "cannot list files");
 	stmt_done(s);
 	store_unlock(st);
-	if (ret) {
-		store_files_free(files, count);
-		return ret;
-	}
 	*out = files;
-	*n = count;
-	return 0;
+	return rc;
 }
 
 static int del_file(struct store *st, const char *kind, const char *name)

@@ -57,6 +57,11 @@ const char *store_errmsg(struct store *st);
 struct sqlite3 *store_sqlite(struct store *st);
 void store_lock(struct store *st);
 void store_unlock(struct store *st);
+/* The one SQLite -> REG_E* mapping, for backends that run statements of
+ * their own on store_sqlite(): 0 for SQLITE_OK/ROW/DONE, else as described
+ * above. Takes primary or extended codes (the connection reports extended
+ * ones). */
+int store_map_sqlite(int rc);
 
 /* True when nothing was ever stored (the first run imports the examples). */
 int store_is_empty(struct store *st, bool *empty);
@@ -85,6 +90,8 @@ int store_delete_schema(struct store *st, const char *name);
  * removes registry.yaml (no current revision; history stays). */
 int store_put_meta(struct store *st, const char *bytes, size_t len);
 
+/* A revision filled by the store_get_* calls belongs to the caller, who
+ * frees it with store_rev_release (arrays: store_revs_free). */
 struct store_rev {
 	int64_t id;        /* increasing over the whole store */
 	char *name;        /* schema name ("" for registry.yaml) */
@@ -101,7 +108,8 @@ int store_current(struct store *st, struct store_rev **revs, size_t *n);
 int store_get_meta(struct store *st, struct store_rev *rev, bool *found);
 /* Every accepted revision of name, oldest first (empty when never existed). */
 int store_history(struct store *st, const char *name, struct store_rev **revs, size_t *n);
-/* Names that have any history (current or unregistered), sorted. */
+/* Names that have any history (current or unregistered), sorted. Caller
+ * frees with store_names_free. */
 int store_history_names(struct store *st, char ***names, size_t *n);
 void store_names_free(char **names, size_t n);
 
@@ -136,6 +144,7 @@ struct store_refusal {
 	char *message;
 	int64_t time;
 };
+/* Caller frees with store_refusals_free. */
 int store_refusals(struct store *st, struct store_refusal **out, size_t *n);
 void store_refusals_free(struct store_refusal *r, size_t n);
 

@@ -27,6 +27,7 @@
 #include "bench_gen.h"
 #include "graph.h"
 #include "registry.h"
+#include "render.h"
 #include "validate.h"
 
 #define TARGET_TABLES 10000
@@ -164,6 +165,38 @@ static int core(const char *dir, struct core_times *t)
 	return rc;
 }
 
+/* Each derived view rendered once from a loaded registry: what a mount
+ * pays on the first read after a change. */
+static int views(const char *dir, size_t n)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(const struct reg_registry *, struct sbuf *);
+	} list[] = {
+	    {"graph", render_graph},	 {"order", render_order},
+	    {"cycles", render_cycles},	 {"dependents.json", render_dependents_json},
+	    {"docs", render_docs},	 {"erd.mmd", render_erd_mermaid},
+	    {"erd.dot", render_erd_dot},
+	};
+	struct diags diags = DIAGS_INIT;
+	struct reg_registry *r = reg_registry_new();
+	int rc = r ? reg_load_dir(r, dir, NULL, &diags) : REG_ENOMEM;
+
+	printf("  views at %zu tables:", n);
+	for (size_t i = 0; i < sizeof(list) / sizeof(*list) && !rc; i++) {
+		struct sbuf sb = SBUF_INIT;
+		double t0 = now();
+		rc = list[i].fn(r, &sb);
+		printf(" %s %.1f ms (%.1f MiB)%s", list[i].name, (now() - t0) * 1e3,
+		       (double)sb.len / (1024.0 * 1024.0),
+		       i + 1 < sizeof(list) / sizeof(*list) ? "," : "\n");
+		sbuf_release(&sb);
+	}
+	diags_release(&diags);
+	reg_registry_free(r);
+	return rc;
+}
+
 static void remove_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -183,7 +216,7 @@ static void remove_dir(const char *dir)
 
 int main(int argc, char **argv)
 {
-	size_t sizes[8] = { 1000, 10000, 50000 };
+	size_t sizes[8] = {1000, 10000, 50000};
 	size_t nsizes = 3;
 	const char *workdir = NULL;
 	int keep = 0, runs = 3;
@@ -207,14 +240,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--keep")) {
 			keep = 1;
 		} else {
-			fprintf(stderr, "usage: bench_core [--sizes N,N,...] [--dir WORKDIR] [--keep]"
-					" [--runs N]\n");
+			fprintf(stderr,
+				"usage: bench_core [--sizes N,N,...] [--dir WORKDIR] [--keep]"
+				" [--runs N]\n");
 			return 2;
 		}
 	}
 	if (!workdir) {
 		const char *tmp = getenv("TMPDIR");
-		snprintf(made, sizeof(made), "%s/schemafs-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		snprintf(made, sizeof(made), "%s/schemafs-bench-XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
 		if (!mkdtemp(made)) {
 			perror("bench_core: mkdtemp");
 			return 1;
@@ -224,12 +259,13 @@ int main(int argc, char **argv)
 
 	printf("bench_core: load + validate + order, generated registries in %s, best of %d\n",
 	       workdir, runs);
-	printf("baseline: read every file + libyaml event parse (no model), same files, same run\n\n");
+	printf(
+	    "baseline: read every file + libyaml event parse (no model), same files, same run\n\n");
 	printf("%7s %8s %7s %9s | %10s %9s | %8s %8s %8s %8s | %9s\n", "tables", "columns", "refs",
 	       "MiB", "baseline_s", "us/table", "core_s", "load_s", "check_s", "order_s",
 	       "us/table");
 
-	double per_table[8] = { 0 }, target_time = -1;
+	double per_table[8] = {0}, target_time = -1;
 	int failed = 0;
 	for (size_t k = 0; k < nsizes; k++) {
 		char dir[4200];
@@ -241,7 +277,7 @@ int main(int argc, char **argv)
 		}
 		double best_base = -1;
 		size_t bytes = 0;
-		struct core_times best = { 0 }, t;
+		struct core_times best = {0}, t;
 		best.total = -1;
 		for (int run = 0; run < runs; run++) {
 			double b = baseline(dir, &bytes);
@@ -271,6 +307,8 @@ int main(int argc, char **argv)
 		       best.tables, best.columns, best.refs, (double)bytes / (1024.0 * 1024.0),
 		       best_base, best_base / (double)sizes[k] * 1e6, best.total, best.load,
 		       best.check, best.order, per_table[k] * 1e6, best.total / best_base);
+		if (views(dir, sizes[k]))
+			failed = 1;
 		fflush(stdout);
 		if (!keep)
 			remove_dir(dir);

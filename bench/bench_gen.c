@@ -19,37 +19,37 @@
 #include <sys/stat.h>
 
 static const char *const words[] = {
-	"users", "accounts", "orders", "invoices", "payments", "products", "carts",
-	"shipments", "reviews", "sessions", "policies", "applications", "tickets",
-	"comments", "messages", "devices", "events", "coupons", "addresses", "vendors",
+    "users",	 "accounts", "orders",	 "invoices", "payments",     "products", "carts",
+    "shipments", "reviews",  "sessions", "policies", "applications", "tickets",	 "comments",
+    "messages",	 "devices",  "events",	 "coupons",  "addresses",    "vendors",
 };
 
 /* type, default (NULL: none); PostgreSQL spellings as people write them */
 static const struct {
 	const char *type, *def;
 } columns[] = {
-	{ "VARCHAR(255)", NULL },
-	{ "TEXT", NULL },
-	{ "TIMESTAMP", "CURRENT_TIMESTAMP" },
-	{ "timestamp with time zone", "now()" },
-	{ "BOOLEAN", "true" },
-	{ "DECIMAL(15,2)", "0" },
-	{ "JSONB", "'{}'::jsonb" },
-	{ "INTEGER", "0" },
-	{ "VARCHAR(20)", "'PENDING'" },
-	{ "DATE", NULL },
-	{ "BIGINT", NULL },
-	{ "double precision", NULL },
-	{ "character varying(64)", NULL },
-	{ "SMALLINT", "1" },
-	{ "UUID", "gen_random_uuid()" },
-	{ "TEXT[]", NULL },
+    {"VARCHAR(255)", NULL},
+    {"TEXT", NULL},
+    {"TIMESTAMP", "CURRENT_TIMESTAMP"},
+    {"timestamp with time zone", "now()"},
+    {"BOOLEAN", "true"},
+    {"DECIMAL(15,2)", "0"},
+    {"JSONB", "'{}'::jsonb"},
+    {"INTEGER", "0"},
+    {"VARCHAR(20)", "'PENDING'"},
+    {"DATE", NULL},
+    {"BIGINT", NULL},
+    {"double precision", NULL},
+    {"character varying(64)", NULL},
+    {"SMALLINT", "1"},
+    {"UUID", "gen_random_uuid()"},
+    {"TEXT[]", NULL},
 };
 
 static const char *const column_names[] = {
-	"name", "title", "status", "amount", "created_at", "updated_at", "deleted_at",
-	"is_active", "payload", "code", "email", "note", "priority", "score", "label",
-	"started_on", "external_ref", "tags", "version_no", "region",
+    "name",	 "title",      "status",       "amount", "created_at", "updated_at", "deleted_at",
+    "is_active", "payload",    "code",	       "email",	 "note",       "priority",   "score",
+    "label",	 "started_on", "external_ref", "tags",	 "version_no", "region",
 };
 
 static uint64_t next(uint64_t *s)
@@ -75,7 +75,7 @@ static int write_table(FILE *f, size_t i, uint64_t *rng)
 {
 	char name[64], target[64];
 	size_t nref = i == 0 ? 0 : (i % 2 ? 1 : 2); /* 1.5 on average */
-	size_t targets[2] = { 0, 0 };
+	size_t targets[2] = {0, 0};
 	size_t used[32];
 	size_t nused = 0;
 
@@ -84,8 +84,9 @@ static int write_table(FILE *f, size_t i, uint64_t *rng)
 		words[(i / 7) % (sizeof(words) / sizeof(*words))], i % 4);
 	if (i % 4 == 0)
 		fprintf(f, "description: 생성된 테이블 %zu (generated table for benchmarks)\n", i);
-	fprintf(f, "\ncolumns:\n  - name: id\n    type: %s\n    nullable: false\n"
-		   "    primary_key: true\n    description: 고유 식별자\n",
+	fprintf(f,
+		"\ncolumns:\n  - name: id\n    type: %s\n    nullable: false\n"
+		"    primary_key: true\n    description: 고유 식별자\n",
 		key_type(i));
 
 	for (size_t k = 0; k < nref; k++) {
@@ -123,8 +124,9 @@ static int write_table(FILE *f, size_t i, uint64_t *rng)
 	fprintf(f, "\nreferences:%s\n", nref ? "" : " []");
 	for (size_t k = 0; k < nref; k++) {
 		bench_table_name(targets[k], target, sizeof(target));
-		fprintf(f, "  - schema: %s\n    column: id\n    foreign_key: ref%zu_id\n"
-			   "    on_delete: %s\n    on_update: CASCADE\n",
+		fprintf(f,
+			"  - schema: %s\n    column: id\n    foreign_key: ref%zu_id\n"
+			"    on_delete: %s\n    on_update: CASCADE\n",
 			target, k, k == 1 ? "SET NULL" : "RESTRICT");
 	}
 

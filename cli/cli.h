@@ -20,6 +20,9 @@ int cmd_cycles(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
+/* cmd_import_sql.c: PostgreSQL DDL -> a directory of YAML files */
+int cmd_import_sql(int argc, char **argv);
+
 /* cmd_mount.c: schemafs [options] MOUNTPOINT */
 int cmd_mount(int argc, char **argv);
 

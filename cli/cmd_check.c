@@ -22,8 +22,8 @@ enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 struct view_args {
 	const char *dir;
 	const char *name; /* dependents only */
-	int json;         /* --json */
-	int dot;          /* --dot */
+	int json;	  /* --json */
+	int dot;	  /* --dot */
 };
 
 /*
@@ -50,7 +50,8 @@ static int parse_args(int argc, char **argv, const char *usage, int want_name, i
 			} else if (allow_dot && !strcmp(arg, "--dot")) {
 				a->dot = 1;
 			} else {
-				fprintf(stderr, "schemafs: %s: unknown option '%s'\n", argv[0], arg);
+				fprintf(stderr, "schemafs: %s: unknown option '%s'\n", argv[0],
+					arg);
 				goto usage;
 			}
 			continue;
@@ -126,8 +127,7 @@ static int report_load(const struct diags *d)
 	return rc || d->errors ? EXIT_PROBLEMS : 0;
 }
 
-typedef int (*render_fn)(const struct reg_registry *r, const struct view_args *a,
-			 struct sbuf *out);
+typedef int (*render_fn)(const struct reg_registry *r, const struct view_args *a, struct sbuf *out);
 
 /* The shape every view command shares: parse, load, render, print. */
 static int run_view(int argc, char **argv, const char *usage, int want_name, int allow_json,

@@ -331,8 +331,10 @@ static int prune(struct store *st, char **files, size_t nfiles, size_t *pruned)
 	int rc = store_current(st, &cur, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
 		char *fname = NULL;
-		if (asprintf(&fname, "%s%s", cur[i].name, SUFFIX) < 0)
-			return REG_ENOMEM;
+		if (asprintf(&fname, "%s%s", cur[i].name, SUFFIX) < 0) {
+			rc = REG_ENOMEM;
+			break;
+		}
 		bool present = bsearch(&fname, files, nfiles, sizeof(*files), cmp_str) != NULL;
 		free(fname);
 		if (present)
@@ -388,7 +390,9 @@ int cmd_import(int argc, char **argv)
 	if (!rc && o.prune)
 		rc = prune(st, files, nfiles, &npruned);
 	if (rc) {
-		fprintf(stderr, "schemafs: %s: %s; nothing imported\n", db, store_errmsg(st));
+		/* prune's own allocations fail without a store message */
+		fprintf(stderr, "schemafs: %s: %s; nothing imported\n", db,
+			rc == REG_ENOMEM ? reg_strerror(rc) : store_errmsg(st));
 		store_rollback(st);
 		goto out;
 	}

@@ -11,14 +11,16 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "check", cmd_check, "check DIR: every problem, file:line:col; exit 1 on errors" },
-	{ "order", cmd_order, "order DIR: migration order, dependencies first" },
+	{ "check", cmd_check, "check DIR [--json]: every problem, file:line:col; exit 1 on errors" },
+	{ "order", cmd_order, "order DIR [--json]: migration order, dependencies first" },
 	{ "graph", cmd_graph, "graph DIR [--json]: each schema and what it depends on" },
-	{ "dependents", cmd_dependents, "dependents DIR NAME: services depending on NAME" },
-	{ "cycles", cmd_cycles, "cycles DIR: one dependency cycle per line" },
+	{ "dependents", cmd_dependents, "dependents DIR NAME [--json] | DIR --json: services depending on NAME" },
+	{ "cycles", cmd_cycles, "cycles DIR [--json]: one dependency cycle per line" },
 	{ "docs", cmd_docs, "docs DIR: Markdown documentation" },
 	{ "erd", cmd_erd, "erd DIR [--dot]: Mermaid erDiagram (or Graphviz DOT)" },
-	{ "import", cmd_import, "import [--db FILE] DIR: load a directory into the database" },
+	{ "import", cmd_import, "import [--db FILE] [--prune] DIR: load a directory into the database" },
+	{ "import-sql", cmd_import_sql,
+	  "import-sql [--schema NAME] [--owner NAME] [--force] FILE.sql OUTDIR: DDL to YAML files" },
 	{ "export", cmd_export, "export [--db FILE] DIR: write the registry back to a directory" },
 	{ "migrate", cmd_migrate, "migrate [--db FILE] plan|check|apply|rollback|status|log" },
 	{ "mount", cmd_mount, "mount [--db FILE] [-f] [-d] [-o OPT] MOUNTPOINT" },
@@ -39,22 +41,14 @@ char *cli_default_db(void)
 		return strdup(env);
 	const char *data = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
-	size_t need;
 	char *path;
-	if (data && *data) {
-		need = strlen(data) + sizeof("/schemafs/registry.db");
-		path = malloc(need);
-		if (path)
-			snprintf(path, need, "%s/schemafs/registry.db", data);
-	} else {
-		if (!home || !*home)
-			home = ".";
-		need = strlen(home) + sizeof("/.local/share/schemafs/registry.db");
-		path = malloc(need);
-		if (path)
-			snprintf(path, need, "%s/.local/share/schemafs/registry.db", home);
-	}
-	return path;
+	int n;
+	if (data && *data)
+		n = asprintf(&path, "%s/schemafs/registry.db", data);
+	else
+		n = asprintf(&path, "%s/.local/share/schemafs/registry.db",
+			     home && *home ? home : ".");
+	return n < 0 ? NULL : path;
 }
 
 int main(int argc, char **argv)

@@ -626,8 +626,10 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		if (h->flags & O_APPEND)
 			off = (off_t)h->data.len;
 		ret = fs_write_draft(&h->data, buf, size, off);
-		if (ret < 0)
+		if (ret < 0) {
+			h->sticky_err = ret; /* an incomplete draft is never committed */
 			return ret;
+		}
 		h->wrote = true;
 		if (rt->flags & FS_TEXT_COMMIT_ON_WRITE) {
 			int err = text_commit(ctx, h);
@@ -652,7 +654,7 @@ static int do_sync(struct fs_handle *h, int datasync)
 	int ret = 0;
 	switch (rt->kind) {
 	case FS_ROUTE_TEXT:
-		if (h->writer && h->wrote)
+		if (h->writer && h->wrote && h->sticky_err != -EFBIG)
 			return text_commit(ctx, h);
 		return h->sticky_err;
 	case FS_ROUTE_CUSTOM:
@@ -718,10 +720,11 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		if (h) {
 			if (!h->writer)
 				return -EBADF;
+			/* an O_TRUNC the kernel sends as a truncate (no
+			 * atomic_o_trunc) empties an empty draft: no change */
+			bool noop = size == 0 && h->data.len == 0 && (h->flags & O_TRUNC);
 			ret = fs_truncate_draft(&h->data, size);
-			/* an O_TRUNC that the kernel sends as a truncate is not
-			 * yet a change: only data makes a commit */
-			if (!ret && size > 0)
+			if (!ret && !noop)
 				h->wrote = true;
 			return ret;
 		} else {
@@ -1091,6 +1094,15 @@ static int ctx_init(struct fs_ctx *ctx, const char *db_path)
 	return 0;
 }
 
+/* The loop returns the signal that ended it: SIGINT, SIGTERM and SIGHUP
+ * are the ordinary way to stop the daemon, not failures. */
+static int loop_status(int ret)
+{
+	if (ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP)
+		return 0;
+	return 1;
+}
+
 int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -1165,7 +1177,7 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 		goto out_signals;
 	}
 	if (opts.singlethread) {
-		status = fuse_loop(fuse) ? 1 : 0;
+		status = loop_status(fuse_loop(fuse));
 	} else {
 		loop = fuse_loop_cfg_create();
 		if (!loop)
@@ -1175,7 +1187,7 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 		if (opts.max_idle_threads != UINT_MAX)
 			fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
 		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
-		status = fuse_loop_mt(fuse, loop) ? 1 : 0;
+		status = loop_status(fuse_loop_mt(fuse, loop));
 	}
 out_signals:
 	ticker_stop(&ticker);

@@ -67,6 +67,14 @@ enum fs_route_kind {
 					getattr reports size 0 (reads go to EOF) */
 #define FS_TEXT_COMMIT_ON_WRITE 0x2u /* commit at every write(), not at flush */
 #define FS_TEXT_NO_CREATE       0x4u /* create() of a new name fails (EACCES) */
+#define FS_TEXT_LIVE            0x8u /* a file whose commit can run for minutes
+					(migrations/control): every open sets
+					fi->direct_io (a page-cache write keeps the page
+					locked for the whole WRITE request, so a reader's
+					open, which drops the cache, would wait for it) and
+					read-only opens set fi->noflush (the kernel's
+					fuse_flush takes the inode lock a writer holds).
+					Added by the pg helper; fs.c honours it. */
 
 /* Where a path landed: the route and what its "*" matched. */
 struct fs_entry {

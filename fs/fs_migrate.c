@@ -1,22 +1,373 @@
 /*
- * placeholder (fs helper): the pg helper replaces this file with the
- * migrations/ subtree (SPEC §4). Until then migrations/ is an empty
- * directory: the core's route table serves "/migrations" itself.
+ * fs_migrate: the migrations/ subtree of the mount (SPEC §4), a table of
+ * paths to handlers over the coordinator in backends/migrate.h.
+ *
+ * plan, check, impact, status and log depend on PostgreSQL and on runs,
+ * not on the registry's generation, so they render at every open
+ * (FS_VIEW_PER_OPEN). A render that cannot reach the target still
+ * succeeds: the file then says why, which `cat` shows.
+ *
+ * control commits at every write(), so `echo apply > control` returns
+ * when the command is done and fails when it fails:
+ *   unknown command -> EINVAL; another apply/rollback running -> EBUSY;
+ *   the command failed or was refused -> EIO (status and check say why).
+ * The kernel serialises writers of one file, so a second writer on the
+ * same mount waits for the first; EBUSY comes from this process or, via
+ * PostgreSQL's advisory lock, from any other mount or CLI on the target.
+ * FS_TEXT_LIVE asks the core for direct_io and noflush, without which a
+ * reader of control would wait for a running command; status shows the
+ * progress too and, being a per-open view, never waits.
  */
 #include "fs.h"
 
-const struct fs_route fs_migrate_routes[] = {
-	{ .pattern = NULL, .kind = FS_ROUTE_DIR },
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate.h"
+#include "runs.h"
+#include "registry.h"
+#include "yaml.h"
+
+struct fs_migrate {
+	struct migrate *m;
+	pthread_mutex_t mu;      /* guards last_* */
+	char last_cmd[32];
+	int last_rc;
+	struct sbuf last_out;
 };
-const size_t fs_migrate_nroutes = 0;
+
+static struct fs_migrate *fsm(struct fs_ctx *ctx)
+{
+	return ctx->migrate;
+}
+
+/* Views render without the mount's lock and may talk to PostgreSQL: any
+ * failure is the file's content, not an errno nobody can read. */
+static int as_file(int rc)
+{
+	return rc == REG_ENOMEM ? -ENOMEM : 0;
+}
+
+static int view_plan(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return as_file(migrate_plan(fsm(ctx)->m, out));
+}
+
+static int view_plan_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return as_file(migrate_plan_json(fsm(ctx)->m, out));
+}
+
+static int view_check(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return as_file(migrate_check(fsm(ctx)->m, out));
+}
+
+static int view_impact(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return as_file(migrate_impact(fsm(ctx)->m, out));
+}
+
+static int view_status(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	int rc = migrate_status(fsm(ctx)->m, out);
+	return rc == REG_ENOMEM ? -ENOMEM : rc ? -EIO : 0;
+}
+
+static int view_log(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	int rc = migrate_log(fsm(ctx)->m, out);
+	return rc == REG_ENOMEM ? -ENOMEM : rc ? -EIO : 0;
+}
+
+/* ---- pending/ ---- */
+
+static int store_errno(int rc)
+{
+	return rc == REG_ENOENT ? -ENOENT : fs_errno(rc);
+}
+
+static int list_pending(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	(void)arg;
+	struct store_file *f;
+	size_t n;
+	int rc = store_list_files(ctx->store, MIGRATE_PENDING_KIND, &f, &n);
+	if (rc)
+		return store_errno(rc);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = fs_dir_add(dir, f[i].name, S_IFREG | 0644);
+	store_files_free(f, n);
+	return rc;
+}
+
+static bool pending_name_ok(const char *name)
+{
+	char table[128];
+	bool down;
+	return migrate_pending_name(name, table, sizeof(table), &down);
+}
+
+static int pending_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	struct store_file f;
+	bool found;
+	if (!pending_name_ok(arg))
+		return -ENOENT;
+	int rc = store_get_file(ctx->store, MIGRATE_PENDING_KIND, arg, &f, &found);
+	if (rc)
+		return store_errno(rc);
+	if (!found)
+		return -ENOENT;
+	rc = sbuf_add(out, f.bytes, f.len) ? -ENOMEM : 0;
+	store_file_release(&f);
+	return rc;
+}
+
+static int pending_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len)
+{
+	/* only <table>.sql and <table>.down.sql: anything else would never run */
+	if (!pending_name_ok(arg))
+		return -EINVAL;
+	return store_errno(store_put_file(ctx->store, MIGRATE_PENDING_KIND, arg, bytes, len));
+}
+
+static int pending_remove(struct fs_ctx *ctx, const char *arg)
+{
+	if (!pending_name_ok(arg))
+		return -ENOENT;
+	return store_errno(store_delete_file(ctx->store, MIGRATE_PENDING_KIND, arg));
+}
+
+/* ---- applied/<run>/<file>: the archive ---- */
+
+static int list_applied(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	(void)arg;
+	/* one directory per run that archived pending files */
+	struct run_record *v;
+	size_t n;
+	int rc = runs_list(ctx->store, &v, &n);
+	if (rc)
+		return rc == REG_ENOMEM ? -ENOMEM : -EIO;
+	for (size_t i = 0; i < n && !rc; i++) {
+		char name[32];
+		if (!v[i].archived || !*v[i].archived)
+			continue;
+		snprintf(name, sizeof(name), "%lld", (long long)v[i].id);
+		rc = fs_dir_add(dir, name, S_IFDIR | 0555);
+	}
+	runs_free(v, n);
+	return rc;
+}
+
+static int applied_kind(const char *run, char *kind, size_t n)
+{
+	char *end;
+	long long id = strtoll(run, &end, 10);
+	if (!*run || *end || id <= 0)
+		return -ENOENT;
+	snprintf(kind, n, MIGRATE_APPLIED_KIND "/%lld", id);
+	return 0;
+}
+
+static int list_applied_run(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	char kind[64];
+	struct store_file *f;
+	size_t n;
+	int rc = applied_kind(arg, kind, sizeof(kind));
+	if (rc)
+		return rc;
+	if ((rc = store_list_files(ctx->store, kind, &f, &n)))
+		return store_errno(rc);
+	if (!n)
+		rc = -ENOENT;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = fs_dir_add(dir, f[i].name, S_IFREG | 0444);
+	store_files_free(f, n);
+	return rc;
+}
+
+static int view_applied_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	const char *slash = strchr(arg, '/');
+	char run[32], kind[64];
+	struct store_file f;
+	bool found;
+	if (!slash || (size_t)(slash - arg) >= sizeof(run))
+		return -ENOENT;
+	memcpy(run, arg, (size_t)(slash - arg));
+	run[slash - arg] = 0;
+	int rc = applied_kind(run, kind, sizeof(kind));
+	if (rc)
+		return rc;
+	if ((rc = store_get_file(ctx->store, kind, slash + 1, &f, &found)))
+		return store_errno(rc);
+	if (!found)
+		return -ENOENT;
+	rc = sbuf_add(out, f.bytes, f.len) ? -ENOMEM : 0;
+	store_file_release(&f);
+	return rc;
+}
+
+/* ---- control ---- */
+
+static int control_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	struct fs_migrate *s = fsm(ctx);
+	int rc = migrate_state(s->m, out);
+	if (rc)
+		return rc == REG_ENOMEM ? -ENOMEM : -EIO;
+	pthread_mutex_lock(&s->mu);
+	if (s->last_cmd[0]) {
+		rc = sbuf_addf(out, "\nlast command: %s (%s)\n", s->last_cmd,
+			       s->last_rc == 0 ? "done" : s->last_rc == REG_EBUSY ? "busy" : "failed");
+		if (!rc)
+			rc = sbuf_add(out, s->last_out.buf, s->last_out.len);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc ? -ENOMEM : 0;
+}
+
+/*
+ * After a rollback the store holds restored revisions the mount's
+ * registry does not: bring ctx->reg in line (every schema whose current
+ * bytes differ), then let every view re-render.
+ */
+static int sync_registry(struct fs_ctx *ctx)
+{
+	struct store_rev *revs = NULL;
+	size_t n = 0;
+	int rc = store_current(ctx->store, &revs, &n);
+	if (rc)
+		return rc;
+	fs_lock(ctx);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct reg_schema *cur = reg_get(ctx->reg, revs[i].name);
+		if (cur && cur->source && cur->source_len == revs[i].len &&
+		    !memcmp(cur->source, revs[i].bytes, revs[i].len))
+			continue;
+		char file[256];
+		struct reg_schema *s = NULL;
+		struct diags d = DIAGS_INIT;
+		snprintf(file, sizeof(file), "schemas/%s.yaml", revs[i].name);
+		rc = yaml_parse_schema(revs[i].bytes, revs[i].len, file, &s, &d);
+		diags_release(&d);
+		if (rc == REG_ENOMEM)
+			break;
+		rc = s ? reg_register(ctx->reg, s) : 0;
+	}
+	/* tables a rollback unregistered */
+	for (size_t i = ctx->reg->n; i-- > 0 && !rc;) {
+		bool keep = false;
+		for (size_t k = 0; k < n && !keep; k++)
+			keep = !strcmp(revs[k].name, ctx->reg->schemas[i]->name);
+		if (!keep)
+			rc = reg_unregister(ctx->reg, ctx->reg->schemas[i]->name);
+	}
+	fs_changed(ctx);
+	fs_unlock(ctx);
+	store_revs_free(revs, n);
+	return rc;
+}
+
+static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len)
+{
+	(void)arg;
+	struct fs_migrate *s = fsm(ctx);
+	struct sbuf out = SBUF_INIT;
+	/* the last non-empty line is the command (an appending writer's
+	 * draft starts with what it read) */
+	size_t end = len;
+	while (end && (bytes[end - 1] == '\n' || bytes[end - 1] == ' ' || bytes[end - 1] == '\r' ||
+		       bytes[end - 1] == '\t'))
+		end--;
+	size_t start = end;
+	while (start && bytes[start - 1] != '\n')
+		start--;
+	const char *cmd = bytes + start;
+	size_t clen = end - start;
+	if (!clen)
+		return 0; /* an empty write (a truncation) is not a command */
+	int rc = migrate_command(s->m, cmd, clen, &out);
+	if (rc == REG_EINVAL) {
+		sbuf_release(&out);
+		return -EINVAL;
+	}
+	if (rc == 0 && clen == 8 && !memcmp(cmd, "rollback", 8))
+		sync_registry(ctx);
+	pthread_mutex_lock(&s->mu);
+	snprintf(s->last_cmd, sizeof(s->last_cmd), "%.*s", (int)clen, cmd);
+	s->last_rc = rc;
+	sbuf_release(&s->last_out);
+	s->last_out = out;
+	pthread_mutex_unlock(&s->mu);
+	switch (rc) {
+	case 0:
+		return 0;
+	case REG_EBUSY:
+		return -EBUSY;
+	case REG_ENOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+const struct fs_route fs_migrate_routes[] = {
+	FS_VIEW("/migrations/plan", view_plan, FS_VIEW_PER_OPEN),
+	FS_VIEW("/migrations/plan.json", view_plan_json, FS_VIEW_PER_OPEN),
+	FS_VIEW("/migrations/check", view_check, FS_VIEW_PER_OPEN),
+	FS_VIEW("/migrations/impact", view_impact, FS_VIEW_PER_OPEN),
+	FS_TEXT("/migrations/control", control_load, control_commit, NULL,
+		FS_TEXT_COMMIT_ON_WRITE | FS_TEXT_NO_CREATE | FS_TEXT_LIVE),
+	FS_VIEW("/migrations/status", view_status, FS_VIEW_PER_OPEN),
+	FS_VIEW("/migrations/log", view_log, FS_VIEW_PER_OPEN),
+	FS_DIR("/migrations/pending", list_pending),
+	FS_TEXT("/migrations/pending/*", pending_load, pending_commit, pending_remove, 0),
+	FS_DIR("/migrations/applied", list_applied),
+	FS_DIR("/migrations/applied/*", list_applied_run),
+	FS_VIEW("/migrations/applied/*/*", view_applied_file, FS_VIEW_PER_OPEN),
+};
+const size_t fs_migrate_nroutes = sizeof(fs_migrate_routes) / sizeof(fs_migrate_routes[0]);
 
 int fs_migrate_init(struct fs_ctx *ctx)
 {
-	(void)ctx;
+	struct fs_migrate *s = calloc(1, sizeof(*s));
+	struct migrate_opts o = { .target = getenv("SCHEMAFS_TARGET") };
+	if (!s)
+		return -ENOMEM;
+	if (o.target && !*o.target)
+		o.target = NULL;
+	if (migrate_new(ctx->store, &o, &s->m)) {
+		free(s);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	sbuf_init(&s->last_out);
+	ctx->migrate = s;
 	return 0;
 }
 
 void fs_migrate_destroy(struct fs_ctx *ctx)
 {
-	(void)ctx;
+	struct fs_migrate *s = fsm(ctx);
+	if (!s)
+		return;
+	migrate_free(s->m);
+	pthread_mutex_destroy(&s->mu);
+	sbuf_release(&s->last_out);
+	free(s);
+	ctx->migrate = NULL;
 }

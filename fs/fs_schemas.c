@@ -328,10 +328,8 @@ static void fallback_restore(struct fs_ctx *ctx, struct sfile *f)
 }
 
 /* Validates bytes as schemas/<name>.yaml and makes them its current
- * revision, durably. from_backup: the bytes come from a file that name was
- * renamed to (an editor putting its backup back). Caller holds the lock. */
-static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes, size_t len,
-			 bool from_backup)
+ * revision, durably. Caller holds the lock. */
+static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes, size_t len)
 {
 	char file[PATH_MAX];
 	struct reg_schema *s = NULL;
@@ -367,9 +365,10 @@ static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes
 		ret = -EIO;
 		goto out;
 	}
-	/* putting the stored revision back (vim and emacs rename their backup
-	 * onto a refused x.yaml) is not a new save: the refusal stays visible */
-	if (!(same_as_store && (!cur || from_backup)))
+	/* Putting the stored bytes back is not a new save: editors do it after
+	 * a refused one (vim and emacs rename their backup back, vim with
+	 * backupcopy=yes copies it back), and the refusal must stay visible. */
+	if (!same_as_store)
 		clear_refusal(ctx, file, &f->refused);
 	if (!(cur && same_as_store)) {
 		ret = fs_errno(reg_register(ctx->reg, s));
@@ -606,8 +605,12 @@ static int s_write(struct fs_ctx *ctx, struct fs_handle *h, const char *buf, siz
 	if (h->flags & O_APPEND)
 		off = (off_t)target->len;
 	int ret = fs_write_draft(target, buf, size, off);
-	if (ret < 0)
+	if (ret < 0) {
+		/* the draft misses this write: it must never be committed */
+		if (!sh->plain)
+			h->sticky_err = ret;
 		return ret;
+	}
 	if (sh->plain)
 		fs_now(&sh->plain->mtime);
 	else
@@ -626,9 +629,11 @@ static int s_truncate(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_ha
 		return fs_truncate_draft(&sh->plain->bytes, size);
 	}
 	if (sh) {
+		/* an O_TRUNC the kernel sends as a truncate (no atomic_o_trunc)
+		 * empties an empty draft: not a change by itself */
+		bool noop = size == 0 && h->data.len == 0 && (h->flags & O_TRUNC);
 		ret = fs_truncate_draft(&h->data, size);
-		/* O_TRUNC sent as a truncate is not a change by itself */
-		if (!ret && size > 0)
+		if (!ret && !noop)
 			h->wrote = true;
 		return ret;
 	}
@@ -646,7 +651,7 @@ static int s_truncate(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_ha
 	if (!ret)
 		ret = fs_truncate_draft(&b, size);
 	if (!ret)
-		ret = commit_schema(ctx, name, b.buf, b.len, false);
+		ret = commit_schema(ctx, name, b.buf, b.len);
 	sbuf_release(&b);
 	return ret;
 }
@@ -657,8 +662,8 @@ static int s_sync(struct fs_ctx *ctx, struct fs_handle *h, int datasync)
 	struct shandle *sh = h->priv;
 	if (sh->plain)
 		return 0;
-	if (h->writer && h->wrote) {
-		h->sticky_err = commit_schema(ctx, sh->name, h->data.buf, h->data.len, false);
+	if (h->writer && h->wrote && h->sticky_err != -EFBIG) {
+		h->sticky_err = commit_schema(ctx, sh->name, h->data.buf, h->data.len);
 		h->wrote = false;
 	}
 	return h->sticky_err;
@@ -740,8 +745,7 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 		else
 			ret = current_bytes(ctx, fname, &b);
 		if (!ret)
-			ret = commit_schema(ctx, tname, b.buf, b.len,
-					    fp && fp->came_from && !strcmp(fp->came_from, tname));
+			ret = commit_schema(ctx, tname, b.buf, b.len);
 		sbuf_release(&b);
 		if (ret)
 			return ret;

@@ -50,30 +50,64 @@ static int diags_reserve(struct diags *d, size_t extra)
 	return 0;
 }
 
-int diags_add(struct diags *d, const char *file, struct reg_loc loc,
-	      enum diag_severity sev, const char *fmt, ...)
+/* Rewrites each C0 control character and DEL in sb as \xNN. */
+static int escape_controls(struct sbuf *sb)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	for (size_t i = 0; i < sb->len; i++)
+		n += (unsigned char)sb->buf[i] < 0x20 || sb->buf[i] == 0x7f;
+	if (!n)
+		return 0;
+	struct sbuf out = SBUF_INIT;
+	if (sbuf_grow(&out, sb->len + 3 * n))
+		return REG_ENOMEM;
+	for (size_t i = 0; i < sb->len; i++) {
+		unsigned char ch = (unsigned char)sb->buf[i];
+		char esc[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
+		/* cannot fail: the room is reserved */
+		if (ch < 0x20 || ch == 0x7f)
+			sbuf_add(&out, esc, 4);
+		else
+			sbuf_addch(&out, (char)ch);
+	}
+	sbuf_release(sb);
+	*sb = out;
+	return 0;
+}
+
+int diags_vadd(struct diags *d, const char *file, struct reg_loc loc,
+	       enum diag_severity sev, const char *fmt, va_list ap)
 {
 	struct sbuf msg = SBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = sbuf_vaddf(&msg, fmt, ap);
-	va_end(ap);
-	if (rc || diags_reserve(d, 1))
+	char *f = NULL;
+	/* Messages quote user text, and YAML escapes ("\e", "\n") put any
+	 * byte in it: a control character must not reach a terminal raw
+	 * (escape sequences) nor split a diagnostic into a forged line. */
+	if (sbuf_vaddf(&msg, fmt, ap) || escape_controls(&msg) || diags_reserve(d, 1) ||
+	    !(f = strdup(file ? file : "")))
 		goto oom;
-	char *f = strdup(file ? file : "");
 	char *m = sbuf_detach(&msg, NULL);
-	if (!f || !m) {
-		free(f);
-		free(m);
-		return REG_ENOMEM;
-	}
+	if (!m)
+		goto oom;
 	d->items[d->n++] = (struct diag){ f, loc, sev, m };
 	if (sev == DIAG_ERROR)
 		d->errors++;
 	return 0;
 oom:
+	free(f);
 	sbuf_release(&msg);
 	return REG_ENOMEM;
+}
+
+int diags_add(struct diags *d, const char *file, struct reg_loc loc,
+	      enum diag_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = diags_vadd(d, file, loc, sev, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int diags_move(struct diags *dst, struct diags *src)

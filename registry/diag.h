@@ -13,6 +13,7 @@
 #ifndef SCHEMAFS_DIAG_H
 #define SCHEMAFS_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,11 @@ void diags_release(struct diags *d);
 int diags_add(struct diags *d, const char *file, struct reg_loc loc,
 	      enum diag_severity sev, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The same with a va_list, for callers that wrap diags_add in their own
+ * printf-like helpers. */
+int diags_vadd(struct diags *d, const char *file, struct reg_loc loc,
+	       enum diag_severity sev, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 /* Moves every item of src to the end of dst; src is left empty. */
 int diags_move(struct diags *dst, struct diags *src);
 /* Stable sort by file, line, column (for deterministic output). */

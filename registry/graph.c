@@ -23,23 +23,6 @@ static void *zalloc_array(size_t n, size_t size)
 	return calloc(n ? n : 1, size);
 }
 
-/* r->schemas is sorted by name (registry.h), so a lookup is a binary search. */
-static long find_schema(const struct reg_registry *r, const char *name)
-{
-	size_t lo = 0, hi = r->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->schemas[mid]->name, name);
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 static int cmp_size(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -85,9 +68,7 @@ int reg_graph_build(const struct reg_registry *r, struct reg_graph *g)
 
 		g->off[i] = start;
 		for (size_t k = 0; k < s->nrefs; k++) {
-			if (!s->refs[k].schema)
-				continue;
-			long j = find_schema(r, s->refs[k].schema);
+			long j = reg_find(r, s->refs[k].schema); /* -1 for NULL too */
 			if (j < 0 || (size_t)j == i)
 				continue;
 			g->dep[m++] = (size_t)j;
@@ -228,9 +209,8 @@ static int component_stats(const size_t *comp, size_t n, size_t ncomp, size_t **
  * the path is deterministic. seen[] is stamped with start+1 instead of
  * cleared, which keeps the total work linear over all components.
  */
-static int shortest_cycle(const struct reg_graph *g, const size_t *comp, size_t start,
-			  size_t *seen, size_t *parent, size_t *queue, size_t **path_out,
-			  size_t *len_out)
+static int shortest_cycle(const struct reg_graph *g, const size_t *comp, size_t start, size_t *seen,
+			  size_t *parent, size_t *queue, size_t **path_out, size_t *len_out)
 {
 	size_t head = 0, tail = 0, last = SIZE_MAX;
 	const size_t stamp = start + 1;
@@ -318,8 +298,8 @@ int reg_detect_cycles(const struct reg_graph *g, struct reg_cycles *out)
 			continue;
 		}
 		if (min[c] == v) {
-			ret = shortest_cycle(g, comp, v, seen, parent, queue,
-					     &out->paths[out->n], &out->lens[out->n]);
+			ret = shortest_cycle(g, comp, v, seen, parent, queue, &out->paths[out->n],
+					     &out->lens[out->n]);
 			if (ret)
 				goto out;
 			ret = REG_ENOMEM;
@@ -406,7 +386,7 @@ int reg_migration_order(const struct reg_graph *g, const struct reg_registry *r,
 	size_t *comp = NULL;
 	size_t *size = NULL, *min = NULL;
 	size_t *waiting = NULL, *roff = NULL, *rdep = NULL, *moff = NULL, *member = NULL;
-	struct heap heap = { 0 };
+	struct heap heap = {0};
 	int ret = REG_ENOMEM;
 
 	memset(out, 0, sizeof(*out));

@@ -145,6 +145,49 @@ const struct reg_column *reg_schema_column(const struct reg_schema *s, const cha
 	return NULL;
 }
 
+static bool strlist_has(const struct reg_strlist *l, const char *item, size_t upto)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (!strcmp(l->items[i], item))
+			return true;
+	return false;
+}
+
+bool reg_schema_is_key(const struct reg_schema *s, const struct reg_strlist *cols)
+{
+	if (!cols->n)
+		return false;
+	for (size_t i = 1; i < cols->n; i++)
+		if (strlist_has(cols, cols->items[i], i))
+			return false;
+	if (cols->n == 1) {
+		const struct reg_column *c = reg_schema_column(s, cols->items[0]);
+		if (c && c->unique)
+			return true;
+	}
+	size_t npk = 0;
+	for (size_t i = 0; i < s->ncolumns; i++)
+		npk += s->columns[i].primary_key;
+	bool all_pk = npk == cols->n;
+	for (size_t i = 0; i < cols->n && all_pk; i++) {
+		const struct reg_column *c = reg_schema_column(s, cols->items[i]);
+		all_pk = c && c->primary_key;
+	}
+	if (all_pk)
+		return true;
+	/* cols has no repeats, so same size and cols inside the index is set
+	 * equality */
+	for (size_t i = 0; i < s->nindexes; i++) {
+		const struct reg_index *ix = &s->indexes[i];
+		bool same = ix->unique && ix->columns.n == cols->n;
+		for (size_t j = 0; j < cols->n && same; j++)
+			same = strlist_has(&ix->columns, cols->items[j], ix->columns.n);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Deep copy. Each helper copies into a zeroed destination and reports
  * failure through *ok, so that one check at the end covers every field

@@ -117,6 +117,12 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s);
 void reg_meta_release(struct reg_meta *m);
 
 const struct reg_column *reg_schema_column(const struct reg_schema *s, const char *name);
+/* True when cols (in any order, no name twice) are exactly the columns of
+ * s's primary key or of one of its unique indexes, or are one column
+ * declared unique: what PostgreSQL accepts as the target of a foreign key,
+ * and what makes the referencing side "one" rather than "many". False for
+ * an empty list. */
+bool reg_schema_is_key(const struct reg_schema *s, const struct reg_strlist *cols);
 /* Appends a copy of str to the list (loc may be NULL). */
 int reg_strlist_push(struct reg_strlist *l, const char *str, const struct reg_loc *loc);
 void reg_strlist_release(struct reg_strlist *l);

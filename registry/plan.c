@@ -731,8 +731,13 @@ static void column_def(struct builder *b, const struct reg_column *c)
 	sq(b, " ");
 	sq(b, c->type);
 	if (c->default_expr) {
-		sq(b, " DEFAULT ");
+		/* DEFAULT takes a restricted expression (b_expr): "now() AT TIME
+		 * ZONE 'utc'" or "a AND b" would not parse, and a final COLLATE
+		 * would become the column's. sqlcheck proved the text one whole
+		 * expression, so in parentheses it is one here too. */
+		sq(b, " DEFAULT (");
 		sq(b, c->default_expr);
+		sq(b, ")");
 	}
 	if (!c->nullable && !c->primary_key)
 		sq(b, " NOT NULL");

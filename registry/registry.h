@@ -66,8 +66,10 @@ int reg_load_dir(struct reg_registry *r, const char *dir, const char *prefix,
 
 /* Insert or replace by name; takes ownership of s (even on error). */
 int reg_register(struct reg_registry *r, struct reg_schema *s);
+/* The schema called name (a binary search), or NULL; NULL name is fine.
+ * Borrowed from r: valid until r changes. */
 const struct reg_schema *reg_get(const struct reg_registry *r, const char *name);
-/* Index in r->schemas or -1. */
+/* Index in r->schemas or -1, likewise. */
 long reg_find(const struct reg_registry *r, const char *name);
 int reg_unregister(struct reg_registry *r, const char *name); /* REG_ENOENT */
 /* Replaces the metadata; takes ownership of m's contents (m is zeroed). */

@@ -16,6 +16,22 @@
  * happens to carry such a name.
  */
 
+/* Bytes md_text() must look at: control characters and markup. */
+/* clang-format off */
+static const bool md_special[256] = {
+	[0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+	[0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1,
+	[0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1,
+	[0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+	['\\'] = 1, ['|'] = 1, ['*'] = 1, ['`'] = 1, ['['] = 1, [']'] = 1, ['~'] = 1,
+	['$'] = 1, ['_'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
+};
+/* clang-format on */
+
+/* A string literal, appended without measuring it at run time. */
+#define ADD_LIT(sb, lit) sbuf_add((sb), (lit), sizeof(lit) - 1)
+
 static bool is_word(unsigned char c)
 {
 	return isalnum(c) || c >= 0x80;
@@ -48,10 +64,23 @@ static int md_text(struct sbuf *out, const char *s)
 			p = q;
 		}
 	}
-	for (const unsigned char *start = p; *p; p++) {
+	/* plain bytes are copied in runs; only the special ones cost a branch */
+	const unsigned char *start = p, *run = p;
+	for (; *p; p++) {
 		unsigned char c = *p;
+		if (!md_special[c])
+			continue;
+		err |= sbuf_add(out, run, (size_t)(p - run));
+		run = p + 1;
 		switch (c) {
-		case '\\': case '|': case '*': case '`': case '[': case ']': case '~': case '$':
+		case '\\':
+		case '|':
+		case '*':
+		case '`':
+		case '[':
+		case ']':
+		case '~':
+		case '$':
 			err |= sbuf_addch(out, '\\');
 			err |= sbuf_addch(out, (char)c);
 			break;
@@ -60,10 +89,14 @@ static int md_text(struct sbuf *out, const char *s)
 			if (p > start && is_word(p[-1]) && is_word(p[1]))
 				err |= sbuf_addch(out, '_');
 			else
-				err |= sbuf_adds(out, "\\_");
+				err |= ADD_LIT(out, "\\_");
 			break;
-		case '<': err |= sbuf_adds(out, "&lt;"); break;
-		case '>': err |= sbuf_adds(out, "&gt;"); break;
+		case '<':
+			err |= ADD_LIT(out, "&lt;");
+			break;
+		case '>':
+			err |= ADD_LIT(out, "&gt;");
+			break;
 		case '&':
 			err |= sbuf_adds(out, (isalnum(p[1]) || p[1] == '#') ? "&amp;" : "&");
 			break;
@@ -73,17 +106,16 @@ static int md_text(struct sbuf *out, const char *s)
 			if (c == '\r' && p[1] == '\n')
 				break;
 			if (p[1])
-				err |= sbuf_adds(out, "<br>");
+				err |= ADD_LIT(out, "<br>");
 			break;
 		case '\t':
 			err |= sbuf_addch(out, ' ');
 			break;
 		default:
-			if (c < 0x20)
-				break; /* other control characters have no rendering */
-			err |= sbuf_addch(out, (char)c);
+			break; /* other control characters have no rendering */
 		}
 	}
+	err |= sbuf_add(out, run, (size_t)(p - run));
 	return err;
 }
 
@@ -94,29 +126,33 @@ static int md_text(struct sbuf *out, const char *s)
  */
 static int md_code(struct sbuf *out, const char *s)
 {
-	size_t run = 0, longest = 0, len = strlen(s);
+	size_t ticks = 0, longest = 0, len = strlen(s);
 	int err = 0;
 
 	if (!len)
 		return 0;
 	for (const char *p = s; *p; p++) {
-		run = *p == '`' ? run + 1 : 0;
-		if (run > longest)
-			longest = run;
+		ticks = *p == '`' ? ticks + 1 : 0;
+		if (ticks > longest)
+			longest = ticks;
 	}
 	bool pad = s[0] == '`' || s[len - 1] == '`' || (s[0] == ' ' && s[len - 1] == ' ');
 	for (size_t i = 0; i <= longest; i++)
 		err |= sbuf_addch(out, '`');
 	if (pad)
 		err |= sbuf_addch(out, ' ');
-	for (const char *p = s; *p; p++) {
+	const char *run = s, *p = s;
+	for (; *p; p++) {
+		if (*p != '|' && (unsigned char)*p >= 0x20)
+			continue;
+		err |= sbuf_add(out, run, (size_t)(p - run));
+		run = p + 1;
 		if (*p == '|')
-			err |= sbuf_adds(out, "\\|");
+			err |= ADD_LIT(out, "\\|");
 		else if (*p == '\n' || *p == '\r' || *p == '\t')
 			err |= sbuf_addch(out, ' ');
-		else if ((unsigned char)*p >= 0x20)
-			err |= sbuf_addch(out, *p);
 	}
+	err |= sbuf_add(out, run, (size_t)(p - run));
 	if (pad)
 		err |= sbuf_addch(out, ' ');
 	for (size_t i = 0; i <= longest; i++)
@@ -129,23 +165,24 @@ static int md_code_list(struct sbuf *out, const struct reg_strlist *l)
 	int err = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		if (i)
-			err |= sbuf_adds(out, ", ");
+			err |= ADD_LIT(out, ", ");
 		err |= md_code(out, l->items[i]);
 	}
 	return err;
 }
 
-/* A link to a table's section, or the bare name when it is not here. */
-static int md_table_link(struct sbuf *out, const struct reg_registry *r, const char *name)
+/* A link to a table's section, or the bare name when it is not here
+ * (known: the caller has looked it up). */
+static int md_table_link(struct sbuf *out, const char *name, bool known)
 {
 	int err = 0;
-	if (render_find(r, name) < 0) {
+	if (!known) {
 		err |= md_code(out, name);
-		return err | sbuf_adds(out, " (not in the registry)");
+		return err | ADD_LIT(out, " (not in the registry)");
 	}
 	err |= sbuf_addch(out, '[');
 	err |= md_text(out, name);
-	err |= sbuf_adds(out, "](#");
+	err |= ADD_LIT(out, "](#");
 	/* GitHub's anchor: lower case, only letters, digits, '-' and '_' */
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if (isalnum(*p) || *p == '-' || *p == '_' || *p >= 0x80)
@@ -158,60 +195,64 @@ static int md_table_link(struct sbuf *out, const struct reg_registry *r, const c
 
 static int md_columns(struct sbuf *out, const struct reg_schema *s)
 {
-	int err = sbuf_adds(out, "**Columns**\n\n"
-				 "| name | type | nullable | default | key | description |\n"
-				 "|---|---|---|---|---|---|\n");
+	int err = ADD_LIT(out, "**Columns**\n\n"
+			       "| name | type | nullable | default | key | description |\n"
+			       "|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < s->ncolumns; i++) {
 		const struct reg_column *c = &s->columns[i];
 		const char *sep = "";
 
-		err |= sbuf_adds(out, "| ");
+		err |= ADD_LIT(out, "| ");
 		err |= md_code(out, c->name);
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		err |= md_code(out, c->type ? c->type : "");
 		err |= sbuf_adds(out, c->nullable ? " | yes | " : " | no | ");
 		err |= md_code(out, c->default_expr ? c->default_expr : "");
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		if (c->primary_key) {
-			err |= sbuf_adds(out, "PK");
+			err |= ADD_LIT(out, "PK");
 			sep = ", ";
 		}
 		if (render_column_unique(s, c)) {
 			err |= sbuf_adds(out, sep);
-			err |= sbuf_adds(out, "UK");
+			err |= ADD_LIT(out, "UK");
 			sep = ", ";
 		}
 		if (render_column_is_fk(s, c->name)) {
 			err |= sbuf_adds(out, sep);
-			err |= sbuf_adds(out, "FK");
+			err |= ADD_LIT(out, "FK");
 		}
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		err |= md_text(out, c->description ? c->description : "");
-		err |= sbuf_adds(out, " |\n");
+		err |= ADD_LIT(out, " |\n");
 	}
 	return err | sbuf_addch(out, '\n');
 }
 
 static int md_references(struct sbuf *out, const struct reg_registry *r,
-			 const struct reg_schema *s)
+			 const struct render_backrefs *b, size_t t)
 {
+	const struct reg_schema *s = r->schemas[t];
+
 	if (!s->nrefs)
 		return 0;
-	int err = sbuf_adds(out, "**References**\n\n"
-				 "| foreign key | references | columns | on delete | on update | description |\n"
-				 "|---|---|---|---|---|---|\n");
+	int err = ADD_LIT(
+	    out, "**References**\n\n"
+		 "| foreign key | references | columns | on delete | on update | description |\n"
+		 "|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < s->nrefs; i++) {
 		const struct reg_reference *ref = &s->refs[i];
-		err |= sbuf_adds(out, "| ");
+		err |= ADD_LIT(out, "| ");
 		err |= md_code_list(out, &ref->foreign_keys);
-		err |= sbuf_adds(out, " | ");
-		err |= md_table_link(out, r, ref->schema ? ref->schema : "");
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
+		err |= md_table_link(out, ref->schema ? ref->schema : "",
+				     b->target[b->first[t] + i] >= 0);
+		err |= ADD_LIT(out, " | ");
 		err |= md_code_list(out, &ref->columns);
 		err |= sbuf_addf(out, " | %s | %s | ", reg_fk_action_sql(ref->on_delete),
 				 reg_fk_action_sql(ref->on_update));
 		err |= md_text(out, ref->description ? ref->description : "");
-		err |= sbuf_adds(out, " |\n");
+		err |= ADD_LIT(out, " |\n");
 	}
 	return err | sbuf_addch(out, '\n');
 }
@@ -220,18 +261,18 @@ static int md_indexes(struct sbuf *out, const struct reg_schema *s)
 {
 	if (!s->nindexes)
 		return 0;
-	int err = sbuf_adds(out, "**Indexes**\n\n"
-				 "| name | columns | unique | description |\n"
-				 "|---|---|---|---|\n");
+	int err = ADD_LIT(out, "**Indexes**\n\n"
+			       "| name | columns | unique | description |\n"
+			       "|---|---|---|---|\n");
 	for (size_t i = 0; i < s->nindexes; i++) {
 		const struct reg_index *ix = &s->indexes[i];
-		err |= sbuf_adds(out, "| ");
+		err |= ADD_LIT(out, "| ");
 		err |= md_code(out, ix->name ? ix->name : "");
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		err |= md_code_list(out, &ix->columns);
 		err |= sbuf_adds(out, ix->unique ? " | yes | " : " | no | ");
 		err |= md_text(out, ix->description ? ix->description : "");
-		err |= sbuf_adds(out, " |\n");
+		err |= ADD_LIT(out, " |\n");
 	}
 	return err | sbuf_addch(out, '\n');
 }
@@ -241,21 +282,21 @@ static int md_referenced_by(struct sbuf *out, const struct reg_registry *r,
 {
 	if (b->off[t] == b->off[t + 1])
 		return 0;
-	int err = sbuf_adds(out, "**Referenced by**\n\n"
-				 "| schema | service | foreign key | columns |\n"
-				 "|---|---|---|---|\n");
+	int err = ADD_LIT(out, "**Referenced by**\n\n"
+			       "| schema | service | foreign key | columns |\n"
+			       "|---|---|---|---|\n");
 	for (size_t i = b->off[t]; i < b->off[t + 1]; i++) {
 		const struct reg_schema *from = r->schemas[b->items[i].from];
 		const struct reg_reference *ref = &from->refs[b->items[i].ref];
-		err |= sbuf_adds(out, "| ");
-		err |= md_table_link(out, r, from->name);
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, "| ");
+		err |= md_table_link(out, from->name, true);
+		err |= ADD_LIT(out, " | ");
 		err |= md_text(out, from->owner ? from->owner : "");
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		err |= md_code_list(out, &ref->foreign_keys);
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		err |= md_code_list(out, &ref->columns);
-		err |= sbuf_adds(out, " |\n");
+		err |= ADD_LIT(out, " |\n");
 	}
 	return err | sbuf_addch(out, '\n');
 }
@@ -264,18 +305,18 @@ static int md_history(struct sbuf *out, const struct reg_schema *s)
 {
 	if (!s->nhistory)
 		return 0;
-	int err = sbuf_adds(out, "**Version history**\n\n"
-				 "| version | date | changes |\n"
-				 "|---|---|---|\n");
+	int err = ADD_LIT(out, "**Version history**\n\n"
+			       "| version | date | changes |\n"
+			       "|---|---|---|\n");
 	for (size_t i = 0; i < s->nhistory; i++) {
 		const struct reg_history_entry *h = &s->history[i];
-		err |= sbuf_adds(out, "| ");
+		err |= ADD_LIT(out, "| ");
 		err |= md_text(out, h->version ? h->version : "");
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		err |= md_text(out, h->date ? h->date : "");
-		err |= sbuf_adds(out, " | ");
+		err |= ADD_LIT(out, " | ");
 		err |= md_text(out, h->changes ? h->changes : "");
-		err |= sbuf_adds(out, " |\n");
+		err |= ADD_LIT(out, " |\n");
 	}
 	return err | sbuf_addch(out, '\n');
 }
@@ -284,23 +325,23 @@ static int md_schema(struct sbuf *out, const struct reg_registry *r,
 		     const struct render_backrefs *b, size_t t)
 {
 	const struct reg_schema *s = r->schemas[t];
-	int err = sbuf_adds(out, "## ");
+	int err = ADD_LIT(out, "## ");
 
 	err |= md_text(out, s->name);
-	err |= sbuf_adds(out, "\n\n");
+	err |= ADD_LIT(out, "\n\n");
 	if (s->description && *s->description) {
 		err |= md_text(out, s->description);
-		err |= sbuf_adds(out, "\n\n");
+		err |= ADD_LIT(out, "\n\n");
 	}
-	err |= sbuf_adds(out, "| owner | version | columns | references | referenced by |\n"
-			      "|---|---|---|---|---|\n| ");
+	err |= ADD_LIT(out, "| owner | version | columns | references | referenced by |\n"
+			    "|---|---|---|---|---|\n| ");
 	err |= md_text(out, s->owner ? s->owner : "");
-	err |= sbuf_adds(out, " | ");
+	err |= ADD_LIT(out, " | ");
 	err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
 	err |= sbuf_addf(out, " | %zu | %zu | %zu |\n\n", s->ncolumns, s->nrefs,
 			 b->off[t + 1] - b->off[t]);
 	err |= md_columns(out, s);
-	err |= md_references(out, r, s);
+	err |= md_references(out, r, b, t);
 	err |= md_indexes(out, s);
 	err |= md_referenced_by(out, r, b, t);
 	err |= md_history(out, s);
@@ -315,32 +356,32 @@ int render_docs(const struct reg_registry *r, struct sbuf *out)
 		return err;
 
 	if (r->meta.name && *r->meta.name) {
-		err |= sbuf_adds(out, "# Schema registry: ");
+		err |= ADD_LIT(out, "# Schema registry: ");
 		err |= md_text(out, r->meta.name);
-		err |= sbuf_adds(out, "\n\n");
+		err |= ADD_LIT(out, "\n\n");
 	} else {
-		err |= sbuf_adds(out, "# Schema registry\n\n");
+		err |= ADD_LIT(out, "# Schema registry\n\n");
 	}
 	if (r->meta.description && *r->meta.description) {
 		err |= md_text(out, r->meta.description);
-		err |= sbuf_adds(out, "\n\n");
+		err |= ADD_LIT(out, "\n\n");
 	}
 	err |= sbuf_addf(out, "%zu table%s.\n\n", r->n, r->n == 1 ? "" : "s");
 	if (r->n) {
-		err |= sbuf_adds(out, "## Table of contents\n\n"
-				      "| table | owner | version | description |\n"
-				      "|---|---|---|---|\n");
+		err |= ADD_LIT(out, "## Table of contents\n\n"
+				    "| table | owner | version | description |\n"
+				    "|---|---|---|---|\n");
 		for (size_t t = 0; t < r->n; t++) {
 			const struct reg_schema *s = r->schemas[t];
-			err |= sbuf_adds(out, "| ");
-			err |= md_table_link(out, r, s->name);
-			err |= sbuf_adds(out, " | ");
+			err |= ADD_LIT(out, "| ");
+			err |= md_table_link(out, s->name, true);
+			err |= ADD_LIT(out, " | ");
 			err |= md_text(out, s->owner ? s->owner : "");
-			err |= sbuf_adds(out, " | ");
+			err |= ADD_LIT(out, " | ");
 			err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
-			err |= sbuf_adds(out, " | ");
+			err |= ADD_LIT(out, " | ");
 			err |= md_text(out, s->description ? s->description : "");
-			err |= sbuf_adds(out, " |\n");
+			err |= ADD_LIT(out, " |\n");
 		}
 		err |= sbuf_addch(out, '\n');
 	}

@@ -16,9 +16,9 @@
 
 /* Words the erDiagram lexer takes as keywords before it would take a name. */
 static const char *const er_keywords[] = {
-	"erdiagram", "one", "many", "only", "zero", "more", "or", "to", "optionally",
-	"end", "class", "classdef", "style", "subgraph", "direction", "title",
-	"acctitle", "accdescr", "u", "pk", "fk", "uk", NULL,
+    "erdiagram",  "one",      "many",  "only",	   "zero",  "more",	"or",	     "to",
+    "optionally", "end",      "class", "classdef", "style", "subgraph", "direction", "title",
+    "acctitle",	  "accdescr", "u",     "pk",	   "fk",    "uk",	NULL,
 };
 
 static bool is_plain_ident(const char *s)
@@ -216,8 +216,9 @@ static int er_type(struct sbuf *out, const char *type)
 			err |= type_char(&tok, (unsigned char)*tail);
 
 	/* the token must start with a letter or '_' and must not read as a key */
-	if (!tok.len || !(isalpha((unsigned char)tok.buf[0]) || tok.buf[0] == '_' ||
-			  (unsigned char)tok.buf[0] >= 0xc0) ||
+	if (!tok.len ||
+	    !(isalpha((unsigned char)tok.buf[0]) || tok.buf[0] == '_' ||
+	      (unsigned char)tok.buf[0] >= 0xc0) ||
 	    starts_with_key(tok.buf))
 		err |= sbuf_addch(out, '_');
 	err |= sbuf_add(out, tok.buf, tok.len);
@@ -229,40 +230,65 @@ static int er_type(struct sbuf *out, const char *type)
 static int er_comment(struct sbuf *out, const char *s)
 {
 	int err = sbuf_addch(out, '"');
-	for (const char *p = s; *p; p++) {
+	const char *run = s, *p = s;
+	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '<' && c != '>')
+			continue;
+		err |= sbuf_add(out, run, (size_t)(p - run));
+		run = p + 1;
 		if (c == '"')
 			err |= sbuf_adds(out, "#quot;");
 		else if (c == '<')
 			err |= sbuf_adds(out, "#lt;");
 		else if (c == '>')
 			err |= sbuf_adds(out, "#gt;");
-		else if (c == '\r' && p[1] == '\n')
-			continue; /* CRLF is one line end, one space */
-		else if (c < 0x20)
+		else if (!(c == '\r' && p[1] == '\n')) /* CRLF is one line end, one space */
 			err |= sbuf_addch(out, ' ');
-		else
-			err |= sbuf_addch(out, (char)c);
 	}
+	err |= sbuf_add(out, run, (size_t)(p - run));
 	return err | sbuf_addch(out, '"');
 }
 
-static int er_columns_label(struct sbuf *out, const struct reg_strlist *cols)
+/* "a, b": a relationship's label, before the format's own escaping. */
+static int join_columns(struct sbuf *out, const struct reg_strlist *cols)
 {
-	struct sbuf text = SBUF_INIT;
 	int err = 0;
 	for (size_t i = 0; i < cols->n; i++) {
 		if (i)
-			err |= sbuf_adds(&text, ", ");
-		err |= sbuf_adds(&text, cols->items[i]);
+			err |= sbuf_adds(out, ", ");
+		err |= sbuf_adds(out, cols->items[i]);
 	}
-	err |= er_comment(out, text.buf);
-	sbuf_release(&text);
+	return err;
+}
+
+/* The key marks of a column, "PK, FK, UK" as far as they apply, the first
+ * one after lead. */
+static int add_keys(struct sbuf *out, const struct reg_schema *s, const struct reg_column *c,
+		    const char *lead)
+{
+	const char *sep = lead;
+	int err = 0;
+	if (c->primary_key) {
+		err |= sbuf_adds(out, sep);
+		err |= sbuf_adds(out, "PK");
+		sep = ", ";
+	}
+	if (render_column_is_fk(s, c->name)) {
+		err |= sbuf_adds(out, sep);
+		err |= sbuf_adds(out, "FK");
+		sep = ", ";
+	}
+	if (render_column_unique(s, c)) {
+		err |= sbuf_adds(out, sep);
+		err |= sbuf_adds(out, "UK");
+	}
 	return err;
 }
 
 int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out)
 {
+	struct sbuf label = SBUF_INIT; /* reused: one allocation for every label */
 	int err = sbuf_adds(out, "erDiagram\n");
 
 	for (size_t t = 0; t < r->n; t++) {
@@ -272,24 +298,11 @@ int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out)
 		err |= sbuf_adds(out, " {\n");
 		for (size_t i = 0; i < s->ncolumns; i++) {
 			const struct reg_column *c = &s->columns[i];
-			const char *sep = " ";
 			err |= sbuf_adds(out, "        ");
 			err |= er_type(out, c->type ? c->type : "unknown");
 			err |= sbuf_addch(out, ' ');
 			err |= er_attr_name(out, c->name);
-			if (c->primary_key) {
-				err |= sbuf_adds(out, " PK");
-				sep = ", ";
-			}
-			if (render_column_is_fk(s, c->name)) {
-				err |= sbuf_adds(out, sep);
-				err |= sbuf_adds(out, "FK");
-				sep = ", ";
-			}
-			if (render_column_unique(s, c)) {
-				err |= sbuf_adds(out, sep);
-				err |= sbuf_adds(out, "UK");
-			}
+			err |= add_keys(out, s, c, " ");
 			if (c->description && *c->description) {
 				err |= sbuf_addch(out, ' ');
 				err |= er_comment(out, c->description);
@@ -308,20 +321,23 @@ int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out)
 		const struct reg_schema *s = r->schemas[t];
 		for (size_t k = 0; k < s->nrefs; k++) {
 			const struct reg_reference *ref = &s->refs[k];
-			if (render_find(r, ref->schema) < 0)
+			if (reg_find(r, ref->schema) < 0)
 				continue; /* validation reports it; there is no entity to draw */
 			bool required = render_columns_not_null(s, &ref->foreign_keys);
-			bool single = render_columns_unique(s, &ref->foreign_keys);
+			bool single = reg_schema_is_key(s, &ref->foreign_keys);
 			err |= sbuf_adds(out, "    ");
 			err |= er_entity(out, ref->schema);
 			err |= sbuf_adds(out, required ? " ||--" : " |o--");
 			err |= sbuf_adds(out, single ? "o| " : "o{ ");
 			err |= er_entity(out, s->name);
 			err |= sbuf_adds(out, " : ");
-			err |= er_columns_label(out, &ref->foreign_keys);
+			sbuf_reset(&label);
+			err |= join_columns(&label, &ref->foreign_keys);
+			err |= er_comment(out, label.buf);
 			err |= sbuf_addch(out, '\n');
 		}
 	}
+	sbuf_release(&label);
 	return err ? REG_ENOMEM : 0;
 }
 
@@ -329,18 +345,34 @@ int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out)
 static int dot_html(struct sbuf *out, const char *s)
 {
 	int err = 0;
-	for (const char *p = s; *p; p++) {
+	const char *run = s, *p = s;
+	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && !strchr("&<>\"'", c))
+			continue;
+		err |= sbuf_add(out, run, (size_t)(p - run));
+		run = p + 1;
 		switch (c) {
-		case '&': err |= sbuf_adds(out, "&amp;"); break;
-		case '<': err |= sbuf_adds(out, "&lt;"); break;
-		case '>': err |= sbuf_adds(out, "&gt;"); break;
-		case '"': err |= sbuf_adds(out, "&quot;"); break;
-		case '\'': err |= sbuf_adds(out, "&#39;"); break;
-		default: err |= sbuf_addch(out, c < 0x20 ? ' ' : (char)c);
+		case '&':
+			err |= sbuf_adds(out, "&amp;");
+			break;
+		case '<':
+			err |= sbuf_adds(out, "&lt;");
+			break;
+		case '>':
+			err |= sbuf_adds(out, "&gt;");
+			break;
+		case '"':
+			err |= sbuf_adds(out, "&quot;");
+			break;
+		case '\'':
+			err |= sbuf_adds(out, "&#39;");
+			break;
+		default:
+			err |= sbuf_addch(out, ' ');
 		}
 	}
-	return err;
+	return err | sbuf_add(out, run, (size_t)(p - run));
 }
 
 /* A double-quoted DOT ID: '"' and '\' escaped (a backslash would
@@ -348,15 +380,21 @@ static int dot_html(struct sbuf *out, const char *s)
 static int dot_id(struct sbuf *out, const char *s)
 {
 	int err = sbuf_addch(out, '"');
-	for (const char *p = s; *p; p++) {
+	const char *run = s, *p = s;
+	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		err |= sbuf_add(out, run, (size_t)(p - run));
+		run = p + 1;
 		if (c == '"' || c == '\\') {
 			err |= sbuf_addch(out, '\\');
 			err |= sbuf_addch(out, (char)c);
 		} else {
-			err |= sbuf_addch(out, c < 0x20 ? ' ' : (char)c);
+			err |= sbuf_addch(out, ' ');
 		}
 	}
+	err |= sbuf_add(out, run, (size_t)(p - run));
 	return err | sbuf_addch(out, '"');
 }
 
@@ -371,13 +409,13 @@ static int dot_table(struct sbuf *out, const struct reg_schema *s)
 {
 	int err = sbuf_adds(out, "  ");
 	err |= dot_id(out, s->name);
-	err |= sbuf_adds(out, " [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\""
-			      " cellpadding=\"4\">\n    <tr><td colspan=\"3\" bgcolor=\"#dde4ee\"><b>");
+	err |= sbuf_adds(out,
+			 " [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\""
+			 " cellpadding=\"4\">\n    <tr><td colspan=\"3\" bgcolor=\"#dde4ee\"><b>");
 	err |= dot_html(out, s->name);
 	err |= sbuf_adds(out, "</b></td></tr>\n");
 	for (size_t i = 0; i < s->ncolumns; i++) {
 		const struct reg_column *c = &s->columns[i];
-		const char *sep = "";
 		err |= sbuf_adds(out, "    <tr><td port=\"");
 		err |= dot_html(out, c->name);
 		err |= sbuf_adds(out, "\" align=\"left\">");
@@ -387,19 +425,7 @@ static int dot_table(struct sbuf *out, const struct reg_schema *s)
 		if (c->nullable)
 			err |= sbuf_adds(out, " NULL");
 		err |= sbuf_adds(out, "</td><td>");
-		if (c->primary_key) {
-			err |= sbuf_adds(out, "PK");
-			sep = ", ";
-		}
-		if (render_column_is_fk(s, c->name)) {
-			err |= sbuf_adds(out, sep);
-			err |= sbuf_adds(out, "FK");
-			sep = ", ";
-		}
-		if (render_column_unique(s, c)) {
-			err |= sbuf_adds(out, sep);
-			err |= sbuf_adds(out, "UK");
-		}
+		err |= add_keys(out, s, c, "");
 		err |= sbuf_adds(out, "</td></tr>\n");
 	}
 	return err | sbuf_adds(out, "  </table>>];\n");
@@ -407,6 +433,7 @@ static int dot_table(struct sbuf *out, const struct reg_schema *s)
 
 int render_erd_dot(const struct reg_registry *r, struct sbuf *out)
 {
+	struct sbuf label = SBUF_INIT; /* reused: one allocation for every label */
 	int err = sbuf_adds(out, "digraph erd {\n"
 				 "  graph [rankdir=LR, charset=\"UTF-8\"];\n"
 				 "  node [shape=plain, fontname=\"Helvetica\"];\n"
@@ -419,17 +446,13 @@ int render_erd_dot(const struct reg_registry *r, struct sbuf *out)
 		const struct reg_schema *s = r->schemas[t];
 		for (size_t k = 0; k < s->nrefs; k++) {
 			const struct reg_reference *ref = &s->refs[k];
-			long p = render_find(r, ref->schema);
+			long p = reg_find(r, ref->schema);
 			if (p < 0)
 				continue;
 			bool required = render_columns_not_null(s, &ref->foreign_keys);
-			bool single = render_columns_unique(s, &ref->foreign_keys);
-			struct sbuf label = SBUF_INIT;
-			for (size_t i = 0; i < ref->foreign_keys.n; i++) {
-				if (i)
-					err |= sbuf_adds(&label, ", ");
-				err |= sbuf_adds(&label, ref->foreign_keys.items[i]);
-			}
+			bool single = reg_schema_is_key(s, &ref->foreign_keys);
+			sbuf_reset(&label);
+			err |= join_columns(&label, &ref->foreign_keys);
 			err |= sbuf_adds(out, "  ");
 			err |= dot_id(out, s->name);
 			err |= dot_port(out, s, &ref->foreign_keys);
@@ -441,9 +464,9 @@ int render_erd_dot(const struct reg_registry *r, struct sbuf *out)
 			err |= sbuf_addf(out, ", arrowtail=%s, arrowhead=%s];\n",
 					 single ? "teeodot" : "crowodot",
 					 required ? "teetee" : "teeodot");
-			sbuf_release(&label);
 		}
 	}
+	sbuf_release(&label);
 	err |= sbuf_adds(out, "}\n");
 	return err ? REG_ENOMEM : 0;
 }

@@ -7,24 +7,6 @@
 
 #include "graph.h"
 
-long render_find(const struct reg_registry *r, const char *name)
-{
-	size_t lo = 0, hi = r->n;
-	if (!name)
-		return -1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->schemas[mid]->name, name);
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 int render_backrefs_build(const struct reg_registry *r, struct render_backrefs *b)
 {
 	size_t total = 0;
@@ -33,10 +15,10 @@ int render_backrefs_build(const struct reg_registry *r, struct render_backrefs *
 	for (size_t i = 0; i < r->n; i++)
 		total += r->schemas[i]->nrefs;
 	b->off = calloc(r->n + 1, sizeof(*b->off));
+	b->first = malloc((r->n + 1) * sizeof(*b->first));
 	b->items = malloc((total ? total : 1) * sizeof(*b->items));
-	long *target = malloc((total ? total : 1) * sizeof(*target));
-	if (!b->off || !b->items || !target) {
-		free(target);
+	b->target = malloc((total ? total : 1) * sizeof(*b->target));
+	if (!b->off || !b->first || !b->items || !b->target) {
 		render_backrefs_release(b);
 		return REG_ENOMEM;
 	}
@@ -45,21 +27,24 @@ int render_backrefs_build(const struct reg_registry *r, struct render_backrefs *
 	size_t k = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct reg_schema *s = r->schemas[i];
+		b->first[i] = k;
 		for (size_t j = 0; j < s->nrefs; j++, k++) {
-			long t = render_find(r, s->refs[j].schema);
-			target[k] = (t < 0 || (size_t)t == i) ? -1 : t;
-			if (target[k] >= 0)
-				b->off[target[k] + 1]++;
+			long t = reg_find(r, s->refs[j].schema);
+			b->target[k] = t;
+			if (t >= 0 && (size_t)t != i)
+				b->off[t + 1]++;
 		}
 	}
+	b->first[r->n] = k;
 	for (size_t t = 0; t < r->n; t++)
 		b->off[t + 1] += b->off[t];
 	k = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		for (size_t j = 0; j < r->schemas[i]->nrefs; j++, k++) {
-			if (target[k] < 0)
+			long t = b->target[k];
+			if (t < 0 || (size_t)t == i)
 				continue;
-			struct render_backref *it = &b->items[b->off[target[k]]++];
+			struct render_backref *it = &b->items[b->off[t]++];
 			it->from = i;
 			it->ref = j;
 		}
@@ -67,7 +52,6 @@ int render_backrefs_build(const struct reg_registry *r, struct render_backrefs *
 	for (size_t t = r->n; t > 0; t--)
 		b->off[t] = b->off[t - 1];
 	b->off[0] = 0;
-	free(target);
 	return 0;
 }
 
@@ -75,6 +59,8 @@ void render_backrefs_release(struct render_backrefs *b)
 {
 	free(b->off);
 	free(b->items);
+	free(b->target);
+	free(b->first);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -87,14 +73,6 @@ bool render_column_is_fk(const struct reg_schema *s, const char *col)
 	return false;
 }
 
-static bool list_has(const struct reg_strlist *l, const char *item)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->items[i], item))
-			return true;
-	return false;
-}
-
 bool render_column_unique(const struct reg_schema *s, const struct reg_column *col)
 {
 	if (col->unique)
@@ -102,40 +80,6 @@ bool render_column_unique(const struct reg_schema *s, const struct reg_column *c
 	for (size_t i = 0; i < s->nindexes; i++) {
 		const struct reg_index *ix = &s->indexes[i];
 		if (ix->unique && ix->columns.n == 1 && !strcmp(ix->columns.items[0], col->name))
-			return true;
-	}
-	return false;
-}
-
-bool render_columns_unique(const struct reg_schema *s, const struct reg_strlist *cols)
-{
-	if (cols->n == 0)
-		return false;
-	if (cols->n == 1) {
-		const struct reg_column *c = reg_schema_column(s, cols->items[0]);
-		if (c && c->unique)
-			return true;
-	}
-	size_t npk = 0;
-	bool all_pk = true;
-	for (size_t i = 0; i < s->ncolumns; i++)
-		if (s->columns[i].primary_key)
-			npk++;
-	for (size_t i = 0; i < cols->n; i++) {
-		const struct reg_column *c = reg_schema_column(s, cols->items[i]);
-		if (!c || !c->primary_key)
-			all_pk = false;
-	}
-	if (all_pk && npk == cols->n)
-		return true;
-	for (size_t i = 0; i < s->nindexes; i++) {
-		const struct reg_index *ix = &s->indexes[i];
-		if (!ix->unique || ix->columns.n != cols->n)
-			continue;
-		bool same = true;
-		for (size_t j = 0; j < cols->n && same; j++)
-			same = list_has(&ix->columns, cols->items[j]);
-		if (same)
 			return true;
 	}
 	return false;
@@ -169,15 +113,29 @@ int render_json_string(struct sbuf *out, const char *s)
 		err |= sbuf_add(out, run, (size_t)(p - run));
 		run = p + 1;
 		switch (c) {
-		case '"': err |= sbuf_adds(out, "\\\""); break;
-		case '\\': err |= sbuf_adds(out, "\\\\"); break;
-		case '\n': err |= sbuf_adds(out, "\\n"); break;
-		case '\r': err |= sbuf_adds(out, "\\r"); break;
-		case '\t': err |= sbuf_adds(out, "\\t"); break;
-		case '\b': err |= sbuf_adds(out, "\\b"); break;
-		case '\f': err |= sbuf_adds(out, "\\f"); break;
+		case '"':
+			err |= sbuf_adds(out, "\\\"");
+			break;
+		case '\\':
+			err |= sbuf_adds(out, "\\\\");
+			break;
+		case '\n':
+			err |= sbuf_adds(out, "\\n");
+			break;
+		case '\r':
+			err |= sbuf_adds(out, "\\r");
+			break;
+		case '\t':
+			err |= sbuf_adds(out, "\\t");
+			break;
+		case '\b':
+			err |= sbuf_adds(out, "\\b");
+			break;
+		case '\f':
+			err |= sbuf_adds(out, "\\f");
+			break;
 		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 			err |= sbuf_add(out, u, sizeof(u));
 		}
 		}
@@ -187,15 +145,37 @@ int render_json_string(struct sbuf *out, const char *s)
 	return err ? REG_ENOMEM : 0;
 }
 
-static int json_strlist(struct sbuf *out, const struct reg_strlist *l)
+/* ["a", "b"] */
+static int json_names(struct sbuf *out, const char *const *names, size_t n)
 {
 	int err = sbuf_addch(out, '[');
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (i)
 			err |= sbuf_adds(out, ", ");
-		err |= render_json_string(out, l->items[i]);
+		err |= render_json_string(out, names[i]);
 	}
 	err |= sbuf_addch(out, ']');
+	return err;
+}
+
+static int json_strlist(struct sbuf *out, const struct reg_strlist *l)
+{
+	return json_names(out, (const char *const *)l->items, l->n);
+}
+
+/* {"schema": .., "service": .., "columns": [..], "foreign_key": [..]} */
+static int json_reference(struct sbuf *out, const struct reg_schema *from,
+			  const struct reg_reference *ref)
+{
+	int err = sbuf_adds(out, "{\"schema\": ");
+	err |= render_json_string(out, from->name);
+	err |= sbuf_adds(out, ", \"service\": ");
+	err |= render_json_string(out, from->owner ? from->owner : "");
+	err |= sbuf_adds(out, ", \"columns\": ");
+	err |= json_strlist(out, &ref->columns);
+	err |= sbuf_adds(out, ", \"foreign_key\": ");
+	err |= json_strlist(out, &ref->foreign_keys);
+	err |= sbuf_addch(out, '}');
 	return err;
 }
 
@@ -365,16 +345,11 @@ static int json_services(struct sbuf *out, const struct reg_registry *r,
 			scratch[m++] = owner;
 	}
 	qsort(scratch, m, sizeof(*scratch), cmp_str);
-	int err = sbuf_addch(out, '[');
-	for (size_t i = 0, w = 0; i < m; i++) {
-		if (i && !strcmp(scratch[i], scratch[i - 1]))
-			continue;
-		if (w++)
-			err |= sbuf_adds(out, ", ");
-		err |= render_json_string(out, scratch[i]);
-	}
-	err |= sbuf_addch(out, ']');
-	return err;
+	size_t u = 0;
+	for (size_t i = 0; i < m; i++)
+		if (!u || strcmp(scratch[u - 1], scratch[i]))
+			scratch[u++] = scratch[i];
+	return json_names(out, scratch, u);
 }
 
 int render_dependents_json(const struct reg_registry *r, struct sbuf *out)
@@ -405,18 +380,9 @@ int render_dependents_json(const struct reg_registry *r, struct sbuf *out)
 		err |= sbuf_adds(out, ", \"references\": [");
 		for (size_t i = 0; i < n; i++) {
 			const struct reg_schema *from = r->schemas[items[i].from];
-			const struct reg_reference *ref = &from->refs[items[i].ref];
 			if (i)
 				err |= sbuf_adds(out, ", ");
-			err |= sbuf_adds(out, "{\"schema\": ");
-			err |= render_json_string(out, from->name);
-			err |= sbuf_adds(out, ", \"service\": ");
-			err |= render_json_string(out, from->owner ? from->owner : "");
-			err |= sbuf_adds(out, ", \"columns\": ");
-			err |= json_strlist(out, &ref->columns);
-			err |= sbuf_adds(out, ", \"foreign_key\": ");
-			err |= json_strlist(out, &ref->foreign_keys);
-			err |= sbuf_addch(out, '}');
+			err |= json_reference(out, from, &from->refs[items[i].ref]);
 		}
 		err |= sbuf_adds(out, "]}");
 	}
@@ -432,26 +398,13 @@ int render_dependent_json(const struct reg_registry *r, const char *name, struct
 	int err = reg_dependents(r, name, &d);
 	if (err)
 		return err;
-	err |= sbuf_adds(out, "{\"services\": [");
-	for (size_t i = 0; i < d.nservices; i++) {
-		if (i)
-			err |= sbuf_adds(out, ", ");
-		err |= render_json_string(out, d.services[i]);
-	}
-	err |= sbuf_adds(out, "], \"references\": [");
+	err |= sbuf_adds(out, "{\"services\": ");
+	err |= json_names(out, d.services, d.nservices);
+	err |= sbuf_adds(out, ", \"references\": [");
 	for (size_t i = 0; i < d.nrefs; i++) {
-		const struct reg_schema *from = d.refs[i].from;
 		if (i)
 			err |= sbuf_adds(out, ", ");
-		err |= sbuf_adds(out, "{\"schema\": ");
-		err |= render_json_string(out, from->name);
-		err |= sbuf_adds(out, ", \"service\": ");
-		err |= render_json_string(out, from->owner ? from->owner : "");
-		err |= sbuf_adds(out, ", \"columns\": ");
-		err |= json_strlist(out, &d.refs[i].ref->columns);
-		err |= sbuf_adds(out, ", \"foreign_key\": ");
-		err |= json_strlist(out, &d.refs[i].ref->foreign_keys);
-		err |= sbuf_addch(out, '}');
+		err |= json_reference(out, d.refs[i].from, d.refs[i].ref);
 	}
 	err |= sbuf_adds(out, "]}\n");
 	reg_dependents_release(&d);

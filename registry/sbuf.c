@@ -74,14 +74,17 @@ int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
 	va_copy(cp, ap);
 	int n = vsnprintf(sb->buf + sb->len, sb->alloc ? sb->alloc - sb->len : 0, fmt, cp);
 	va_end(cp);
-	if (n < 0)
-		return REG_EINVAL;
-	if (sb->alloc && (size_t)n < sb->alloc - sb->len) {
+	if (n >= 0 && sb->alloc && (size_t)n < sb->alloc - sb->len) {
 		sb->len += (size_t)n;
 		return 0;
 	}
-	if (sbuf_grow(sb, (size_t)n))
-		return REG_ENOMEM;
+	int rc = n < 0 ? REG_EINVAL : sbuf_grow(sb, (size_t)n);
+	if (rc) {
+		/* the first try may have written a cut-off copy past len */
+		if (sb->alloc)
+			sb->buf[sb->len] = '\0';
+		return rc;
+	}
 	vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, ap);
 	sb->len += (size_t)n;
 	return 0;

@@ -16,6 +16,13 @@
  * shifted back by the prefix length to point into the user's text.
  */
 #define TYPE_PREFIX "SELECT NULL::"
+/*
+ * libpg_query writes its parse tree with one recursion per level, and a
+ * level costs as little as two bytes of text ("1+1+1..."): near 65000
+ * levels an 8 MiB stack overflows and the process dies. No type or default
+ * is this long; refusing before the parser runs bounds the depth.
+ */
+#define SQLCHECK_MAX_TEXT 8192
 #define EXPR_PREFIX "SELECT "
 
 enum check_kind { KIND_TYPE = 0, KIND_EXPR = 1 };
@@ -218,6 +225,13 @@ static int check_single_target(json_object *tree, size_t prefix_len, size_t text
 		return refuse(v, off, "more than one statement where one %s was expected",
 			      subject);
 	}
+	/* libpg_query gives a length only to a statement that a ';' ends:
+	 * "int;" is one statement alone but ends the CREATE TABLE it is
+	 * spliced into */
+	json_object *len = get(json_object_array_get_idx(stmts, 0), "stmt_len");
+	if (len)
+		return refuse(v, user_offset(json_object_get_int(len), prefix_len, text_len),
+			      "unexpected ';' after the %s", subject);
 	json_object *body;
 	const char *type = node_type(get(json_object_array_get_idx(stmts, 0), "stmt"), &body);
 	if (!type || strcmp(type, "SelectStmt"))
@@ -434,10 +448,17 @@ static int judge_type(json_object *tree, size_t text_len, struct verdict *v)
 
 /* ---- expressions ---- */
 
+/* Where the node val starts in the user's text. Only computed when
+ * refusing: it walks the whole subtree, so computing it at every node made
+ * the walk quadratic in the depth (a quarter second per deep default). */
+static int expr_offset(json_object *val, size_t text_len)
+{
+	return user_offset(first_location(val), strlen(EXPR_PREFIX), text_len);
+}
+
 /* Things PostgreSQL refuses in a DEFAULT that the grammar accepts. */
 static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 {
-	size_t plen = strlen(EXPR_PREFIX);
 	if (!o || !v->ok)
 		return 0;
 	if (json_object_is_type(o, json_type_array)) {
@@ -452,22 +473,24 @@ static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 	if (!json_object_is_type(o, json_type_object))
 		return 0;
 	json_object_object_foreach(o, key, val) {
-		int off = user_offset(first_location(val), plen, text_len);
 		if (!strcmp(key, "SubLink") || !strcmp(key, "SelectStmt"))
-			return refuse(v, off, "a subquery is not allowed in a default");
+			return refuse(v, expr_offset(val, text_len),
+				      "a subquery is not allowed in a default");
 		if (!strcmp(key, "ColumnRef")) {
 			json_object *fields = get(val, "fields"), *s;
 			const char *t = node_type(json_object_array_get_idx(fields, 0), &s);
 			const char *name = t && !strcmp(t, "String") && get(s, "sval")
 					   ? json_object_get_string(get(s, "sval")) : "*";
-			return refuse(v, off,
+			return refuse(v, expr_offset(val, text_len),
 				      "column reference '%s' is not allowed in a default "
 				      "(a string must be quoted: '...')", name);
 		}
 		if (!strcmp(key, "ParamRef"))
-			return refuse(v, off, "a parameter is not allowed in a default");
+			return refuse(v, expr_offset(val, text_len),
+				      "a parameter is not allowed in a default");
 		if (!strcmp(key, "FuncCall") && get(val, "over"))
-			return refuse(v, off, "a window function is not allowed in a default");
+			return refuse(v, expr_offset(val, text_len),
+				      "a window function is not allowed in a default");
 		int rc = judge_expr_nodes(val, text_len, v);
 		if (rc || !v->ok)
 			return rc;
@@ -556,6 +579,9 @@ static int judge(enum check_kind kind, const char *text, struct verdict *v)
 	v->offset = -1;
 	if (all_blank(text))
 		return refuse(v, 0, "empty %s", subject);
+	if (tlen > SQLCHECK_MAX_TEXT)
+		return refuse(v, SQLCHECK_MAX_TEXT, "%s longer than %d bytes", subject,
+			      SQLCHECK_MAX_TEXT);
 	if ((rc = sbuf_adds(&q, prefix)) || (rc = sbuf_adds(&q, text)))
 		goto out;
 

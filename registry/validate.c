@@ -159,11 +159,16 @@ static struct reg_loc loc_in_scalar(const struct reg_schema *s, struct reg_loc a
 	return at;
 }
 
+/* Schemas built through the C API have no places: fall back to the
+ * enclosing item's, which may have one. */
+static struct reg_loc loc_or(struct reg_loc loc, struct reg_loc fallback)
+{
+	return loc.line ? loc : fallback;
+}
+
 static struct reg_loc strlist_loc(const struct reg_strlist *l, size_t i, struct reg_loc fallback)
 {
-	if (l->locs && l->locs[i].line)
-		return l->locs[i];
-	return fallback;
+	return l->locs ? loc_or(l->locs[i], fallback) : fallback;
 }
 
 /* ---- one schema ---- */
@@ -180,14 +185,10 @@ static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
 
 static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
 {
-	struct sbuf msg = SBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = sbuf_vaddf(&msg, fmt, ap);
+	int rc = diags_vadd(c->d, c->file, loc, DIAG_ERROR, fmt, ap);
 	va_end(ap);
-	if (!rc)
-		rc = diags_add(c->d, c->file, loc, DIAG_ERROR, "%s", msg.buf);
-	sbuf_release(&msg);
 	return rc;
 }
 
@@ -204,17 +205,24 @@ static int check_ident(struct vctx *c, const char *what, const char *name, struc
 	return err(c, loc, "invalid %s '%s': %s", what, name, why);
 }
 
-static const char *const *column_names(struct vctx *c)
+/* The column names of s, NULL-terminated, for reg_nearest (malloc'd array,
+ * borrowed names); NULL on OOM. */
+static const char **column_names_of(const struct reg_schema *s)
 {
-	if (c->colnames)
-		return c->colnames;
-	c->colnames = calloc(c->s->ncolumns + 1, sizeof(*c->colnames));
-	if (!c->colnames)
+	const char **names = calloc(s->ncolumns + 1, sizeof(*names));
+	if (!names)
 		return NULL;
 	size_t k = 0;
-	for (size_t i = 0; i < c->s->ncolumns; i++)
-		if (c->s->columns[i].name)
-			c->colnames[k++] = c->s->columns[i].name;
+	for (size_t i = 0; i < s->ncolumns; i++)
+		if (s->columns[i].name)
+			names[k++] = s->columns[i].name;
+	return names;
+}
+
+static const char *const *column_names(struct vctx *c)
+{
+	if (!c->colnames)
+		c->colnames = column_names_of(c->s);
 	return c->colnames;
 }
 
@@ -238,16 +246,6 @@ static int undeclared_column(struct vctx *c, const char *what, const char *name,
 			 c->s->name ? c->s->name : "", hint.buf);
 	sbuf_release(&hint);
 	return rc;
-}
-
-static const struct reg_column *find_column(const struct reg_schema *s, const char *name)
-{
-	if (!name)
-		return NULL;
-	for (size_t i = 0; i < s->ncolumns; i++)
-		if (s->columns[i].name && !strcmp(s->columns[i].name, name))
-			return &s->columns[i];
-	return NULL;
 }
 
 /* Names sorted with their position, so duplicates are neighbours: linear
@@ -289,35 +287,30 @@ static int find_duplicates(const char *const *names, size_t n,
 	return rc;
 }
 
-static int first_at(struct sbuf *sb, struct reg_loc first)
+/* "duplicate column 'x' (first declared at line N)" at the second name. */
+static int duplicate(struct vctx *c, const char *what, const char *name, struct reg_loc first,
+		     struct reg_loc again)
 {
-	return first.line ? sbuf_addf(sb, " (first declared at line %u)", first.line) : 0;
+	if (first.line)
+		return err(c, again, "duplicate %s '%s' (first declared at line %u)", what, name,
+			   first.line);
+	return err(c, again, "duplicate %s '%s'", what, name);
 }
 
 static int dup_column(void *arg, size_t first, size_t again)
 {
 	struct vctx *c = arg;
 	const struct reg_column *a = &c->s->columns[first], *b = &c->s->columns[again];
-	struct sbuf where = SBUF_INIT;
-	int rc = first_at(&where, a->name_loc.line ? a->name_loc : a->loc);
-	if (!rc)
-		rc = err(c, b->name_loc.line ? b->name_loc : b->loc, "duplicate column '%s'%s",
-			 b->name, where.buf);
-	sbuf_release(&where);
-	return rc;
+	return duplicate(c, "column", b->name, loc_or(a->name_loc, a->loc),
+			 loc_or(b->name_loc, b->loc));
 }
 
 static int dup_index(void *arg, size_t first, size_t again)
 {
 	struct vctx *c = arg;
 	const struct reg_index *a = &c->s->indexes[first], *b = &c->s->indexes[again];
-	struct sbuf where = SBUF_INIT;
-	int rc = first_at(&where, a->name_loc.line ? a->name_loc : a->loc);
-	if (!rc)
-		rc = err(c, b->name_loc.line ? b->name_loc : b->loc, "duplicate index '%s'%s",
-			 b->name, where.buf);
-	sbuf_release(&where);
-	return rc;
+	return duplicate(c, "index", b->name, loc_or(a->name_loc, a->loc),
+			 loc_or(b->name_loc, b->loc));
 }
 
 static int check_sql(struct vctx *c, const struct reg_column *col, int is_type)
@@ -337,11 +330,11 @@ static int check_columns(struct vctx *c)
 	const struct reg_schema *s = c->s;
 	int rc = 0;
 	if (!s->ncolumns)
-		return err(c, s->columns_loc.line ? s->columns_loc : s->name_loc,
+		return err(c, loc_or(s->columns_loc, s->name_loc),
 			   "a table needs at least one column");
 	for (size_t i = 0; i < s->ncolumns && !rc; i++) {
 		const struct reg_column *col = &s->columns[i];
-		struct reg_loc nl = col->name_loc.line ? col->name_loc : col->loc;
+		struct reg_loc nl = loc_or(col->name_loc, col->loc);
 		rc = check_ident(c, "column name", col->name, nl);
 		if (rc)
 			break;
@@ -372,17 +365,15 @@ static const char *action_key(int update)
 static int check_action(struct vctx *c, const struct reg_reference *ref, int update)
 {
 	enum reg_fk_action a = update ? ref->on_update : ref->on_delete;
-	struct reg_loc at = update ? ref->on_update_loc : ref->on_delete_loc;
+	struct reg_loc at = loc_or(update ? ref->on_update_loc : ref->on_delete_loc, ref->loc);
 	int rc = 0;
-	if (!at.line)
-		at = ref->loc;
 	if ((unsigned)a > REG_FK_SET_DEFAULT)
 		return err(c, at, "invalid %s action; expected CASCADE, RESTRICT, SET NULL, "
 			   "SET DEFAULT or NO ACTION", action_key(update));
 	if (a != REG_FK_SET_NULL && a != REG_FK_SET_DEFAULT)
 		return 0;
 	for (size_t i = 0; i < ref->foreign_keys.n && !rc; i++) {
-		const struct reg_column *col = find_column(c->s, ref->foreign_keys.items[i]);
+		const struct reg_column *col = reg_schema_column(c->s, ref->foreign_keys.items[i]);
 		if (!col)
 			continue;
 		int not_null = !col->nullable || col->primary_key;
@@ -399,6 +390,23 @@ static int check_action(struct vctx *c, const struct reg_reference *ref, int upd
 	return rc;
 }
 
+/* Names of this table's own columns (a foreign key's, an index's): each a
+ * valid identifier (named what_name in messages) and declared (what). */
+static int check_local_columns(struct vctx *c, const struct reg_strlist *l,
+			       struct reg_loc fallback, const char *what, const char *what_name)
+{
+	int rc = 0;
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		const char *name = l->items[i];
+		struct reg_loc at = strlist_loc(l, i, fallback);
+		if (!reg_ident_ok(name, NULL))
+			rc = check_ident(c, what_name, name, at);
+		else if (!reg_schema_column(c->s, name))
+			rc = undeclared_column(c, what, name, at);
+	}
+	return rc;
+}
+
 static int check_references(struct vctx *c)
 {
 	const struct reg_schema *s = c->s;
@@ -406,7 +414,7 @@ static int check_references(struct vctx *c)
 	for (size_t r = 0; r < s->nrefs && !rc; r++) {
 		const struct reg_reference *ref = &s->refs[r];
 		rc = check_ident(c, "referenced schema name", ref->schema,
-				 ref->schema_loc.line ? ref->schema_loc : ref->loc);
+				 loc_or(ref->schema_loc, ref->loc));
 		for (size_t i = 0; i < ref->columns.n && !rc; i++)
 			rc = check_ident(c, "referenced column name", ref->columns.items[i],
 					 strlist_loc(&ref->columns, i, ref->loc));
@@ -416,15 +424,9 @@ static int check_references(struct vctx *c)
 		if (!rc && !ref->columns.n)
 			rc = err(c, ref->loc, "reference to '%s' names no referenced column",
 				 ref->schema ? ref->schema : "");
-		for (size_t i = 0; i < ref->foreign_keys.n && !rc; i++) {
-			const char *name = ref->foreign_keys.items[i];
-			struct reg_loc at = strlist_loc(&ref->foreign_keys, i, ref->loc);
-			const char *why;
-			if (!reg_ident_ok(name, &why))
-				rc = check_ident(c, "foreign key column name", name, at);
-			else if (!find_column(s, name))
-				rc = undeclared_column(c, "foreign key column", name, at);
-		}
+		if (!rc)
+			rc = check_local_columns(c, &ref->foreign_keys, ref->loc, "foreign key column",
+						 "foreign key column name");
 		if (!rc && ref->columns.n && ref->foreign_keys.n &&
 		    ref->columns.n != ref->foreign_keys.n)
 			rc = err(c, ref->loc, "foreign key has %zu column%s (foreign_key) but references "
@@ -444,19 +446,13 @@ static int check_indexes(struct vctx *c)
 	int rc = 0;
 	for (size_t x = 0; x < s->nindexes && !rc; x++) {
 		const struct reg_index *ix = &s->indexes[x];
-		struct reg_loc nl = ix->name_loc.line ? ix->name_loc : ix->loc;
+		struct reg_loc nl = loc_or(ix->name_loc, ix->loc);
 		rc = check_ident(c, "index name", ix->name, nl);
 		if (!rc && !ix->columns.n)
 			rc = err(c, ix->loc, "index '%s' has no columns", ix->name ? ix->name : "");
-		for (size_t i = 0; i < ix->columns.n && !rc; i++) {
-			const char *name = ix->columns.items[i];
-			struct reg_loc at = strlist_loc(&ix->columns, i, ix->loc);
-			const char *why;
-			if (!reg_ident_ok(name, &why))
-				rc = check_ident(c, "index column name", name, at);
-			else if (!find_column(s, name))
-				rc = undeclared_column(c, "index column", name, at);
-		}
+		if (!rc)
+			rc = check_local_columns(c, &ix->columns, ix->loc, "index column",
+						 "index column name");
 	}
 	if (rc || s->nindexes < 2)
 		return rc;
@@ -478,7 +474,7 @@ static int check_header(struct vctx *c, const char *expected_name)
 		rc = err(c, s->name_loc, "name '%s' does not match the file name '%s.yaml'", s->name,
 			 expected_name);
 	if (!rc && (!s->owner || !*s->owner))
-		rc = err(c, s->owner_loc.line ? s->owner_loc : s->name_loc,
+		rc = err(c, loc_or(s->owner_loc, s->name_loc),
 			 "'owner' must name the owning service");
 	if (!rc && s->version && !reg_semver_ok(s->version))
 		rc = err(c, s->version_loc, "invalid version '%s': expected MAJOR.MINOR.PATCH "
@@ -550,32 +546,11 @@ static int xerr(struct xctx *x, const struct reg_schema *s, struct reg_loc loc,
 static int xerr(struct xctx *x, const struct reg_schema *s, struct reg_loc loc,
 		enum diag_severity sev, const char *fmt, ...)
 {
-	struct sbuf msg = SBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = sbuf_vaddf(&msg, fmt, ap);
+	int rc = diags_vadd(x->d, s->file, loc, sev, fmt, ap);
 	va_end(ap);
-	if (!rc)
-		rc = diags_add(x->d, s->file, loc, sev, "%s", msg.buf);
-	sbuf_release(&msg);
 	return rc;
-}
-
-/* r->schemas is sorted by name (registry.h): a binary search. */
-static const struct reg_schema *find_schema(const struct reg_registry *r, const char *name)
-{
-	size_t lo = 0, hi = r->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->schemas[mid]->name, name);
-		if (!c)
-			return r->schemas[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 static const char *const *schema_names(struct xctx *x)
@@ -591,63 +566,13 @@ static const char *const *schema_names(struct xctx *x)
 	return x->schema_names;
 }
 
-static int names_in_set(const struct reg_strlist *cols, const char *const *set, size_t nset)
-{
-	if (cols->n != nset)
-		return 0;
-	for (size_t i = 0; i < cols->n; i++) {
-		size_t hits = 0;
-		for (size_t j = 0; j < nset; j++)
-			hits += !strcmp(cols->items[i], set[j]);
-		if (hits != 1)
-			return 0;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(cols->items[k], cols->items[i]))
-				return 0;
-	}
-	return 1;
-}
-
-/* PostgreSQL wants the referenced columns to carry a primary key or a unique
- * constraint (or unique index) with exactly those columns, in any order. */
-static int is_key(const struct reg_schema *t, const struct reg_strlist *cols)
-{
-	size_t npk = 0;
-	for (size_t i = 0; i < t->ncolumns; i++)
-		npk += t->columns[i].primary_key;
-	if (npk) {
-		const char **pk = malloc(npk * sizeof(*pk));
-		if (!pk)
-			return REG_ENOMEM;
-		for (size_t i = 0, k = 0; i < t->ncolumns; i++)
-			if (t->columns[i].primary_key)
-				pk[k++] = t->columns[i].name;
-		int hit = names_in_set(cols, pk, npk);
-		free(pk);
-		if (hit)
-			return 1;
-	}
-	if (cols->n == 1) {
-		const struct reg_column *c = find_column(t, cols->items[0]);
-		if (c && c->unique)
-			return 1;
-	}
-	for (size_t i = 0; i < t->nindexes; i++) {
-		const struct reg_index *ix = &t->indexes[i];
-		if (ix->unique && names_in_set(cols, (const char *const *)ix->columns.items,
-					       ix->columns.n))
-			return 1;
-	}
-	return 0;
-}
-
 static int check_types(struct xctx *x, const struct reg_schema *s, const struct reg_reference *ref,
 		       const struct reg_schema *t)
 {
 	int rc = 0;
 	for (size_t i = 0; i < ref->foreign_keys.n && i < ref->columns.n && !rc; i++) {
-		const struct reg_column *a = find_column(s, ref->foreign_keys.items[i]);
-		const struct reg_column *b = find_column(t, ref->columns.items[i]);
+		const struct reg_column *a = reg_schema_column(s, ref->foreign_keys.items[i]);
+		const struct reg_column *b = reg_schema_column(t, ref->columns.items[i]);
 		struct sqlcheck_result ra, rb;
 		char base_a[128], base_b[128];
 		if (!a || !b || !a->type || !b->type)
@@ -672,31 +597,29 @@ static int check_one_ref(struct xctx *x, const struct reg_schema *s, const struc
 	int rc = 0;
 	if (!ref->schema)
 		return 0;
-	const struct reg_schema *t = find_schema(x->r, ref->schema);
+	const struct reg_schema *t = reg_get(x->r, ref->schema);
 	if (!t) {
 		const char *const *cands = schema_names(x);
 		if (!cands)
 			return REG_ENOMEM;
-		if (!(rc = add_fk(&msg, s, ref)) && !(rc = sbuf_adds(&msg, ": no schema '")) &&
-		    !(rc = sbuf_adds(&msg, ref->schema)) && !(rc = sbuf_adds(&msg, "'")) &&
+		if (!(rc = add_fk(&msg, s, ref)) &&
+		    !(rc = sbuf_addf(&msg, ": no schema '%s'", ref->schema)) &&
 		    !(rc = add_suggestion(&msg, ref->schema, cands)))
-			rc = xerr(x, s, ref->schema_loc.line ? ref->schema_loc : ref->loc, DIAG_ERROR,
+			rc = xerr(x, s, loc_or(ref->schema_loc, ref->loc), DIAG_ERROR,
 				  "%s", msg.buf);
 		goto out;
 	}
 	int missing = 0;
 	for (size_t i = 0; i < ref->columns.n && !rc; i++) {
 		const char *name = ref->columns.items[i];
-		if (find_column(t, name))
+		if (reg_schema_column(t, name))
 			continue;
 		missing = 1;
-		const char **cands = calloc(t->ncolumns + 1, sizeof(*cands));
+		const char **cands = column_names_of(t);
 		if (!cands) {
 			rc = REG_ENOMEM;
 			break;
 		}
-		for (size_t k = 0; k < t->ncolumns; k++)
-			cands[k] = t->columns[k].name;
 		sbuf_reset(&msg);
 		if (!(rc = add_fk(&msg, s, ref)) &&
 		    !(rc = sbuf_addf(&msg, ": '%s' has no column '%s'", t->name, name)) &&
@@ -707,12 +630,7 @@ static int check_one_ref(struct xctx *x, const struct reg_schema *s, const struc
 	}
 	if (rc || missing)
 		goto out;
-	int key = is_key(t, &ref->columns);
-	if (key < 0) {
-		rc = key;
-		goto out;
-	}
-	if (!key) {
+	if (!reg_schema_is_key(t, &ref->columns)) {
 		sbuf_reset(&msg);
 		if (!(rc = add_fk(&msg, s, ref)))
 			rc = xerr(x, s, ref->loc, DIAG_ERROR,
@@ -777,7 +695,7 @@ static int check_index_namespace(struct xctx *x)
 		}
 		const struct reg_schema *s = r->schemas[e->schema];
 		const struct reg_index *ix = &s->indexes[e->index];
-		struct reg_loc at = ix->name_loc.line ? ix->name_loc : ix->loc;
+		struct reg_loc at = loc_or(ix->name_loc, ix->loc);
 		/* duplicates inside one file are a local rule, reported there */
 		if (first->index != SIZE_MAX && first->schema == e->schema)
 			continue;

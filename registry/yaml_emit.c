@@ -341,6 +341,11 @@ int yaml_emit_schema(const struct reg_schema *s, struct sbuf *out)
 		put_history(&e, &s->history[i]);
 	}
 
+	/* canonical YAML spells out what the input may have left implicit
+	 * (and escapes tabs, breaks): a file the parser would refuse is an
+	 * error here, not later */
+	if (!e.rc && out->len - start > REG_MAX_FILE_SIZE)
+		e.rc = REG_E2BIG;
 	if (e.rc) {
 		out->len = start;
 		out->buf[start] = '\0';

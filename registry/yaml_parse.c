@@ -56,15 +56,16 @@ struct pctx {
 
 /* ---- diagnostics ---- */
 
-static void verr(struct pctx *c, struct reg_loc loc, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 4)))
+static void err(struct pctx *c, struct reg_loc loc, const char *fmt, ...)
 {
-	struct sbuf msg = SBUF_INIT;
 	if (c->stop)
 		return;
-	if (sbuf_vaddf(&msg, fmt, ap) ||
-	    diags_add(c->diags, c->file, loc, DIAG_ERROR, "%s", msg.buf))
+	va_list ap;
+	va_start(ap, fmt);
+	if (diags_vadd(c->diags, c->file, loc, DIAG_ERROR, fmt, ap))
 		c->oom = true;
-	sbuf_release(&msg);
+	va_end(ap);
 	if (++c->errors == YAML_MAX_ERRORS) {
 		if (diags_add(c->diags, c->file, loc, DIAG_ERROR,
 			      "too many errors, stopping here"))
@@ -73,15 +74,6 @@ static void verr(struct pctx *c, struct reg_loc loc, const char *fmt, va_list ap
 	}
 	if (c->oom)
 		c->stop = true;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void err(struct pctx *c, struct reg_loc loc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verr(c, loc, fmt, ap);
-	va_end(ap);
 }
 
 /*

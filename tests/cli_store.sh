@@ -9,25 +9,7 @@ SRC=${SCHEMAFS_SRC:?SCHEMAFS_SRC is not set}
 T=$(mktemp -d "${TMPDIR:-/tmp}/schemafs-cli-store-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
 unset SCHEMAFS_DB
-failures=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
-# run EXPECTED_STATUS CMD...: stdout in $T/out, stderr in $T/err
-run() {
-	want=$1
-	shift
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" != "$want" ]; then
-		fail "'$*' exited $got, expected $want"
-		sed 's/^/  stdout: /' "$T/out" >&2
-		sed 's/^/  stderr: /' "$T/err" >&2
-	fi
-}
+. "$SRC/tests/cli/lib.sh"
 
 expect_line() { # FILE LINE: LINE is one whole line of FILE
 	grep -qxF -- "$2" "$1" || { fail "missing line in $(basename "$1"): $2"; sed 's/^/  | /' "$1" >&2; }
@@ -183,8 +165,4 @@ SCHEMAFS_DB="$T/env.db" run 0 "$BIN" import "$SRC/examples/aegis"
 XDG_DATA_HOME= HOME="$T/home" run 1 "$BIN" export "$T/home-out"
 expect_line "$T/err" "schemafs: $T/home/.local/share/schemafs/registry.db: No such file or directory"
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)" >&2
-	exit 1
-fi
-echo "cli_store: all checks passed"
+finish "cli_store: all checks passed"

@@ -10,7 +10,7 @@
 #include "graph.h"
 #include "render.h"
 
-#define DEPS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define DEPS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NODEPS NULL
 
 /* The order as "a b c", the way a reader would compare it. */
@@ -130,6 +130,35 @@ START_TEST(self_reference_and_missing_are_not_edges)
 }
 END_TEST
 
+/* A table with many references (the sort takes another path past 16). */
+START_TEST(many_references_sorted_unique)
+{
+	struct reg_registry *r = reg_registry_new();
+	struct reg_schema *hub = tr_schema("hub", "svc");
+	struct sbuf sb = SBUF_INIT, want = SBUF_INIT;
+	char name[16];
+	tr_column(hub, "id", "UUID", false)->primary_key = true;
+	for (int i = 29; i >= 0; i--) {
+		snprintf(name, sizeof(name), "d%02d", i);
+		tr_node(r, name, NODEPS);
+		tr_ref(hub, name, "id", "id");
+		tr_ref(hub, name, "id", "id"); /* twice: still one edge */
+	}
+	tr_add(r, hub);
+	ck_assert_int_eq(render_graph(r, &sb), 0);
+	for (int i = 0; i < 30; i++)
+		sbuf_addf(&want, "d%02d:\n", i);
+	sbuf_adds(&want, "hub:");
+	for (int i = 0; i < 30; i++)
+		sbuf_addf(&want, " d%02d", i);
+	sbuf_adds(&want, "\n");
+	ck_assert_str_eq(sb.buf, want.buf);
+	sbuf_release(&sb);
+	sbuf_release(&want);
+	reg_registry_free(r);
+}
+END_TEST
+
 START_TEST(two_cycle)
 {
 	struct reg_registry *r = reg_registry_new();
@@ -191,7 +220,7 @@ END_TEST
 
 START_TEST(cycles_sorted_and_deterministic)
 {
-	const char *names[] = { "n", "m", "e", "d", "x" };
+	const char *names[] = {"n", "m", "e", "d", "x"};
 	char *first = NULL;
 	/* two separate cycles; registration order must not matter */
 	for (int round = 0; round < 5; round++) {
@@ -213,7 +242,8 @@ START_TEST(cycles_sorted_and_deterministic)
 		ck_assert_str_eq(cyc, "d -> e -> d\nm -> n -> m\n");
 		struct sbuf sb = SBUF_INIT;
 		ck_assert_int_eq(render_cycles_json(r, &sb), 0);
-		ck_assert_str_eq(sb.buf, "[\n  [\"d\", \"e\", \"d\"],\n  [\"m\", \"n\", \"m\"]\n]\n");
+		ck_assert_str_eq(sb.buf,
+				 "[\n  [\"d\", \"e\", \"d\"],\n  [\"m\", \"n\", \"m\"]\n]\n");
 		sbuf_release(&sb);
 		if (!first)
 			first = cyc;
@@ -479,7 +509,7 @@ END_TEST
 START_TEST(dense_random_graph)
 {
 	enum { N = 10000, M = 100000 };
-	struct reg_graph g = { 0 };
+	struct reg_graph g = {0};
 	struct reg_cycles c;
 	struct reg_order o;
 	rng_state = 42;
@@ -528,6 +558,7 @@ static Suite *graph_suite(void)
 	tcase_add_test(tc, seed_graph_and_order);
 	tcase_add_test(tc, ties_break_by_name);
 	tcase_add_test(tc, self_reference_and_missing_are_not_edges);
+	tcase_add_test(tc, many_references_sorted_unique);
 	tcase_add_test(tc, two_cycle);
 	tcase_add_test(tc, three_cycle_and_shortest_way_back);
 	tcase_add_test(tc, cycles_sorted_and_deterministic);

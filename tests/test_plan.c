@@ -464,7 +464,7 @@ START_TEST(plan_seed_on_empty_database)
 	ck_assert_ptr_nonnull(strstr(st->sql, "UNIQUE (\"email\")"));
 	long p = step_of(&b.plan, PLAN_CREATE_TABLE, "policies");
 	ck_assert_ptr_nonnull(strstr(b.plan.steps[p].sql,
-				     "\"is_active\" BOOLEAN DEFAULT true NOT NULL"));
+				     "\"is_active\" BOOLEAN DEFAULT (true) NOT NULL"));
 	ck_assert_uint_eq(b.plan.steps[p].ndeps, 1);
 	ck_assert_str_eq(b.plan.steps[p].deps[0], "users");
 	long fk = step_of(&b.plan, PLAN_ADD_FK, "policies");

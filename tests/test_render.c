@@ -15,42 +15,18 @@
 
 #include "render.h"
 
-static char *tmpdir;
-
-static void setup(void)
-{
-	tmpdir = tu_mkdtemp();
-	ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-	tu_rm_rf(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-}
-
-static char *tmp_path(const char *name)
-{
-	size_t n = strlen(tmpdir) + strlen(name) + 2;
-	char *p = malloc(n);
-	ck_assert_ptr_nonnull(p);
-	snprintf(p, n, "%s/%s", tmpdir, name);
-	return p;
-}
-
 static char *write_tmp(const char *name, const struct sbuf *sb)
 {
-	char *p = tmp_path(name);
+	char *p = tu_tmp_path(name);
 	ck_assert_int_eq(tu_write_file(p, sb->buf, sb->len), 0);
 	return p;
 }
 
-/* Runs a shell command; its stderr goes to $tmpdir/stderr. Returns the
+/* Runs a shell command; its stderr goes to tu_tmpdir/stderr. Returns the
  * exit status, or -1 when it did not exit normally. */
 static int run(const char *cmd)
 {
-	char *err = tmp_path("stderr");
+	char *err = tu_tmp_path("stderr");
 	size_t n = strlen(cmd) + strlen(err) + 16;
 	char *full = malloc(n);
 	ck_assert_ptr_nonnull(full);
@@ -67,7 +43,7 @@ static int run(const char *cmd)
 
 static int stderr_empty(void)
 {
-	char *err = tmp_path("stderr");
+	char *err = tu_tmp_path("stderr");
 	size_t len = 0;
 	char *text = tu_read_file(err, &len);
 	free(err);
@@ -165,8 +141,9 @@ START_TEST(dependents_plain_and_json)
 	/* the all-schemas object agrees with reg_dependents() for each one */
 	sbuf_reset(&sb);
 	ck_assert_int_eq(render_dependents_json(r, &sb), 0);
-	ck_assert_ptr_nonnull(strstr(sb.buf, "\"policies\": {\"services\": [\"application-service\"], "
-					     "\"references\": [{\"schema\": \"applications\""));
+	ck_assert_ptr_nonnull(strstr(sb.buf,
+				     "\"policies\": {\"services\": [\"application-service\"], "
+				     "\"references\": [{\"schema\": \"applications\""));
 	for (size_t i = 0; i < r->n; i++) {
 		struct sbuf one = SBUF_INIT, key = SBUF_INIT;
 		ck_assert_int_eq(render_dependent_json(r, r->schemas[i]->name, &one), 0);
@@ -192,14 +169,17 @@ START_TEST(validation_json)
 	ck_assert_int_eq(render_validation_json(&d, &sb), 0);
 	ck_assert_str_eq(sb.buf, "[]\n");
 	sbuf_reset(&sb);
-	diags_add(&d, "schemas/users.yaml", (struct reg_loc){ 3, 5 }, DIAG_ERROR,
-		  "unknown key '%s'", "nulable");
-	diags_add(&d, NULL, (struct reg_loc){ 0, 0 }, DIAG_WARNING, "say \"hi\"\n");
+	diags_add(&d, "schemas/users.yaml", (struct reg_loc){3, 5}, DIAG_ERROR, "unknown key '%s'",
+		  "nulable");
+	/* a control character in a message is already \xNN (diag.c); the
+	 * quote and the backslash are what JSON must escape */
+	diags_add(&d, NULL, (struct reg_loc){0, 0}, DIAG_WARNING, "say \"hi\"\n");
 	ck_assert_int_eq(render_validation_json(&d, &sb), 0);
-	ck_assert_str_eq(sb.buf, "[\n  {\"file\": \"schemas/users.yaml\", \"line\": 3, \"col\": 5, "
-				 "\"severity\": \"error\", \"message\": \"unknown key 'nulable'\"},\n"
-				 "  {\"file\": \"\", \"line\": 0, \"col\": 0, \"severity\": "
-				 "\"warning\", \"message\": \"say \\\"hi\\\"\\n\"}\n]\n");
+	ck_assert_str_eq(sb.buf,
+			 "[\n  {\"file\": \"schemas/users.yaml\", \"line\": 3, \"col\": 5, "
+			 "\"severity\": \"error\", \"message\": \"unknown key 'nulable'\"},\n"
+			 "  {\"file\": \"\", \"line\": 0, \"col\": 0, \"severity\": "
+			 "\"warning\", \"message\": \"say \\\"hi\\\"\\\\x0a\"}\n]\n");
 	sbuf_release(&sb);
 	diags_release(&d);
 }
@@ -233,14 +213,24 @@ static struct reg_registry *hostile_registry(void)
 	tr_column(s, "a$b", "int4", true);
 	tr_column(s, "uk", "\"MyType\"", true);
 	tr_column(s, "customer_id", "BIGINT", false);
+	tr_column(s, "bits", "bit varying(5)", true);
+	tr_column(s, "gap", "interval(3) day", true)->description =
+	    tr_strdup("  \tleading blanks\tand a tab\x01");
+	tr_column(s, "odd", "a&b<c>'d", true);
 	tr_ref(s, "end", "customer_id", "id")->description = tr_strdup("who | ordered");
-	tr_index(s, "idx|odd", true, (const char *const[]){ "note" }, 1);
+	tr_ref(s, "ghost", "customer_id", "id");
+	tr_index(s, "idx|odd", true, (const char *const[]){"note"}, 1);
 	s->history = calloc(1, sizeof(*s->history));
 	ck_assert_ptr_nonnull(s->history);
 	s->nhistory = 1;
 	s->history[0].version = tr_strdup("1.0.0");
 	s->history[0].date = tr_strdup("2024-01-01");
 	s->history[0].changes = tr_strdup("초기 스키마 생성 | first");
+	tr_add(r, s);
+
+	/* a name no validator would accept must still give valid output */
+	s = tr_schema("odd \"name\"\\x", "odd");
+	tr_column(s, "id", "BIGINT", false)->primary_key = true;
 	tr_add(r, s);
 
 	/* a table named like an erDiagram keyword */
@@ -260,16 +250,20 @@ START_TEST(docs_of_the_seed)
 	/* every table, its owner, Korean text intact, the sections */
 	ck_assert_ptr_nonnull(strstr(sb.buf, "## users\n\n사용자 정보를 저장하는 테이블\n"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| user-service | 1.0.0 | 8 | 0 | 5 |"));
-	ck_assert_ptr_nonnull(strstr(sb.buf, "| `id` | `UUID` | no |  | PK | 사용자 고유 식별자 |"));
+	ck_assert_ptr_nonnull(
+	    strstr(sb.buf, "| `id` | `UUID` | no |  | PK | 사용자 고유 식별자 |"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| `email` | `VARCHAR(255)` | no |  | UK |"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| `is_active` | `BOOLEAN` | no | `true` |  |"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| `created_by` | [users](#users) | `id` | RESTRICT | "
 					     "CASCADE | 정책 생성자 참조 |"));
-	ck_assert_ptr_nonnull(strstr(sb.buf, "| `reviewed_by` | [users](#users) | `id` | SET NULL |"));
-	ck_assert_ptr_nonnull(strstr(sb.buf, "| `idx_users_active` | `is_active`, `deleted_at` | no |"));
-	ck_assert_ptr_nonnull(strstr(sb.buf, "**Referenced by**\n\n| schema | service | foreign key | "
-					     "columns |\n|---|---|---|---|\n| [applications]"
-					     "(#applications) | application-service | `user_id` | `id` |"));
+	ck_assert_ptr_nonnull(
+	    strstr(sb.buf, "| `reviewed_by` | [users](#users) | `id` | SET NULL |"));
+	ck_assert_ptr_nonnull(
+	    strstr(sb.buf, "| `idx_users_active` | `is_active`, `deleted_at` | no |"));
+	ck_assert_ptr_nonnull(strstr(sb.buf,
+				     "**Referenced by**\n\n| schema | service | foreign key | "
+				     "columns |\n|---|---|---|---|\n| [applications]"
+				     "(#applications) | application-service | `user_id` | `id` |"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| [users](#users) | user-service | 1.0.0 |"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| `user_id` | `UUID` | no |  | FK |"));
 
@@ -301,12 +295,16 @@ START_TEST(docs_escape_tables_and_text)
 	ck_assert_ptr_nonnull(strstr(sb.buf, "&lt;script&gt;"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| `customer_id` | [end](#end) | `id` | RESTRICT | "
 					     "CASCADE | who \\| ordered |"));
-	ck_assert_ptr_nonnull(strstr(sb.buf, "| `note` | `TEXT` | yes | ```'a\\|b' \\|\\| '``c``'``` | UK |"));
+	ck_assert_ptr_nonnull(
+	    strstr(sb.buf, "| `note` | `TEXT` | yes | ```'a\\|b' \\|\\| '``c``'``` | UK |"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "| 초기 스키마 생성 \\| first |"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "| leading blanks and a tab |"));
+	ck_assert_ptr_nonnull(
+	    strstr(sb.buf, "| `customer_id` | `ghost` (not in the registry) | `id` |"));
 
 	if (mdcheck) {
 		char *md = write_tmp("hostile.md", &sb);
-		char *html = tmp_path("hostile.html");
+		char *html = tu_tmp_path("hostile.html");
 		char cmd[4096];
 		snprintf(cmd, sizeof(cmd), "'%s' -q --min-tables 6 --html '%s' '%s'", mdcheck, html,
 			 md);
@@ -314,9 +312,10 @@ START_TEST(docs_escape_tables_and_text)
 		/* what a reader sees: the text itself, not markup */
 		char *out = tu_read_file(html, NULL);
 		ck_assert_ptr_nonnull(out);
-		ck_assert_ptr_nonnull(strstr(out, ">1. not a list<br># not a heading<br>- nor an item | "
-						  "pipe *not bold* _nor_ &lt;script&gt;x&lt;/script&gt; "
-						  "[link]("));
+		ck_assert_ptr_nonnull(strstr(out,
+					     ">1. not a list<br># not a heading<br>- nor an item | "
+					     "pipe *not bold* _nor_ &lt;script&gt;x&lt;/script&gt; "
+					     "[link]("));
 		ck_assert_ptr_nonnull(strstr(out, ") `tick` $5 &amp; &amp;amp; 한국어 설명</p>"));
 		ck_assert_ptr_nonnull(strstr(out, ">line one<br>line two<br>line | three</td>"));
 		ck_assert_ptr_nonnull(strstr(out, "><code>'a|b' || '``c``'</code></td>"));
@@ -361,19 +360,19 @@ START_TEST(erd_cardinalities)
 	tr_ref(s, "parents", "single_id", "id");
 	tr_ref(s, "parents", "maybe_single_id", "id");
 	tr_ref(s, "parents", "indexed_id", "id");
-	tr_index(s, "kids_indexed", true, (const char *const[]){ "indexed_id" }, 1);
+	tr_index(s, "kids_indexed", true, (const char *const[]){"indexed_id"}, 1);
 	/* composite, one column nullable: zero or one parent */
-	tr_ref_n(s, "pairs", (const char *const[]){ "a", "b" }, (const char *const[]){ "x", "y" },
-		 2);
+	tr_ref_n(s, "pairs", (const char *const[]){"a", "b"}, (const char *const[]){"x", "y"}, 2);
 	tr_ref(s, "ghost", "a", "id"); /* not in the registry: no relationship */
+	tr_column(s, "sibling_id", "UUID", true);
+	tr_ref(s, "kids", "sibling_id", "id"); /* a self reference is drawn */
 	tr_add(r, s);
 
 	/* a composite foreign key that is the whole primary key: one-to-one */
 	s = tr_schema("pair_details", "k");
 	tr_column(s, "x", "TEXT", false)->primary_key = true;
 	tr_column(s, "y", "TEXT", false)->primary_key = true;
-	tr_ref_n(s, "pairs", (const char *const[]){ "x", "y" }, (const char *const[]){ "x", "y" },
-		 2);
+	tr_ref_n(s, "pairs", (const char *const[]){"x", "y"}, (const char *const[]){"x", "y"}, 2);
 	tr_add(r, s);
 
 	s = tr_schema("pairs", "p");
@@ -390,6 +389,7 @@ START_TEST(erd_cardinalities)
 			      "    parents |o--o| kids : \"maybe_single_id\"\n"
 			      "    parents ||--o| kids : \"indexed_id\"\n"
 			      "    pairs |o--o{ kids : \"a, b\"\n"
+			      "    kids |o--o{ kids : \"sibling_id\"\n"
 			      "    pairs ||--o| pair_details : \"x, y\"\n");
 	ck_assert_ptr_nonnull(strstr(m, "        UUID single_id FK, UK\n"));
 	ck_assert_ptr_nonnull(strstr(m, "        TEXT x PK, FK\n"));
@@ -419,12 +419,19 @@ START_TEST(erd_tokens)
 	ck_assert_ptr_nonnull(strstr(m, "        varchar(20)[] tags\n"));
 	ck_assert_ptr_nonnull(strstr(m, "        timetz(3) at\n"));
 	ck_assert_ptr_nonnull(strstr(m, "        interval_day_to_second span\n"));
+	ck_assert_ptr_nonnull(strstr(m, "        varbit(5) bits\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(m, "        interval(3)_day gap \"   leading blanks and a tab \"\n"));
+	ck_assert_ptr_nonnull(strstr(m, "        a_b_c__d odd\n"));
+	ck_assert_ptr_nonnull(strstr(m, "    \"odd _name__x\" {\n"));
+	ck_assert_ptr_null(strstr(m, "ghost"));
 	/* names the lexer would misread are back-quoted */
 	ck_assert_ptr_nonnull(strstr(m, "        integer `pk`\n"));
 	ck_assert_ptr_nonnull(strstr(m, "        int4 `a$b`\n"));
 	ck_assert_ptr_nonnull(strstr(m, "        MyType `uk`\n"));
 	/* a single-column unique index makes a UK; line ends become spaces */
-	ck_assert_ptr_nonnull(strstr(m, "        TEXT note UK \"line one line two line | three\"\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(m, "        TEXT note UK \"line one line two line | three\"\n"));
 	/* a keyword entity is quoted, in its block and its relationship */
 	ck_assert_ptr_nonnull(strstr(m, "    \"end\" {\n"));
 	ck_assert_ptr_nonnull(strstr(m, "    \"end\" ||--o{ orders : \"customer_id\"\n"));
@@ -440,9 +447,21 @@ END_TEST
 static struct reg_registry *generated_registry(size_t n)
 {
 	static const char *const types[] = {
-		"BIGINT", "VARCHAR(255)", "TEXT", "timestamp with time zone", "numeric(12, 2)",
-		"BOOLEAN", "JSONB", "double precision", "character varying(64)", "integer[]",
-		"DATE", "time without time zone", "bytea", "smallint", "UUID",
+	    "BIGINT",
+	    "VARCHAR(255)",
+	    "TEXT",
+	    "timestamp with time zone",
+	    "numeric(12, 2)",
+	    "BOOLEAN",
+	    "JSONB",
+	    "double precision",
+	    "character varying(64)",
+	    "integer[]",
+	    "DATE",
+	    "time without time zone",
+	    "bytea",
+	    "smallint",
+	    "UUID",
 	};
 	struct reg_registry *r = reg_registry_new();
 	ck_assert_ptr_nonnull(r);
@@ -454,9 +473,8 @@ static struct reg_registry *generated_registry(size_t n)
 		tr_column(s, "id", "BIGINT", false)->primary_key = true;
 		for (size_t k = 1; k < 10; k++) {
 			snprintf(col, sizeof(col), "col_%zu", k);
-			struct reg_column *c =
-				tr_column(s, col, types[(i + k) % (sizeof(types) / sizeof(*types))],
-					  k % 3 == 0);
+			struct reg_column *c = tr_column(
+			    s, col, types[(i + k) % (sizeof(types) / sizeof(*types))], k % 3 == 0);
 			if (k == 1)
 				c->unique = true;
 			if (k == 2)
@@ -487,7 +505,8 @@ START_TEST(erd_accepted_by_mermaid_and_dot)
 	ck_assert_int_eq(render_erd_mermaid(seed, &sb), 0);
 	ck_assert_ptr_nonnull(strstr(sb.buf, "    users ||--o{ policies : \"created_by\"\n"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "    users |o--o{ applications : \"reviewed_by\"\n"));
-	ck_assert_ptr_nonnull(strstr(sb.buf, "        VARCHAR(255) email UK \"사용자 이메일 주소\"\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(sb.buf, "        VARCHAR(255) email UK \"사용자 이메일 주소\"\n"));
 	files[0] = write_tmp("seed.mmd", &sb);
 	sbuf_reset(&sb);
 	ck_assert_int_eq(render_erd_mermaid(hostile, &sb), 0);
@@ -498,18 +517,18 @@ START_TEST(erd_accepted_by_mermaid_and_dot)
 
 	if (mcheck) {
 		/* one call: chromium's start dominates the time */
-		snprintf(cmd, sizeof(cmd), "'%s' -q --type er '%s' '%s' '%s'", mcheck, files[0],
-			 files[1], files[2]);
+		snprintf(cmd, sizeof(cmd), "'%s' -q --render --type er '%s' '%s' '%s'", mcheck,
+			 files[0], files[1], files[2]);
 		ck_assert_int_eq(run(cmd), 0);
 	}
 
 	if (have_dot()) {
-		struct reg_registry *regs[] = { seed, hostile, big };
+		struct reg_registry *regs[] = {seed, hostile, big};
 		for (size_t i = 0; i < 3; i++) {
 			sbuf_reset(&sb);
 			ck_assert_int_eq(render_erd_dot(regs[i], &sb), 0);
 			char *dot = write_tmp("erd.dot", &sb);
-			snprintf(cmd, sizeof(cmd), "dot -Tsvg '%s' -o '%s/erd.svg'", dot, tmpdir);
+			snprintf(cmd, sizeof(cmd), "dot -Tsvg '%s' -o '%s/erd.svg'", dot, tu_tmpdir);
 			ck_assert_int_eq(run(cmd), 0);
 			/* warnings (a bad port, a bad label) count as failures */
 			ck_assert_msg(stderr_empty(), "dot wrote warnings for registry %zu", i);
@@ -533,6 +552,9 @@ START_TEST(dot_escapes)
 	ck_assert_ptr_nonnull(strstr(d, "<td port=\"a$b\" align=\"left\">a$b</td>"));
 	ck_assert_ptr_nonnull(strstr(d, "<td align=\"left\">&quot;MyType&quot; NULL</td>"));
 	ck_assert_ptr_nonnull(strstr(d, "  \"orders\":\"customer_id\" -> \"end\":\"id\""));
+	ck_assert_ptr_nonnull(strstr(d, "<td align=\"left\">a&amp;b&lt;c&gt;&#39;d NULL</td>"));
+	ck_assert_ptr_nonnull(strstr(d, "  \"odd \\\"name\\\"\\\\x\" [label=<"));
+	ck_assert_ptr_nonnull(strstr(d, "<b>odd &quot;name&quot;\\x</b>"));
 	free(d);
 	reg_registry_free(r);
 }
@@ -542,7 +564,7 @@ static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
 	TCase *tc = tcase_create("text");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_test(tc, json_string_escapes);
 	tcase_add_test(tc, graph_and_order_json);
 	tcase_add_test(tc, dependents_plain_and_json);
@@ -555,7 +577,7 @@ static Suite *render_suite(void)
 	/* these start the real checkers (the first run may install them) */
 	TCase *ext = tcase_create("checkers");
 	tcase_set_timeout(ext, 280);
-	tcase_add_checked_fixture(ext, setup, teardown);
+	tcase_add_checked_fixture(ext, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_test(ext, docs_of_the_seed);
 	tcase_add_test(ext, docs_escape_tables_and_text);
 	tcase_add_test(ext, erd_accepted_by_mermaid_and_dot);

@@ -13,30 +13,6 @@
 #include "diag.h"
 #include "store.h"
 
-static char *tmpdir;
-
-static void setup(void)
-{
-	tmpdir = tu_mkdtemp();
-	ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-	tu_rm_rf(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-}
-
-static char *tmp_path(const char *rel)
-{
-	size_t n = strlen(tmpdir) + strlen(rel) + 2;
-	char *p = malloc(n);
-	ck_assert_ptr_nonnull(p);
-	snprintf(p, n, "%s/%s", tmpdir, rel);
-	return p;
-}
-
 static struct store *open_ok(const char *path)
 {
 	struct store *st = NULL;
@@ -98,11 +74,11 @@ static void put(struct store *st, const char *name, const char *bytes, int64_t *
 
 START_TEST(open_creates_parents_and_marks_file)
 {
-	char *path = tmp_path("a/b/c/registry.db");
+	char *path = tu_tmp_path("a/b/c/registry.db");
 	struct store *st = open_ok(path);
 	struct stat sb;
 	ck_assert_int_eq(stat(path, &sb), 0);
-	char *dir = tmp_path("a/b/c");
+	char *dir = tu_tmp_path("a/b/c");
 	ck_assert_int_eq(stat(dir, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0700);
 	ck_assert_int_eq(pragma_int(st, "PRAGMA application_id"), STORE_APPLICATION_ID);
@@ -126,7 +102,7 @@ END_TEST
 
 START_TEST(open_empty_file_initialises_it)
 {
-	char *path = tmp_path("touched.db");
+	char *path = tu_tmp_path("touched.db");
 	ck_assert_int_eq(tu_write_file(path, "", 0), 0);
 	struct store *st = open_ok(path);
 	ck_assert_int_eq(pragma_int(st, "PRAGMA application_id"), STORE_APPLICATION_ID);
@@ -137,7 +113,7 @@ END_TEST
 
 START_TEST(reopen_keeps_everything_byte_exact)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	/* Korean text, CRLF, a comment, a NUL and a trailing space survive */
 	static const char users[] = "# comment\r\nname: users\r\ndescription: 사용자 \0x \n";
 	static const char meta[] = "name: aegis\ntarget: \"service=aegis\"\n";
@@ -188,7 +164,7 @@ END_TEST
 
 START_TEST(path_with_uri_characters)
 {
-	char *path = tmp_path("we ird?%#x.db");
+	char *path = tu_tmp_path("we ird?%#x.db");
 	struct store *st = open_ok(path);
 	put(st, "users", "u\n", NULL);
 	store_close(st);
@@ -204,8 +180,8 @@ END_TEST
  * next open must read it (not refuse, not lose the save). */
 START_TEST(reopen_after_crash_reads_the_wal)
 {
-	char *path = tmp_path("registry.db");
-	char *wal = tmp_path("registry.db-wal");
+	char *path = tu_tmp_path("registry.db");
+	char *wal = tu_tmp_path("registry.db-wal");
 	store_close(open_ok(path));
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -239,7 +215,7 @@ END_TEST
 
 START_TEST(two_handles_see_each_others_writes)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *a = open_ok(path);
 	struct store *b = open_ok(path);
 	int64_t rev = 0, seen = 0, va = 0, vb = 0, v = 0;
@@ -264,7 +240,7 @@ END_TEST
 
 START_TEST(history_is_ordered_and_current_is_last)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	int64_t r1, r2, r3, other, cur = 0;
 	put(st, "users", "v1\n", &r1);
@@ -318,7 +294,7 @@ END_TEST
 
 START_TEST(delete_keeps_history)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	int64_t r1, r2, cur;
 	put(st, "users", "v1\n", &r1);
@@ -362,7 +338,7 @@ END_TEST
 
 START_TEST(meta_put_and_remove)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	struct store_rev r;
 	bool found = true;
@@ -391,7 +367,7 @@ END_TEST
 
 START_TEST(bad_names_are_refused)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	ck_assert_int_eq(store_put_schema(st, "", "x", 1, NULL), REG_EINVAL);
 	ck_assert_int_eq(store_put_schema(st, NULL, "x", 1, NULL), REG_EINVAL);
@@ -409,7 +385,7 @@ END_TEST
 /* An SQL-looking name is data, never SQL. */
 START_TEST(names_are_bound_not_spliced)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	const char *evil = "x'); DROP TABLE revisions; --";
 	put(st, evil, "a\n", NULL);
@@ -427,7 +403,7 @@ END_TEST
 
 START_TEST(refusal_set_replace_clear)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	ck_assert_int_eq(store_set_refused(st, "schemas/users.yaml", "first"), 0);
 	ck_assert_int_eq(store_set_refused(st, "schemas/a.yaml", "a"), 0);
@@ -453,7 +429,7 @@ END_TEST
 
 START_TEST(files_put_get_list_delete)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	ck_assert_int_eq(store_put_file(st, "pending", "users.sql", "A;", 2), 0);
 	ck_assert_int_eq(store_put_file(st, "pending", "b.sql", "", 0), 0);
@@ -498,7 +474,7 @@ END_TEST
 
 START_TEST(batch_commit_and_rollback)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_begin(st), REG_ESTATE);
@@ -540,7 +516,7 @@ END_TEST
 /* Another backend's transaction through store_sqlite(): puts join it. */
 START_TEST(puts_join_a_raw_transaction)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	store_lock(st);
 	ck_assert_int_eq(sqlite3_exec(store_sqlite(st), "BEGIN; CREATE TABLE runs(id INTEGER)",
@@ -568,7 +544,7 @@ END_TEST
  * fails with REG_EBUSY and a message, and leaves nothing behind. */
 START_TEST(busy_database_is_reported)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	sqlite3 *other = NULL;
 	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
@@ -622,7 +598,7 @@ static void *worker_run(void *arg)
 
 START_TEST(concurrent_puts_from_threads)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	struct worker w[THREADS];
 	pthread_t tid[THREADS];
@@ -683,7 +659,7 @@ static void *conn_run(void *arg)
 
 START_TEST(concurrent_connections)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	store_close(open_ok(path));
 	struct conn_worker w[3];
 	pthread_t tid[3];
@@ -757,7 +733,7 @@ static void sql_file(const char *path, const char *sql)
 
 START_TEST(refuses_text_file)
 {
-	char *path = tmp_path("notes.txt");
+	char *path = tu_tmp_path("notes.txt");
 	const char text[] = "name: users\nthis is not a database, but a long enough text file "
 			    "to hold a whole SQLite header and then some more bytes.\n";
 	ck_assert_int_eq(tu_write_file(path, text, sizeof(text) - 1), 0);
@@ -768,7 +744,7 @@ END_TEST
 
 START_TEST(refuses_short_text_file)
 {
-	char *path = tmp_path("short.db");
+	char *path = tu_tmp_path("short.db");
 	ck_assert_int_eq(tu_write_file(path, "hi\n", 3), 0);
 	assert_refused(path, "file is not a database");
 	free(path);
@@ -777,7 +753,7 @@ END_TEST
 
 START_TEST(refuses_other_programs_database)
 {
-	char *path = tmp_path("other.db");
+	char *path = tu_tmp_path("other.db");
 	sql_file(path, "CREATE TABLE accounts(id INTEGER, owner TEXT);"
 		       "INSERT INTO accounts VALUES (1, 'me');");
 	assert_refused(path, "unknown tables 'accounts'");
@@ -787,7 +763,7 @@ END_TEST
 
 START_TEST(refuses_other_application_id)
 {
-	char *path = tmp_path("other.db");
+	char *path = tu_tmp_path("other.db");
 	/* even with our table names, another program's mark wins */
 	sql_file(path, "PRAGMA application_id = 42; CREATE TABLE revisions(x);");
 	assert_refused(path, "application_id 0x0000002a belongs to another program");
@@ -797,7 +773,7 @@ END_TEST
 
 START_TEST(refuses_user_version_without_mark)
 {
-	char *path = tmp_path("other.db");
+	char *path = tu_tmp_path("other.db");
 	sql_file(path, "PRAGMA user_version = 7;");
 	assert_refused(path, "no schemafs application_id, user_version 7");
 	free(path);
@@ -806,7 +782,7 @@ END_TEST
 
 START_TEST(refuses_newer_format)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	store_lock(st);
 	ck_assert_int_eq(sqlite3_exec(store_sqlite(st), "PRAGMA user_version = 99",
@@ -820,7 +796,7 @@ END_TEST
 
 START_TEST(refuses_ours_without_its_tables)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	store_close(open_ok(path));
 	sql_file(path, "DROP TABLE files");
 	assert_refused(path, "table 'files' is missing");
@@ -830,7 +806,7 @@ END_TEST
 
 START_TEST(refuses_ours_with_format_zero)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	sql_file(path, "PRAGMA application_id = 1399023686; CREATE TABLE revisions(x)");
 	assert_refused(path, "format version 0 is unknown");
 	free(path);
@@ -841,7 +817,7 @@ START_TEST(refuses_directory)
 {
 	struct store *st = NULL;
 	struct sbuf err = SBUF_INIT;
-	ck_assert_int_ne(store_open(tmpdir, &st, &err), 0);
+	ck_assert_int_ne(store_open(tu_tmpdir, &st, &err), 0);
 	ck_assert_ptr_null(st);
 	ck_assert_ptr_nonnull(strstr(err.buf, "not a schemafs database (not a regular file)"));
 	sbuf_release(&err);
@@ -851,7 +827,7 @@ END_TEST
 /* A real store with enough pages that damage lands in a b-tree. */
 static char *filled_store(void)
 {
-	char *path = tmp_path("registry.db");
+	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
 	char name[32], bytes[600];
 	memset(bytes, 'y', sizeof(bytes) - 1);
@@ -898,9 +874,9 @@ START_TEST(unwritable_parent_is_reported)
 {
 	if (geteuid() == 0)
 		return; /* root creates directories anywhere */
-	char *ro = tmp_path("ro");
+	char *ro = tu_tmp_path("ro");
 	ck_assert_int_eq(mkdir(ro, 0500), 0);
-	char *path = tmp_path("ro/sub/registry.db");
+	char *path = tu_tmp_path("ro/sub/registry.db");
 	struct store *st = NULL;
 	struct sbuf err = SBUF_INIT;
 	ck_assert_int_ne(store_open(path, &st, &err), 0);
@@ -916,7 +892,7 @@ static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("store");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_test(tc, open_creates_parents_and_marks_file);
 	tcase_add_test(tc, open_empty_file_initialises_it);
 	tcase_add_test(tc, reopen_keeps_everything_byte_exact);

@@ -32,8 +32,8 @@ static inline struct reg_schema *tr_schema(const char *name, const char *owner)
 	return s;
 }
 
-static inline struct reg_column *tr_column(struct reg_schema *s, const char *name,
-					   const char *type, bool nullable)
+static inline struct reg_column *tr_column(struct reg_schema *s, const char *name, const char *type,
+					   bool nullable)
 {
 	struct reg_column *c = realloc(s->columns, (s->ncolumns + 1) * sizeof(*c));
 	ck_assert_ptr_nonnull(c);
@@ -67,8 +67,8 @@ static inline struct reg_reference *tr_ref_n(struct reg_schema *s, const char *t
 	return r;
 }
 
-static inline struct reg_reference *tr_ref(struct reg_schema *s, const char *target,
-					   const char *fk, const char *col)
+static inline struct reg_reference *tr_ref(struct reg_schema *s, const char *target, const char *fk,
+					   const char *col)
 {
 	return tr_ref_n(s, target, &fk, &col, 1);
 }
@@ -139,10 +139,9 @@ static inline struct reg_registry *tr_seed(void)
 	c = tr_column(s, "updated_at", "TIMESTAMP", false);
 	c->default_expr = tr_strdup("CURRENT_TIMESTAMP");
 	tr_column(s, "deleted_at", "TIMESTAMP", true)->description =
-		tr_strdup("삭제 일시 (소프트 삭제)");
-	tr_index(s, "idx_users_email", true, (const char *const[]){ "email" }, 1);
-	tr_index(s, "idx_users_active", false,
-		 (const char *const[]){ "is_active", "deleted_at" }, 2);
+	    tr_strdup("삭제 일시 (소프트 삭제)");
+	tr_index(s, "idx_users_email", true, (const char *const[]){"email"}, 1);
+	tr_index(s, "idx_users_active", false, (const char *const[]){"is_active", "deleted_at"}, 2);
 	tr_add(r, s);
 
 	s = tr_schema("policies", "policy-service");
@@ -151,9 +150,9 @@ static inline struct reg_registry *tr_seed(void)
 	tr_column(s, "title", "VARCHAR(200)", false);
 	tr_column(s, "budget_amount", "DECIMAL(15,2)", true);
 	tr_column(s, "created_by", "UUID", false)->description =
-		tr_strdup("정책 생성자 (사용자 ID)");
+	    tr_strdup("정책 생성자 (사용자 ID)");
 	tr_ref(s, "users", "created_by", "id")->description = tr_strdup("정책 생성자 참조");
-	tr_index(s, "idx_policies_created_by", false, (const char *const[]){ "created_by" }, 1);
+	tr_index(s, "idx_policies_created_by", false, (const char *const[]){"created_by"}, 1);
 	tr_add(r, s);
 
 	s = tr_schema("applications", "application-service");
@@ -169,7 +168,7 @@ static inline struct reg_registry *tr_seed(void)
 	tr_ref(s, "policies", "policy_id", "id");
 	tr_ref(s, "users", "reviewed_by", "id")->on_delete = REG_FK_SET_NULL;
 	tr_index(s, "idx_applications_user_policy", true,
-		 (const char *const[]){ "user_id", "policy_id" }, 2);
+		 (const char *const[]){"user_id", "policy_id"}, 2);
 	tr_add(r, s);
 
 	s = tr_schema("audit_logs", "audit-service");

@@ -7,16 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *join(const char *env, const char *fallback, const char *rel)
+static char *path_join(const char *base, const char *rel)
 {
-	const char *base = getenv(env);
-	if (!base || !*base)
-		base = fallback;
 	size_t n = strlen(base) + strlen(rel) + 2;
 	char *p = malloc(n);
 	if (p)
 		snprintf(p, n, "%s/%s", base, rel);
 	return p;
+}
+
+/* $env/rel, or fallback/rel when env is unset or empty. */
+static char *join(const char *env, const char *fallback, const char *rel)
+{
+	const char *base = getenv(env);
+	return path_join(base && *base ? base : fallback, rel);
 }
 
 char *tu_src_path(const char *rel) { return join("SCHEMAFS_SRC", ".", rel); }
@@ -64,9 +68,7 @@ int tu_write_file(const char *path, const char *data, size_t len)
 
 char *tu_mkdtemp(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char *p = join("TMPDIR", "/tmp", "schemafs-test-XXXXXX");
-	(void)tmp;
 	if (p && !mkdtemp(p)) {
 		free(p);
 		return NULL;
@@ -86,6 +88,28 @@ void tu_rm_rf(const char *path)
 {
 	if (path)
 		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *tu_tmpdir;
+
+void tu_tmpdir_setup(void)
+{
+	tu_tmpdir = tu_mkdtemp();
+	ck_assert_ptr_nonnull(tu_tmpdir);
+}
+
+void tu_tmpdir_teardown(void)
+{
+	tu_rm_rf(tu_tmpdir);
+	free(tu_tmpdir);
+	tu_tmpdir = NULL;
+}
+
+char *tu_tmp_path(const char *rel)
+{
+	char *p = path_join(tu_tmpdir, rel);
+	ck_assert_ptr_nonnull(p);
+	return p;
 }
 
 int tu_run(Suite *s)

@@ -18,6 +18,13 @@ int tu_write_file(const char *path, const char *data, size_t len);
 /* A fresh directory under $TMPDIR (malloc'd); removed by tu_rm_rf. */
 char *tu_mkdtemp(void);
 void tu_rm_rf(const char *path);
+/* A checked fixture (tcase_add_checked_fixture(tc, tu_tmpdir_setup,
+ * tu_tmpdir_teardown)): each test gets a fresh tu_tmpdir, removed after. */
+extern char *tu_tmpdir;
+void tu_tmpdir_setup(void);
+void tu_tmpdir_teardown(void);
+/* tu_tmpdir/rel (malloc'd, the caller frees). */
+char *tu_tmp_path(const char *rel);
 /* Runs the suite with CK_NORMAL output; returns the exit status. */
 int tu_run(Suite *s);
 /* In CI (CI=true) a missing service is a failure, elsewhere a skip:

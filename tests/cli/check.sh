@@ -11,12 +11,7 @@ SHARED=${SCHEMAFS_SHARED:-$SRC/../shared}
 SEED=$SRC/examples/aegis
 T=$(mktemp -d "${TMPDIR:-/tmp}/schemafs-cli-check-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
-failures=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
+. "$SRC/tests/cli/lib.sh"
 
 # A missing checker fails in CI (CI=true) and is skipped elsewhere.
 missing() {
@@ -24,19 +19,6 @@ missing() {
 		fail "$1 is not available, and CI=true forbids skipping"
 	else
 		echo "SKIP: $1 is not available" >&2
-	fi
-}
-
-# run EXPECTED_STATUS CMD...: stdout in $T/out, stderr in $T/err
-run() {
-	want=$1
-	shift
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" != "$want" ]; then
-		fail "'$*' exited $got, expected $want"
-		sed 's/^/  stdout: /' "$T/out" >&2
-		sed 's/^/  stderr: /' "$T/err" >&2
 	fi
 }
 
@@ -206,7 +188,7 @@ else
 	missing markdown-check
 fi
 if [ -x "$SHARED/tools/mermaid-check" ]; then
-	run 0 "$SHARED/tools/mermaid-check" -q --type er "$T/erd.mmd"
+	run 0 "$SHARED/tools/mermaid-check" -q --render --type er "$T/erd.mmd"
 else
 	missing mermaid-check
 fi
@@ -217,8 +199,4 @@ else
 	missing 'graphviz dot'
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)" >&2
-	exit 1
-fi
-echo "cli check: all passed"
+finish "cli check: all passed"

@@ -53,7 +53,9 @@ setup() {
 # the mount answers (deadline 20 s).
 mount_fs() {
 	: >"$WORK/daemon.err"
-	"$BIN" --db "$DB" -f "$@" "$MNT" 2>>"$WORK/daemon.err" &
+	# a non-interactive shell starts background jobs with SIGINT ignored;
+	# the daemon must see it as a user would
+	env --default-signal=INT "$BIN" --db "$DB" -f "$@" "$MNT" 2>>"$WORK/daemon.err" &
 	DAEMON_PID=$!
 	local i=0
 	while ! mountpoint -q "$MNT" || [ ! -e "$MNT/README" ]; do

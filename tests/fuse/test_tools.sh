@@ -54,7 +54,7 @@ expect_refused() {
 vim_replace() { # FILE [vim options]
 	local src=$1
 	shift
-	vim -u NONE -N -n -es "$@" -c '%d' -c "0r $src" -c '$d' -c 'wq' users.yaml </dev/null 2>&1
+	vim -u NONE -N -n -es "$@" -c '%d' -c "0r $src" -c 'wq' users.yaml </dev/null 2>&1
 }
 next_version
 out=$(vim_replace "$WORK/good.yaml")
@@ -125,9 +125,12 @@ tmux_keys emacs C-x C-s
 tmux_wait emacs 'Write error'
 out=$(tmux_screen emacs)
 tmux_keys emacs C-x C-c
-tmux_wait emacs 'yes or no|y or n'
-if tmux_screen emacs | grep -q 'y or n'; then tmux_keys emacs y; sleep 0.3; fi
-if tmux_screen emacs | grep -q 'yes or no'; then tmux_type emacs yes; tmux_keys emacs Enter; fi
+# "Save file ...? (y, n, ...)" then "Modified buffers exist; exit anyway? (yes or no)"
+tmux_wait emacs 'Save file .*\?'
+tmux_keys emacs n
+tmux_wait emacs 'yes or no'
+tmux_type emacs yes
+tmux_keys emacs Enter
 check "emacs: exits" tmux_gone emacs
 expect_refused emacs "$out" 1
 

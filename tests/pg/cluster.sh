@@ -7,7 +7,9 @@
 #   tests/pg/cluster.sh halt [DIR]        # immediate stop, data kept (tests)
 #   tests/pg/cluster.sh resume [DIR]      # start the halted cluster again
 #
-# DIR defaults to $SCHEMAFS_PG_DIR. Binaries: $PG_BINDIR, else
+# DIR defaults to $SCHEMAFS_PG_DIR. $SCHEMAFS_PG_LOCKS sets
+# max_locks_per_transaction (a migration creating thousands of tables in one
+# transaction needs a lock per table and index). Binaries: $PG_BINDIR, else
 # /usr/lib/postgresql/15/bin. Exit status 3 when PostgreSQL is not installed.
 set -euo pipefail
 
@@ -50,6 +52,7 @@ start)
 		synchronous_commit = off
 		full_page_writes = off
 		max_connections = 50
+		max_locks_per_transaction = ${SCHEMAFS_PG_LOCKS:-256}
 	EOF
 	ctl "$dir" start || { cat "$dir/server.log" >&2; die "server did not start"; }
 	echo "export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=postgres"

@@ -1,0 +1,303 @@
+/*
+ * schemafs import-sql: PostgreSQL DDL -> a registry directory (one
+ * canonical <name>.yaml per table, plus registry.yaml), for users whose
+ * database exists before schemafs does. The work is ddl_import.h's; this
+ * file reads, writes and reports. Behaviour: docs/import-sql.md.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ddl_import.h"
+#include "diag.h"
+#include "model.h"
+#include "sbuf.h"
+#include "yaml.h"
+
+#define USAGE                                                                                      \
+	"usage: schemafs import-sql [--schema NAME] [--owner NAME] [--force] FILE.sql OUTDIR\n"
+
+enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
+
+struct import_sql_args {
+	const char *file, *dir;
+	struct ddl_import_opts opts;
+	bool force;
+};
+
+static int usage_error(const char *msg, const char *arg)
+{
+	if (msg)
+		fprintf(stderr, "schemafs import-sql: %s%s%s%s\n", msg, arg ? " '" : "",
+			arg ? arg : "", arg ? "'" : "");
+	fputs(USAGE, stderr);
+	return EXIT_USAGE;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_args(int argc, char **argv, struct import_sql_args *a)
+{
+	bool only_positional = false;
+	int npos = 0;
+	memset(a, 0, sizeof(*a));
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char **slot = NULL;
+		if (!only_positional && arg[0] == '-' && arg[1]) {
+			if (!strcmp(arg, "--")) {
+				only_positional = true;
+				continue;
+			} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+				fputs(USAGE, stdout);
+				return 0;
+			} else if (!strcmp(arg, "--force")) {
+				a->force = true;
+				continue;
+			} else if (!strcmp(arg, "--schema") || !strncmp(arg, "--schema=", 9)) {
+				slot = &a->opts.only_schema;
+			} else if (!strcmp(arg, "--owner") || !strncmp(arg, "--owner=", 8)) {
+				slot = &a->opts.owner;
+			} else {
+				return usage_error("unknown option", arg);
+			}
+			const char *eq = strchr(arg, '=');
+			if (eq) {
+				*slot = eq + 1;
+			} else if (++i < argc) {
+				*slot = argv[i];
+			} else {
+				return usage_error("option needs a value:", arg);
+			}
+			if (!**slot)
+				return usage_error("option needs a value:", arg);
+			continue;
+		}
+		if (npos == 0)
+			a->file = arg;
+		else if (npos == 1)
+			a->dir = arg;
+		else
+			return usage_error("unexpected argument", arg);
+		npos++;
+	}
+	if (npos < 2)
+		return usage_error(npos ? "missing OUTDIR" : "missing FILE.sql and OUTDIR", NULL);
+	return -1;
+}
+
+/* The whole of path ("-": standard input), in *out. */
+static int read_input(const char *path, struct sbuf *out)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+	if (!f) {
+		fprintf(stderr, "schemafs import-sql: cannot open '%s': %s\n", path,
+			strerror(errno));
+		return EXIT_PROBLEMS;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (sbuf_add(out, chunk, n)) {
+			fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(REG_ENOMEM));
+			rc = EXIT_PROBLEMS;
+			break;
+		}
+	}
+	if (!rc && ferror(f)) {
+		fprintf(stderr, "schemafs import-sql: cannot read '%s': %s\n", path,
+			strerror(errno));
+		rc = EXIT_PROBLEMS;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* OUTDIR must be new or hold no .yaml file, unless --force. */
+static int prepare_dir(const char *dir, bool force)
+{
+	DIR *d;
+	struct dirent *e;
+	if (mkdir(dir, 0777) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		fprintf(stderr, "schemafs import-sql: cannot create '%s': %s\n", dir,
+			strerror(errno));
+		return EXIT_PROBLEMS;
+	}
+	if (!(d = opendir(dir))) {
+		fprintf(stderr, "schemafs import-sql: cannot read '%s': %s\n", dir,
+			strerror(errno));
+		return EXIT_PROBLEMS;
+	}
+	int rc = 0;
+	while (!force && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 5 && !strcmp(e->d_name + n - 5, ".yaml")) {
+			fprintf(stderr,
+				"schemafs import-sql: '%s' already holds .yaml files; "
+				"use --force to overwrite them\n",
+				dir);
+			rc = EXIT_PROBLEMS;
+			break;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Writes DIR/NAME through a temporary file and rename, so a reader never
+ * sees half a file. */
+static int write_file(const char *dir, const char *name, const struct sbuf *content)
+{
+	struct sbuf path = SBUF_INIT, tmp = SBUF_INIT;
+	FILE *f = NULL;
+	int rc = EXIT_PROBLEMS;
+	if (sbuf_addf(&path, "%s/%s", dir, name) ||
+	    sbuf_addf(&tmp, "%s/.%s.import-sql.tmp", dir, name)) {
+		fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(REG_ENOMEM));
+		goto out;
+	}
+	if (!(f = fopen(tmp.buf, "wb")))
+		goto fail;
+	if (content->len && fwrite(content->buf, 1, content->len, f) != content->len)
+		goto fail;
+	if (fclose(f)) {
+		f = NULL;
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp.buf, path.buf))
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "schemafs import-sql: cannot write '%s': %s\n", path.buf, strerror(errno));
+	if (f)
+		fclose(f);
+	unlink(tmp.buf);
+out:
+	sbuf_release(&path);
+	sbuf_release(&tmp);
+	return rc;
+}
+
+/* registry.yaml, unless the directory has one (it may name a target). */
+static int write_meta(const char *dir, const char *file)
+{
+	struct sbuf path = SBUF_INIT, text = SBUF_INIT, name = SBUF_INIT, desc = SBUF_INIT;
+	struct reg_meta m = {0};
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t n = strlen(base);
+	int rc = EXIT_PROBLEMS;
+	if (!strcmp(file, "-"))
+		base = "stdin", n = 5;
+	else if (n > 4 && !strcmp(base + n - 4, ".sql"))
+		n -= 4;
+	if (sbuf_addf(&path, "%s/registry.yaml", dir) || sbuf_add(&name, base, n) ||
+	    sbuf_addf(&desc, "imported from %s by schemafs import-sql",
+		      strcmp(file, "-") ? file : "standard input"))
+		goto nomem;
+	if (access(path.buf, F_OK) == 0) {
+		rc = 0;
+		goto out;
+	}
+	m.name = name.buf;
+	m.description = desc.buf;
+	if (yaml_emit_meta(&m, &text)) {
+		/* a file name that is not UTF-8: the name alone is enough */
+		m.description = NULL;
+		m.name = "imported";
+		if (yaml_emit_meta(&m, &text))
+			goto nomem;
+	}
+	rc = write_file(dir, "registry.yaml", &text);
+	goto out;
+nomem:
+	fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(REG_ENOMEM));
+out:
+	sbuf_release(&path);
+	sbuf_release(&text);
+	sbuf_release(&name);
+	sbuf_release(&desc);
+	return rc;
+}
+
+static void print_summary(const struct import_sql_args *a, const char *file,
+			  const struct ddl_import *imp, const struct diags *d)
+{
+	fprintf(stderr, "schemafs import-sql: %s: %zu tables, %zu foreign keys, %zu indexes -> %s",
+		file, imp->n, imp->nrefs, imp->nindexes, a->dir);
+	if (d->errors)
+		fprintf(stderr, "; %zu error%s above", d->errors, d->errors == 1 ? "" : "s");
+	fputc('\n', stderr);
+	if (!imp->nignored)
+		return;
+	fputs("schemafs import-sql: ignored:", stderr);
+	for (size_t i = 0; i < imp->nignored; i++)
+		fprintf(stderr, "%s %zu %s", i ? "," : "", imp->ignored[i].count,
+			imp->ignored[i].what);
+	fputc('\n', stderr);
+}
+
+int cmd_import_sql(int argc, char **argv)
+{
+	struct import_sql_args a;
+	struct sbuf sql = SBUF_INIT, text = SBUF_INIT, name = SBUF_INIT;
+	struct diags diags = DIAGS_INIT;
+	struct ddl_import imp = {0};
+	int status = parse_args(argc, argv, &a);
+	if (status >= 0)
+		return status;
+	if ((status = read_input(a.file, &sql)))
+		goto out;
+	const char *file = strcmp(a.file, "-") ? a.file : "<stdin>";
+	int rc = ddl_import_sql(sql.buf, sql.len, file, &a.opts, &imp, &diags);
+	diags_sort(&diags);
+	if (diags.n &&
+	    (diags_render(&diags, &text) || fwrite(text.buf, 1, text.len, stderr) != text.len)) {
+		status = EXIT_PROBLEMS;
+		goto out;
+	}
+	sbuf_reset(&text);
+	if (rc) {
+		if (rc == REG_ENOMEM)
+			fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(rc));
+		status = EXIT_PROBLEMS;
+		goto out;
+	}
+	if ((status = prepare_dir(a.dir, a.force)))
+		goto out;
+	for (size_t i = 0; i < imp.n; i++) {
+		sbuf_reset(&text);
+		sbuf_reset(&name);
+		if ((rc = yaml_emit_schema(imp.schemas[i], &text)) ||
+		    (rc = sbuf_addf(&name, "%s.yaml", imp.schemas[i]->name))) {
+			fprintf(stderr, "schemafs import-sql: %s: %s\n", imp.schemas[i]->name,
+				reg_strerror(rc));
+			status = EXIT_PROBLEMS;
+			goto out;
+		}
+		if ((status = write_file(a.dir, name.buf, &text)))
+			goto out;
+	}
+	if ((status = write_meta(a.dir, a.file)))
+		goto out;
+	print_summary(&a, file, &imp, &diags);
+	status = diags.errors ? EXIT_PROBLEMS : 0;
+out:
+	ddl_import_release(&imp);
+	diags_release(&diags);
+	sbuf_release(&sql);
+	sbuf_release(&text);
+	sbuf_release(&name);
+	return status;
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Names that need quoting reach PostgreSQL quoted (PQescapeIdentifier);
+# hostile names, types and defaults never reach it at all; nothing runs
+# but the intended DDL (an event trigger records every command); no
+# password is ever shown.
+. "$(dirname "$0")/lib.sh"
+
+# every DDL command the server runs, from now on
+q "CREATE TABLE ddl_log (tag text, obj text)"
+q "CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS \$\$
+   DECLARE r record;
+   BEGIN
+     FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+       INSERT INTO ddl_log VALUES (r.command_tag, r.object_identity);
+     END LOOP;
+   END \$\$"
+q "CREATE FUNCTION log_drop() RETURNS event_trigger LANGUAGE plpgsql AS \$\$
+   DECLARE r record;
+   BEGIN
+     FOR r IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+       INSERT INTO ddl_log VALUES ('DROP', r.object_identity);
+     END LOOP;
+   END \$\$"
+q "CREATE EVENT TRIGGER log_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl()"
+q "CREATE EVENT TRIGGER log_drop ON sql_drop EXECUTE FUNCTION log_drop()"
+
+mkdir -p "$work/schemas"
+# reserved words are valid lower-case names; only quoting makes them work
+cat >"$work/schemas/group.yaml" <<'EOF'
+name: group
+owner: shop
+columns:
+  - name: table
+    type: INT
+    primary_key: true
+  - name: select
+    type: TEXT
+    default: "'it''s; DROP TABLE users; --'"
+EOF
+cat >"$work/schemas/order.yaml" <<'EOF'
+name: order
+owner: shop
+columns:
+  - name: select
+    type: INT
+    primary_key: true
+  - name: user
+    type: INT
+    nullable: false
+references:
+  - schema: group
+    column: table
+    foreign_key: user
+    on_delete: CASCADE
+indexes:
+  - name: from
+    columns: [user]
+EOF
+reimport
+expect_rc 0 sfs migrate plan
+contains $'\tCREATE TABLE "order" ('
+contains $'\tALTER TABLE "order" ADD FOREIGN KEY ("user") REFERENCES "group" ("table") ON DELETE CASCADE;'
+contains $'\tCREATE INDEX "from" ON "order" ("user");'
+q "TRUNCATE ddl_log"
+expect_rc 0 sfs migrate apply
+contains "state: succeeded"
+q "INSERT INTO \"group\" (\"table\") VALUES (1)"
+[ "$(q "SELECT \"select\" FROM \"group\"")" = "it's; DROP TABLE users; --" ] || fail "default literal"
+# exactly the intended commands (and schemafs's own history tables)
+q "SELECT tag || ' ' || obj FROM ddl_log ORDER BY 1" >"$work/ddl"
+cat >"$work/ddl.want" <<'EOF'
+ALTER SEQUENCE public.schemafs_migrations_id_seq
+ALTER TABLE public."order"
+CREATE INDEX public."from"
+CREATE INDEX public.group_pkey
+CREATE INDEX public.order_pkey
+CREATE INDEX public.schemafs_migrations_pkey
+CREATE INDEX public.schemafs_migrations_run_key
+CREATE INDEX public.schemafs_tables_pkey
+CREATE SEQUENCE public.schemafs_migrations_id_seq
+CREATE TABLE public."group"
+CREATE TABLE public."order"
+CREATE TABLE public.schemafs_migrations
+CREATE TABLE public.schemafs_tables
+EOF
+diff -u "$work/ddl.want" "$work/ddl" || fail "commands other than the intended DDL ran"
+
+# hostile input is refused before it is stored, let alone run
+hostile() {
+	local name=$1 body=$2
+	mkdir -p "$work/hostile"
+	rm -f "$work/hostile"/*
+	printf '%s' "$body" >"$work/hostile/$name.yaml"
+	expect_rc 1 sfs import "$work/hostile"
+}
+hostile 'x"; DROP TABLE "order"; --' $'name: x"; DROP TABLE "order"; --\nowner: a\ncolumns:\n  - {name: a, type: INT}\n'
+hostile evil1 $'name: evil1\nowner: a\ncolumns:\n  - {name: a, type: "INT); DROP TABLE \\"order\\"; --"}\n'
+contains "hostile/evil1.yaml:4:"
+hostile evil2 $'name: evil2\nowner: a\ncolumns:\n  - {name: a, type: INT, default: "0; DROP TABLE \\"order\\""}\n'
+contains "hostile/evil2.yaml:4:"
+hostile evil3 $'name: evil3\nowner: a\ncolumns:\n  - {name: "a\\"; DROP TABLE x; --", type: INT}\n'
+hostile evil4 $'name: evil4\nowner: a\ncolumns:\n  - {name: a, type: INT}\nindexes:\n  - {name: "i ON x; DROP TABLE y; --", columns: [a]}\n'
+expect_rc 2 sfs migrate pending put '../../x.sql' </dev/null
+expect_rc 2 sfs migrate pending put 'x"; DROP TABLE y.sql' </dev/null
+q "TRUNCATE ddl_log"
+expect_rc 0 sfs migrate apply
+contains "apply: nothing to do"
+[ "$(q "SELECT count(*) FROM ddl_log")" = 0 ] || fail "hostile input ran DDL"
+
+# passwords are never shown: not in errors, status or log
+expect_rc 1 sfs migrate --target "host=$PGHOST port=$PGPORT dbname=no_such_db_$$ password=hunter2" plan
+contains "cannot connect to host=$PGHOST port=$PGPORT dbname=no_such_db_$$"
+lacks hunter2
+expect_rc 1 sfs migrate --target "password=hunter2 oops" plan
+contains "invalid target connection string"
+lacks hunter2
+expect_rc 1 sfs migrate --target "postgresql://postgres:hunter2@localhost:1/x?host=/nonexistent" apply
+lacks hunter2
+expect_rc 0 sfs migrate status
+lacks hunter2
+contains "state: refused"
+printf 'name: aegis\ntarget: "host=%s port=%s dbname=%s password=hunter2"\n' "$PGHOST" "$PGPORT" "$db" \
+	>"$work/schemas/registry.yaml"
+reimport
+echo '  - {name: note, type: TEXT}' >>"$work/schemas/group.yaml"
+reimport
+unset PGDATABASE   # the target in registry.yaml decides now
+expect_rc 0 sfs migrate apply
+contains "target: host=$PGHOST port=$PGPORT dbname=$db"
+lacks hunter2
+expect_rc 0 sfs migrate log
+lacks hunter2
+echo "ok: $test_name"
