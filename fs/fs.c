@@ -8,15 +8,18 @@
  * Caching, decided per open (why not direct_io, why not a notifier thread):
  * views are read far more often than the registry changes, and a warm
  * `cat` should cost what a page-cache read costs. So a view is opened with
- * keep_cache exactly when the kernel is known to hold the current bytes:
- * after a change, the next open runs without keep_cache, which makes the
- * kernel drop the inode's pages before open() returns (fuse_finish_open),
- * so a derived file always reflects every write that completed before it
- * was opened -- synchronously, with no race against an invalidation thread.
- * Sizes and times are never stale because attr_timeout is 0 (one GETATTR
- * per stat, cheap) and every change of a view's bytes gives it a new mtime,
- * which with FUSE_CAP_AUTO_INVAL_DATA also drops pages filled by a handle
- * opened before the change. fuse_invalidate_path is not needed.
+ * keep_cache exactly when the kernel is known to hold its current bytes:
+ * after a change of a view's bytes, the next open runs without keep_cache,
+ * which makes the kernel drop the inode's pages before open() returns
+ * (fuse_finish_open), so a derived file always reflects every write that
+ * completed before it was opened -- synchronously, with no race against an
+ * invalidation thread (fuse_invalidate_path is not needed). A read served
+ * from bytes older than the current ones (a handle opened before a change)
+ * marks the kernel's copy stale again. Sizes are never stale because
+ * attr_timeout is 0: one GETATTR per stat/open, cheap. AUTO_INVAL_DATA is
+ * off: with attr_timeout 0 it would add a GETATTR to every read(2) of a
+ * cached file (a warm `cat` of a 15 MB view would cost 2x tmpfs), and the
+ * per-open decision already does its job.
  * Schema files are small and their page cache could hold a refused draft,
  * so they are never kept (fs_schemas.c).
  */
@@ -527,6 +530,13 @@ static int do_open(const char *path, struct fuse_file_info *fi, bool creating, m
 		ret = open_text(ctx, h, creating);
 		/* a draft must not be shadowed by pages of refused bytes */
 		fi->keep_cache = 0;
+		if (rt->flags & FS_TEXT_LIVE) {
+			/* see FS_TEXT_LIVE in fs.h: a reader must never wait
+			 * for a command that is running */
+			fi->direct_io = 1;
+			if (!h->writer)
+				fi->noflush = 1;
+		}
 		break;
 	case FS_ROUTE_CUSTOM:
 		fs_lock(ctx);
@@ -927,8 +937,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	 * .fuse_hidden rename */
 	cfg->hard_remove = 1;
 	cfg->use_ino = 0;
-	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
-		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;

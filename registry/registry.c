@@ -200,11 +200,22 @@ static size_t lower_bound(const struct reg_registry *r, const char *name, int *f
 
 long reg_find(const struct reg_registry *r, const char *name)
 {
-	int found;
 	if (!r || !name)
 		return -1;
-	size_t i = lower_bound(r, name, &found);
-	return found ? (long)i : -1;
+	/* every reference of every schema is looked up here when the graph
+	 * and the views are built: stop at the first equal name */
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->schemas[mid]->name, name);
+		if (!c)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
 const struct reg_schema *reg_get(const struct reg_registry *r, const char *name)

@@ -98,6 +98,34 @@ check_eq "a repeated version is ~2" "1.0.0.yaml 1.1.0.yaml 1.1.0~2.yaml" "$(ls_l
 check "history keeps each revision" cmp history/users/1.1.0.yaml "$WORK/u1.yaml"
 check "comments are kept" cmp schemas/users.yaml "$WORK/u2.yaml"
 
+# fresh after every save, also while an older handle keeps reading
+python3 - "$MNT" <<'EOF' >"$WORK/fresh.out" 2>&1
+import os, sys
+mnt = sys.argv[1]
+old = open(os.path.join(mnt, 'migration_order'), 'rb')   # opened before the saves
+old.read(5)
+bad = 0
+for i in range(20):
+    body = f"name: fresh{i}\nowner: s\ncolumns:\n  - name: id\n    type: INTEGER\n"
+    with open(os.path.join(mnt, 'schemas', f'fresh{i}.yaml'), 'w') as f:
+        f.write(body)
+    old.seek(0)
+    old.read()                      # stale bytes into the page cache
+    data = open(os.path.join(mnt, 'migration_order'), 'rb').read()
+    size = os.stat(os.path.join(mnt, 'migration_order')).st_size
+    if f'fresh{i}\n'.encode() not in data or size != len(data):
+        bad += 1
+        print(f'stale after save {i}: size {size}, read {len(data)}')
+for i in range(20):
+    os.unlink(os.path.join(mnt, 'schemas', f'fresh{i}.yaml'))
+    data = open(os.path.join(mnt, 'migration_order'), 'rb').read()
+    if f'fresh{i}\n'.encode() in data:
+        bad += 1
+        print(f'stale after rm {i}')
+print('bad', bad)
+EOF
+check_eq "20 saves and 20 rms, each seen by the next open (old handle open)" "bad 0" "$(tail -n 1 "$WORK/fresh.out")"
+
 # rm unregisters; history stays
 check "rm orders" rm schemas/orders.yaml
 check "orders gone from migration_order" bash -c '! grep -qx orders migration_order'
