@@ -140,7 +140,10 @@ static int load_registry(struct session *s)
 		struct reg_schema *sc = NULL;
 		char file[128 + REG_MAX_IDENT_LEN];
 		snprintf(file, sizeof(file), "schemas/%s.yaml", r->name);
-		rc = reg_schema_from_bytes(r->bytes, r->len, file, r->name, &sc, &s->diags);
+		/* accepted bytes passed every local rule when they were saved:
+		 * parsing is enough (plan.c checks types and defaults again
+		 * before it splices them) */
+		rc = yaml_parse_schema(r->bytes, r->len, file, &sc, &s->diags);
 		if (rc == REG_ENOMEM)
 			return rc;
 		if (sc && (rc = reg_register(s->reg, sc)))
@@ -315,8 +318,10 @@ static int post_check(void *ctx, struct pg_conn *c, struct sbuf *notes, struct s
 	if (!only || !names)
 		goto out;
 	for (size_t i = 0; i < s->pending.n; i++)
-		if (reg_get(s->reg, s->pending.items[i].table))
-			only[n] = names[n] = s->pending.items[i].table, n++;
+		if (reg_get(s->reg, s->pending.items[i].table)) {
+			only[n] = names[n] = s->pending.items[i].table;
+			n++;
+		}
 	rc = 0;
 	if (!n)
 		goto out;
@@ -342,9 +347,8 @@ static int post_check(void *ctx, struct pg_conn *c, struct sbuf *notes, struct s
 			if (!rc)
 				rc = sbuf_addf(notes, " %s;", p.steps[k].what);
 		}
-		if (!first && !rc) {
-			notes->buf[notes->len - 1] = '\n';
-		}
+		if (!first && !rc)
+			notes->buf[notes->len - 1] = '\n'; /* the last ';' ends the line */
 	}
 out:
 	free(only);
@@ -352,7 +356,9 @@ out:
 	plan_release(&p);
 	plan_live_release(&live);
 	diags_release(&d);
-	return rc == REG_ENOMEM ? (sbuf_adds(err, "out of memory"), rc) : rc;
+	if (rc == REG_ENOMEM)
+		sbuf_adds(err, "out of memory");
+	return rc;
 }
 
 /* ---- check ---- */
@@ -735,9 +741,8 @@ static int irreversible_text(const struct plan *p, char **out)
 	return rc;
 }
 
-static int report(struct migrate *m, const struct run_record *rec, struct sbuf *out)
+static int report(const struct run_record *rec, struct sbuf *out)
 {
-	(void)m;
 	return runs_render_status(rec, out);
 }
 
@@ -782,7 +787,7 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 	if ((rc = pg_begin(s.pg, m->lock_timeout_ms, &r))) {
 		bool busy = rc == REG_EBUSY;
 		rc = record_outcome(&s, &rec, NULL, &r) ?: finish_record(m, &rec) ?:
-		     report(m, &rec, out);
+		     report(&rec, out);
 		if (!rc)
 			rc = busy ? REG_EBUSY : REG_EIO;
 		goto out;
@@ -795,7 +800,7 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		     set_str(&rec.outcome, "untouched: nothing ran");
 		rec.finished = time(NULL);
 		if (!rc)
-			rc = finish_record(m, &rec) ?: report(m, &rec, out);
+			rc = finish_record(m, &rec) ?: report(&rec, out);
 		if (!rc)
 			rc = REG_EIO;
 		goto out;
@@ -848,12 +853,12 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		if (rc == REG_EIO)
 			sbuf_addf(out, "apply: the database migrated but %s\n", s.err.buf);
 		if (!rc)
-			rc = report(m, &rec, out);
+			rc = report(&rec, out);
 		goto out;
 	}
 	rc = finish_record(m, &rec);
 	if (!rc)
-		rc = report(m, &rec, out);
+		rc = report(&rec, out);
 	if (!rc)
 		rc = r.busy ? REG_EBUSY : REG_EIO;
 out:
@@ -1049,7 +1054,7 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 	if ((rc = pg_begin(s.pg, m->lock_timeout_ms, &r))) {
 		bool busy = rc == REG_EBUSY;
 		rc = record_outcome(&s, &rec, NULL, &r) ?: finish_record(m, &rec) ?:
-		     report(m, &rec, out);
+		     report(&rec, out);
 		if (!rc)
 			rc = busy ? REG_EBUSY : REG_EIO;
 		goto out;
@@ -1107,7 +1112,7 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 	if (!r.ok) {
 		rc = finish_record(m, &rec);
 		if (!rc)
-			rc = report(m, &rec, out);
+			rc = report(&rec, out);
 		if (!rc)
 			rc = r.busy ? REG_EBUSY : REG_EIO;
 		goto out;
@@ -1135,7 +1140,7 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 		store_rollback(m->st);
 	if (rc)
 		goto out_store;
-	rc = report(m, &rec, out);
+	rc = report(&rec, out);
 	goto out;
 out_store:
 	if (rc != REG_ENOMEM) {

@@ -1,6 +1,5 @@
 #include "pg.h"
 
-#include <json-c/json.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,44 +221,42 @@ static int text_array(char *const *names, size_t n, struct sbuf *out)
 }
 
 #define IN_SCHEMA "c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
-#define MANAGED IN_SCHEMA " AND c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[])"
-#define NAMES(arr, key) \
-	"(SELECT json_agg(a.attname ORDER BY u.o) FROM unnest(" arr ") WITH ORDINALITY u(n, o) " \
-	"JOIN pg_attribute a ON a.attrelid = " key " AND a.attnum = u.n)"
 
+/*
+ * The catalog in five queries whatever the number of tables: the managed
+ * tables by name once, then everything else by their oids ($1::oid[]),
+ * with key columns as attribute numbers that are mapped to names here --
+ * per-row subqueries cost more than the rest together at 10,000 tables.
+ */
 /* only read once q_has_created found it in the current schema, which is
  * where the unqualified name resolves */
 static const char q_created[] = "SELECT name FROM schemafs_tables ORDER BY 1";
 static const char q_has_created[] =
 	"SELECT 1 FROM pg_class c WHERE " IN_SCHEMA " AND c.relname = 'schemafs_tables'";
 static const char q_tables[] =
-	"SELECT c.relname, c.reltuples::float8 FROM pg_class c WHERE " MANAGED;
+	"SELECT c.oid, c.relname, c.reltuples::float8 FROM pg_class c WHERE " IN_SCHEMA
+	" AND c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[]) ORDER BY c.relname";
 static const char q_columns[] =
-	"SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+	"SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), "
 	/* relid 0: a default never refers to columns, and with a relation
 	 * pg_get_expr would take a lock on it, so reading the catalog would
 	 * wait for any ALTER in progress */
 	"CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END, a.attnotnull "
-	"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+	"FROM pg_attribute a "
 	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-	"WHERE " MANAGED " AND a.attnum > 0 AND NOT a.attisdropped "
-	"ORDER BY c.relname, a.attnum";
+	"WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
+	"ORDER BY a.attrelid, a.attnum";
 static const char q_constraints[] =
-	"SELECT c.relname, k.conname, k.contype, " NAMES("k.conkey", "k.conrelid") ", "
-	"r.relname, " NAMES("k.confkey", "k.confrelid") ", k.confdeltype, k.confupdtype "
-	"FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
-	"LEFT JOIN pg_class r ON r.oid = k.confrelid "
-	"WHERE " MANAGED " AND k.contype IN ('p', 'u', 'f') ORDER BY c.relname, k.conname";
+	"SELECT k.conrelid, k.conname, k.contype, k.conkey::text, r.relname, k.confrelid, "
+	"k.confkey::text, k.confdeltype, k.confupdtype, k.conindid "
+	"FROM pg_constraint k LEFT JOIN pg_class r ON r.oid = k.confrelid "
+	"WHERE k.conrelid = ANY($1::oid[]) AND k.contype IN ('p', 'u', 'f')";
 static const char q_indexes[] =
-	"SELECT c.relname, i.relname, x.indisunique, "
-	"EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid "
-	"AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')), "
+	"SELECT x.indrelid, i.relname, x.indisunique, x.indexrelid, "
 	"x.indexprs IS NULL AND x.indpred IS NULL AND am.amname = 'btree' "
-	"AND x.indnatts = x.indnkeyatts AND 0 = ALL (x.indoption::int2[]), "
-	NAMES("x.indkey::int2[]", "x.indrelid") " "
-	"FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid "
-	"JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
-	"WHERE " MANAGED " ORDER BY c.relname, i.relname";
+	"AND x.indnatts = x.indnkeyatts AND 0 = ALL (x.indoption::int2[]), x.indkey::text "
+	"FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+	"JOIN pg_am am ON am.oid = i.relam WHERE x.indrelid = ANY($1::oid[])";
 
 static PGresult *query(PGconn *conn, const char *sql, const char *arr, struct sbuf *err)
 {
@@ -278,21 +275,59 @@ static PGresult *query(PGconn *conn, const char *sql, const char *arr, struct sb
 	return res;
 }
 
-static int json_names(const char *text, struct reg_strlist *out)
+/* One managed table as the queries see it: its oid, and where its
+ * columns are in the columns result (to map attribute numbers to names). */
+struct rel {
+	unsigned long oid;
+	struct plan_live_table *t;
+	int first_col, ncols;
+};
+
+static int cmp_rel(const void *a, const void *b)
 {
-	if (!text)
-		return 0;
-	json_object *a = json_tokener_parse(text);
-	int rc = 0;
-	if (!a || !json_object_is_type(a, json_type_array)) {
-		json_object_put(a);
-		return REG_EINVAL;
+	unsigned long x = ((const struct rel *)a)->oid, y = ((const struct rel *)b)->oid;
+	return (x > y) - (x < y);
+}
+
+static struct rel *find_rel(struct rel *rels, size_t n, const char *oid_text)
+{
+	struct rel key = { .oid = strtoul(oid_text, NULL, 10) };
+	return bsearch(&key, rels, n, sizeof(*rels), cmp_rel);
+}
+
+static const char *attname(PGresult *cols, const struct rel *r, long attnum)
+{
+	for (int i = r->first_col; i < r->first_col + r->ncols; i++)
+		if (strtol(PQgetvalue(cols, i, 1), NULL, 10) == attnum)
+			return PQgetvalue(cols, i, 2);
+	return NULL;
+}
+
+/* "{1,2}" (int2[]) or "1 2" (int2vector) -> the names of those columns. */
+static int key_names(PGresult *cols, const struct rel *r, const char *text,
+		     struct reg_strlist *out)
+{
+	const char *p = text ? text : "";
+	while (*p) {
+		char *end;
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		long attnum = strtol(p, &end, 10);
+		p = end;
+		const char *name = r ? attname(cols, r, attnum) : NULL;
+		int rc = reg_strlist_push(out, name ? name : "?", NULL);
+		if (rc)
+			return rc;
 	}
-	for (size_t i = 0; i < json_object_array_length(a) && !rc; i++)
-		rc = reg_strlist_push(out, json_object_get_string(json_object_array_get_idx(a, i)),
-				      NULL);
-	json_object_put(a);
-	return rc;
+	return 0;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+	return (x > y) - (x < y);
 }
 
 static enum reg_fk_action fk_action(const char *c)
@@ -325,10 +360,12 @@ static int cmp_name(const void *a, const void *b)
 int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_live *out,
 		  struct sbuf *err)
 {
-	struct sbuf arr = SBUF_INIT;
-	PGresult *res = NULL;
+	struct sbuf arr = SBUF_INIT, oids = SBUF_INIT;
+	PGresult *res = NULL, *cols = NULL;
 	char **all = NULL;
-	size_t nall = 0;
+	struct rel *rels = NULL;
+	unsigned long *backing = NULL;
+	size_t nall = 0, nrels = 0, nbacking = 0;
 	int rc = REG_EIO;
 
 	/* tables schemafs created: planned too (to drop them once unregistered) */
@@ -362,71 +399,114 @@ int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_l
 		goto out;
 	}
 
+	/* sorted by name, so out->tables stays sorted as it grows */
 	if (!(res = query(c->conn, q_tables, arr.buf, err)))
 		goto out;
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct plan_live_table *t = plan_live_add_table(out, PQgetvalue(res, i, 0));
-		if (!t) {
+	nrels = (size_t)PQntuples(res);
+	rels = calloc(nrels + 1, sizeof(*rels));
+	if (!rels || sbuf_addch(&oids, '{')) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nrels; i++) {
+		struct plan_live_table *t = plan_live_add_table(out, PQgetvalue(res, (int)i, 1));
+		if (!t || sbuf_addf(&oids, "%s%s", i ? "," : "", PQgetvalue(res, (int)i, 0))) {
 			rc = REG_ENOMEM;
 			goto out;
 		}
-		t->rows = atof(PQgetvalue(res, i, 1));
+		t->rows = atof(PQgetvalue(res, (int)i, 2));
+		rels[i].oid = strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
 	}
 	PQclear(res);
-	plan_live_sort(out);
-
-	if (!(res = query(c->conn, q_columns, arr.buf, err)))
+	res = NULL;
+	if (sbuf_addch(&oids, '}')) {
+		rc = REG_ENOMEM;
 		goto out;
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct plan_live_table *t = plan_live_find(out, PQgetvalue(res, i, 0));
-		if (t && !plan_live_add_column(t, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-					       val(res, i, 3), truth(res, i, 4))) {
+	}
+	/* the table pointers only now: adding tables moves the array */
+	for (size_t i = 0; i < nrels; i++)
+		rels[i].t = &out->tables[i];
+	qsort(rels, nrels, sizeof(*rels), cmp_rel);
+
+	if (!(cols = query(c->conn, q_columns, oids.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(cols); i++) {
+		struct rel *r = find_rel(rels, nrels, PQgetvalue(cols, i, 0));
+		if (!r)
+			continue;
+		if (!r->ncols)
+			r->first_col = i;
+		r->ncols++;
+		if (!plan_live_add_column(r->t, PQgetvalue(cols, i, 2), PQgetvalue(cols, i, 3),
+					  val(cols, i, 4), truth(cols, i, 5))) {
 			rc = REG_ENOMEM;
 			goto out;
 		}
 	}
-	PQclear(res);
 
-	if (!(res = query(c->conn, q_constraints, arr.buf, err)))
+	if (!(res = query(c->conn, q_constraints, oids.buf, err)))
 		goto out;
+	backing = calloc((size_t)PQntuples(res) + 1, sizeof(*backing));
+	if (!backing) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		struct plan_live_table *t = plan_live_find(out, PQgetvalue(res, i, 0));
-		if (!t)
+		struct rel *r = find_rel(rels, nrels, PQgetvalue(res, i, 0));
+		char kind = PQgetvalue(res, i, 2)[0];
+		if (!r)
 			continue;
 		struct plan_live_constraint *k =
-			plan_live_add_constraint(t, PQgetvalue(res, i, 1),
-						 (enum plan_con_kind)PQgetvalue(res, i, 2)[0]);
-		if (!k || json_names(val(res, i, 3), &k->columns) ||
-		    (val(res, i, 4) && !(k->ref_table = strdup(val(res, i, 4)))) ||
-		    json_names(val(res, i, 5), &k->ref_columns)) {
+			plan_live_add_constraint(r->t, PQgetvalue(res, i, 1), (enum plan_con_kind)kind);
+		if (!k || key_names(cols, r, val(res, i, 3), &k->columns)) {
 			rc = REG_ENOMEM;
 			goto out;
 		}
-		k->on_delete = fk_action(val(res, i, 6));
-		k->on_update = fk_action(val(res, i, 7));
+		if (kind == PLAN_CON_FOREIGN) {
+			/* a referenced table outside the registry has no names
+			 * here; the reference is invalid for validation anyway */
+			struct rel *to = find_rel(rels, nrels, PQgetvalue(res, i, 5));
+			if ((val(res, i, 4) && !(k->ref_table = strdup(val(res, i, 4)))) ||
+			    key_names(cols, to, val(res, i, 6), &k->ref_columns)) {
+				rc = REG_ENOMEM;
+				goto out;
+			}
+			k->on_delete = fk_action(val(res, i, 7));
+			k->on_update = fk_action(val(res, i, 8));
+		} else {
+			backing[nbacking++] = strtoul(PQgetvalue(res, i, 9), NULL, 10);
+		}
 	}
+	qsort(backing, nbacking, sizeof(*backing), cmp_ulong);
 	PQclear(res);
 
-	if (!(res = query(c->conn, q_indexes, arr.buf, err)))
+	if (!(res = query(c->conn, q_indexes, oids.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(res); i++) {
-		struct plan_live_table *t = plan_live_find(out, PQgetvalue(res, i, 0));
-		if (!t)
+		struct rel *r = find_rel(rels, nrels, PQgetvalue(res, i, 0));
+		if (!r)
 			continue;
-		struct plan_live_index *x = plan_live_add_index(t, PQgetvalue(res, i, 1));
-		if (!x || json_names(val(res, i, 5), &x->columns)) {
+		struct plan_live_index *x = plan_live_add_index(r->t, PQgetvalue(res, i, 1));
+		if (!x || key_names(cols, r, val(res, i, 5), &x->columns)) {
 			rc = REG_ENOMEM;
 			goto out;
 		}
+		unsigned long ioid = strtoul(PQgetvalue(res, i, 3), NULL, 10);
 		x->unique = truth(res, i, 2);
-		x->backs_constraint = truth(res, i, 3);
+		x->backs_constraint =
+			bsearch(&ioid, backing, nbacking, sizeof(*backing), cmp_ulong) != NULL;
 		x->simple = truth(res, i, 4);
 	}
+	plan_live_sort(out);
 	rc = 0;
 out:
 	PQclear(res);
+	PQclear(cols);
 	free(all);
+	free(rels);
+	free(backing);
 	sbuf_release(&arr);
+	sbuf_release(&oids);
 	if (rc == REG_ENOMEM && !err->len)
 		sbuf_adds(err, "out of memory");
 	return rc;

@@ -1161,7 +1161,6 @@ int store_clear_refused(struct store *st, const char *file)
 	return rc;
 }
 
-
 static void refusal_release(void *item)
 {
 	struct store_refusal *r = item;

@@ -33,6 +33,7 @@
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@
 
 /* The mount, as a table. Literal routes before "*" ones. */
 static const struct fs_route core_routes[] = {
-	FS_DIR("/", NULL),
+	FS_DIR("/", list_root),
 	FS_VIEW("/README", view_readme, 0),
 	FS_TEXT("/registry.yaml", meta_load, meta_commit, NULL, FS_TEXT_NO_CREATE),
 	FS_DIR("/schemas", list_schemas),
@@ -68,6 +69,8 @@ static const struct fs_route core_routes[] = {
 	FS_DIR("/history/*", list_history_revs),
 	FS_VIEW("/history/*/*", view_history_file, 0),
 	FS_DIR("/migrations", NULL),
+	/* any other name in the root: an editor file (sed -i registry.yaml) */
+	FS_CUSTOM("/*", &fs_schemas_ops),
 };
 
 static const struct {
@@ -782,6 +785,38 @@ static int op_unlink(const char *path)
 	}
 }
 
+/* A file renamed onto a text file (sed -i's temporary onto registry.yaml,
+ * vim's backup put back): its bytes are committed there, like a write of
+ * the whole file, and it is gone once they are. */
+static int rename_onto_text(struct fs_ctx *ctx, const struct fs_entry *from,
+			    const struct fs_entry *to, unsigned int flags)
+{
+	const struct fs_route *rt = to->route;
+	struct sbuf b = SBUF_INIT;
+	int ret;
+
+	if (flags & ~(unsigned)RENAME_NOREPLACE)
+		return -EINVAL;
+	if (flags & RENAME_NOREPLACE) {
+		ret = rt->load(ctx, to->arg, &b);
+		sbuf_release(&b);
+		if (ret != -ENOENT)
+			return ret ? ret : -EEXIST;
+	}
+	fs_lock(ctx);
+	ret = from->route->ops->bytes(ctx, from, &b);
+	fs_unlock(ctx);
+	if (!ret)
+		ret = rt->commit(ctx, to->arg, b.buf, b.len);
+	sbuf_release(&b);
+	if (ret)
+		return ret;
+	fs_lock(ctx);
+	ret = from->route->ops->unlink ? from->route->ops->unlink(ctx, from) : 0;
+	fs_unlock(ctx);
+	return ret == -ENOENT ? 0 : ret;
+}
+
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct fs_ctx *ctx = ctx_get();
@@ -791,6 +826,9 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		return ret;
 	if (resolve(to, &b))
 		return -EACCES;
+	if (a.e.route->kind == FS_ROUTE_CUSTOM && a.e.route->ops->bytes &&
+	    b.e.route->kind == FS_ROUTE_TEXT && b.e.route->commit)
+		return rename_onto_text(ctx, &a.e, &b.e, flags);
 	if (a.e.route != b.e.route)
 		return a.e.route->kind == FS_ROUTE_CUSTOM && b.e.route->kind == FS_ROUTE_CUSTOM
 			? -EXDEV : -EACCES;
@@ -891,11 +929,27 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	}
 }
 
+/* Does a path that resolved to a CUSTOM route name an existing file? */
+static int custom_exists(struct fs_ctx *ctx, const struct fs_entry *e)
+{
+	struct stat st;
+	if (!e->route->ops->getattr)
+		return -ENOENT;
+	fs_lock(ctx);
+	int ret = e->route->ops->getattr(ctx, e, NULL, &st);
+	fs_unlock(ctx);
+	return ret;
+}
+
 static int op_mkdir(const char *path, mode_t mode)
 {
 	(void)mode;
 	struct resolved r;
-	return resolve(path, &r) ? -EACCES : -EEXIST;
+	if (resolve(path, &r))
+		return -EACCES;
+	if (r.e.route->kind == FS_ROUTE_CUSTOM && custom_exists(ctx_get(), &r.e) == -ENOENT)
+		return -EACCES;
+	return -EEXIST;
 }
 
 static int op_rmdir(const char *path)
@@ -903,6 +957,8 @@ static int op_rmdir(const char *path)
 	struct resolved r;
 	int ret = resolve(path, &r);
 	if (ret)
+		return ret;
+	if (r.e.route->kind == FS_ROUTE_CUSTOM && (ret = custom_exists(ctx_get(), &r.e)))
 		return ret;
 	return r.e.route->kind == FS_ROUTE_DIR ? -EACCES : -ENOTDIR;
 }

@@ -111,6 +111,11 @@ struct fs_node_ops {
 	int (*readlink)(struct fs_ctx *ctx, const struct fs_entry *e, char *buf, size_t size);
 	int (*chmod)(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode);
 	int (*utimens)(struct fs_ctx *ctx, const struct fs_entry *e, const struct timespec tv[2]);
+	/* The file's bytes, appended to out: a rename of it onto an
+	 * FS_ROUTE_TEXT file (sed -i's temporary onto registry.yaml) commits
+	 * them there, then unlink() removes it. NULL: such a rename fails
+	 * with EACCES. */
+	int (*bytes)(struct fs_ctx *ctx, const struct fs_entry *e, struct sbuf *out);
 };
 
 struct fs_route {

@@ -62,8 +62,10 @@ int list_history_revs(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
 
 /* ---- fs_schemas.c ---- */
 
+/* Serves schemas/ and the editor files in the mount's root. */
 extern const struct fs_node_ops fs_schemas_ops;
 int list_schemas(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+int list_root(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
 
 int fs_schemas_new(struct fs_schemas **out);
 void fs_schemas_free(struct fs_schemas *s);

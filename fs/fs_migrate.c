@@ -15,8 +15,7 @@
  * same mount waits for the first; EBUSY comes from this process or, via
  * PostgreSQL's advisory lock, from any other mount or CLI on the target.
  * FS_TEXT_LIVE asks the core for direct_io and noflush, without which a
- * reader of control would wait for a running command; status shows the
- * progress too and, being a per-open view, never waits.
+ * reader of control would wait for a running command.
  */
 #include "fs.h"
 

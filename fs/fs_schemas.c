@@ -75,7 +75,8 @@ struct sfile {
 #define SFILE_BUCKETS 16384
 
 struct fs_schemas {
-	struct plain *plains;
+	struct plain *plains;      /* editor files in schemas/ */
+	struct plain *root_plains; /* editor files in the mount's root */
 	struct sfile *buckets[SFILE_BUCKETS];
 	struct sfile *pending;
 	size_t ncreated;
@@ -113,6 +114,10 @@ void fs_schemas_free(struct fs_schemas *s)
 		next = p->next;
 		plain_put(p);
 	}
+	for (struct plain *p = s->root_plains, *next; p; p = next) {
+		next = p->next;
+		plain_put(p);
+	}
 	for (size_t i = 0; i < SFILE_BUCKETS; i++)
 		for (struct sfile *f = s->buckets[i], *next; f; f = next) {
 			next = f->next;
@@ -136,6 +141,25 @@ static bool schema_name(const char *file, char *buf, size_t size)
 	memcpy(buf, file, len - 5);
 	buf[len - 5] = '\0';
 	return true;
+}
+
+/* The ops serve two directories: schemas/ and the mount's root, where
+ * every name that is not a route of its own is an editor file (sed -i's
+ * temporary and vim's and emacs's backups of registry.yaml). */
+static bool in_root(const struct fs_entry *e)
+{
+	return strncmp(e->path, "/schemas/", 9) != 0;
+}
+
+static struct plain **plains_of(struct fs_ctx *ctx, const struct fs_entry *e)
+{
+	return in_root(e) ? &ctx->schemas->root_plains : &ctx->schemas->plains;
+}
+
+/* schema_name() of a file in schemas/; nothing at the root is a schema. */
+static bool entry_schema(const struct fs_entry *e, char *buf, size_t size)
+{
+	return !in_root(e) && schema_name(e->arg, buf, size);
 }
 
 static size_t name_hash(const char *s)
@@ -172,15 +196,15 @@ static struct sfile *sfile_get(struct fs_schemas *s, const char *name)
 	return f;
 }
 
-static struct plain *plain_find(struct fs_schemas *s, const char *name)
+static struct plain *plain_find(struct plain **dir, const char *name)
 {
-	for (struct plain *p = s->plains; p; p = p->next)
+	for (struct plain *p = *dir; p; p = p->next)
 		if (!strcmp(p->name, name))
 			return p;
 	return NULL;
 }
 
-static struct plain *plain_new(struct fs_schemas *s, const char *name, mode_t mode)
+static struct plain *plain_new(struct plain **dir, const char *name, mode_t mode)
 {
 	struct plain *p = calloc(1, sizeof(*p));
 	if (!p || !(p->name = strdup(name))) {
@@ -192,14 +216,14 @@ static struct plain *plain_new(struct fs_schemas *s, const char *name, mode_t mo
 	fs_now(&p->mtime);
 	p->refs = 1;
 	p->linked = true;
-	p->next = s->plains;
-	s->plains = p;
+	p->next = *dir;
+	*dir = p;
 	return p;
 }
 
-static void plain_unlink(struct fs_schemas *s, struct plain *p)
+static void plain_unlink(struct plain **dir, struct plain *p)
 {
-	for (struct plain **pp = &s->plains; *pp; pp = &(*pp)->next)
+	for (struct plain **pp = dir; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
 			p->linked = false;
@@ -241,15 +265,41 @@ void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d)
 	fs_changed(ctx);
 }
 
-static void clear_refusal(struct fs_ctx *ctx, const char *file, bool *flag)
+/* Stores an accepted save of file: a new revision of schema name (NULL:
+ * registry.yaml) and, when the file had a refusal (*refused), its removal.
+ * Both are one transaction, so a save costs one fsync and a crash never
+ * keeps one without the other. Caller holds the lock. */
+static int store_accept(struct fs_ctx *ctx, const char *file, const char *name,
+			const char *bytes, size_t len, bool *refused)
 {
-	if (!*flag)
-		return;
-	if (store_clear_refused(ctx->store, file))
-		fprintf(stderr, "schemafs: %s: cannot clear refusal: %s\n", file,
-			store_errmsg(ctx->store));
-	*flag = false;
-	fs_changed(ctx);
+	struct store *st = ctx->store;
+	int rc;
+
+	if (!*refused) {
+		rc = name ? store_put_schema(st, name, bytes, len, NULL)
+			  : store_put_meta(st, bytes, len);
+		goto out;
+	}
+	rc = store_begin(st);
+	if (rc)
+		goto out;
+	rc = name ? store_put_schema(st, name, bytes, len, NULL) : store_put_meta(st, bytes, len);
+	if (!rc)
+		rc = store_clear_refused(st, file);
+	if (rc) {
+		fprintf(stderr, "schemafs: %s: cannot store: %s\n", file, store_errmsg(st));
+		store_rollback(st);
+		return -EIO;
+	}
+	rc = store_commit(st);
+	if (!rc)
+		*refused = false;
+out:
+	if (rc) {
+		fprintf(stderr, "schemafs: %s: cannot store: %s\n", file, store_errmsg(st));
+		return -EIO;
+	}
+	return 0;
 }
 
 static void pending_add(struct fs_schemas *s, struct sfile *f)
@@ -362,16 +412,11 @@ static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes
 	else if (f->fallback && f->fallback_in_store)
 		same_as_store = f->fallback->source_len == len &&
 			!memcmp(f->fallback->source, bytes, len);
-	if (!same_as_store && store_put_schema(ctx->store, name, bytes, len, NULL)) {
-		fprintf(stderr, "schemafs: %s: cannot store: %s\n", file, store_errmsg(ctx->store));
-		ret = -EIO;
-		goto out;
-	}
 	/* Putting the stored bytes back is not a new save: editors do it after
 	 * a refused one (vim and emacs rename their backup back, vim with
 	 * backupcopy=yes copies it back), and the refusal must stay visible. */
-	if (!same_as_store)
-		clear_refusal(ctx, file, &f->refused);
+	if (!same_as_store && (ret = store_accept(ctx, file, name, bytes, len, &f->refused)))
+		goto out;
 	if (!(cur && same_as_store)) {
 		ret = fs_errno(reg_register(ctx->reg, s));
 		s = NULL;
@@ -444,7 +489,7 @@ static int s_getattr(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_han
 	char name[NAME_MAX + 1];
 	fs_schemas_expire(ctx);
 	stat_base(ctx, st);
-	if (schema_name(e->arg, name, sizeof(name))) {
+	if (entry_schema(e, name, sizeof(name))) {
 		struct shandle *sh = h ? h->priv : NULL;
 		const struct reg_schema *s = reg_get(ctx->reg, name);
 		struct sfile *f = sfile_find(ctx->schemas, name);
@@ -459,7 +504,7 @@ static int s_getattr(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_han
 	} else {
 		struct plain *p = h && h->priv ? ((struct shandle *)h->priv)->plain : NULL;
 		if (!p)
-			p = plain_find(ctx->schemas, e->arg);
+			p = plain_find(plains_of(ctx, e), e->arg);
 		if (!p)
 			return -ENOENT;
 		st->st_mode = (p->symlink ? S_IFLNK : S_IFREG) | p->mode;
@@ -489,6 +534,15 @@ int list_schemas(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 						return -ENOMEM;
 				}
 	for (struct plain *p = ctx->schemas->plains; p; p = p->next)
+		if (fs_dir_add(dir, p->name, p->symlink ? S_IFLNK : S_IFREG))
+			return -ENOMEM;
+	return 0;
+}
+
+int list_root(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	(void)arg;
+	for (struct plain *p = ctx->schemas->root_plains; p; p = p->next)
 		if (fs_dir_add(dir, p->name, p->symlink ? S_IFLNK : S_IFREG))
 			return -ENOMEM;
 	return 0;
@@ -553,9 +607,9 @@ static int s_open(struct fs_ctx *ctx, const struct fs_entry *e, int flags, struc
 {
 	char name[NAME_MAX + 1];
 	fs_schemas_expire(ctx);
-	if (schema_name(e->arg, name, sizeof(name)))
+	if (entry_schema(e, name, sizeof(name)))
 		return visible(ctx, name) ? open_schema(ctx, name, flags, h) : -ENOENT;
-	struct plain *p = plain_find(ctx->schemas, e->arg);
+	struct plain *p = plain_find(plains_of(ctx, e), e->arg);
 	return p ? open_plain(p, flags, h) : -ENOENT;
 }
 
@@ -566,7 +620,7 @@ static int s_create(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode, i
 	fs_schemas_expire(ctx);
 	if (strlen(e->arg) > NAME_MAX)
 		return -ENAMETOOLONG;
-	if (schema_name(e->arg, name, sizeof(name))) {
+	if (entry_schema(e, name, sizeof(name))) {
 		if (visible(ctx, name))
 			return (flags & O_EXCL) ? -EEXIST : open_schema(ctx, name, flags, h);
 		struct sfile *f = sfile_get(ctx->schemas, name);
@@ -578,10 +632,10 @@ static int s_create(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode, i
 		fs_now(&f->mtime);
 		return open_schema(ctx, name, flags | O_TRUNC, h);
 	}
-	struct plain *p = plain_find(ctx->schemas, e->arg);
+	struct plain *p = plain_find(plains_of(ctx, e), e->arg);
 	if (p)
 		return (flags & O_EXCL) ? -EEXIST : open_plain(p, flags, h);
-	p = plain_new(ctx->schemas, e->arg, mode);
+	p = plain_new(plains_of(ctx, e), e->arg, mode);
 	if (!p)
 		return -ENOMEM;
 	return open_plain(p, flags, h);
@@ -639,8 +693,8 @@ static int s_truncate(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_ha
 			h->wrote = true;
 		return ret;
 	}
-	if (!schema_name(e->arg, name, sizeof(name))) {
-		struct plain *p = plain_find(ctx->schemas, e->arg);
+	if (!entry_schema(e, name, sizeof(name))) {
+		struct plain *p = plain_find(plains_of(ctx, e), e->arg);
 		if (!p || p->symlink)
 			return p ? -EINVAL : -ENOENT;
 		fs_now(&p->mtime);
@@ -697,12 +751,12 @@ static int s_unlink(struct fs_ctx *ctx, const struct fs_entry *e)
 {
 	char name[NAME_MAX + 1];
 	fs_schemas_expire(ctx);
-	if (schema_name(e->arg, name, sizeof(name))) {
+	if (entry_schema(e, name, sizeof(name))) {
 		if (!visible(ctx, name))
 			return -ENOENT;
 		return schema_leave(ctx, name);
 	}
-	struct plain *p = plain_find(ctx->schemas, e->arg);
+	struct plain *p = plain_find(plains_of(ctx, e), e->arg);
 	if (!p)
 		return -ENOENT;
 	if (p->came_from) {
@@ -711,7 +765,7 @@ static int s_unlink(struct fs_ctx *ctx, const struct fs_entry *e)
 		if (f && f->fallback && f->fallback_in_store && !f->created_opens)
 			fallback_settle(ctx, f);
 	}
-	plain_unlink(ctx->schemas, p);
+	plain_unlink(plains_of(ctx, e), p);
 	return 0;
 }
 
@@ -719,10 +773,10 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 		    unsigned int flags)
 {
 	char fname[NAME_MAX + 1], tname[NAME_MAX + 1];
-	bool fschema = schema_name(from->arg, fname, sizeof(fname));
-	bool tschema = schema_name(to->arg, tname, sizeof(tname));
-	struct plain *fp = fschema ? NULL : plain_find(ctx->schemas, from->arg);
-	struct plain *tp = tschema ? NULL : plain_find(ctx->schemas, to->arg);
+	bool fschema = entry_schema(from, fname, sizeof(fname));
+	bool tschema = entry_schema(to, tname, sizeof(tname));
+	struct plain *fp = fschema ? NULL : plain_find(plains_of(ctx, from), from->arg);
+	struct plain *tp = tschema ? NULL : plain_find(plains_of(ctx, to), to->arg);
 	int ret;
 
 	fs_schemas_expire(ctx);
@@ -752,7 +806,7 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 		if (ret)
 			return ret;
 		if (fp)
-			plain_unlink(ctx->schemas, fp);
+			plain_unlink(plains_of(ctx, from), fp);
 		else
 			ret = schema_leave(ctx, fname);
 		return ret;
@@ -761,7 +815,7 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 	/* onto an editor file's name */
 	if (fp) {
 		if (tp)
-			plain_unlink(ctx->schemas, tp);
+			plain_unlink(plains_of(ctx, to), tp);
 		char *n = strdup(to->arg);
 		if (!n)
 			return -ENOMEM;
@@ -772,15 +826,15 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 	struct sfile *f = sfile_get(ctx->schemas, fname);
 	if (!f)
 		return -ENOMEM;
-	struct plain *np = plain_new(ctx->schemas, to->arg, f->mode);
+	struct plain *np = plain_new(plains_of(ctx, to), to->arg, f->mode);
 	if (!np)
 		return -ENOMEM;
 	if (tp)
-		plain_unlink(ctx->schemas, tp);
+		plain_unlink(plains_of(ctx, to), tp);
 	np->mtime = f->mtime;
 	if ((ret = current_bytes(ctx, fname, &np->bytes)) ||
 	    !(np->came_from = strdup(fname))) {
-		plain_unlink(ctx->schemas, np);
+		plain_unlink(plains_of(ctx, to), np);
 		return ret ? ret : -ENOMEM;
 	}
 	return schema_leave(ctx, fname);
@@ -789,18 +843,18 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 static int s_symlink(struct fs_ctx *ctx, const char *target, const struct fs_entry *e)
 {
 	char name[NAME_MAX + 1];
-	if (schema_name(e->arg, name, sizeof(name)))
+	if (entry_schema(e, name, sizeof(name)))
 		return -EPERM; /* a schema is a regular file */
-	if (plain_find(ctx->schemas, e->arg))
+	if (plain_find(plains_of(ctx, e), e->arg))
 		return -EEXIST;
 	if (strlen(e->arg) > NAME_MAX)
 		return -ENAMETOOLONG;
-	struct plain *p = plain_new(ctx->schemas, e->arg, 0777);
+	struct plain *p = plain_new(plains_of(ctx, e), e->arg, 0777);
 	if (!p)
 		return -ENOMEM;
 	p->symlink = true;
 	if (sbuf_adds(&p->bytes, target)) {
-		plain_unlink(ctx->schemas, p);
+		plain_unlink(plains_of(ctx, e), p);
 		return -ENOMEM;
 	}
 	return 0;
@@ -808,7 +862,7 @@ static int s_symlink(struct fs_ctx *ctx, const char *target, const struct fs_ent
 
 static int s_readlink(struct fs_ctx *ctx, const struct fs_entry *e, char *buf, size_t size)
 {
-	struct plain *p = plain_find(ctx->schemas, e->arg);
+	struct plain *p = plain_find(plains_of(ctx, e), e->arg);
 	if (!p)
 		return -ENOENT;
 	if (!p->symlink || size == 0)
@@ -822,7 +876,7 @@ static int s_readlink(struct fs_ctx *ctx, const struct fs_entry *e, char *buf, s
 static int s_chmod(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode)
 {
 	char name[NAME_MAX + 1];
-	if (schema_name(e->arg, name, sizeof(name))) {
+	if (entry_schema(e, name, sizeof(name))) {
 		if (!visible(ctx, name))
 			return -ENOENT;
 		struct sfile *f = sfile_get(ctx->schemas, name);
@@ -831,7 +885,7 @@ static int s_chmod(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode)
 		f->mode = mode & 07777;
 		return 0;
 	}
-	struct plain *p = plain_find(ctx->schemas, e->arg);
+	struct plain *p = plain_find(plains_of(ctx, e), e->arg);
 	if (!p)
 		return -ENOENT;
 	if (!p->symlink)
@@ -858,7 +912,7 @@ static int s_utimens(struct fs_ctx *ctx, const struct fs_entry *e, const struct 
 		now[1] = now[0];
 		tv = now;
 	}
-	if (schema_name(e->arg, name, sizeof(name))) {
+	if (entry_schema(e, name, sizeof(name))) {
 		if (!visible(ctx, name))
 			return -ENOENT;
 		struct sfile *f = sfile_get(ctx->schemas, name);
@@ -867,11 +921,24 @@ static int s_utimens(struct fs_ctx *ctx, const struct fs_entry *e, const struct 
 		set_time(&f->mtime, &tv[1]);
 		return 0;
 	}
-	struct plain *p = plain_find(ctx->schemas, e->arg);
+	struct plain *p = plain_find(plains_of(ctx, e), e->arg);
 	if (!p)
 		return -ENOENT;
 	set_time(&p->mtime, &tv[1]);
 	return 0;
+}
+
+static int s_bytes(struct fs_ctx *ctx, const struct fs_entry *e, struct sbuf *out)
+{
+	char name[NAME_MAX + 1];
+	if (entry_schema(e, name, sizeof(name)))
+		return visible(ctx, name) ? current_bytes(ctx, name, out) : -ENOENT;
+	struct plain *p = plain_find(plains_of(ctx, e), e->arg);
+	if (!p)
+		return -ENOENT;
+	if (p->symlink)
+		return -EINVAL;
+	return sbuf_add(out, p->bytes.buf, p->bytes.len) ? -ENOMEM : 0;
 }
 
 const struct fs_node_ops fs_schemas_ops = {
@@ -889,6 +956,7 @@ const struct fs_node_ops fs_schemas_ops = {
 	.readlink = s_readlink,
 	.chmod = s_chmod,
 	.utimens = s_utimens,
+	.bytes = s_bytes,
 };
 
 /* ---- registry.yaml ---- */
@@ -926,13 +994,11 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
 		goto out;
 	}
 	const struct reg_meta *cur = &ctx->reg->meta;
+	/* as for schemas: the stored bytes put back keep the refusal */
 	if (!(cur->source && cur->source_len == len && !memcmp(cur->source, bytes, len))) {
-		if (store_put_meta(ctx->store, bytes, len)) {
-			fprintf(stderr, "schemafs: %s: cannot store: %s\n", file,
-				store_errmsg(ctx->store));
-			ret = -EIO;
+		ret = store_accept(ctx, file, NULL, bytes, len, &ctx->schemas->meta_refused);
+		if (ret)
 			goto out;
-		}
 		if (!m.source) {
 			m.source = malloc(len + 1);
 			if (m.source) {
@@ -944,7 +1010,6 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
 		reg_set_meta(ctx->reg, &m);
 		fs_changed(ctx);
 	}
-	clear_refusal(ctx, file, &ctx->schemas->meta_refused);
 out:
 	fs_unlock(ctx);
 	reg_meta_release(&m);

@@ -346,7 +346,10 @@ out:
 static char *path_join(const char *a, const char *b)
 {
 	struct sbuf sb = SBUF_INIT;
-	if (sbuf_addf(&sb, "%s/%s", a, b))
+	size_t alen = strlen(a);
+	while (alen > 1 && a[alen - 1] == '/')
+		alen--; /* "d/" names files "d/x.yaml", as import does */
+	if (sbuf_addf(&sb, "%.*s/%s", (int)alen, a, b))
 		return NULL;
 	return sbuf_detach(&sb, NULL);
 }

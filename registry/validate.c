@@ -566,6 +566,26 @@ static const char *const *schema_names(struct xctx *x)
 	return x->schema_names;
 }
 
+/*
+ * PostgreSQL accepts a foreign key between different types when one btree
+ * operator family compares them (int2/int4/int8; text and varchar, which
+ * is binary-coercible to text; float4/float8). Real schemas do this
+ * (a smallint column referencing a serial key), so it is a warning; any
+ * other difference is an error, as the server would refuse or mis-match it.
+ */
+static const char *type_family(const char *base)
+{
+	static const char *const families[][2] = {
+		{ "int2", "integer" }, { "int4", "integer" }, { "int8", "integer" },
+		{ "text", "text" },    { "varchar", "text" },
+		{ "float4", "float" }, { "float8", "float" },
+	};
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (!strcmp(base, families[i][0]))
+			return families[i][1];
+	return base;
+}
+
 static int check_types(struct xctx *x, const struct reg_schema *s, const struct reg_reference *ref,
 		       const struct reg_schema *t)
 {
@@ -581,12 +601,17 @@ static int check_types(struct xctx *x, const struct reg_schema *s, const struct 
 			break;
 		if (!ra.ok || !rb.ok || !strcmp(ra.canonical, rb.canonical))
 			continue;
-		int same_base = !strcmp(sqlcheck_type_base(ra.canonical, base_a, sizeof(base_a)),
-					sqlcheck_type_base(rb.canonical, base_b, sizeof(base_b)));
-		rc = xerr(x, s, ref->loc, same_base ? DIAG_WARNING : DIAG_ERROR,
+		sqlcheck_type_base(ra.canonical, base_a, sizeof(base_a));
+		sqlcheck_type_base(rb.canonical, base_b, sizeof(base_b));
+		int same_base = !strcmp(base_a, base_b);
+		int same_family = same_base || !strcmp(type_family(base_a), type_family(base_b));
+		rc = xerr(x, s, ref->loc, same_family ? DIAG_WARNING : DIAG_ERROR,
 			  "foreign key %s.%s (%s) references %s.%s (%s): %s", s->name, a->name,
 			  a->type, t->name, b->name, b->type,
-			  same_base ? "type modifiers differ" : "types differ");
+			  same_base ? "type modifiers differ"
+			  : same_family ? "types differ within one family (PostgreSQL accepts it; "
+					  "values outside the narrower type cannot be referenced)"
+			  : "types differ");
 	}
 	return rc;
 }

@@ -41,6 +41,19 @@ START_TEST(sbuf_addf_grows_past_first_guess)
 }
 END_TEST
 
+/* A format that fails half-way (a wide character the C locale cannot
+ * convert) leaves the buffer as it was, terminator included. */
+START_TEST(sbuf_failed_addf_leaves_buffer)
+{
+	struct sbuf sb = SBUF_INIT;
+	ck_assert_int_eq(sbuf_adds(&sb, "abc"), 0);
+	ck_assert_int_ne(sbuf_addf(&sb, "written first %ls", L"\x263a"), 0);
+	ck_assert_uint_eq(sb.len, 3);
+	ck_assert_str_eq(sb.buf, "abc");
+	sbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(diags_render_and_sort)
 {
 	struct diags d = DIAGS_INIT;
@@ -75,6 +88,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, sbuf_never_null_and_terminated);
 	tcase_add_test(tc, sbuf_addf_grows_past_first_guess);
+	tcase_add_test(tc, sbuf_failed_addf_leaves_buffer);
 	tcase_add_test(tc, diags_render_and_sort);
 	tcase_add_test(tc, nearest_suggests_typos_only);
 	suite_add_tcase(s, tc);

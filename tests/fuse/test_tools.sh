@@ -225,6 +225,77 @@ remember
 out=$(atomic_write "$WORK/bad.yaml" 2>&1); rc=$?
 expect_refused "temp+rename" "$out" $rc
 
+# ---- registry.yaml in the mount's root: editor files work there too, so
+# sed -i (its temporary) and vim (its 4913 probe and its backup copy) save
+# it like a schema; a refusal keeps the bytes and leaves nothing behind
+cd "$MNT"
+ROOT=$(ls_line .)
+cp registry.yaml "$WORK/meta-orig.yaml"
+sed 's/^name:/nme:/' "$WORK/meta-orig.yaml" >"$WORK/meta-bad.yaml"
+meta_good() { # TOOL: a valid registry.yaml naming the tool
+	sed "s/^description: .*/description: saved by $1/" "$WORK/meta-orig.yaml"
+}
+expect_meta_valid() { # TOOL
+	check "$1 at the root: new bytes" grep -qx "description: saved by $1" registry.yaml
+	check_eq "$1 at the root: no stray files" "$ROOT" "$(ls_line .)"
+	check "$1 at the root: validation has nothing on registry.yaml" \
+		bash -c '! grep -q "^registry.yaml" validation'
+}
+expect_meta_refused() { # TOOL OUT RC
+	check "$1 at the root: reports the failure (rc=$3)" \
+		bash -c '[ "$1" != 0 ] || grep -qiE "invalid argument|error" <<<"$2"' _ "$3" "$2"
+	check "$1 at the root: previous bytes stay" cmp registry.yaml "$WORK/meta-prev.yaml"
+	check "$1 at the root: validation says why" grep -q "^registry.yaml:1:1: .*'nme'" validation
+	check_eq "$1 at the root: no stray files" "$ROOT" "$(ls_line .)"
+}
+
+out=$(sed -i 's/^description: .*/description: saved by sed/' registry.yaml 2>&1)
+check "sed -i registry.yaml: exit 0 ($out)" [ $? = 0 ]
+expect_meta_valid sed
+cp registry.yaml "$WORK/meta-prev.yaml"
+out=$(sed -i 's/^name:/nme:/' registry.yaml 2>&1); rc=$?
+expect_meta_refused sed "$out" $rc
+
+meta_good vim >"$WORK/meta-good.yaml"
+out=$(vim -u NONE -N -n -es -c '%d' -c "0r $WORK/meta-good.yaml" -c 'wq' registry.yaml </dev/null 2>&1)
+check "vim registry.yaml: exit 0 ($out)" [ $? = 0 ]
+expect_meta_valid vim
+cp registry.yaml "$WORK/meta-prev.yaml"
+out=$(vim -u NONE -N -n -es -c '%d' -c "0r $WORK/meta-bad.yaml" -c 'wq' registry.yaml </dev/null 2>&1); rc=$?
+expect_meta_refused vim "$out" $rc
+
+atomic_meta() {
+	python3 - "$1" <<'EOF'
+import os, sys, tempfile
+data = open(sys.argv[1], 'rb').read()
+fd, tmp = tempfile.mkstemp(dir='.', prefix='.registry.yaml.')
+try:
+    os.write(fd, data)
+    os.close(fd)
+    os.rename(tmp, 'registry.yaml')
+except OSError as e:
+    os.unlink(tmp)
+    print(f'rename: {e}', file=sys.stderr)
+    sys.exit(1)
+EOF
+}
+meta_good temp+rename >"$WORK/meta-good.yaml"
+out=$(atomic_meta "$WORK/meta-good.yaml" 2>&1)
+check "temp+rename registry.yaml: exit 0 ($out)" [ $? = 0 ]
+expect_meta_valid temp+rename
+cp registry.yaml "$WORK/meta-prev.yaml"
+out=$(atomic_meta "$WORK/meta-bad.yaml" 2>&1); rc=$?
+expect_meta_refused temp+rename "$out" $rc
+
+# other names in the root are editor files too; nothing else is made there
+check "a file can be created and removed in the root" bash -c 'echo x >notes && rm notes'
+check "mkdir in the root is refused (EACCES)" bash -c 'mkdir sub 2>&1 | grep -q "Permission denied"'
+check "the views stay read-only" bash -c '! { echo x >graph; } 2>/dev/null'
+check "registry.yaml cannot be renamed away" bash -c '! mv registry.yaml registry.bak 2>/dev/null'
+check_eq "the root lists what it did" "$ROOT" "$(ls_line .)"
+check "registry.yaml restored" cp "$WORK/meta-orig.yaml" registry.yaml
+cd "$MNT/schemas"
+
 # the whole sequence left every refusal out of the store and every valid
 # save in it: remount and compare
 cp users.yaml "$WORK/last.yaml"

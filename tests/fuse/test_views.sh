@@ -48,8 +48,13 @@ for f in README graph migration_order validation docs/schema.md erd.mmd dependen
 	check "writing $f fails with EACCES ($out)" grep -q 'Permission denied' <<<"$out"
 done
 check "rm of a view fails" bash -c '! rm -f graph 2>/dev/null'
-check "touch of a new root file fails" bash -c '! touch newfile 2>/dev/null'
+# a new name in the root is an editor file (sed -i registry.yaml needs
+# its temporary there): kept in memory, never a view or a schema
+check "touch of a new root file makes an editor file" bash -c 'touch newfile && [ -f newfile ] && [ ! -s newfile ]'
+check "the editor file is listed" bash -c 'ls | grep -qx newfile'
+check "rm of the editor file" bash -c 'rm newfile && [ ! -e newfile ]'
 check "mkdir fails" bash -c '! mkdir schemas/sub 2>/dev/null'
+check "mkdir in the root fails" bash -c '! mkdir sub 2>/dev/null'
 check "no such view" bash -c '! cat dependents/nope 2>/dev/null'
 check "migrations/ exists" [ -d migrations ]
 

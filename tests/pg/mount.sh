@@ -96,6 +96,10 @@ hold_lock users
 first=$!
 bg_pids="$bg_pids $first"
 wait_blocked
+# a reader never waits for the running command (FS_TEXT_LIVE: direct_io, noflush)
+timeout 10 cat "$M/control" >"$work/control" || fail "reading control blocked while running"
+grep -qx "running apply: step 1 of 1: users: add column 'nickname'" "$work/control" ||
+	{ cat "$work/control"; fail "control while running"; }
 grep -qx "progress: step 1 of 1: users: add column 'nickname'" "$M/status" ||
 	{ cat "$M/status"; fail "status while running"; }
 grep -qx "state: running" "$M/status" || fail "state while running"
