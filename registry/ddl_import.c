@@ -1,7 +1,5 @@
 #include "ddl_import.h"
 
-#include <json-c/json.h>
-#include <pg_query.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,107 +7,9 @@
 #include <string.h>
 
 #include "diag.h"
+#include "pgq.h"
 #include "sbuf.h"
 #include "validate.h"
-
-/* As in sqlcheck.c: views and functions nest deeper than json-c's 32. */
-#define JSON_MAX_DEPTH 2000
-
-/* ---- reading libpg_query's JSON tree ---- */
-
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (!o || !json_object_is_type(o, json_type_object))
-		return NULL;
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static bool get_bool(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-	return v && json_object_get_boolean(v);
-}
-
-/* A node location, -1 when absent. */
-static int get_loc(json_object *o)
-{
-	json_object *v = get(o, "location");
-	return v && json_object_is_type(v, json_type_int) ? json_object_get_int(v) : -1;
-}
-
-static size_t arr_len(json_object *a)
-{
-	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
-/* NULL past the end or when a is not an array (json-c would assert). */
-static json_object *arr_at(json_object *a, size_t i)
-{
-	return i < arr_len(a) ? json_object_array_get_idx(a, i) : NULL;
-}
-
-/* A node is {"NodeType": {...}}: its type name, and the body in *body. */
-static const char *node_type(json_object *node, json_object **body)
-{
-	*body = NULL;
-	if (!node || !json_object_is_type(node, json_type_object) ||
-	    json_object_object_length(node) != 1)
-		return NULL;
-	json_object_object_foreach(node, key, val) {
-		*body = val;
-		return key;
-	}
-	return NULL;
-}
-
-/* The body when node is of the given type, else NULL. */
-static json_object *node_as(json_object *node, const char *type)
-{
-	json_object *body;
-	const char *t = node_type(node, &body);
-	return t && !strcmp(t, type) ? body : NULL;
-}
-
-/* The sval of a {"String": {"sval": ...}} node. */
-static const char *string_node(json_object *node)
-{
-	return get_str(node_as(node, "String"), "sval");
-}
-
-/* The smallest "location" anywhere under o, or -1: where an expression starts. */
-static int first_location(json_object *o)
-{
-	int best = -1;
-	if (!o)
-		return -1;
-	if (json_object_is_type(o, json_type_array)) {
-		for (size_t i = 0; i < arr_len(o); i++) {
-			int l = first_location(arr_at(o, i));
-			if (l >= 0 && (best < 0 || l < best))
-				best = l;
-		}
-		return best;
-	}
-	if (!json_object_is_type(o, json_type_object))
-		return -1;
-	json_object_object_foreach(o, key, val) {
-		int l;
-		if (!strcmp(key, "location") && json_object_is_type(val, json_type_int))
-			l = json_object_get_int(val);
-		else
-			l = first_location(val);
-		if (l >= 0 && (best < 0 || l < best))
-			best = l;
-	}
-	return best;
-}
 
 /* ---- the state of one import ---- */
 
@@ -669,7 +569,7 @@ static const char *creation_schema(const struct ctx *c)
 /* A table named by a RangeVar: qualified, or through search_path. */
 static struct table *lookup_rangevar(struct ctx *c, json_object *rv, const char *default_schema)
 {
-	const char *schema = get_str(rv, "schemaname"), *name = get_str(rv, "relname");
+	const char *schema = pgq_get_str(rv, "schemaname"), *name = pgq_get_str(rv, "relname");
 	if (!name)
 		return NULL;
 	if (schema)
@@ -690,7 +590,7 @@ static struct table *lookup_rangevar(struct ctx *c, json_object *rv, const char 
  * CREATE INDEX may name one, and that is no reason for a warning. */
 static void add_other(struct ctx *c, json_object *rv, const char *default_schema)
 {
-	const char *schema = get_str(rv, "schemaname"), *name = get_str(rv, "relname");
+	const char *schema = pgq_get_str(rv, "schemaname"), *name = pgq_get_str(rv, "relname");
 	struct sbuf sb = SBUF_INIT;
 	if (!name)
 		return;
@@ -705,7 +605,7 @@ static void add_other(struct ctx *c, json_object *rv, const char *default_schema
 
 static bool is_other(struct ctx *c, json_object *rv)
 {
-	const char *schema = get_str(rv, "schemaname"), *name = get_str(rv, "relname");
+	const char *schema = pgq_get_str(rv, "schemaname"), *name = pgq_get_str(rv, "relname");
 	size_t n = name ? strlen(name) : 0;
 	for (size_t i = 0; name && i < c->others.n; i++) {
 		const char *o = c->others.items[i];
@@ -829,8 +729,8 @@ static enum reg_fk_action fk_action(const char *code)
 
 static void strings_to_list(struct ctx *c, json_object *arr, struct reg_strlist *l)
 {
-	for (size_t i = 0; i < arr_len(arr); i++) {
-		const char *s = string_node(arr_at(arr, i));
+	for (size_t i = 0; i < pgq_arr_len(arr); i++) {
+		const char *s = pgq_string_node(pgq_arr_at(arr, i));
 		if (s)
 			push_str(c, l, s);
 	}
@@ -840,8 +740,8 @@ static void strings_to_list(struct ctx *c, json_object *arr, struct reg_strlist 
 static void add_fk(struct ctx *c, struct table *t, json_object *con, const char *local_col,
 		   const char *default_schema)
 {
-	json_object *rv = get(con, "pktable");
-	const char *tname = get_str(rv, "relname");
+	json_object *rv = pgq_get(con, "pktable");
+	const char *tname = pgq_get_str(rv, "relname");
 	if (!tname)
 		return;
 	struct fk *fks = xgrow(c, t->fks, t->nfks, sizeof(*fks));
@@ -849,21 +749,21 @@ static void add_fk(struct ctx *c, struct table *t, json_object *con, const char 
 		return;
 	t->fks = fks;
 	struct fk *f = &fks[t->nfks++];
-	f->at = at(c, get_loc(con));
-	f->on_delete = fk_action(get_str(con, "fk_del_action"));
-	f->on_update = fk_action(get_str(con, "fk_upd_action"));
+	f->at = at(c, pgq_get_loc(con));
+	f->on_delete = fk_action(pgq_get_str(con, "fk_del_action"));
+	f->on_update = fk_action(pgq_get_str(con, "fk_upd_action"));
 	if (local_col)
 		push_str(c, &f->local, local_col);
 	else
-		strings_to_list(c, get(con, "fk_attrs"), &f->local);
-	strings_to_list(c, get(con, "pk_attrs"), &f->remote);
+		strings_to_list(c, pgq_get(con, "fk_attrs"), &f->local);
+	strings_to_list(c, pgq_get(con, "pk_attrs"), &f->remote);
 	f->tname = xstrdup(c, tname);
 
 	struct table *target = lookup_rangevar(c, rv, default_schema);
 	if (target) {
 		f->tschema = xstrdup(c, target->sqlschema);
-	} else if (get_str(rv, "schemaname")) {
-		f->tschema = xstrdup(c, get_str(rv, "schemaname"));
+	} else if (pgq_get_str(rv, "schemaname")) {
+		f->tschema = xstrdup(c, pgq_get_str(rv, "schemaname"));
 	} else {
 		/* not declared yet: look again at the end, through today's path */
 		size_t n = c->npath + 2;
@@ -878,12 +778,12 @@ static void add_fk(struct ctx *c, struct table *t, json_object *con, const char 
 			return;
 	}
 
-	if (get_bool(con, "deferrable"))
+	if (pgq_get_bool(con, "deferrable"))
 		ignore(c, "DEFERRABLE (foreign keys are imported as not deferrable)");
-	const char *match = get_str(con, "fk_matchtype");
+	const char *match = pgq_get_str(con, "fk_matchtype");
 	if (match && match[0] == 'f')
 		ignore(c, "MATCH FULL");
-	if (arr_len(get(con, "fk_del_set_cols")))
+	if (pgq_arr_len(pgq_get(con, "fk_del_set_cols")))
 		ignore(c, "ON DELETE SET NULL/DEFAULT (columns)");
 }
 
@@ -975,8 +875,8 @@ out:
 static void table_constraint(struct ctx *c, struct table *t, json_object *con,
 			     const char *default_schema)
 {
-	const char *type = get_str(con, "contype");
-	size_t off = at(c, get_loc(con));
+	const char *type = pgq_get_str(con, "contype");
+	size_t off = at(c, pgq_get_loc(con));
 	struct reg_strlist keys = {0};
 	if (!type)
 		return;
@@ -985,14 +885,14 @@ static void table_constraint(struct ctx *c, struct table *t, json_object *con,
 		return;
 	}
 	if (!strcmp(type, "CONSTR_PRIMARY") || !strcmp(type, "CONSTR_UNIQUE")) {
-		if (get_str(con, "indexname")) {
+		if (pgq_get_str(con, "indexname")) {
 			treport(c, t, DIAG_WARNING, off,
 				"constraint of '%s' not imported: USING INDEX is not supported",
 				t->sqlname);
 			return;
 		}
-		strings_to_list(c, get(con, "keys"), &keys);
-		if (arr_len(get(con, "including")))
+		strings_to_list(c, pgq_get(con, "keys"), &keys);
+		if (pgq_arr_len(pgq_get(con, "including")))
 			ignore(c, "INCLUDE columns of a key");
 		if (!strcmp(type, "CONSTR_PRIMARY")) {
 			for (size_t i = 0; i < keys.n; i++)
@@ -1000,7 +900,7 @@ static void table_constraint(struct ctx *c, struct table *t, json_object *con,
 		} else if (keys.n == 1 && column(t, keys.items[0])) {
 			column(t, keys.items[0])->unique = true;
 		} else if (keys.n) {
-			add_index(c, t, get_str(con, "conname"), &keys, true, false, off);
+			add_index(c, t, pgq_get_str(con, "conname"), &keys, true, false, off);
 		}
 		reg_strlist_release(&keys);
 		return;
@@ -1028,10 +928,10 @@ static bool is_serial(json_object *type_name)
 	static const char *const serials[] = {
 		"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2", NULL,
 	};
-	json_object *names = get(type_name, "names");
-	if (arr_len(names) != 1)
+	json_object *names = pgq_get(type_name, "names");
+	if (pgq_arr_len(names) != 1)
 		return false;
-	const char *n = string_node(arr_at(names, 0));
+	const char *n = pgq_string_node(pgq_arr_at(names, 0));
 	for (size_t i = 0; n && serials[i]; i++)
 		if (!strcmp(n, serials[i]))
 			return true;
@@ -1042,7 +942,7 @@ static bool is_serial(json_object *type_name)
 static void set_type(struct ctx *c, struct table *t, struct reg_column *col, json_object *tn,
 		     size_t bound)
 {
-	int loc = get_loc(tn);
+	int loc = pgq_get_loc(tn);
 	char *text = loc < 0 ? NULL : type_text(c, at(c, loc), bound);
 	if (c->rc)
 		return;
@@ -1085,9 +985,9 @@ static void set_default(struct ctx *c, struct table *t, struct reg_column *col, 
 static void column_def(struct ctx *c, struct table *t, json_object *cd, size_t bound,
 		       const char *default_schema)
 {
-	const char *name = get_str(cd, "colname");
-	json_object *tn = get(cd, "typeName"), *cons = get(cd, "constraints");
-	size_t off = at(c, get_loc(cd));
+	const char *name = pgq_get_str(cd, "colname");
+	json_object *tn = pgq_get(cd, "typeName"), *cons = pgq_get(cd, "constraints");
+	size_t off = at(c, pgq_get_loc(cd));
 	const char *why;
 	if (!name)
 		return;
@@ -1114,29 +1014,29 @@ static void column_def(struct ctx *c, struct table *t, json_object *cd, size_t b
 			return;
 	}
 	/* where each clause starts: a type or default ends before the next */
-	size_t nplaces = arr_len(cons) + 1, np = 0;
+	size_t nplaces = pgq_arr_len(cons) + 1, np = 0;
 	size_t *places = calloc(nplaces, sizeof(*places));
 	if (!places)
 		return (void)oom(c);
-	for (size_t i = 0; i < arr_len(cons); i++) {
-		int l = get_loc(node_as(arr_at(cons, i), "Constraint"));
+	for (size_t i = 0; i < pgq_arr_len(cons); i++) {
+		int l = pgq_get_loc(pgq_node_as(pgq_arr_at(cons, i), "Constraint"));
 		if (l >= 0)
 			places[np++] = at(c, l);
 	}
-	int coll = get_loc(get(cd, "collClause"));
+	int coll = pgq_get_loc(pgq_get(cd, "collClause"));
 	if (coll >= 0) {
 		places[np++] = at(c, coll);
 		ignore(c, "COLLATE");
 	}
-	if (get(cd, "compression"))
+	if (pgq_get(cd, "compression"))
 		ignore(c, "COMPRESSION");
 	if (tn)
-		set_type(c, t, col, tn, next_bound(at(c, get_loc(tn)), places, np, bound));
+		set_type(c, t, col, tn, next_bound(at(c, pgq_get_loc(tn)), places, np, bound));
 
-	for (size_t i = 0; i < arr_len(cons) && !c->rc; i++) {
-		json_object *con = node_as(arr_at(cons, i), "Constraint");
-		const char *type = get_str(con, "contype");
-		size_t coff = at(c, get_loc(con));
+	for (size_t i = 0; i < pgq_arr_len(cons) && !c->rc; i++) {
+		json_object *con = pgq_node_as(pgq_arr_at(cons, i), "Constraint");
+		const char *type = pgq_get_str(con, "contype");
+		size_t coff = at(c, pgq_get_loc(con));
 		if (!type)
 			continue;
 		if (!strcmp(type, "CONSTR_NOTNULL")) {
@@ -1144,7 +1044,7 @@ static void column_def(struct ctx *c, struct table *t, json_object *cd, size_t b
 		} else if (!strcmp(type, "CONSTR_NULL")) {
 			col->nullable = true;
 		} else if (!strcmp(type, "CONSTR_DEFAULT")) {
-			int el = first_location(get(con, "raw_expr"));
+			int el = pgq_first_location(pgq_get(con, "raw_expr"));
 			size_t bnd = next_bound(coff, places, np, bound);
 			set_default(c, t, col, coff, el < 0 ? bnd : at(c, el), bnd);
 		} else if (!strcmp(type, "CONSTR_PRIMARY")) {
@@ -1240,9 +1140,9 @@ fail:
 
 static void create_table(struct ctx *c, json_object *st, const char *default_schema)
 {
-	json_object *rv = get(st, "relation");
-	const char *name = get_str(rv, "relname"), *persistence = get_str(rv, "relpersistence");
-	const char *schema = get_str(rv, "schemaname");
+	json_object *rv = pgq_get(st, "relation");
+	const char *name = pgq_get_str(rv, "relname"), *persistence = pgq_get_str(rv, "relpersistence");
+	const char *schema = pgq_get_str(rv, "schemaname");
 	struct sbuf sb = SBUF_INIT;
 	if (!name)
 		return;
@@ -1250,16 +1150,16 @@ static void create_table(struct ctx *c, json_object *st, const char *default_sch
 		return ignore(c, "CREATE TEMP TABLE");
 	if (!schema)
 		schema = default_schema ? default_schema : creation_schema(c);
-	size_t off = at(c, get_loc(rv));
+	size_t off = at(c, pgq_get_loc(rv));
 	if (find_table(c, schema, name)) {
-		if (!get_bool(st, "if_not_exists"))
+		if (!pgq_get_bool(st, "if_not_exists"))
 			report(c, DIAG_ERROR, off,
 			       "table '%s' created twice; the second definition is not imported",
 			       sql_name(&sb, schema, name));
 		sbuf_release(&sb);
 		return;
 	}
-	if (get(st, "ofTypename")) {
+	if (pgq_get(st, "ofTypename")) {
 		report(c, DIAG_ERROR, off,
 		       "table '%s' not imported: typed tables (OF type) are not supported",
 		       sql_name(&sb, schema, name));
@@ -1271,15 +1171,15 @@ static void create_table(struct ctx *c, json_object *st, const char *default_sch
 	if (!t)
 		return;
 
-	json_object *parents = get(st, "inhRelations");
-	bool partition = get(st, "partbound") != NULL;
-	for (size_t i = 0; i < arr_len(parents) && !c->rc; i++) {
-		json_object *prv = node_as(arr_at(parents, i), "RangeVar");
+	json_object *parents = pgq_get(st, "inhRelations");
+	bool partition = pgq_get(st, "partbound") != NULL;
+	for (size_t i = 0; i < pgq_arr_len(parents) && !c->rc; i++) {
+		json_object *prv = pgq_node_as(pgq_arr_at(parents, i), "RangeVar");
 		struct table *p = lookup_rangevar(c, prv, default_schema);
 		if (!p) {
-			treport(c, t, DIAG_ERROR, at(c, get_loc(prv)),
+			treport(c, t, DIAG_ERROR, at(c, pgq_get_loc(prv)),
 				"table '%s' not imported: parent table '%s' is unknown", name,
-				get_str(prv, "relname"));
+				pgq_get_str(prv, "relname"));
 			refuse_table(t);
 			continue;
 		}
@@ -1291,22 +1191,22 @@ static void create_table(struct ctx *c, json_object *st, const char *default_sch
 			      "inheritance is not represented",
 			name, p->sqlname);
 	}
-	if (get(st, "partspec"))
+	if (pgq_get(st, "partspec"))
 		treport(c, t, DIAG_NOTE, off, "partitioning of '%s' is not represented", name);
 
-	json_object *elts = get(st, "tableElts");
-	size_t n = arr_len(elts);
+	json_object *elts = pgq_get(st, "tableElts");
+	size_t n = pgq_arr_len(elts);
 	for (size_t i = 0; i < n && !c->rc; i++) {
 		json_object *body;
-		const char *type = node_type(arr_at(elts, i), &body);
+		const char *type = pgq_node_type(pgq_arr_at(elts, i), &body);
 		if (!type)
 			continue;
 		if (!strcmp(type, "ColumnDef")) {
 			size_t bound = c->stmt_end;
 			for (size_t k = i + 1; k < n; k++) {
 				json_object *nb;
-				node_type(arr_at(elts, k), &nb);
-				int l = get_loc(nb);
+				pgq_node_type(pgq_arr_at(elts, k), &nb);
+				int l = pgq_get_loc(nb);
 				if (l >= 0) {
 					bound = at(c, l);
 					break;
@@ -1316,18 +1216,18 @@ static void create_table(struct ctx *c, json_object *st, const char *default_sch
 		} else if (!strcmp(type, "Constraint")) {
 			table_constraint(c, t, body, default_schema);
 		} else if (!strcmp(type, "TableLikeClause")) {
-			json_object *lrv = get(body, "relation");
+			json_object *lrv = pgq_get(body, "relation");
 			struct table *p = lookup_rangevar(c, lrv, default_schema);
 			if (!p) {
-				treport(c, t, DIAG_ERROR, at(c, get_loc(lrv)),
+				treport(c, t, DIAG_ERROR, at(c, pgq_get_loc(lrv)),
 					"table '%s' not imported: LIKE names unknown table '%s'",
-					name, get_str(lrv, "relname"));
+					name, pgq_get_str(lrv, "relname"));
 				refuse_table(t);
 				continue;
 			}
 			copy_columns(c, t, p, true);
 			treport(
-			    c, t, DIAG_NOTE, at(c, get_loc(lrv)),
+			    c, t, DIAG_NOTE, at(c, pgq_get_loc(lrv)),
 			    "table '%s' copies the column names, types and NOT NULL of '%s' (LIKE)",
 			    name, p->sqlname);
 		}
@@ -1336,9 +1236,9 @@ static void create_table(struct ctx *c, json_object *st, const char *default_sch
 
 static void create_index(struct ctx *c, json_object *st, const char *default_schema)
 {
-	json_object *rv = get(st, "relation"), *params = get(st, "indexParams");
+	json_object *rv = pgq_get(st, "relation"), *params = pgq_get(st, "indexParams");
 	struct table *t = lookup_rangevar(c, rv, default_schema);
-	const char *idxname = get_str(st, "idxname"), *am = get_str(st, "accessMethod");
+	const char *idxname = pgq_get_str(st, "idxname"), *am = pgq_get_str(st, "accessMethod");
 	const char *why = NULL;
 	bool other_method = false;
 	size_t off = skip_blank(c->src, c->base, c->stmt_end);
@@ -1346,29 +1246,29 @@ static void create_index(struct ctx *c, json_object *st, const char *default_sch
 	if (!t && is_other(c, rv))
 		return ignore(c, "CREATE INDEX on a materialized view");
 	if (!t) {
-		report(c, DIAG_WARNING, at(c, get_loc(rv)),
+		report(c, DIAG_WARNING, at(c, pgq_get_loc(rv)),
 		       "index '%s' not imported: table '%s' is unknown", idxname ? idxname : "",
-		       get_str(rv, "relname") ? get_str(rv, "relname") : "");
+		       pgq_get_str(rv, "relname") ? pgq_get_str(rv, "relname") : "");
 		return;
 	}
-	if (get(st, "whereClause"))
+	if (pgq_get(st, "whereClause"))
 		why = "it is partial (WHERE)";
 	else if (am && strcmp(am, "btree"))
 		why = am, other_method = true;
-	else if (arr_len(get(st, "indexIncludingParams")))
+	else if (pgq_arr_len(pgq_get(st, "indexIncludingParams")))
 		why = "it has INCLUDE columns";
-	for (size_t i = 0; i < arr_len(params) && !why; i++) {
-		json_object *el = node_as(arr_at(params, i), "IndexElem");
-		const char *ord = get_str(el, "ordering"), *nulls = get_str(el, "nulls_ordering");
-		if (!get_str(el, "name"))
+	for (size_t i = 0; i < pgq_arr_len(params) && !why; i++) {
+		json_object *el = pgq_node_as(pgq_arr_at(params, i), "IndexElem");
+		const char *ord = pgq_get_str(el, "ordering"), *nulls = pgq_get_str(el, "nulls_ordering");
+		if (!pgq_get_str(el, "name"))
 			why = "it indexes an expression";
 		else if ((ord && strcmp(ord, "SORTBY_DEFAULT")) ||
 			 (nulls && strcmp(nulls, "SORTBY_NULLS_DEFAULT")))
 			why = "it sets a sort order";
-		else if (get(el, "opclass") || get(el, "collation"))
+		else if (pgq_get(el, "opclass") || pgq_get(el, "collation"))
 			why = "it names an operator class or collation";
 		else
-			push_str(c, &cols, get_str(el, "name"));
+			push_str(c, &cols, pgq_get_str(el, "name"));
 	}
 	if (other_method) {
 		treport(c, t, DIAG_NOTE, off,
@@ -1378,8 +1278,8 @@ static void create_index(struct ctx *c, json_object *st, const char *default_sch
 		treport(c, t, DIAG_NOTE, off, "index '%s' of '%s' not imported: %s",
 			idxname ? idxname : "", t->sqlname, why);
 	} else if (cols.n) {
-		add_index(c, t, idxname, &cols, get_bool(st, "unique"),
-			  get_bool(st, "if_not_exists"), off);
+		add_index(c, t, idxname, &cols, pgq_get_bool(st, "unique"),
+			  pgq_get_bool(st, "if_not_exists"), off);
 	}
 	reg_strlist_release(&cols);
 }
@@ -1399,53 +1299,53 @@ static bool is_ignored_alter(const char *sub)
 
 static void alter_table(struct ctx *c, json_object *st)
 {
-	const char *objtype = get_str(st, "objtype");
-	json_object *rv = get(st, "relation"), *cmds = get(st, "cmds");
+	const char *objtype = pgq_get_str(st, "objtype");
+	json_object *rv = pgq_get(st, "relation"), *cmds = pgq_get(st, "cmds");
 	struct sbuf sb = SBUF_INIT;
 	if (objtype && strcmp(objtype, "OBJECT_TABLE"))
 		return ignoref(c, "ALTER ", objtype);
 	struct table *t = lookup_rangevar(c, rv, NULL);
 	bool changes_columns = false;
-	for (size_t i = 0; i < arr_len(cmds); i++) {
-		const char *sub = get_str(node_as(arr_at(cmds, i), "AlterTableCmd"), "subtype");
+	for (size_t i = 0; i < pgq_arr_len(cmds); i++) {
+		const char *sub = pgq_get_str(pgq_node_as(pgq_arr_at(cmds, i), "AlterTableCmd"), "subtype");
 		changes_columns |= sub && !is_ignored_alter(sub);
 	}
 	if (!t && (!changes_columns || is_other(c, rv))) {
 		/* pg_dump's ALTER TABLE x_seq OWNER TO ...: nothing for us */
-		for (size_t i = 0; i < arr_len(cmds); i++)
+		for (size_t i = 0; i < pgq_arr_len(cmds); i++)
 			ignoref(c, "ALTER TABLE ",
-				get_str(node_as(arr_at(cmds, i), "AlterTableCmd"), "subtype"));
+				pgq_get_str(pgq_node_as(pgq_arr_at(cmds, i), "AlterTableCmd"), "subtype"));
 		return;
 	}
 	if (!t) {
-		if (!get_bool(st, "missing_ok"))
-			report(c, DIAG_WARNING, at(c, get_loc(rv)),
+		if (!pgq_get_bool(st, "missing_ok"))
+			report(c, DIAG_WARNING, at(c, pgq_get_loc(rv)),
 			       "ALTER TABLE of unknown table '%s' ignored",
-			       sql_name(&sb, get_str(rv, "schemaname"), get_str(rv, "relname")));
+			       sql_name(&sb, pgq_get_str(rv, "schemaname"), pgq_get_str(rv, "relname")));
 		sbuf_release(&sb);
 		return;
 	}
-	for (size_t i = 0; i < arr_len(cmds) && !c->rc; i++) {
-		json_object *cmd = node_as(arr_at(cmds, i), "AlterTableCmd");
-		const char *sub = get_str(cmd, "subtype"), *colname = get_str(cmd, "name");
-		json_object *def = get(cmd, "def");
+	for (size_t i = 0; i < pgq_arr_len(cmds) && !c->rc; i++) {
+		json_object *cmd = pgq_node_as(pgq_arr_at(cmds, i), "AlterTableCmd");
+		const char *sub = pgq_get_str(cmd, "subtype"), *colname = pgq_get_str(cmd, "name");
+		json_object *def = pgq_get(cmd, "def");
 		struct reg_column *col = colname ? column(t, colname) : NULL;
 		if (!sub)
 			continue;
 		if (!strcmp(sub, "AT_AddConstraint")) {
-			table_constraint(c, t, node_as(def, "Constraint"), NULL);
+			table_constraint(c, t, pgq_node_as(def, "Constraint"), NULL);
 		} else if (!strcmp(sub, "AT_AddColumn")) {
-			json_object *cd = node_as(def, "ColumnDef");
-			if (get_bool(cmd, "missing_ok") && column(t, get_str(cd, "colname")))
+			json_object *cd = pgq_node_as(def, "ColumnDef");
+			if (pgq_get_bool(cmd, "missing_ok") && column(t, pgq_get_str(cd, "colname")))
 				continue;
 			column_def(c, t, cd, c->stmt_end, NULL);
 		} else if (!strcmp(sub, "AT_ColumnDefault") || !strcmp(sub, "AT_SetNotNull") ||
 			   !strcmp(sub, "AT_DropNotNull") || !strcmp(sub, "AT_AlterColumnType") ||
 			   !strcmp(sub, "AT_DropColumn") || !strcmp(sub, "AT_AddIdentity")) {
 			if (!col) {
-				if (!(get_bool(cmd, "missing_ok") && !strcmp(sub, "AT_DropColumn")))
+				if (!(pgq_get_bool(cmd, "missing_ok") && !strcmp(sub, "AT_DropColumn")))
 					treport(
-					    c, t, DIAG_WARNING, at(c, get_loc(rv)),
+					    c, t, DIAG_WARNING, at(c, pgq_get_loc(rv)),
 					    "ALTER TABLE '%s' names unknown column '%s'; ignored",
 					    t->sqlname, colname ? colname : "");
 				continue;
@@ -1455,7 +1355,7 @@ static void alter_table(struct ctx *c, json_object *st)
 					free(col->default_expr);
 					col->default_expr = NULL;
 				} else {
-					int el = first_location(def);
+					int el = pgq_first_location(def);
 					set_default(c, t, col, c->base,
 						    el < 0 ? c->stmt_end : at(c, el), c->stmt_end);
 				}
@@ -1467,9 +1367,9 @@ static void alter_table(struct ctx *c, json_object *st)
 			} else if (!strcmp(sub, "AT_DropNotNull")) {
 				col->nullable = true;
 			} else if (!strcmp(sub, "AT_AlterColumnType")) {
-				json_object *cd = node_as(def, "ColumnDef");
-				if (get(cd, "typeName"))
-					set_type(c, t, col, get(cd, "typeName"), c->stmt_end);
+				json_object *cd = pgq_node_as(def, "ColumnDef");
+				if (pgq_get(cd, "typeName"))
+					set_type(c, t, col, pgq_get(cd, "typeName"), c->stmt_end);
 			} else {
 				long k = column_index(t->s, colname);
 				column_release(col);
@@ -1486,17 +1386,17 @@ static void alter_table(struct ctx *c, json_object *st)
 
 static void comment_on(struct ctx *c, json_object *st)
 {
-	const char *objtype = get_str(st, "objtype"), *text = get_str(st, "comment");
-	json_object *items = get(node_as(get(st, "object"), "List"), "items");
-	size_t n = arr_len(items);
+	const char *objtype = pgq_get_str(st, "objtype"), *text = pgq_get_str(st, "comment");
+	json_object *items = pgq_get(pgq_node_as(pgq_get(st, "object"), "List"), "items");
+	size_t n = pgq_arr_len(items);
 	bool on_column = objtype && !strcmp(objtype, "OBJECT_COLUMN");
 	if (!objtype || (!on_column && strcmp(objtype, "OBJECT_TABLE")))
 		return ignoref(c, "COMMENT ON ", objtype);
 	size_t need = on_column ? 2 : 1;
 	if (n < need || n > need + 1)
 		return;
-	const char *schema = n > need ? string_node(arr_at(items, 0)) : NULL;
-	const char *tname = string_node(arr_at(items, n - need));
+	const char *schema = n > need ? pgq_string_node(pgq_arr_at(items, 0)) : NULL;
+	const char *tname = pgq_string_node(pgq_arr_at(items, n - need));
 	struct table *t = NULL;
 	if (!tname)
 		return;
@@ -1512,7 +1412,7 @@ static void comment_on(struct ctx *c, json_object *st)
 		return ignore(c, "COMMENT ON an unknown table");
 	char **slot = &t->s->description;
 	if (on_column) {
-		struct reg_column *col = column(t, string_node(arr_at(items, n - 1)));
+		struct reg_column *col = column(t, pgq_string_node(pgq_arr_at(items, n - 1)));
 		if (!col)
 			return ignore(c, "COMMENT ON an unknown column");
 		slot = &col->description;
@@ -1545,7 +1445,7 @@ static void path_push(struct ctx *c, const char *schema)
 
 static void set_stmt(struct ctx *c, json_object *st)
 {
-	const char *name = get_str(st, "name"), *kind = get_str(st, "kind");
+	const char *name = pgq_get_str(st, "name"), *kind = pgq_get_str(st, "kind");
 	if (!name || strcmp(name, "search_path"))
 		return ignore(c, "SET");
 	path_clear(c);
@@ -1553,10 +1453,10 @@ static void set_stmt(struct ctx *c, json_object *st)
 		path_push(c, "public");
 		return;
 	}
-	json_object *args = get(st, "args");
-	for (size_t i = 0; i < arr_len(args); i++) {
-		json_object *a = node_as(arr_at(args, i), "A_Const");
-		const char *s = get_str(get(a, "sval"), "sval");
+	json_object *args = pgq_get(st, "args");
+	for (size_t i = 0; i < pgq_arr_len(args); i++) {
+		json_object *a = pgq_node_as(pgq_arr_at(args, i), "A_Const");
+		const char *s = pgq_get_str(pgq_get(a, "sval"), "sval");
 		if (s)
 			path_push(c, s);
 	}
@@ -1565,14 +1465,14 @@ static void set_stmt(struct ctx *c, json_object *st)
 /* pg_dump's "SELECT pg_catalog.set_config('search_path', '', false);" */
 static void select_stmt(struct ctx *c, json_object *st)
 {
-	json_object *targets = get(st, "targetList");
+	json_object *targets = pgq_get(st, "targetList");
 	json_object *call =
-	    node_as(get(node_as(arr_at(targets, 0), "ResTarget"), "val"), "FuncCall");
-	json_object *fn = get(call, "funcname"), *args = get(call, "args");
-	const char *last = string_node(arr_at(fn, arr_len(fn) ? arr_len(fn) - 1 : 0));
-	const char *var = get_str(get(node_as(arr_at(args, 0), "A_Const"), "sval"), "sval");
-	const char *val = get_str(get(node_as(arr_at(args, 1), "A_Const"), "sval"), "sval");
-	if (arr_len(targets) != 1 || !last || strcmp(last, "set_config") || !var ||
+	    pgq_node_as(pgq_get(pgq_node_as(pgq_arr_at(targets, 0), "ResTarget"), "val"), "FuncCall");
+	json_object *fn = pgq_get(call, "funcname"), *args = pgq_get(call, "args");
+	const char *last = pgq_string_node(pgq_arr_at(fn, pgq_arr_len(fn) ? pgq_arr_len(fn) - 1 : 0));
+	const char *var = pgq_get_str(pgq_get(pgq_node_as(pgq_arr_at(args, 0), "A_Const"), "sval"), "sval");
+	const char *val = pgq_get_str(pgq_get(pgq_node_as(pgq_arr_at(args, 1), "A_Const"), "sval"), "sval");
+	if (pgq_arr_len(targets) != 1 || !last || strcmp(last, "set_config") || !var ||
 	    strcmp(var, "search_path") || !val)
 		return ignore(c, "SELECT");
 	path_clear(c);
@@ -1597,17 +1497,17 @@ static void select_stmt(struct ctx *c, json_object *st)
 
 static void drop_stmt(struct ctx *c, json_object *st)
 {
-	const char *kind = get_str(st, "removeType");
-	json_object *objects = get(st, "objects");
+	const char *kind = pgq_get_str(st, "removeType");
+	json_object *objects = pgq_get(st, "objects");
 	if (!kind || strcmp(kind, "OBJECT_TABLE"))
 		return ignoref(c, "DROP ", kind);
-	for (size_t i = 0; i < arr_len(objects); i++) {
-		json_object *items = get(node_as(arr_at(objects, i), "List"), "items");
-		size_t n = arr_len(items);
+	for (size_t i = 0; i < pgq_arr_len(objects); i++) {
+		json_object *items = pgq_get(pgq_node_as(pgq_arr_at(objects, i), "List"), "items");
+		size_t n = pgq_arr_len(items);
 		if (n < 1 || n > 2)
 			continue;
-		const char *schema = n == 2 ? string_node(arr_at(items, 0)) : NULL;
-		const char *name = string_node(arr_at(items, n - 1));
+		const char *schema = n == 2 ? pgq_string_node(pgq_arr_at(items, 0)) : NULL;
+		const char *name = pgq_string_node(pgq_arr_at(items, n - 1));
 		struct table *t = NULL;
 		if (!name)
 			continue;
@@ -1736,7 +1636,7 @@ static void ignore_stmt(struct ctx *c, const char *type)
 static void statement(struct ctx *c, json_object *node, const char *default_schema)
 {
 	json_object *st;
-	const char *type = node_type(node, &st);
+	const char *type = pgq_node_type(node, &st);
 	if (!type)
 		return;
 	if (!strcmp(type, "CreateStmt")) {
@@ -1744,10 +1644,10 @@ static void statement(struct ctx *c, json_object *node, const char *default_sche
 	} else if (!strcmp(type, "IndexStmt")) {
 		create_index(c, st, default_schema);
 	} else if (!strcmp(type, "CreateSchemaStmt") && !default_schema) {
-		const char *schema = get_str(st, "schemaname");
-		json_object *elts = get(st, "schemaElts");
-		for (size_t i = 0; schema && i < arr_len(elts) && !c->rc; i++)
-			statement(c, arr_at(elts, i), schema);
+		const char *schema = pgq_get_str(st, "schemaname");
+		json_object *elts = pgq_get(st, "schemaElts");
+		for (size_t i = 0; schema && i < pgq_arr_len(elts) && !c->rc; i++)
+			statement(c, pgq_arr_at(elts, i), schema);
 	} else if (!strcmp(type, "AlterTableStmt") && !default_schema) {
 		alter_table(c, st);
 	} else if (!strcmp(type, "CommentStmt")) {
@@ -1760,11 +1660,11 @@ static void statement(struct ctx *c, json_object *node, const char *default_sche
 		drop_stmt(c, st);
 	} else if (!strcmp(type, "ViewStmt") || !strcmp(type, "CreateSeqStmt") ||
 		   !strcmp(type, "CreateTableAsStmt")) {
-		json_object *rv = get(st, "view");
+		json_object *rv = pgq_get(st, "view");
 		if (!rv)
-			rv = get(st, "sequence");
+			rv = pgq_get(st, "sequence");
 		if (!rv)
-			rv = get(get(st, "into"), "rel");
+			rv = pgq_get(pgq_get(st, "into"), "rel");
 		add_other(c, rv, default_schema);
 		ignore_stmt(c, type);
 	} else {
@@ -1805,7 +1705,7 @@ static void parse_statement(struct ctx *c, size_t start, size_t len)
 		return;
 	c->base = start;
 	c->stmt_end = start + len;
-	PgQueryParseResult pr = pg_query_parse(text);
+	PgQueryParseResult pr = pgq_parse(text);
 	if (pr.error) {
 		size_t off =
 		    start + (pr.error->cursorpos > 0 ? cursor_offset(text, len, pr.error->cursorpos)
@@ -1816,19 +1716,16 @@ static void parse_statement(struct ctx *c, size_t start, size_t len)
 		       n ? pr.error->message : "syntax error", cut ? "..." : "");
 		goto out;
 	}
-	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	json_object *tree = tok ? json_tokener_parse_ex(tok, pr.parse_tree, -1) : NULL;
-	if (tok)
-		json_tokener_free(tok);
+	json_object *tree = pgq_json(pr.parse_tree);
 	if (!tree) {
 		report(c, DIAG_ERROR, start + skip_blank(text, 0, len),
 		       "statement not imported: nested too deeply to read");
 		goto out;
 	}
-	json_object *stmts = get(tree, "stmts");
-	for (size_t i = 0; i < arr_len(stmts) && !c->rc; i++) {
+	json_object *stmts = pgq_get(tree, "stmts");
+	for (size_t i = 0; i < pgq_arr_len(stmts) && !c->rc; i++) {
 		c->out->statements++;
-		statement(c, get(arr_at(stmts, i), "stmt"), NULL);
+		statement(c, pgq_get(pgq_arr_at(stmts, i), "stmt"), NULL);
 	}
 	json_object_put(tree);
 out:

@@ -174,8 +174,9 @@ struct plan_input {
 	const struct plan_live *live;
 	const struct plan_pending *pending;   /* may be NULL */
 	const struct plan_quoter *quote;
-	/* When set, only these tables (sorted? no: any order) are planned;
-	 * rollback uses it to undo exactly what a run touched. */
+	/* When set, only these tables (any order) are planned: rollback
+	 * undoes exactly what a run touched, the post-check of pending
+	 * scripts looks at their tables only. */
 	const char *const *only;
 	size_t nonly;
 	bool no_drop_tables;                  /* never emit DROP TABLE */

@@ -1,13 +1,12 @@
 #include "sqlcheck.h"
 
-#include <json-c/json.h>
-#include <pg_query.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
+#include "pgq.h"
 #include "sbuf.h"
 
 /*
@@ -93,63 +92,6 @@ static void entry_free(struct entry *e)
 	free(e);
 }
 
-/* ---- reading libpg_query's JSON tree ---- */
-
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (!o || !json_object_is_type(o, json_type_object))
-		return NULL;
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static int obj_nkeys(json_object *o)
-{
-	return o && json_object_is_type(o, json_type_object) ? json_object_object_length(o) : 0;
-}
-
-/* The smallest "location" anywhere under o, or -1: where a clause starts. */
-static int first_location(json_object *o)
-{
-	int best = -1;
-	if (!o)
-		return -1;
-	if (json_object_is_type(o, json_type_array)) {
-		size_t n = json_object_array_length(o);
-		for (size_t i = 0; i < n; i++) {
-			int l = first_location(json_object_array_get_idx(o, i));
-			if (l >= 0 && (best < 0 || l < best))
-				best = l;
-		}
-		return best;
-	}
-	if (!json_object_is_type(o, json_type_object))
-		return -1;
-	json_object_object_foreach(o, key, val) {
-		int l;
-		if (!strcmp(key, "location") && json_object_is_type(val, json_type_int))
-			l = json_object_get_int(val);
-		else
-			l = first_location(val);
-		if (l >= 0 && (best < 0 || l < best))
-			best = l;
-	}
-	return best;
-}
-
-/* A node is {"NodeType": {...}}: its type name, and the body in *body. */
-static const char *node_type(json_object *node, json_object **body)
-{
-	*body = NULL;
-	if (obj_nkeys(node) != 1)
-		return NULL;
-	json_object_object_foreach(node, key, val) {
-		*body = val;
-		return key;
-	}
-	return NULL;
-}
-
 /* ---- building a result ---- */
 
 struct verdict {
@@ -213,13 +155,13 @@ static int check_single_target(json_object *tree, size_t prefix_len, size_t text
 			       const char *subject, struct verdict *v, json_object **val)
 {
 	*val = NULL;
-	json_object *stmts = get(tree, "stmts");
+	json_object *stmts = pgq_get(tree, "stmts");
 	size_t nstmts = stmts && json_object_is_type(stmts, json_type_array)
 			? json_object_array_length(stmts) : 0;
 	if (nstmts != 1) {
 		int off = -1;
 		if (nstmts > 1) {
-			json_object *loc = get(json_object_array_get_idx(stmts, 1), "stmt_location");
+			json_object *loc = pgq_get(json_object_array_get_idx(stmts, 1), "stmt_location");
 			off = loc ? user_offset(json_object_get_int(loc), prefix_len, text_len) : -1;
 		}
 		return refuse(v, off, "more than one statement where one %s was expected",
@@ -228,12 +170,12 @@ static int check_single_target(json_object *tree, size_t prefix_len, size_t text
 	/* libpg_query gives a length only to a statement that a ';' ends:
 	 * "int;" is one statement alone but ends the CREATE TABLE it is
 	 * spliced into */
-	json_object *len = get(json_object_array_get_idx(stmts, 0), "stmt_len");
+	json_object *len = pgq_get(json_object_array_get_idx(stmts, 0), "stmt_len");
 	if (len)
 		return refuse(v, user_offset(json_object_get_int(len), prefix_len, text_len),
 			      "unexpected ';' after the %s", subject);
 	json_object *body;
-	const char *type = node_type(get(json_object_array_get_idx(stmts, 0), "stmt"), &body);
+	const char *type = pgq_node_type(pgq_get(json_object_array_get_idx(stmts, 0), "stmt"), &body);
 	if (!type || strcmp(type, "SelectStmt"))
 		return refuse(v, -1, "not a single %s", subject);
 	json_object_object_foreach(body, key, sub) {
@@ -250,27 +192,27 @@ static int check_single_target(json_object *tree, size_t prefix_len, size_t text
 		for (size_t i = 0; i < sizeof(clause_names) / sizeof(*clause_names); i++)
 			if (!strcmp(clause_names[i].key, key))
 				what = clause_names[i].what;
-		return refuse(v, user_offset(first_location(sub), prefix_len, text_len),
+		return refuse(v, user_offset(pgq_first_location(sub), prefix_len, text_len),
 			      "unexpected %s after the %s", what, subject);
 	}
-	json_object *targets = get(body, "targetList");
+	json_object *targets = pgq_get(body, "targetList");
 	size_t ntargets = targets && json_object_is_type(targets, json_type_array)
 			  ? json_object_array_length(targets) : 0;
 	if (ntargets != 1) {
-		int off = ntargets > 1 ? user_offset(first_location(json_object_array_get_idx(targets, 1)),
+		int off = ntargets > 1 ? user_offset(pgq_first_location(json_object_array_get_idx(targets, 1)),
 						     prefix_len, text_len)
 				       : -1;
 		return refuse(v, off, "a list where a single %s was expected", subject);
 	}
 	json_object *target;
-	type = node_type(json_object_array_get_idx(targets, 0), &target);
+	type = pgq_node_type(json_object_array_get_idx(targets, 0), &target);
 	if (!type || strcmp(type, "ResTarget"))
 		return refuse(v, -1, "not a single %s", subject);
-	json_object *alias = get(target, "name");
+	json_object *alias = pgq_get(target, "name");
 	if (alias)
 		return refuse(v, -1, "unexpected alias '%s' after the %s",
 			      json_object_get_string(alias), subject);
-	*val = get(target, "val");
+	*val = pgq_get(target, "val");
 	if (!*val)
 		return refuse(v, -1, "not a single %s", subject);
 	return 0;
@@ -319,15 +261,15 @@ static int add_name(struct sbuf *sb, const char *name)
 static int add_typmod(struct sbuf *sb, json_object *mod)
 {
 	json_object *c;
-	const char *type = node_type(mod, &c);
+	const char *type = pgq_node_type(mod, &c);
 	json_object *v;
 	if (!type || strcmp(type, "A_Const"))
 		return 1;
-	if ((v = get(get(c, "ival"), "ival")))
+	if ((v = pgq_get(pgq_get(c, "ival"), "ival")))
 		return sbuf_addf(sb, "%d", json_object_get_int(v));
-	if (get(c, "ival"))
+	if (pgq_get(c, "ival"))
 		return sbuf_adds(sb, "0"); /* libpg_query omits zero values */
-	if ((v = get(get(c, "fval"), "fval")))
+	if ((v = pgq_get(pgq_get(c, "fval"), "fval")))
 		return sbuf_adds(sb, json_object_get_string(v));
 	return 1;
 }
@@ -340,13 +282,13 @@ static int add_typmod(struct sbuf *sb, json_object *mod)
  */
 static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
 {
-	json_object *names = get(tn, "names");
+	json_object *names = pgq_get(tn, "names");
 	size_t nnames = names && json_object_is_type(names, json_type_array)
 			? json_object_array_length(names) : 0;
 	size_t plen = strlen(TYPE_PREFIX);
-	if (get(tn, "setof"))
+	if (pgq_get(tn, "setof"))
 		return refuse(v, -1, "SETOF is not a column type");
-	if (get(tn, "pct_type"))
+	if (pgq_get(tn, "pct_type"))
 		return refuse(v, -1, "%%TYPE is not a column type");
 	if (!nnames)
 		return refuse(v, -1, "not a type");
@@ -355,8 +297,8 @@ static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
 		return refuse(v, -1, "too many dotted names in the type");
 	for (size_t i = 0; i < nnames; i++) {
 		json_object *body;
-		const char *t = node_type(json_object_array_get_idx(names, i), &body);
-		json_object *sval = get(body, "sval");
+		const char *t = pgq_node_type(json_object_array_get_idx(names, i), &body);
+		json_object *sval = pgq_get(body, "sval");
 		if (!t || strcmp(t, "String") || !sval)
 			return refuse(v, -1, "not a type name");
 		parts[i] = json_object_get_string(sval);
@@ -390,7 +332,7 @@ static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
 	if (rc)
 		return rc;
 
-	json_object *mods = get(tn, "typmods");
+	json_object *mods = pgq_get(tn, "typmods");
 	size_t nmods = mods && json_object_is_type(mods, json_type_array)
 		       ? json_object_array_length(mods) : 0;
 	/* INTERVAL's modifiers are a field bitmask the grammar computed from
@@ -404,14 +346,14 @@ static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
 			return rc;
 		rc = add_typmod(&v->canonical, mod);
 		if (rc == 1)
-			return refuse(v, user_offset(first_location(mod), plen, text_len),
+			return refuse(v, user_offset(pgq_first_location(mod), plen, text_len),
 				      "type modifiers must be numeric constants");
 		if (rc)
 			return rc;
 		if (i + 1 == nmods && (rc = sbuf_addch(&v->canonical, ')')))
 			return rc;
 	}
-	json_object *bounds = get(tn, "arrayBounds");
+	json_object *bounds = pgq_get(tn, "arrayBounds");
 	size_t nbounds = bounds && json_object_is_type(bounds, json_type_array)
 			 ? json_object_array_length(bounds) : 0;
 	for (size_t i = 0; i < nbounds; i++)
@@ -427,23 +369,23 @@ static int judge_type(json_object *tree, size_t text_len, struct verdict *v)
 	int rc = check_single_target(tree, plen, text_len, "type", v, &val);
 	if (rc || !v->ok)
 		return rc;
-	const char *type = node_type(val, &body);
+	const char *type = pgq_node_type(val, &body);
 	if (!type || strcmp(type, "TypeCast")) {
 		/* an operator's location is the operator: the first thing that
 		 * is not part of a type */
-		json_object *loc = get(body, "location");
-		return refuse(v, user_offset(loc ? json_object_get_int(loc) : first_location(val),
+		json_object *loc = pgq_get(body, "location");
+		return refuse(v, user_offset(loc ? json_object_get_int(loc) : pgq_first_location(val),
 					     plen, text_len),
 			      "not a single type");
 	}
 	json_object *arg;
-	const char *argtype = node_type(get(body, "arg"), &arg);
-	if (!argtype || strcmp(argtype, "A_Const") || !get(arg, "isnull")) {
-		json_object *loc = get(body, "location"); /* the outer "::" */
+	const char *argtype = pgq_node_type(pgq_get(body, "arg"), &arg);
+	if (!argtype || strcmp(argtype, "A_Const") || !pgq_get(arg, "isnull")) {
+		json_object *loc = pgq_get(body, "location"); /* the outer "::" */
 		return refuse(v, loc ? user_offset(json_object_get_int(loc), plen, text_len) : -1,
 			      "not a single type");
 	}
-	return canonical_type(get(body, "typeName"), text_len, v);
+	return canonical_type(pgq_get(body, "typeName"), text_len, v);
 }
 
 /* ---- expressions ---- */
@@ -453,7 +395,7 @@ static int judge_type(json_object *tree, size_t text_len, struct verdict *v)
  * the walk quadratic in the depth (a quarter second per deep default). */
 static int expr_offset(json_object *val, size_t text_len)
 {
-	return user_offset(first_location(val), strlen(EXPR_PREFIX), text_len);
+	return user_offset(pgq_first_location(val), strlen(EXPR_PREFIX), text_len);
 }
 
 /* Things PostgreSQL refuses in a DEFAULT that the grammar accepts. */
@@ -477,10 +419,10 @@ static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 			return refuse(v, expr_offset(val, text_len),
 				      "a subquery is not allowed in a default");
 		if (!strcmp(key, "ColumnRef")) {
-			json_object *fields = get(val, "fields"), *s;
-			const char *t = node_type(json_object_array_get_idx(fields, 0), &s);
-			const char *name = t && !strcmp(t, "String") && get(s, "sval")
-					   ? json_object_get_string(get(s, "sval")) : "*";
+			json_object *fields = pgq_get(val, "fields"), *s;
+			const char *t = pgq_node_type(json_object_array_get_idx(fields, 0), &s);
+			const char *name = t && !strcmp(t, "String") && pgq_get(s, "sval")
+					   ? json_object_get_string(pgq_get(s, "sval")) : "*";
 			return refuse(v, expr_offset(val, text_len),
 				      "column reference '%s' is not allowed in a default "
 				      "(a string must be quoted: '...')", name);
@@ -488,7 +430,7 @@ static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 		if (!strcmp(key, "ParamRef"))
 			return refuse(v, expr_offset(val, text_len),
 				      "a parameter is not allowed in a default");
-		if (!strcmp(key, "FuncCall") && get(val, "over"))
+		if (!strcmp(key, "FuncCall") && pgq_get(val, "over"))
 			return refuse(v, expr_offset(val, text_len),
 				      "a window function is not allowed in a default");
 		int rc = judge_expr_nodes(val, text_len, v);
@@ -508,23 +450,6 @@ static int judge_expr(json_object *tree, size_t text_len, struct verdict *v)
 }
 
 /* ---- parsing ---- */
-
-/*
- * json-c's default depth (32) is less than a dozen nested function calls
- * need. The walks above recurse once per level, so the limit also bounds
- * their stack use (a few hundred bytes a level).
- */
-#define JSON_MAX_DEPTH 2000
-
-static json_object *parse_json(const char *text)
-{
-	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	if (!tok)
-		return NULL;
-	json_object *o = json_tokener_parse_ex(tok, text, -1);
-	json_tokener_free(tok);
-	return o;
-}
 
 static int all_blank(const char *s)
 {
@@ -550,15 +475,15 @@ static int ends_in_comment(const char *prefix, const char *text, int *out)
 		sbuf_release(&q);
 		return REG_ENOMEM;
 	}
-	PgQueryParseResult pr = pg_query_parse(q.buf);
+	PgQueryParseResult pr = pgq_parse(q.buf);
 	cache.parses++;
 	if (pr.error) {
 		*out = 1;
 	} else {
-		json_object *tree = parse_json(pr.parse_tree);
-		json_object *stmts = get(tree, "stmts");
-		json_object *sel = get(get(json_object_array_get_idx(stmts, 0), "stmt"), "SelectStmt");
-		json_object *targets = get(sel, "targetList");
+		json_object *tree = pgq_json(pr.parse_tree);
+		json_object *stmts = pgq_get(tree, "stmts");
+		json_object *sel = pgq_get(pgq_get(json_object_array_get_idx(stmts, 0), "stmt"), "SelectStmt");
+		json_object *targets = pgq_get(sel, "targetList");
 		*out = !targets || json_object_array_length(targets) != 2;
 		json_object_put(tree);
 	}
@@ -585,7 +510,7 @@ static int judge(enum check_kind kind, const char *text, struct verdict *v)
 	if ((rc = sbuf_adds(&q, prefix)) || (rc = sbuf_adds(&q, text)))
 		goto out;
 
-	PgQueryParseResult pr = pg_query_parse(q.buf);
+	PgQueryParseResult pr = pgq_parse(q.buf);
 	cache.parses++;
 	if (pr.error) {
 		/* cursorpos is 1-based in the whole statement; 0 means unknown */
@@ -595,7 +520,7 @@ static int judge(enum check_kind kind, const char *text, struct verdict *v)
 		pg_query_free_parse_result(pr);
 		goto out;
 	}
-	json_object *tree = parse_json(pr.parse_tree);
+	json_object *tree = pgq_json(pr.parse_tree);
 	pg_query_free_parse_result(pr);
 	if (!tree) {
 		/* the text was parsed, so this is the depth limit, not syntax */

@@ -375,6 +375,28 @@ START_TEST(script_lint)
 }
 END_TEST
 
+/* A ';' inside quotes, dollar quotes and comments does not end a statement. */
+START_TEST(script_splitting)
+{
+	const char text[] = "SELECT ';' AS a; -- x; y\n"
+			    "DO $body$ BEGIN PERFORM 1; END $body$;\n"
+			    "SELECT E'\\';' /* ; /* nested; */ */, \"a;b\", $$;$$;\n"
+			    "SELECT 1";
+	struct diags d = DIAGS_INIT;
+	struct sqlscript s;
+	ck_assert_int_eq(sqlscript_check(text, strlen(text), "p.sql", NULL, &s, &d), 0);
+	char *out = render_diags(&d);
+	ck_assert_str_eq(out, "");
+	free(out);
+	ck_assert_uint_eq(s.n, 4);
+	ck_assert_uint_eq(s.stmts[1].loc.line, 2);
+	ck_assert_uint_eq(s.stmts[2].loc.line, 3);
+	ck_assert_uint_eq(s.stmts[3].loc.line, 4);
+	sqlscript_release(&s);
+	diags_release(&d);
+}
+END_TEST
+
 START_TEST(script_positions)
 {
 	const char t[] = "ab\n한국x\ny";
@@ -870,6 +892,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, script_syntax_errors_all_reported);
 	tcase_add_test(tc, script_outside_transaction_refused);
 	tcase_add_test(tc, script_lint);
+	tcase_add_test(tc, script_splitting);
 	tcase_add_test(tc, script_positions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plan");

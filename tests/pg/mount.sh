@@ -13,7 +13,7 @@ mounts=()
 mount_fs() { # DB MOUNTPOINT
 	mkdir -p "$2"
 	SCHEMAFS_LOCK_TIMEOUT=60000 "$bin" --db "$1" -f "$2" >"$2.log" 2>&1 &
-	bg_pids="${bg_pids:-} $!"
+	daemons+=("$!")
 	mounts+=("$2")
 	for _ in $(seq 100); do
 		mountpoint -q "$2" && return 0
@@ -22,8 +22,16 @@ mount_fs() { # DB MOUNTPOINT
 	cat "$2.log" >&2
 	fail "mount of $2 did not come up"
 }
+daemons=()
+# unmounting ends a daemon cleanly (its exit status and any sanitizer
+# report count); only one that hangs is killed
 unmount_all() {
+	set +e
 	for m in "${mounts[@]}"; do fusermount3 -u -z "$m" 2>/dev/null; done
+	for pid in "${daemons[@]}"; do
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill "$pid" 2>/dev/null
+	done
 	rm -rf "$mnt_base"
 }
 trap 'unmount_all; cleanup' EXIT

@@ -115,6 +115,26 @@ run=$(sed -n 's/^run: //p' "$work/out")
 sfs migrate applied "$run" policies.sql | grep -q 'CREATE INDEX idx_policies_priority' || fail "archived bytes"
 expect_rc 0 sfs migrate plan
 contains "nothing to do"
+expect_rc 0 sfs migrate plan --json
+[ "$(cat "$work/out")" = "[]" ] || fail "empty plan as JSON"
+
+# the CLI's small commands and its usage errors
+printf 'SELECT 1;\n' | sfs migrate pending put audit_logs.sql
+[ "$(sfs migrate pending cat audit_logs.sql)" = "SELECT 1;" ] || fail "pending cat"
+expect_rc 0 sfs migrate plan --json
+contains '"kind": "pending script", "service": "audit-service", "schema": "audit_logs"'
+contains '"sql": "SELECT 1;\n"'
+sfs migrate pending rm audit_logs.sql
+expect_rc 1 sfs migrate pending rm audit_logs.sql
+contains "no such file"
+expect_rc 2 sfs migrate pending put notes.txt </dev/null
+contains "pending files are named <table>.sql or <table>.down.sql"
+expect_rc 2 sfs migrate frobnicate
+contains "unknown command"
+expect_rc 2 sfs migrate
+contains "no command"
+expect_rc 2 sfs migrate --lock-timeout 0 plan
+expect_rc 1 sfs migrate applied 999 nothing.sql
 expect_rc 0 sfs migrate log
 [ "$(wc -l <"$work/out")" -eq 4 ] || { cat "$work/out"; fail "log lines"; }
 contains $'\tapply\trefused\t'
