@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 [ -d build-release ] || meson setup build-release --buildtype=release >/dev/null
-ninja -C build-release schemafs >/dev/null
+ninja -C build-release cli/schemafs >/dev/null
 mountpoint=${1:-mnt}
 mkdir -p "$mountpoint"
 if grep -qs " $(realpath "$mountpoint") fuse" /proc/mounts; then
