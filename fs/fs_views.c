@@ -34,9 +34,31 @@ struct view_entry {
 
 #define VIEW_BUCKETS 4096
 
+/* docs/schema.md is the largest view (14 MB at 10,000 tables): it is made
+ * of per-table sections kept from the last rendering while their key
+ * (render_docs_table_key: the bytes they are made of) stays the same, so
+ * the first read after a save renders the sections that save touched. */
+struct docs_section {
+	char *name;
+	uint64_t key;
+	char *bytes;
+	size_t len;
+	uint64_t round;         /* the last rendering that used it */
+	struct docs_section *next;
+};
+
+#define DOCS_BUCKETS 16384
+
+struct docs_cache {
+	struct docs_section *buckets[DOCS_BUCKETS];
+	uint64_t round;
+	size_t last_len;        /* the size of the last rendering */
+};
+
 struct fs_views {
 	struct view_entry *buckets[VIEW_BUCKETS];
 	GVC_t *gvc; /* created on the first erd.svg */
+	struct docs_cache docs;
 };
 
 int fs_views_new(struct fs_views **out)
@@ -60,10 +82,22 @@ static void entry_free(struct view_entry *e)
 	free(e);
 }
 
+static void section_free(struct docs_section *sec)
+{
+	free(sec->bytes);
+	free(sec->name);
+	free(sec);
+}
+
 void fs_views_free(struct fs_views *v)
 {
 	if (!v)
 		return;
+	for (size_t i = 0; i < DOCS_BUCKETS; i++)
+		for (struct docs_section *sec = v->docs.buckets[i], *next; sec; sec = next) {
+			next = sec->next;
+			section_free(sec);
+		}
 	for (size_t i = 0; i < VIEW_BUCKETS; i++) {
 		struct view_entry *e = v->buckets[i], *next;
 		for (; e; e = next) {
@@ -240,10 +274,81 @@ int view_cycles_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	return mapped(render_cycles_json(ctx->reg, out));
 }
 
+static struct docs_section **section_slot(struct docs_cache *c, const char *name)
+{
+	size_t h = 5381;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = h * 33 + *p;
+	struct docs_section **slot = &c->buckets[h % DOCS_BUCKETS];
+	while (*slot && strcmp((*slot)->name, name))
+		slot = &(*slot)->next;
+	return slot;
+}
+
+/* The section of table t, from the cache when its key is unchanged. */
+static int docs_section(struct docs_cache *c, struct render_docs *d, const struct reg_schema *s,
+			size_t t, struct sbuf *out)
+{
+	uint64_t key;
+	if (!render_docs_table_key(d, t, &key))
+		return mapped(render_docs_table(d, t, out));
+	struct docs_section **slot = section_slot(c, s->name), *sec = *slot;
+	if (!sec) {
+		sec = calloc(1, sizeof(*sec));
+		if (!sec || !(sec->name = strdup(s->name))) {
+			free(sec);
+			return -ENOMEM;
+		}
+		*slot = sec;
+	}
+	if (!sec->bytes || sec->key != key) {
+		struct sbuf b = SBUF_INIT;
+		int ret = mapped(render_docs_table(d, t, &b));
+		if (ret) {
+			sbuf_release(&b);
+			return ret;
+		}
+		free(sec->bytes);
+		sec->bytes = sbuf_detach(&b, &sec->len);
+		if (!sec->bytes)
+			return -ENOMEM;
+		sec->key = key;
+	}
+	sec->round = c->round;
+	return sbuf_add(out, sec->bytes, sec->len) ? -ENOMEM : 0;
+}
+
 int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return mapped(render_docs(ctx->reg, out));
+	struct docs_cache *c = &ctx->views->docs;
+	struct render_docs *d;
+	int ret = mapped(render_docs_new(ctx->reg, &d));
+	if (ret)
+		return ret;
+	c->round++;
+	if (sbuf_grow(out, c->last_len)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = mapped(render_docs_head(d, out));
+	for (size_t t = 0; t < ctx->reg->n && !ret; t++)
+		ret = docs_section(c, d, ctx->reg->schemas[t], t, out);
+	/* sections of tables that are gone */
+	for (size_t i = 0; i < DOCS_BUCKETS; i++)
+		for (struct docs_section **slot = &c->buckets[i]; *slot;) {
+			struct docs_section *sec = *slot;
+			if (sec->round == c->round || ret) {
+				slot = &sec->next;
+				continue;
+			}
+			*slot = sec->next;
+			section_free(sec);
+		}
+	c->last_len = out->len;
+out:
+	render_docs_free(d);
+	return ret;
 }
 
 int view_erd_mermaid(struct fs_ctx *ctx, const char *arg, struct sbuf *out)

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "graph.h"
+#include "pgq.h"
 #include "render.h"
 #include "sqlcheck.h"
 #include "sqlscript.h"
@@ -385,9 +386,9 @@ char *plan_canonical_default(const char *expr_text)
 		return NULL;
 	if (sbuf_addf(&q, "SELECT %s", expr_text))
 		return NULL;
-	PgQueryParseResult pr = pg_query_parse(q.buf);
+	PgQueryParseResult pr = pgq_parse(q.buf);
 	json_object *tree = NULL;
-	if (pr.error || !(tree = sqlscript_json(pr.parse_tree)))
+	if (pr.error || !(tree = pgq_json(pr.parse_tree)))
 		goto out;
 	json_object *stmts = jget(tree, "stmts");
 	json_object *sel = jget(jget(stmts ? json_object_array_get_idx(stmts, 0) : NULL, "stmt"),

@@ -6,6 +6,9 @@
 #ifndef SCHEMAFS_RENDER_H
 #define SCHEMAFS_RENDER_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "registry.h"
 #include "sbuf.h"
 
@@ -29,6 +32,26 @@ int render_dependent_json(const struct reg_registry *r, const char *name, struct
 int render_validation_json(const struct diags *d, struct sbuf *out);
 /* Markdown documentation of every table (GFM tables, escaped). */
 int render_docs(const struct reg_registry *r, struct sbuf *out);
+/*
+ * The same file in parts, for a caller that keeps the sections of the
+ * tables a change did not touch (the mount): render_docs() is
+ * render_docs_head() followed by render_docs_table() of every table, in
+ * registry order. A render_docs borrows r, which must not change while it
+ * lives; the caller frees it with render_docs_free().
+ *
+ * render_docs_table_key() gives a key of everything table t's section is
+ * made of (the bytes of the schema and of every schema referencing it,
+ * which of its references resolve): equal keys, equal sections (up to a
+ * 64-bit hash collision). False when there is no key: a schema was built
+ * without bytes (model.h: source NULL), or out of memory; render it then.
+ */
+struct render_docs;
+int render_docs_new(const struct reg_registry *r, struct render_docs **out);
+void render_docs_free(struct render_docs *d);
+/* Title, description, table count and table of contents. */
+int render_docs_head(const struct render_docs *d, struct sbuf *out);
+int render_docs_table(const struct render_docs *d, size_t t, struct sbuf *out);
+bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key);
 /* Mermaid erDiagram accepted by mermaid 11. */
 int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out);
 /* Graphviz DOT of the same diagram. */

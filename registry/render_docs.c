@@ -2,6 +2,8 @@
 #include "render_int.h"
 
 #include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -348,12 +350,43 @@ static int md_schema(struct sbuf *out, const struct reg_registry *r,
 	return err;
 }
 
-int render_docs(const struct reg_registry *r, struct sbuf *out)
-{
+/* ---- the file in parts ---- */
+
+struct render_docs {
+	const struct reg_registry *r;
 	struct render_backrefs b;
-	int err = render_backrefs_build(r, &b);
-	if (err)
-		return err;
+	uint64_t *hash;   /* per schema, of its bytes; NULL until a key is asked */
+	bool keyless;     /* some schema has no bytes (built by API): no keys */
+};
+
+int render_docs_new(const struct reg_registry *r, struct render_docs **out)
+{
+	struct render_docs *d = calloc(1, sizeof(*d));
+	*out = NULL;
+	if (!d)
+		return REG_ENOMEM;
+	d->r = r;
+	if (render_backrefs_build(r, &d->b)) {
+		free(d);
+		return REG_ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
+void render_docs_free(struct render_docs *d)
+{
+	if (!d)
+		return;
+	render_backrefs_release(&d->b);
+	free(d->hash);
+	free(d);
+}
+
+int render_docs_head(const struct render_docs *d, struct sbuf *out)
+{
+	const struct reg_registry *r = d->r;
+	int err = 0;
 
 	if (r->meta.name && *r->meta.name) {
 		err |= ADD_LIT(out, "# Schema registry: ");
@@ -385,8 +418,120 @@ int render_docs(const struct reg_registry *r, struct sbuf *out)
 		}
 		err |= sbuf_addch(out, '\n');
 	}
-	for (size_t t = 0; t < r->n && !err; t++)
-		err |= md_schema(out, r, &b, t);
-	render_backrefs_release(&b);
 	return err ? REG_ENOMEM : 0;
+}
+
+int render_docs_table(const struct render_docs *d, size_t t, struct sbuf *out)
+{
+	return md_schema(out, d->r, &d->b, t) ? REG_ENOMEM : 0;
+}
+
+/* A 64-bit hash of bytes in the manner of xxHash64 (four lanes, so that
+ * hashing every schema of a large registry costs a few milliseconds). */
+#define H_P1 0x9E3779B185EBCA87ull
+#define H_P2 0xC2B2AE3D27D4EB4Full
+#define H_P3 0x165667B19E3779F9ull
+#define H_P4 0x85EBCA77C2B2AE63ull
+#define H_P5 0x27D4EB2F165667C5ull
+
+static uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t h_round(uint64_t acc, uint64_t v)
+{
+	return rotl64(acc + v * H_P2, 31) * H_P1;
+}
+
+static uint64_t h_merge(uint64_t h, uint64_t v)
+{
+	return (h ^ h_round(0, v)) * H_P1 + H_P4;
+}
+
+static uint64_t h_load(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t hash_bytes(const char *bytes, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)bytes, *end = p + len;
+	uint64_t h;
+
+	if (len >= 32) {
+		uint64_t v1 = H_P1 + H_P2, v2 = H_P2, v3 = 0, v4 = -H_P1;
+		for (; end - p >= 32; p += 32) {
+			v1 = h_round(v1, h_load(p));
+			v2 = h_round(v2, h_load(p + 8));
+			v3 = h_round(v3, h_load(p + 16));
+			v4 = h_round(v4, h_load(p + 24));
+		}
+		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
+		h = h_merge(h_merge(h_merge(h_merge(h, v1), v2), v3), v4);
+	} else {
+		h = H_P5;
+	}
+	h += (uint64_t)len;
+	for (; end - p >= 8; p += 8)
+		h = rotl64(h ^ h_round(0, h_load(p)), 27) * H_P1 + H_P4;
+	for (; p < end; p++)
+		h = rotl64(h ^ (*p * H_P5), 11) * H_P1;
+	h ^= h >> 33;
+	h *= H_P2;
+	h ^= h >> 29;
+	h *= H_P3;
+	return h ^ (h >> 32);
+}
+
+static uint64_t key_mix(uint64_t key, uint64_t v)
+{
+	return rotl64(key ^ h_round(0, v), 27) * H_P1 + H_P4;
+}
+
+bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key)
+{
+	const struct reg_registry *r = d->r;
+	if (!d->hash && !d->keyless) {
+		d->hash = malloc((r->n ? r->n : 1) * sizeof(*d->hash));
+		if (!d->hash)
+			return false;
+		for (size_t i = 0; i < r->n && !d->keyless; i++) {
+			const struct reg_schema *s = r->schemas[i];
+			if (!s->source)
+				d->keyless = true;
+			else
+				d->hash[i] = hash_bytes(s->source, s->source_len);
+		}
+	}
+	if (d->keyless)
+		return false;
+	/* what md_schema reads: the schema, whether each of its references
+	 * resolves, and every reference to it (its schema and which one) */
+	const struct render_backrefs *b = &d->b;
+	uint64_t k = d->hash[t];
+	for (size_t i = b->first[t]; i < b->first[t + 1]; i++)
+		k = key_mix(k, b->target[i] >= 0);
+	k = key_mix(k, b->off[t + 1] - b->off[t]);
+	for (size_t i = b->off[t]; i < b->off[t + 1]; i++) {
+		k = key_mix(k, d->hash[b->items[i].from]);
+		k = key_mix(k, b->items[i].ref);
+	}
+	*key = k;
+	return true;
+}
+
+int render_docs(const struct reg_registry *r, struct sbuf *out)
+{
+	struct render_docs *d;
+	int err = render_docs_new(r, &d);
+	if (err)
+		return err;
+	err = render_docs_head(d, out);
+	for (size_t t = 0; t < r->n && !err; t++)
+		err = render_docs_table(d, t, out);
+	render_docs_free(d);
+	return err;
 }

@@ -1,4 +1,5 @@
 #include "sqlscript.h"
+#include "pgq.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -6,22 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* json-c's default depth (32) is less than a parse tree of a modest
- * expression needs; the parser itself bounds the depth. */
-json_object *sqlscript_json(const char *text)
-{
-	json_tokener *tok = json_tokener_new_ex(10000);
-	if (!tok)
-		return NULL;
-	json_object *o = json_tokener_parse_ex(tok, text, -1);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
 
 /* ---- places ---- */
 
@@ -563,16 +548,18 @@ static int check_one(struct walk *w, size_t start, size_t slen, struct sqlscript
 	if (out)
 		err = push_stmt(out, w->stmt_start, start + slen - w->stmt_start,
 				sqlscript_loc(w->text, w->len, w->stmt_start));
-	PgQueryParseResult r = pg_query_parse(piece);
+	PgQueryParseResult r = pgq_parse(piece);
 	if (err)
 		goto out;
 	if (r.error) {
 		err = syntax_error(w, start, slen, r.error);
 		goto out;
 	}
-	json_object *tree = sqlscript_json(r.parse_tree);
+	json_object *tree = pgq_json(r.parse_tree);
 	if (!tree) {
-		err = REG_ENOMEM;
+		/* deeper than any walk may go (pgq.h): refused, never guessed */
+		err = diags_add(w->diags, w->file, sqlscript_loc(w->text, w->len, w->stmt_start),
+				DIAG_ERROR, "statement nested too deeply to check");
 		goto out;
 	}
 	json_object *stmts = get(tree, "stmts");

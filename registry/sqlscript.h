@@ -70,11 +70,6 @@ struct reg_loc sqlscript_loc(const char *text, size_t len, size_t off);
  * cursorpos) within text; len when past the end. */
 size_t sqlscript_char_offset(const char *text, size_t len, int pos);
 
-/* libpg_query's JSON parse tree as a json-c object (deep trees allowed);
- * NULL when malformed or out of memory. Release with json_object_put. */
-struct json_object;
-struct json_object *sqlscript_json(const char *parse_tree);
-
 /* Lint messages, shared by generated DDL (plan.c) and pending scripts so
  * both say the same thing. Each appends to out. */
 int sqlscript_lint_drop_table(struct sbuf *out, const char *table);

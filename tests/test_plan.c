@@ -397,6 +397,37 @@ START_TEST(script_splitting)
 }
 END_TEST
 
+/* Pending scripts are user input: no nesting depth may crash the process
+ * (libpg_query recurses once per level). */
+START_TEST(script_deep_input)
+{
+	size_t n = 200000;
+	char *text = malloc(8 + 2 * n + 2);
+	size_t k = (size_t)sprintf(text, "SELECT 1");
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)sprintf(text + k, "+1");
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(sqlscript_check(text, k, "p.sql", NULL, NULL, &d), 0);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_str_eq(d.items[0].message, "statement nested too deeply to check");
+	diags_release(&d);
+	/* and deep parentheses */
+	k = (size_t)sprintf(text, "SELECT ");
+	for (size_t i = 0; i < n / 2; i++)
+		text[k++] = '(';
+	text[k++] = '1';
+	for (size_t i = 0; i < n / 2; i++)
+		text[k++] = ')';
+	text[k] = 0;
+	ck_assert_int_eq(sqlscript_check(text, k, "p.sql", NULL, NULL, &d), 0);
+	ck_assert_uint_eq(d.errors, 1);
+	diags_release(&d);
+	char *c = plan_canonical_default(text + 7);
+	free(c); /* refused or not, it returns */
+	free(text);
+}
+END_TEST
+
 START_TEST(script_positions)
 {
 	const char t[] = "ab\n한국x\ny";
@@ -893,6 +924,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, script_outside_transaction_refused);
 	tcase_add_test(tc, script_lint);
 	tcase_add_test(tc, script_splitting);
+	tcase_add_test(tc, script_deep_input);
 	tcase_add_test(tc, script_positions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plan");

@@ -1,0 +1,187 @@
+/*
+ * docs/schema.md in parts (render.h: render_docs_new/head/table/key), the
+ * way the mount caches it: the parts make render_docs() byte for byte, and
+ * a table's key changes whenever its section does -- when the schema
+ * itself, a schema referencing it, or the existence of a table it
+ * references changes -- while the sections a change does not touch keep
+ * their key (that is what makes the cache worth having).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+#include "testutil.h"
+#include "yaml.h"
+
+/* A schema from YAML bytes (the mount only ever has those). */
+static void put(struct reg_registry *r, const char *name, const char *owner, const char *desc,
+		const char *ref1, const char *ref2)
+{
+	char yaml[2048];
+	int n = snprintf(yaml, sizeof(yaml),
+			 "name: %s\nowner: %s\nversion: 1.0.0\ndescription: %s\n\n"
+			 "columns:\n  - name: id\n    type: UUID\n    nullable: false\n"
+			 "    primary_key: true\n  - name: a_id\n    type: UUID\n"
+			 "  - name: b_id\n    type: UUID\n",
+			 name, owner, desc);
+	if (ref1 || ref2)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n, "\nreferences:\n");
+	if (ref1)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n,
+			      "  - schema: %s\n    column: id\n    foreign_key: a_id\n", ref1);
+	if (ref2)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n,
+			      "  - schema: %s\n    column: id\n    foreign_key: b_id\n", ref2);
+	struct reg_schema *s = NULL;
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(yaml_parse_schema(yaml, (size_t)n, "t.yaml", &s, &d), 0);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(reg_register(r, s), 0);
+	diags_release(&d);
+}
+
+#define MAXT 8
+
+/* Every table's section and key, by name. */
+struct snapshot {
+	size_t n;
+	char name[MAXT][32];
+	char *section[MAXT];
+	uint64_t key[MAXT];
+};
+
+static void take(struct reg_registry *r, struct snapshot *snap)
+{
+	struct render_docs *d;
+	struct sbuf whole = SBUF_INIT, parts = SBUF_INIT;
+
+	ck_assert_int_eq(render_docs_new(r, &d), 0);
+	ck_assert_int_eq(render_docs_head(d, &parts), 0);
+	ck_assert_uint_le(r->n, MAXT);
+	snap->n = r->n;
+	for (size_t t = 0; t < r->n; t++) {
+		struct sbuf sec = SBUF_INIT;
+		ck_assert_int_eq(render_docs_table(d, t, &sec), 0);
+		ck_assert(render_docs_table_key(d, t, &snap->key[t]));
+		snprintf(snap->name[t], sizeof(snap->name[t]), "%s", r->schemas[t]->name);
+		sbuf_add(&parts, sec.buf, sec.len);
+		snap->section[t] = sbuf_detach(&sec, NULL);
+	}
+	render_docs_free(d);
+	ck_assert_int_eq(render_docs(r, &whole), 0);
+	ck_assert_str_eq(parts.buf, whole.buf);
+	sbuf_release(&whole);
+	sbuf_release(&parts);
+}
+
+static void drop(struct snapshot *snap)
+{
+	for (size_t t = 0; t < snap->n; t++)
+		free(snap->section[t]);
+	snap->n = 0;
+}
+
+static long find(const struct snapshot *snap, const char *name)
+{
+	for (size_t t = 0; t < snap->n; t++)
+		if (!strcmp(snap->name[t], name))
+			return (long)t;
+	return -1;
+}
+
+/* Between two snapshots: a table whose section changed has a new key, and
+ * `same` (NULL-terminated) kept both. */
+static void compare(const struct snapshot *a, const struct snapshot *b, const char *const *same)
+{
+	for (size_t t = 0; t < b->n; t++) {
+		long u = find(a, b->name[t]);
+		if (u < 0)
+			continue;
+		if (strcmp(a->section[u], b->section[t]))
+			ck_assert_msg(a->key[u] != b->key[t], "%s: section changed, key did not",
+				      b->name[t]);
+	}
+	for (; same && *same; same++) {
+		long u = find(a, *same), t = find(b, *same);
+		ck_assert(u >= 0 && t >= 0);
+		ck_assert_str_eq(a->section[u], b->section[t]);
+		ck_assert_msg(a->key[u] == b->key[t], "%s: untouched, key changed", *same);
+	}
+}
+
+START_TEST(keys_follow_what_sections_are_made_of)
+{
+	struct reg_registry *r = reg_registry_new();
+	struct snapshot s0, s1;
+	ck_assert_ptr_nonnull(r);
+	put(r, "users", "user-service", "people", NULL, NULL);
+	put(r, "orders", "order-service", "what they buy", "users", NULL);
+	put(r, "items", "order-service", "lines", "orders", "ghost");
+	put(r, "audit", "audit-service", "log", NULL, NULL);
+	take(r, &s0);
+
+	/* the owner of orders shows in users' "Referenced by" */
+	put(r, "orders", "billing-service", "what they buy", "users", NULL);
+	take(r, &s1);
+	ck_assert_str_ne(s0.section[find(&s0, "users")], s1.section[find(&s1, "users")]);
+	compare(&s0, &s1, (const char *const[]){ "items", "audit", NULL });
+	drop(&s0);
+
+	/* ghost appears: items' reference to it now resolves (a link) */
+	put(r, "ghost", "ghost-service", "was missing", NULL, NULL);
+	take(r, &s0);
+	ck_assert_str_ne(s1.section[find(&s1, "items")], s0.section[find(&s0, "items")]);
+	compare(&s1, &s0, (const char *const[]){ "users", "audit", NULL });
+	drop(&s1);
+
+	/* orders goes: users loses a referrer, items' link to it is gone */
+	ck_assert_int_eq(reg_unregister(r, "orders"), 0);
+	take(r, &s1);
+	compare(&s0, &s1, (const char *const[]){ "audit", "ghost", NULL });
+	ck_assert_str_ne(s0.section[find(&s0, "users")], s1.section[find(&s1, "users")]);
+	ck_assert_str_ne(s0.section[find(&s0, "items")], s1.section[find(&s1, "items")]);
+	drop(&s0);
+
+	/* a change of one table's own text touches that section only */
+	put(r, "audit", "audit-service", "the audit log", NULL, NULL);
+	take(r, &s0);
+	compare(&s1, &s0, (const char *const[]){ "users", "items", "ghost", NULL });
+	ck_assert_str_ne(s1.section[find(&s1, "audit")], s0.section[find(&s0, "audit")]);
+	drop(&s0);
+	drop(&s1);
+	reg_registry_free(r);
+}
+END_TEST
+
+START_TEST(no_key_without_bytes)
+{
+	/* a schema built through the API has no bytes to key on */
+	struct reg_registry *r = reg_registry_new();
+	struct reg_schema *s = calloc(1, sizeof(*s));
+	struct render_docs *d;
+	struct sbuf out = SBUF_INIT;
+	uint64_t key;
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(s);
+	s->name = strdup("bare");
+	ck_assert_int_eq(reg_register(r, s), 0);
+	ck_assert_int_eq(render_docs_new(r, &d), 0);
+	ck_assert(!render_docs_table_key(d, 0, &key));
+	ck_assert_int_eq(render_docs_table(d, 0, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.buf, "## bare\n"));
+	render_docs_free(d);
+	sbuf_release(&out);
+	reg_registry_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("docs_parts");
+	TCase *tc = tcase_create("docs_parts");
+	tcase_add_test(tc, keys_follow_what_sections_are_made_of);
+	tcase_add_test(tc, no_key_without_bytes);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
