@@ -47,23 +47,6 @@ void run_record_release(struct run_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int map(int rc)
-{
-	switch (rc) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
-	case SQLITE_NOMEM:
-		return REG_ENOMEM;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return REG_EBUSY;
-	default:
-		return REG_EIO;
-	}
-}
-
 /* Caller holds store_lock. */
 static int ensure_table(sqlite3 *db)
 {
@@ -76,7 +59,7 @@ static int ensure_table(sqlite3 *db)
 	if (!rc)
 		rc = sbuf_adds(&sql, ")");
 	if (!rc)
-		rc = map(sqlite3_exec(db, sql.buf, NULL, NULL, NULL));
+		rc = store_map_sqlite(sqlite3_exec(db, sql.buf, NULL, NULL, NULL));
 	sbuf_release(&sql);
 	return rc;
 }
@@ -87,9 +70,9 @@ static int bind_all(sqlite3_stmt *s, const struct run_record *r)
 	for (size_t i = 0; i < NFIELDS && !rc; i++) {
 		struct run_record *m = (struct run_record *)r;
 		if (fields[i].type == F_TEXT)
-			rc = map(sqlite3_bind_text(s, (int)i + 1, *text_at(m, i), -1, SQLITE_TRANSIENT));
+			rc = store_map_sqlite(sqlite3_bind_text(s, (int)i + 1, *text_at(m, i), -1, SQLITE_TRANSIENT));
 		else
-			rc = map(sqlite3_bind_int64(s, (int)i + 1, *int_at(m, i)));
+			rc = store_map_sqlite(sqlite3_bind_int64(s, (int)i + 1, *int_at(m, i)));
 	}
 	return rc;
 }
@@ -117,11 +100,11 @@ int runs_insert(struct store *st, struct run_record *r)
 	if (!rc)
 		rc = sbuf_adds(&sql, ")");
 	if (!rc)
-		rc = map(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
+		rc = store_map_sqlite(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
 	if (!rc)
 		rc = bind_all(s, r);
 	if (!rc)
-		rc = map(sqlite3_step(s));
+		rc = store_map_sqlite(sqlite3_step(s));
 	if (!rc)
 		r->id = sqlite3_last_insert_rowid(db);
 out:
@@ -146,11 +129,11 @@ int runs_update(struct store *st, const struct run_record *r)
 	if (!rc)
 		rc = sbuf_addf(&sql, " WHERE id = %lld", (long long)r->id);
 	if (!rc)
-		rc = map(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
+		rc = store_map_sqlite(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
 	if (!rc)
 		rc = bind_all(s, r);
 	if (!rc)
-		rc = map(sqlite3_step(s));
+		rc = store_map_sqlite(sqlite3_step(s));
 	if (!rc && sqlite3_changes(db) != 1)
 		rc = REG_ENOENT;
 out:
@@ -197,15 +180,15 @@ static int select_rows(struct store *st, const char *where, int64_t arg,
 	if (!rc)
 		rc = sbuf_addf(&sql, " FROM migration_runs %s", where);
 	if (!rc)
-		rc = map(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
+		rc = store_map_sqlite(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
 	if (!rc && sqlite3_bind_parameter_count(s) > 0)
-		rc = map(sqlite3_bind_int64(s, 1, arg));
+		rc = store_map_sqlite(sqlite3_bind_int64(s, 1, arg));
 	while (!rc) {
 		int step = sqlite3_step(s);
 		if (step == SQLITE_DONE)
 			break;
 		if (step != SQLITE_ROW) {
-			rc = map(step);
+			rc = store_map_sqlite(step);
 			break;
 		}
 		rc = each(ctx, s);

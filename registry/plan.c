@@ -1,8 +1,6 @@
 #include "plan.h"
 
 #include <ctype.h>
-#include <json-c/json.h>
-#include <pg_query.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,14 +270,6 @@ char *plan_canonical_type(const char *type_text)
 	return strdup(r.canonical);
 }
 
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v))
-		return v;
-	return NULL;
-}
-
 /* The value of an A_Const as text: 1, '1' and '1'::int all become "1",
  * since PostgreSQL prints stored defaults with casts the user never wrote.
  * A length prefix keeps 'a,b' from looking like two things. Integers are
@@ -290,11 +280,11 @@ static int const_text(json_object *c, const char *src, struct sbuf *out)
 	json_object *v;
 	const char *t = NULL;
 	char num[32];
-	if (jget(c, "isnull")) {
+	if (pgq_get(c, "isnull")) {
 		t = "NULL";
-	} else if ((v = jget(c, "ival"))) {
-		json_object *loc = jget(c, "location");
-		long long x = json_object_get_int64(jget(v, "ival"));
+	} else if ((v = pgq_get(c, "ival"))) {
+		json_object *loc = pgq_get(c, "location");
+		long long x = json_object_get_int64(pgq_get(v, "ival"));
 		if (loc && json_object_get_int64(loc) >= 0 &&
 		    (size_t)json_object_get_int64(loc) < strlen(src)) {
 			const char *p = src + json_object_get_int64(loc);
@@ -308,14 +298,14 @@ static int const_text(json_object *c, const char *src, struct sbuf *out)
 		}
 		snprintf(num, sizeof(num), "%lld", x);
 		t = num;
-	} else if ((v = jget(c, "fval"))) {
-		t = json_object_get_string(jget(v, "fval"));
-	} else if ((v = jget(c, "boolval"))) {
-		t = json_object_get_boolean(jget(v, "boolval")) ? "true" : "false";
-	} else if ((v = jget(c, "sval"))) {
-		t = json_object_get_string(jget(v, "sval"));
-	} else if ((v = jget(c, "bsval"))) {
-		t = json_object_get_string(jget(v, "bsval"));
+	} else if ((v = pgq_get(c, "fval"))) {
+		t = json_object_get_string(pgq_get(v, "fval"));
+	} else if ((v = pgq_get(c, "boolval"))) {
+		t = json_object_get_boolean(pgq_get(v, "boolval")) ? "true" : "false";
+	} else if ((v = pgq_get(c, "sval"))) {
+		t = json_object_get_string(pgq_get(v, "sval"));
+	} else if ((v = pgq_get(c, "bsval"))) {
+		t = json_object_get_string(pgq_get(v, "bsval"));
 	}
 	if (!t)
 		t = "";
@@ -335,10 +325,10 @@ static int canon_node(json_object *o, const char *src, struct sbuf *out)
 	switch (json_object_get_type(o)) {
 	case json_type_object: {
 		json_object *c;
-		if ((c = jget(o, "A_Const")))
+		if ((c = pgq_get(o, "A_Const")))
 			return const_text(c, src, out);
-		if ((c = jget(o, "TypeCast")) && jget(jget(c, "arg"), "A_Const"))
-			return canon_node(jget(c, "arg"), src, out);
+		if ((c = pgq_get(o, "TypeCast")) && pgq_get(pgq_get(c, "arg"), "A_Const"))
+			return canon_node(pgq_get(c, "arg"), src, out);
 		size_t n = (size_t)json_object_object_length(o), k = 0;
 		const char **keys = malloc((n ? n : 1) * sizeof(*keys));
 		if (!keys)
@@ -353,7 +343,7 @@ static int canon_node(json_object *o, const char *src, struct sbuf *out)
 		for (size_t i = 0; i < k && !rc; i++) {
 			rc = sbuf_addf(out, "%s:", keys[i]);
 			if (!rc)
-				rc = canon_node(jget(o, keys[i]), src, out);
+				rc = canon_node(pgq_get(o, keys[i]), src, out);
 			if (!rc)
 				rc = sbuf_addch(out, ',');
 		}
@@ -390,11 +380,11 @@ char *plan_canonical_default(const char *expr_text)
 	json_object *tree = NULL;
 	if (pr.error || !(tree = pgq_json(pr.parse_tree)))
 		goto out;
-	json_object *stmts = jget(tree, "stmts");
-	json_object *sel = jget(jget(stmts ? json_object_array_get_idx(stmts, 0) : NULL, "stmt"),
+	json_object *stmts = pgq_get(tree, "stmts");
+	json_object *sel = pgq_get(pgq_get(stmts ? json_object_array_get_idx(stmts, 0) : NULL, "stmt"),
 				"SelectStmt");
-	json_object *tl = jget(sel, "targetList");
-	json_object *val = jget(jget(tl ? json_object_array_get_idx(tl, 0) : NULL, "ResTarget"),
+	json_object *tl = pgq_get(sel, "targetList");
+	json_object *val = pgq_get(pgq_get(tl ? json_object_array_get_idx(tl, 0) : NULL, "ResTarget"),
 				"val");
 	if (val && !canon_node(val, q.buf, &out))
 		ret = sbuf_detach(&out, NULL);

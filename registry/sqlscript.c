@@ -2,8 +2,6 @@
 #include "pgq.h"
 
 #include <ctype.h>
-#include <json-c/json.h>
-#include <pg_query.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -208,29 +206,9 @@ struct walk {
 	int err;
 };
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v))
-		return v;
-	return NULL;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static bool get_bool(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-	return v && json_object_get_boolean(v);
-}
-
 static size_t place_of(struct walk *w, json_object *node)
 {
-	json_object *loc = get(node, "location");
+	json_object *loc = pgq_get(node, "location");
 	if (loc && json_object_is_type(loc, json_type_int)) {
 		int64_t l = json_object_get_int64(loc);
 		if (l >= 0 && w->base + (size_t)l <= w->len)
@@ -319,14 +297,14 @@ static bool word_before(const char *t, size_t *pos, const char *word)
  * type modifier is a column reference, so that shape is the MySQL form. */
 static bool mysql_add_index(json_object *coldef)
 {
-	const char *name = get_str(coldef, "colname");
+	const char *name = pgq_get_str(coldef, "colname");
 	if (!name || (strcasecmp(name, "index") && strcasecmp(name, "key")))
 		return false;
-	json_object *mods = get(get(coldef, "typeName"), "typmods");
+	json_object *mods = pgq_get(pgq_get(coldef, "typeName"), "typmods");
 	if (!mods || !json_object_is_type(mods, json_type_array))
 		return false;
 	for (size_t i = 0; i < json_object_array_length(mods); i++)
-		if (get(json_object_array_get_idx(mods, i), "ColumnRef"))
+		if (pgq_get(json_object_array_get_idx(mods, i), "ColumnRef"))
 			return true;
 	return false;
 }
@@ -340,7 +318,7 @@ static void walk_add_column(struct walk *w, const char *table, json_object *cold
 		word_before(w->text, &p, "COLUMN");
 		if (word_before(w->text, &p, "ADD"))
 			at = p;
-		const char *kw = get_str(coldef, "colname");
+		const char *kw = pgq_get_str(coldef, "colname");
 		struct sbuf msg = SBUF_INIT;
 		if (sbuf_addf(&msg, "MySQL syntax: ADD %s is not PostgreSQL; use CREATE INDEX",
 			      !strcasecmp(kw, "key") ? "KEY" : "INDEX") < 0) {
@@ -353,9 +331,9 @@ static void walk_add_column(struct walk *w, const char *table, json_object *cold
 	if (!existing(w, table))
 		return;
 	bool not_null = false, has_default = false;
-	json_object *cons = get(coldef, "constraints");
+	json_object *cons = pgq_get(coldef, "constraints");
 	for (size_t i = 0; cons && i < json_object_array_length(cons); i++) {
-		const char *t = get_str(get(json_object_array_get_idx(cons, i), "Constraint"), "contype");
+		const char *t = pgq_get_str(pgq_get(json_object_array_get_idx(cons, i), "Constraint"), "contype");
 		if (!t)
 			continue;
 		if (!strcmp(t, "CONSTR_NOTNULL") || !strcmp(t, "CONSTR_PRIMARY"))
@@ -366,31 +344,31 @@ static void walk_add_column(struct walk *w, const char *table, json_object *cold
 	}
 	if (not_null && !has_default) {
 		struct sbuf msg = SBUF_INIT;
-		sqlscript_lint_not_null_no_default(&msg, table, get_str(coldef, "colname"));
+		sqlscript_lint_not_null_no_default(&msg, table, pgq_get_str(coldef, "colname"));
 		add(w, at, DIAG_WARNING, &msg);
 	}
 }
 
 static void walk_alter_table(struct walk *w, json_object *st)
 {
-	json_object *rel = get(st, "relation");
-	const char *table = get_str(rel, "relname");
-	const char *objtype = get_str(st, "objtype");
+	json_object *rel = pgq_get(st, "relation");
+	const char *table = pgq_get_str(rel, "relname");
+	const char *objtype = pgq_get_str(st, "objtype");
 	if (!table || (objtype && strcmp(objtype, "OBJECT_TABLE")))
 		return;
 	bool exists = existing(w, table);
 	size_t rel_at = place_of(w, rel);
-	json_object *cmds = get(st, "cmds");
+	json_object *cmds = pgq_get(st, "cmds");
 	for (size_t i = 0; cmds && i < json_object_array_length(cmds) && !w->err; i++) {
-		json_object *cmd = get(json_object_array_get_idx(cmds, i), "AlterTableCmd");
-		const char *sub = get_str(cmd, "subtype");
-		const char *col = get_str(cmd, "name");
-		json_object *def = get(cmd, "def");
+		json_object *cmd = pgq_get(json_object_array_get_idx(cmds, i), "AlterTableCmd");
+		const char *sub = pgq_get_str(cmd, "subtype");
+		const char *col = pgq_get_str(cmd, "name");
+		json_object *def = pgq_get(cmd, "def");
 		struct sbuf msg = SBUF_INIT;
 		if (!sub)
 			continue;
 		if (!strcmp(sub, "AT_AddColumn")) {
-			json_object *cd = get(def, "ColumnDef");
+			json_object *cd = pgq_get(def, "ColumnDef");
 			if (cd)
 				walk_add_column(w, table, cd);
 			continue;
@@ -402,15 +380,15 @@ static void walk_alter_table(struct walk *w, json_object *st)
 			add(w, rel_at, DIAG_WARNING, &msg);
 		} else if (!strcmp(sub, "AT_AlterColumnType") && col) {
 			sqlscript_lint_type_change(&msg, table, col);
-			add(w, place_of(w, get(def, "ColumnDef")), DIAG_WARNING, &msg);
+			add(w, place_of(w, pgq_get(def, "ColumnDef")), DIAG_WARNING, &msg);
 		} else if (!strcmp(sub, "AT_SetNotNull") && col) {
 			sqlscript_lint_set_not_null(&msg, table, col);
 			add(w, rel_at, DIAG_WARNING, &msg);
 		} else if (!strcmp(sub, "AT_AddConstraint")) {
-			json_object *c = get(def, "Constraint");
-			const char *t = get_str(c, "contype");
-			if (t && !strcmp(t, "CONSTR_FOREIGN") && !get_bool(c, "skip_validation")) {
-				const char *ref = get_str(get(c, "pktable"), "relname");
+			json_object *c = pgq_get(def, "Constraint");
+			const char *t = pgq_get_str(c, "contype");
+			if (t && !strcmp(t, "CONSTR_FOREIGN") && !pgq_get_bool(c, "skip_validation")) {
+				const char *ref = pgq_get_str(pgq_get(c, "pktable"), "relname");
 				sqlscript_lint_fk(&msg, table, ref ? ref : "?");
 				add(w, place_of(w, c), DIAG_WARNING, &msg);
 			}
@@ -420,16 +398,16 @@ static void walk_alter_table(struct walk *w, json_object *st)
 
 static void walk_drop(struct walk *w, json_object *st)
 {
-	const char *type = get_str(st, "removeType");
+	const char *type = pgq_get_str(st, "removeType");
 	if (!type || strcmp(type, "OBJECT_TABLE"))
 		return;
-	json_object *objs = get(st, "objects");
+	json_object *objs = pgq_get(st, "objects");
 	for (size_t i = 0; objs && i < json_object_array_length(objs); i++) {
-		json_object *items = get(get(json_object_array_get_idx(objs, i), "List"), "items");
+		json_object *items = pgq_get(pgq_get(json_object_array_get_idx(objs, i), "List"), "items");
 		size_t n = items ? json_object_array_length(items) : 0;
 		if (!n)
 			continue;
-		const char *name = get_str(get(json_object_array_get_idx(items, n - 1), "String"), "sval");
+		const char *name = pgq_get_str(pgq_get(json_object_array_get_idx(items, n - 1), "String"), "sval");
 		if (!name)
 			continue;
 		struct sbuf msg = SBUF_INIT;
@@ -453,7 +431,7 @@ static const struct {
 
 static void walk_stmt(struct walk *w, json_object *raw)
 {
-	json_object *stmt = get(raw, "stmt");
+	json_object *stmt = pgq_get(raw, "stmt");
 	if (!stmt || !json_object_is_type(stmt, json_type_object))
 		return;
 	json_object_object_foreach(stmt, node, body) {
@@ -465,11 +443,11 @@ static void walk_stmt(struct walk *w, json_object *raw)
 		} else if (!strcmp(node, "DropStmt")) {
 			walk_drop(w, body);
 		} else if (!strcmp(node, "CreateStmt")) {
-			remember_created(w, get_str(get(body, "relation"), "relname"));
+			remember_created(w, pgq_get_str(pgq_get(body, "relation"), "relname"));
 		} else if (!strcmp(node, "IndexStmt")) {
-			const char *table = get_str(get(body, "relation"), "relname");
-			const char *idx = get_str(body, "idxname");
-			if (get_bool(body, "concurrent")) {
+			const char *table = pgq_get_str(pgq_get(body, "relation"), "relname");
+			const char *idx = pgq_get_str(body, "idxname");
+			if (pgq_get_bool(body, "concurrent")) {
 				addf(w, w->stmt_start, DIAG_ERROR,
 				     "CREATE INDEX CONCURRENTLY cannot run inside the migration's "
 				     "transaction; build it by hand before the migration");
@@ -562,7 +540,7 @@ static int check_one(struct walk *w, size_t start, size_t slen, struct sqlscript
 				DIAG_ERROR, "statement nested too deeply to check");
 		goto out;
 	}
-	json_object *stmts = get(tree, "stmts");
+	json_object *stmts = pgq_get(tree, "stmts");
 	for (size_t i = 0; stmts && i < json_object_array_length(stmts) && !w->err; i++)
 		walk_stmt(w, json_object_array_get_idx(stmts, i));
 	err = w->err;
