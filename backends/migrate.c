@@ -260,7 +260,24 @@ static int prepare_failed(struct session *s, int rc, struct sbuf *out)
 
 /* ---- plan, impact ---- */
 
-int migrate_plan(struct migrate *m, struct sbuf *out)
+static int render_plan(struct session *s, struct sbuf *out)
+{
+	return plan_render(&s->plan, out);
+}
+
+static int render_plan_json(struct session *s, struct sbuf *out)
+{
+	return plan_render_json(&s->plan, out);
+}
+
+static int render_impact(struct session *s, struct sbuf *out)
+{
+	return plan_render_impact(&s->plan, s->reg, out);
+}
+
+/* A prepared session rendered into out, or why it could not be prepared. */
+static int with_plan(struct migrate *m, int (*render)(struct session *s, struct sbuf *out),
+		     struct sbuf *out)
 {
 	struct session s;
 	session_init(&s, m);
@@ -268,35 +285,24 @@ int migrate_plan(struct migrate *m, struct sbuf *out)
 	if (rc)
 		rc = prepare_failed(&s, rc, out);
 	else
-		rc = plan_render(&s.plan, out);
+		rc = render(&s, out);
 	session_release(&s);
 	return rc;
+}
+
+int migrate_plan(struct migrate *m, struct sbuf *out)
+{
+	return with_plan(m, render_plan, out);
 }
 
 int migrate_plan_json(struct migrate *m, struct sbuf *out)
 {
-	struct session s;
-	session_init(&s, m);
-	int rc = prepare(&s);
-	if (rc)
-		rc = prepare_failed(&s, rc, out);
-	else
-		rc = plan_render_json(&s.plan, out);
-	session_release(&s);
-	return rc;
+	return with_plan(m, render_plan_json, out);
 }
 
 int migrate_impact(struct migrate *m, struct sbuf *out)
 {
-	struct session s;
-	session_init(&s, m);
-	int rc = prepare(&s);
-	if (rc)
-		rc = prepare_failed(&s, rc, out);
-	else
-		rc = plan_render_impact(&s.plan, s.reg, out);
-	session_release(&s);
-	return rc;
+	return with_plan(m, render_impact, out);
 }
 
 /* ---- after a pending script: does the table match its declaration? ---- */
@@ -453,8 +459,8 @@ int migrate_check(struct migrate *m, struct sbuf *out)
 					  .before_commit = post_check, .ctx = &pc };
 		pg_finish(s.pg, &s.plan, &o, &r);
 		if (r.ok) {
-			sbuf_addf(&dry, "dry run: ok: %zu step%s ran and were rolled back\n", s.plan.n,
-				  s.plan.n == 1 ? "" : "s");
+			sbuf_addf(&dry, "dry run: ok: %zu step%s ran and were rolled back\n",
+				  s.plan.n, s.plan.n == 1 ? "" : "s");
 		} else {
 			sbuf_adds(&dry, "dry run: ");
 			describe_failure(&s, &r, &dry);
@@ -673,8 +679,7 @@ static int record_outcome(struct session *s, struct run_record *rec, const struc
 
 static int finish_record(struct migrate *m, struct run_record *rec)
 {
-	int rc = runs_update(m->st, rec);
-	return rc;
+	return runs_update(m->st, rec);
 }
 
 /* Moves the pending files a run used to applied/<id>; one batch with the
@@ -746,6 +751,15 @@ static int report(const struct run_record *rec, struct sbuf *out)
 	return runs_render_status(rec, out);
 }
 
+/* A run that did not succeed, recorded and reported: REG_EBUSY when another
+ * run held the lock, else REG_EIO (or the error of recording it). */
+static int report_unsuccessful(struct migrate *m, struct run_record *rec, bool busy,
+			       struct sbuf *out)
+{
+	int rc = finish_record(m, rec) ?: report(rec, out);
+	return rc ? rc : busy ? REG_EBUSY : REG_EIO;
+}
+
 int migrate_apply(struct migrate *m, struct sbuf *out)
 {
 	struct session s;
@@ -786,10 +800,7 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 	 * planned is what runs, whatever other mounts do meanwhile */
 	if ((rc = pg_begin(s.pg, m->lock_timeout_ms, &r))) {
 		bool busy = rc == REG_EBUSY;
-		rc = record_outcome(&s, &rec, NULL, &r) ?: finish_record(m, &rec) ?:
-		     report(&rec, out);
-		if (!rc)
-			rc = busy ? REG_EBUSY : REG_EIO;
+		rc = record_outcome(&s, &rec, NULL, &r) ?: report_unsuccessful(m, &rec, busy, out);
 		goto out;
 	}
 	if ((rc = plan_now(&s, s.reg, &s.pending, NULL, 0))) {
@@ -800,9 +811,7 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		     set_str(&rec.outcome, "untouched: nothing ran");
 		rec.finished = time(NULL);
 		if (!rc)
-			rc = finish_record(m, &rec) ?: report(&rec, out);
-		if (!rc)
-			rc = REG_EIO;
+			rc = report_unsuccessful(m, &rec, false, out);
 		goto out;
 	}
 	if (s.diags.errors) {
@@ -856,11 +865,7 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 			rc = report(&rec, out);
 		goto out;
 	}
-	rc = finish_record(m, &rec);
-	if (!rc)
-		rc = report(&rec, out);
-	if (!rc)
-		rc = r.busy ? REG_EBUSY : REG_EIO;
+	rc = report_unsuccessful(m, &rec, r.busy, out);
 out:
 	if (rc && rc != REG_ENOMEM && rc != REG_EBUSY && rc != REG_EIO)
 		rc = REG_EIO;
@@ -1004,20 +1009,22 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 			if ((rc = store_get_rev(m->st, id, &rev, &found)))
 				goto out;
 			if (found)
-				rc = reg_schema_from_bytes(rev.bytes, rev.len, file, name, &sc, &s.diags);
+				rc = reg_schema_from_bytes(rev.bytes, rev.len, file, name, &sc,
+							   &s.diags);
 			store_rev_release(&rev);
 			if (rc == REG_ENOMEM)
 				goto out;
 			if (!sc) {
-				sbuf_addf(&why, "revision %lld of '%s' no longer loads\n", (long long)id,
-					  name);
+				sbuf_addf(&why, "revision %lld of '%s' no longer loads\n",
+					  (long long)id, name);
 				continue;
 			}
 			if ((rc = reg_register(before, sc)))
 				goto out;
 		} else if (!in_lines(last.created, name)) {
-			sbuf_addf(&why, "'%s' was not created by run %lld and no earlier run applied "
-					"it: there is nothing to return it to\n",
+			sbuf_addf(&why,
+				  "'%s' was not created by run %lld and no earlier run applied "
+				  "it: there is nothing to return it to\n",
 				  name, (long long)last.id);
 		}
 		/* a hand-written step is undone by its hand-written down script */
@@ -1034,9 +1041,10 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 		if ((rc = store_get_file(m->st, kind, fname, &f, &found)))
 			goto out;
 		if (!found) {
-			sbuf_addf(&why, "run %lld ran migrations/%s/%s.sql and there is no %s.down.sql "
-					"to undo it (add migrations/pending/%s.down.sql before applying "
-					"next time)\n",
+			sbuf_addf(&why,
+				  "run %lld ran migrations/%s/%s.sql and there is no %s.down.sql "
+				  "to undo it (add migrations/pending/%s.down.sql before applying "
+				  "next time)\n",
 				  (long long)last.id, kind, name, name, name);
 		} else {
 			char file[256];
@@ -1053,10 +1061,7 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 	}
 	if ((rc = pg_begin(s.pg, m->lock_timeout_ms, &r))) {
 		bool busy = rc == REG_EBUSY;
-		rc = record_outcome(&s, &rec, NULL, &r) ?: finish_record(m, &rec) ?:
-		     report(&rec, out);
-		if (!rc)
-			rc = busy ? REG_EBUSY : REG_EIO;
+		rc = record_outcome(&s, &rec, NULL, &r) ?: report_unsuccessful(m, &rec, busy, out);
 		goto out;
 	}
 	/* the reverse plan: "before" against the database as this transaction sees it */
@@ -1096,7 +1101,8 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 		struct plan_pending keep_p = s.pending;
 		s.reg = before;
 		s.pending = downs;
-		rc = revisions_text(&s, &rp, &tmp) ?: execute(&s, &rec, &rp, "rollback", tmp.buf, &r);
+		rc = revisions_text(&s, &rp, &tmp)
+			 ?: execute(&s, &rec, &rp, "rollback", tmp.buf, &r);
 		s.reg = keep;
 		s.pending = keep_p;
 		if (rc)
@@ -1110,11 +1116,7 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 			goto out;
 	}
 	if (!r.ok) {
-		rc = finish_record(m, &rec);
-		if (!rc)
-			rc = report(&rec, out);
-		if (!rc)
-			rc = r.busy ? REG_EBUSY : REG_EIO;
+		rc = report_unsuccessful(m, &rec, r.busy, out);
 		goto out;
 	}
 	/* the registry: new revisions with the previous content; history keeps all */
@@ -1144,8 +1146,10 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 	goto out;
 out_store:
 	if (rc != REG_ENOMEM) {
-		sbuf_addf(out, "rollback: the database was rolled back but the registry could not be "
-			       "restored: %s\n", store_errmsg(m->st));
+		sbuf_addf(out,
+			  "rollback: the database was rolled back but the registry could not be "
+			  "restored: %s\n",
+			  store_errmsg(m->st));
 		rc = REG_EIO;
 	}
 	goto out;

@@ -132,10 +132,9 @@ void pg_close(struct pg_conn *c)
 	free(c);
 }
 
-static char *quote_ident(void *ctx, const char *s)
+/* libpq's string as one the caller frees with free(), as plan.h wants. */
+static char *from_libpq(char *q)
 {
-	struct pg_conn *c = ctx;
-	char *q = PQescapeIdentifier(c->conn, s, strlen(s));
 	if (!q)
 		return NULL;
 	char *d = strdup(q);
@@ -143,15 +142,16 @@ static char *quote_ident(void *ctx, const char *s)
 	return d;
 }
 
+static char *quote_ident(void *ctx, const char *s)
+{
+	struct pg_conn *c = ctx;
+	return from_libpq(PQescapeIdentifier(c->conn, s, strlen(s)));
+}
+
 static char *quote_literal(void *ctx, const char *s)
 {
 	struct pg_conn *c = ctx;
-	char *q = PQescapeLiteral(c->conn, s, strlen(s));
-	if (!q)
-		return NULL;
-	char *d = strdup(q);
-	PQfreemem(q);
-	return d;
+	return from_libpq(PQescapeLiteral(c->conn, s, strlen(s)));
 }
 
 struct plan_quoter pg_quoter(struct pg_conn *c)
@@ -212,8 +212,9 @@ static int text_array(char *const *names, size_t n, struct sbuf *out)
 	for (size_t i = 0; i < n && !rc; i++) {
 		rc = sbuf_adds(out, i ? ",\"" : "\"");
 		for (const char *p = names[i]; *p && !rc; p++)
-			rc = (*p == '"' || *p == '\\') ? sbuf_addch(out, '\\') ?: sbuf_addch(out, *p)
-						      : sbuf_addch(out, *p);
+			rc = (*p == '"' || *p == '\\')
+				 ? sbuf_addch(out, '\\') ?: sbuf_addch(out, *p)
+				 : sbuf_addch(out, *p);
 		if (!rc)
 			rc = sbuf_addch(out, '"');
 	}
@@ -457,7 +458,7 @@ int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_l
 		if (!r)
 			continue;
 		struct plan_live_constraint *k =
-			plan_live_add_constraint(r->t, PQgetvalue(res, i, 1), (enum plan_con_kind)kind);
+		    plan_live_add_constraint(r->t, PQgetvalue(res, i, 1), (enum plan_con_kind)kind);
 		if (!k || key_names(cols, r, val(res, i, 3), &k->columns)) {
 			rc = REG_ENOMEM;
 			goto out;
@@ -583,8 +584,10 @@ static int record(PGconn *conn, const struct plan *p, const struct pg_exec_opts 
 	rc = params(conn, q_record, 5, v, r);
 	for (size_t i = 0; i < p->ncreated && !rc; i++) {
 		const char *cv[] = { p->created[i], o->run };
-		rc = params(conn, "INSERT INTO schemafs_tables (name, created_by_run) VALUES ($1, $2) "
-				  "ON CONFLICT (name) DO NOTHING", 2, cv, r);
+		rc = params(conn,
+			    "INSERT INTO schemafs_tables (name, created_by_run) VALUES ($1, $2) "
+			    "ON CONFLICT (name) DO NOTHING",
+			    2, cv, r);
 	}
 	for (size_t i = 0; i < p->ndropped && !rc; i++) {
 		const char *dv[] = { p->dropped[i] };

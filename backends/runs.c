@@ -66,33 +66,78 @@ static int ensure_table(sqlite3 *db)
 
 static int bind_all(sqlite3_stmt *s, const struct run_record *r)
 {
+	struct run_record *m = (struct run_record *)r; /* only read */
 	int rc = 0;
 	for (size_t i = 0; i < NFIELDS && !rc; i++) {
-		struct run_record *m = (struct run_record *)r;
+		int col = (int)i + 1;
 		if (fields[i].type == F_TEXT)
-			rc = store_map_sqlite(sqlite3_bind_text(s, (int)i + 1, *text_at(m, i), -1, SQLITE_TRANSIENT));
+			rc = store_map_sqlite(
+				sqlite3_bind_text(s, col, *text_at(m, i), -1, SQLITE_TRANSIENT));
 		else
-			rc = store_map_sqlite(sqlite3_bind_int64(s, (int)i + 1, *int_at(m, i)));
+			rc = store_map_sqlite(sqlite3_bind_int64(s, col, *int_at(m, i)));
 	}
+	return rc;
+}
+
+/* "<name><suffix>, <name><suffix>, ..." for every field. */
+static int add_names(struct sbuf *sql, const char *suffix)
+{
+	int rc = 0;
+	for (size_t i = 0; i < NFIELDS && !rc; i++)
+		rc = sbuf_addf(sql, "%s%s%s", i ? ", " : "", fields[i].name, suffix);
+	return rc;
+}
+
+/* Locks st, creates the table on first use and prepares sql; whatever this
+ * returns, unprepare() finalizes and unlocks. */
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **s)
+{
+	*s = NULL;
+	store_lock(st);
+	sqlite3 *db = store_sqlite(st);
+	int rc = ensure_table(db);
+	if (!rc)
+		rc = store_map_sqlite(sqlite3_prepare_v2(db, sql, -1, s, NULL));
+	return rc;
+}
+
+static void unprepare(struct store *st, sqlite3_stmt *s)
+{
+	sqlite3_finalize(s);
+	store_unlock(st);
+}
+
+/* Runs an INSERT or UPDATE with every field of r bound in order; *rowid
+ * and *changes are read under the same lock. */
+static int write_row(struct store *st, const char *sql, const struct run_record *r,
+		     int64_t *rowid, int *changes)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, sql, &s);
+	if (!rc)
+		rc = bind_all(s, r);
+	if (!rc)
+		rc = store_map_sqlite(sqlite3_step(s));
+	if (!rc) {
+		*rowid = sqlite3_last_insert_rowid(store_sqlite(st));
+		*changes = sqlite3_changes(store_sqlite(st));
+	}
+	unprepare(st, s);
 	return rc;
 }
 
 int runs_insert(struct store *st, struct run_record *r)
 {
 	struct sbuf sql = SBUF_INIT;
-	sqlite3_stmt *s = NULL;
-	int rc;
+	int64_t rowid = 0;
+	int changes = 0;
 	if (!r->state && !(r->state = strdup("running")))
 		return REG_ENOMEM;
 	if (!r->started)
 		r->started = time(NULL);
-	store_lock(st);
-	sqlite3 *db = store_sqlite(st);
-	if ((rc = ensure_table(db)))
-		goto out;
-	rc = sbuf_adds(&sql, "INSERT INTO migration_runs (");
-	for (size_t i = 0; i < NFIELDS && !rc; i++)
-		rc = sbuf_addf(&sql, "%s%s", i ? ", " : "", fields[i].name);
+	int rc = sbuf_adds(&sql, "INSERT INTO migration_runs (");
+	if (!rc)
+		rc = add_names(&sql, "");
 	if (!rc)
 		rc = sbuf_adds(&sql, ") VALUES (");
 	for (size_t i = 0; i < NFIELDS && !rc; i++)
@@ -100,16 +145,9 @@ int runs_insert(struct store *st, struct run_record *r)
 	if (!rc)
 		rc = sbuf_adds(&sql, ")");
 	if (!rc)
-		rc = store_map_sqlite(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
+		rc = write_row(st, sql.buf, r, &rowid, &changes);
 	if (!rc)
-		rc = bind_all(s, r);
-	if (!rc)
-		rc = store_map_sqlite(sqlite3_step(s));
-	if (!rc)
-		r->id = sqlite3_last_insert_rowid(db);
-out:
-	sqlite3_finalize(s);
-	store_unlock(st);
+		r->id = rowid;
 	sbuf_release(&sql);
 	return rc;
 }
@@ -117,28 +155,17 @@ out:
 int runs_update(struct store *st, const struct run_record *r)
 {
 	struct sbuf sql = SBUF_INIT;
-	sqlite3_stmt *s = NULL;
-	int rc;
-	store_lock(st);
-	sqlite3 *db = store_sqlite(st);
-	if ((rc = ensure_table(db)))
-		goto out;
-	rc = sbuf_adds(&sql, "UPDATE migration_runs SET ");
-	for (size_t i = 0; i < NFIELDS && !rc; i++)
-		rc = sbuf_addf(&sql, "%s%s = ?", i ? ", " : "", fields[i].name);
+	int64_t rowid = 0;
+	int changes = 0;
+	int rc = sbuf_adds(&sql, "UPDATE migration_runs SET ");
+	if (!rc)
+		rc = add_names(&sql, " = ?");
 	if (!rc)
 		rc = sbuf_addf(&sql, " WHERE id = %lld", (long long)r->id);
 	if (!rc)
-		rc = store_map_sqlite(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
-	if (!rc)
-		rc = bind_all(s, r);
-	if (!rc)
-		rc = store_map_sqlite(sqlite3_step(s));
-	if (!rc && sqlite3_changes(db) != 1)
+		rc = write_row(st, sql.buf, r, &rowid, &changes);
+	if (!rc && changes != 1)
 		rc = REG_ENOENT;
-out:
-	sqlite3_finalize(s);
-	store_unlock(st);
 	sbuf_release(&sql);
 	return rc;
 }
@@ -169,18 +196,14 @@ static int select_rows(struct store *st, const char *where, int64_t arg,
 {
 	struct sbuf sql = SBUF_INIT;
 	sqlite3_stmt *s = NULL;
-	int rc;
-	store_lock(st);
-	sqlite3 *db = store_sqlite(st);
-	if ((rc = ensure_table(db)))
-		goto out;
-	rc = sbuf_adds(&sql, "SELECT id");
-	for (size_t i = 0; i < NFIELDS && !rc; i++)
-		rc = sbuf_addf(&sql, ", %s", fields[i].name);
+	int rc = sbuf_adds(&sql, "SELECT id, ");
+	if (!rc)
+		rc = add_names(&sql, "");
 	if (!rc)
 		rc = sbuf_addf(&sql, " FROM migration_runs %s", where);
-	if (!rc)
-		rc = store_map_sqlite(sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL));
+	if (rc)
+		goto out;
+	rc = prepare(st, sql.buf, &s);
 	if (!rc && sqlite3_bind_parameter_count(s) > 0)
 		rc = store_map_sqlite(sqlite3_bind_int64(s, 1, arg));
 	while (!rc) {
@@ -195,9 +218,8 @@ static int select_rows(struct store *st, const char *where, int64_t arg,
 	}
 	if (rc == 1)
 		rc = 0;
+	unprepare(st, s);
 out:
-	sqlite3_finalize(s);
-	store_unlock(st);
 	sbuf_release(&sql);
 	return rc;
 }

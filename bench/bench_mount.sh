@@ -5,18 +5,26 @@
 #   mount ready          exec of `schemafs -f` until the mount answers
 #   save                 open+write+close of a changed schema through the
 #                        mount vs a bare SQLite INSERT+COMMIT of the same
-#                        bytes (WAL, synchronous=FULL), interleaved; also
-#                        `cp` of the file, for the record
+#                        bytes (WAL, synchronous=FULL), interleaved, after a
+#                        warm-up that gives the mount's WAL its working size;
+#                        beside them the same open+write+close of an editor
+#                        file (what FUSE alone costs: the same requests,
+#                        nothing validated or stored); also `cp` of the file
 #   warm read            migration_order and docs/schema.md, read whole,
 #                        in-process and by `cat`, vs the same bytes on tmpfs
 #   first read           the first read of those views after a save (the
-#                        render once per change)
+#                        render once per change; docs/schema.md re-renders
+#                        only the parts of the tables the save touched)
 #   RSS                  the daemon's resident memory after all that
 #
 # Usage: bench/bench_mount.sh [BUILD_DIR] [N]   (a release build:
 #   meson setup build-rel --buildtype=release && ninja -C build-rel
 #   cli/schemafs bench/bench_gen). Work files go to $BENCH_DIR (default
-#   /var/tmp): give it the disk the registry will live on.
+#   /var/tmp): give it the disk the registry will live on. To see the save
+#   ratio on a disk whose fsync is slower, a loop device does (as root):
+#     truncate -s 1G /var/tmp/slow.img; mkfs.ext4 -q /var/tmp/slow.img
+#     mkdir -p /var/tmp/slow; mount -o loop,data=journal /var/tmp/slow.img /var/tmp/slow
+#     BENCH_DIR=/var/tmp/slow bench/bench_mount.sh build-rel
 set -eu
 BUILD=${1:-build-rel}
 N=${2:-10000}

@@ -7,6 +7,10 @@
 #ifndef SCHEMAFS_CLI_H
 #define SCHEMAFS_CLI_H
 
+#include <stddef.h>
+
+#include "sbuf.h"
+
 /* cmd_check.c: commands on a directory of YAML files, no mount, no db */
 int cmd_check(int argc, char **argv);
 int cmd_order(int argc, char **argv);
@@ -33,5 +37,14 @@ int cmd_migrate(int argc, char **argv);
  * ${XDG_DATA_HOME:-$HOME/.local/share}/schemafs/registry.db. Returns a
  * malloc'd path (caller frees) or NULL on OOM. */
 char *cli_default_db(void);
+
+/* cli_util.c: reads path ("-": standard input) and appends it to out; a
+ * file longer than max bytes gives its first max (SIZE_MAX: no limit).
+ * Returns 0, or with errno set CLI_READ_EOPEN (path cannot be opened) or
+ * CLI_READ_EREAD (reading failed; ENOMEM when out of memory), out then
+ * holding part of the file. Standard input is left open. */
+#define CLI_READ_EOPEN (-1)
+#define CLI_READ_EREAD (-2)
+int cli_read_file(const char *path, size_t max, struct sbuf *out);
 
 #endif

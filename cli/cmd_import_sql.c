@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,30 +96,16 @@ static int parse_args(int argc, char **argv, struct import_sql_args *a)
 /* The whole of path ("-": standard input), in *out. */
 static int read_input(const char *path, struct sbuf *out)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
-	if (!f) {
+	int rc = cli_read_file(path, SIZE_MAX, out);
+	if (rc == CLI_READ_EOPEN)
 		fprintf(stderr, "schemafs import-sql: cannot open '%s': %s\n", path,
 			strerror(errno));
-		return EXIT_PROBLEMS;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (sbuf_add(out, chunk, n)) {
-			fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(REG_ENOMEM));
-			rc = EXIT_PROBLEMS;
-			break;
-		}
-	}
-	if (!rc && ferror(f)) {
+	else if (rc && errno == ENOMEM)
+		fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(REG_ENOMEM));
+	else if (rc)
 		fprintf(stderr, "schemafs import-sql: cannot read '%s': %s\n", path,
 			strerror(errno));
-		rc = EXIT_PROBLEMS;
-	}
-	if (f != stdin)
-		fclose(f);
-	return rc;
+	return rc ? EXIT_PROBLEMS : 0;
 }
 
 /* OUTDIR must be new or hold no .yaml file, unless --force. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,14 +42,32 @@ static int usage(const char *msg)
 	return 2;
 }
 
-static int read_stream(FILE *f, struct sbuf *out)
+/* The names of kind's files, one a line. */
+static int list_files(struct store *st, const char *kind)
 {
-	char buf[65536];
+	struct store_file *f;
 	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		if (sbuf_add(out, buf, n))
-			return REG_ENOMEM;
-	return ferror(f) ? REG_EIO : 0;
+	if (store_list_files(st, kind, &f, &n)) {
+		fprintf(stderr, "schemafs migrate: %s\n", store_errmsg(st));
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%s\n", f[i].name);
+	store_files_free(f, n);
+	return 0;
+}
+
+static int cat_file(struct store *st, const char *kind, const char *name)
+{
+	struct store_file f;
+	bool found;
+	if (store_get_file(st, kind, name, &f, &found) || !found) {
+		fprintf(stderr, "schemafs migrate: %s/%s: no such file\n", kind, name);
+		return 1;
+	}
+	fwrite(f.bytes, 1, f.len, stdout);
+	store_file_release(&f);
+	return 0;
 }
 
 static int pending_cmd(struct store *st, int argc, char **argv)
@@ -56,18 +75,8 @@ static int pending_cmd(struct store *st, int argc, char **argv)
 	const char *sub = argc > 0 ? argv[0] : "list";
 	char table[128];
 	bool down;
-	if (!strcmp(sub, "list") || !strcmp(sub, "ls")) {
-		struct store_file *f;
-		size_t n;
-		if (store_list_files(st, MIGRATE_PENDING_KIND, &f, &n)) {
-			fprintf(stderr, "schemafs migrate: %s\n", store_errmsg(st));
-			return 1;
-		}
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", f[i].name);
-		store_files_free(f, n);
-		return 0;
-	}
+	if (!strcmp(sub, "list") || !strcmp(sub, "ls"))
+		return list_files(st, MIGRATE_PENDING_KIND);
 	if (argc < 2)
 		return usage("pending: which file?");
 	const char *name = argv[1];
@@ -78,35 +87,26 @@ static int pending_cmd(struct store *st, int argc, char **argv)
 	}
 	if (!strcmp(sub, "put")) {
 		struct sbuf data = SBUF_INIT;
-		FILE *f = argc > 2 && strcmp(argv[2], "-") ? fopen(argv[2], "rb") : stdin;
-		if (!f) {
-			fprintf(stderr, "schemafs migrate: %s: %s\n", argv[2], strerror(errno));
+		const char *input = argc > 2 ? argv[2] : "-";
+		int rc = cli_read_file(input, SIZE_MAX, &data);
+		if (rc == CLI_READ_EOPEN) {
+			fprintf(stderr, "schemafs migrate: %s: %s\n", input, strerror(errno));
+			sbuf_release(&data);
 			return 1;
 		}
-		int rc = read_stream(f, &data);
-		if (f != stdin)
-			fclose(f);
-		if (!rc)
-			rc = store_put_file(st, MIGRATE_PENDING_KIND, name, data.buf, data.len);
+		const char *why = rc && errno == ENOMEM ? "out of memory"
+				: rc ? "cannot read input" : NULL;
+		if (!rc && store_put_file(st, MIGRATE_PENDING_KIND, name, data.buf, data.len))
+			why = store_errmsg(st);
 		sbuf_release(&data);
-		if (rc) {
-			fprintf(stderr, "schemafs migrate: pending put %s: %s\n", name,
-				rc == REG_EIO ? "cannot read input" : store_errmsg(st));
+		if (why) {
+			fprintf(stderr, "schemafs migrate: pending put %s: %s\n", name, why);
 			return 1;
 		}
 		return 0;
 	}
-	if (!strcmp(sub, "cat")) {
-		struct store_file f;
-		bool found;
-		if (store_get_file(st, MIGRATE_PENDING_KIND, name, &f, &found) || !found) {
-			fprintf(stderr, "schemafs migrate: pending/%s: no such file\n", name);
-			return 1;
-		}
-		fwrite(f.bytes, 1, f.len, stdout);
-		store_file_release(&f);
-		return 0;
-	}
+	if (!strcmp(sub, "cat"))
+		return cat_file(st, MIGRATE_PENDING_KIND, name);
 	if (!strcmp(sub, "rm")) {
 		if (store_delete_file(st, MIGRATE_PENDING_KIND, name)) {
 			fprintf(stderr, "schemafs migrate: pending/%s: no such file\n", name);
@@ -123,27 +123,7 @@ static int applied_cmd(struct store *st, int argc, char **argv)
 	if (argc < 1)
 		return usage("applied: which run?");
 	snprintf(kind, sizeof(kind), MIGRATE_APPLIED_KIND "/%lld", atoll(argv[0]));
-	if (argc > 1) {
-		struct store_file f;
-		bool found;
-		if (store_get_file(st, kind, argv[1], &f, &found) || !found) {
-			fprintf(stderr, "schemafs migrate: %s/%s: no such file\n", kind, argv[1]);
-			return 1;
-		}
-		fwrite(f.bytes, 1, f.len, stdout);
-		store_file_release(&f);
-		return 0;
-	}
-	struct store_file *f;
-	size_t n;
-	if (store_list_files(st, kind, &f, &n)) {
-		fprintf(stderr, "schemafs migrate: %s\n", store_errmsg(st));
-		return 1;
-	}
-	for (size_t i = 0; i < n; i++)
-		printf("%s\n", f[i].name);
-	store_files_free(f, n);
-	return 0;
+	return argc > 1 ? cat_file(st, kind, argv[1]) : list_files(st, kind);
 }
 
 int cmd_migrate(int argc, char **argv)

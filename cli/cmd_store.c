@@ -161,48 +161,6 @@ oom:
 	return -1;
 }
 
-/* Reads at most max bytes (a larger file gives max bytes, which the parser
- * then refuses as too large: no need to hold a huge file in memory). */
-static int read_limited(const char *path, size_t max, char **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	struct sbuf sb = SBUF_INIT;
-	char chunk[65536];
-	int ret = 0;
-	while (sb.len < max) {
-		size_t want = max - sb.len < sizeof(chunk) ? max - sb.len : sizeof(chunk);
-		ssize_t got = read(fd, chunk, want);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -1;
-			break;
-		}
-		if (got == 0)
-			break;
-		if (sbuf_add(&sb, chunk, (size_t)got)) {
-			errno = ENOMEM;
-			ret = -1;
-			break;
-		}
-	}
-	int saved = errno;
-	close(fd);
-	if (ret) {
-		sbuf_release(&sb);
-		errno = saved;
-		return -1;
-	}
-	*out = sbuf_detach(&sb, len);
-	if (!*out) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return 0;
-}
-
 static void print_diags(struct diags *d)
 {
 	struct sbuf out = SBUF_INIT;
@@ -252,6 +210,7 @@ static void accepted_free(struct accepted *a, size_t n)
 static int check_one(const char *dir, const char *fname, struct accepted *acc)
 {
 	char *path = path_join(dir, fname);
+	struct sbuf text = SBUF_INIT;
 	char *bytes = NULL, *name = NULL;
 	size_t len = 0;
 	struct diags diags = DIAGS_INIT;
@@ -259,7 +218,12 @@ static int check_one(const char *dir, const char *fname, struct accepted *acc)
 	bool is_meta = !strcmp(fname, META_FILE);
 	if (!path)
 		return -1;
-	if (read_limited(path, REG_MAX_FILE_SIZE + 1, &bytes, &len)) {
+	/* a larger file is cut to one byte over the limit, which the parser
+	 * refuses as too large: no need to hold a huge file in memory */
+	if (!cli_read_file(path, REG_MAX_FILE_SIZE + 1, &text) &&
+	    !(bytes = sbuf_detach(&text, &len)))
+		errno = ENOMEM;
+	if (!bytes) {
 		fprintf(stderr, "%s: error: cannot read: %s\n", path, strerror(errno));
 		goto out;
 	}
@@ -297,6 +261,7 @@ static int check_one(const char *dir, const char *fname, struct accepted *acc)
 	}
 out:
 	diags_release(&diags);
+	sbuf_release(&text);
 	free(name);
 	free(bytes);
 	free(path);
@@ -452,13 +417,11 @@ static int mkdirs(const char *dir)
 
 static bool same_content(const char *path, const char *bytes, size_t len)
 {
-	char *cur = NULL;
-	size_t n = 0;
+	struct sbuf cur = SBUF_INIT;
 	/* len + 1: a longer file must not compare equal */
-	if (read_limited(path, len + 1, &cur, &n))
-		return false;
-	bool same = n == len && !memcmp(cur, bytes, len);
-	free(cur);
+	bool same = !cli_read_file(path, len + 1, &cur) && cur.len == len &&
+		    !memcmp(cur.buf, bytes, len);
+	sbuf_release(&cur);
 	return same;
 }
 
@@ -612,7 +575,8 @@ int cmd_export(int argc, char **argv)
 			if (bsearch(&existing[i], written, nwritten, sizeof(*written), cmp_str))
 				continue;
 			char *path = path_join(o.dir, existing[i]);
-			fprintf(stderr, "schemafs: warning: '%s' is not in the registry; left in place\n",
+			fprintf(stderr,
+				"schemafs: warning: '%s' is not in the registry; left in place\n",
 				path ? path : existing[i]);
 			free(path);
 		}

@@ -11,17 +11,22 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "check", cmd_check, "check DIR [--json]: every problem, file:line:col; exit 1 on errors" },
+	{ "check", cmd_check,
+	  "check DIR [--json]: every problem, file:line:col; exit 1 on errors" },
 	{ "order", cmd_order, "order DIR [--json]: migration order, dependencies first" },
 	{ "graph", cmd_graph, "graph DIR [--json]: each schema and what it depends on" },
-	{ "dependents", cmd_dependents, "dependents DIR NAME [--json] | DIR --json: services depending on NAME" },
+	{ "dependents", cmd_dependents,
+	  "dependents DIR NAME [--json] | DIR --json: services depending on NAME" },
 	{ "cycles", cmd_cycles, "cycles DIR [--json]: one dependency cycle per line" },
 	{ "docs", cmd_docs, "docs DIR: Markdown documentation" },
 	{ "erd", cmd_erd, "erd DIR [--dot]: Mermaid erDiagram (or Graphviz DOT)" },
-	{ "import", cmd_import, "import [--db FILE] [--prune] DIR: load a directory into the database" },
+	{ "import", cmd_import,
+	  "import [--db FILE] [--prune] DIR: load a directory into the database" },
 	{ "import-sql", cmd_import_sql,
-	  "import-sql [--schema NAME] [--owner NAME] [--force] FILE.sql OUTDIR: DDL to YAML files" },
-	{ "export", cmd_export, "export [--db FILE] DIR: write the registry back to a directory" },
+	  "import-sql [--schema NAME] [--owner NAME] [--force] FILE.sql OUTDIR: "
+	  "DDL to YAML files" },
+	{ "export", cmd_export,
+	  "export [--db FILE] DIR: write the registry back to a directory" },
 	{ "migrate", cmd_migrate, "migrate [--db FILE] plan|check|apply|rollback|status|log" },
 	{ "mount", cmd_mount, "mount [--db FILE] [-f] [-d] [-o OPT] MOUNTPOINT" },
 };

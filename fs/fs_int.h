@@ -36,6 +36,12 @@ void fs_view_buf_put(struct fs_view_buf *b); /* drops one reference */
  * already holds these bytes. Caller holds ctx->lock. */
 int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
 		struct fs_view_buf **buf, struct timespec *mtime, bool *fresh);
+/* fs changed ctx->reg: schema name (NULL: registry.yaml) was registered,
+ * replaced or unregistered. Views keep per-schema work between renderings
+ * (docs/schema.md hashes every schema's bytes); a change of ctx->reg that
+ * is not announced (fs_migrate.c's resync) makes them redo all of it.
+ * Caller holds ctx->lock. */
+void fs_views_touched(struct fs_ctx *ctx, const char *name);
 /* The kernel has (or no longer has) the current bytes of route/arg. */
 void fs_view_mark(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
 		  const struct fs_view_buf *buf, bool fresh);

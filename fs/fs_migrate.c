@@ -50,6 +50,13 @@ static int as_file(int rc)
 	return rc == REG_ENOMEM ? -ENOMEM : 0;
 }
 
+/* Status, log, the archive and control are the registry's own records:
+ * failing to read them is an error of the file. */
+static int as_errno(int rc)
+{
+	return rc == REG_ENOMEM ? -ENOMEM : rc ? -EIO : 0;
+}
+
 static int view_plan(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
@@ -77,15 +84,13 @@ static int view_impact(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 static int view_status(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	int rc = migrate_status(fsm(ctx)->m, out);
-	return rc == REG_ENOMEM ? -ENOMEM : rc ? -EIO : 0;
+	return as_errno(migrate_status(fsm(ctx)->m, out));
 }
 
 static int view_log(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	int rc = migrate_log(fsm(ctx)->m, out);
-	return rc == REG_ENOMEM ? -ENOMEM : rc ? -EIO : 0;
+	return as_errno(migrate_log(fsm(ctx)->m, out));
 }
 
 /* ---- pending/ ---- */
@@ -157,7 +162,7 @@ static int list_applied(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 	size_t n;
 	int rc = runs_list(ctx->store, &v, &n);
 	if (rc)
-		return rc == REG_ENOMEM ? -ENOMEM : -EIO;
+		return as_errno(rc);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char name[32];
 		if (!v[i].archived || !*v[i].archived)
@@ -227,11 +232,11 @@ static int control_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	struct fs_migrate *s = fsm(ctx);
 	int rc = migrate_state(s->m, out);
 	if (rc)
-		return rc == REG_ENOMEM ? -ENOMEM : -EIO;
+		return as_errno(rc);
 	pthread_mutex_lock(&s->mu);
 	if (s->last_cmd[0]) {
-		rc = sbuf_addf(out, "\nlast command: %s (%s)\n", s->last_cmd,
-			       s->last_rc == 0 ? "done" : s->last_rc == REG_EBUSY ? "busy" : "failed");
+		const char *how = s->last_rc == REG_EBUSY ? "busy" : s->last_rc ? "failed" : "done";
+		rc = sbuf_addf(out, "\nlast command: %s (%s)\n", s->last_cmd, how);
 		if (!rc)
 			rc = sbuf_add(out, s->last_out.buf, s->last_out.len);
 	}

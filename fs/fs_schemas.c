@@ -376,6 +376,7 @@ static void fallback_restore(struct fs_ctx *ctx, struct sfile *f)
 	pending_remove(ctx->schemas, f);
 	f->fallback_in_store = false;
 	reg_register(ctx->reg, s);
+	fs_views_touched(ctx, f->name);
 	fs_changed(ctx);
 }
 
@@ -422,6 +423,7 @@ static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes
 		s = NULL;
 		if (ret)
 			goto out;
+		fs_views_touched(ctx, name);
 		fs_changed(ctx);
 	}
 	if (f->created) {
@@ -453,6 +455,7 @@ static int schema_leave(struct fs_ctx *ctx, const char *name)
 	if (!copy)
 		return -ENOMEM;
 	reg_unregister(ctx->reg, name);
+	fs_views_touched(ctx, name);
 	fallback_set(ctx, f, copy, true);
 	fs_changed(ctx);
 	return 0;
@@ -1008,6 +1011,7 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
 			}
 		}
 		reg_set_meta(ctx->reg, &m);
+		fs_views_touched(ctx, NULL);
 		fs_changed(ctx);
 	}
 out:

@@ -38,11 +38,18 @@ struct view_entry {
  * of per-table sections kept from the last rendering while their key
  * (render_docs_table_key: the bytes they are made of) stays the same, so
  * the first read after a save renders the sections that save touched. */
+struct docs_part {
+	uint64_t key;
+	char *bytes;            /* NULL: not rendered */
+	size_t len;
+};
+
 struct docs_section {
 	char *name;
-	uint64_t key;
-	char *bytes;
-	size_t len;
+	uint64_t src_hash;      /* render_docs_schema_hash() of its schema */
+	bool src_known;         /* src_hash is of the current schema */
+	struct docs_part row;   /* its row in the table of contents */
+	struct docs_part body;  /* its section */
 	uint64_t round;         /* the last rendering that used it */
 	struct docs_section *next;
 };
@@ -53,6 +60,13 @@ struct docs_cache {
 	struct docs_section *buckets[DOCS_BUCKETS];
 	uint64_t round;
 	size_t last_len;        /* the size of the last rendering */
+	/* Hashing every schema's bytes is a third of a rendering; the hashes
+	 * are kept, and redone only for the schemas fs_views_touched() named,
+	 * as long as those were all the registry's changes (its generation
+	 * moved by as many steps). */
+	bool hashed;            /* the src_hash of the last rendering are kept */
+	uint64_t gen;           /* ctx->reg->generation at the last rendering */
+	uint64_t touched;       /* fs_views_touched() calls since */
 };
 
 struct fs_views {
@@ -84,7 +98,8 @@ static void entry_free(struct view_entry *e)
 
 static void section_free(struct docs_section *sec)
 {
-	free(sec->bytes);
+	free(sec->row.bytes);
+	free(sec->body.bytes);
 	free(sec->name);
 	free(sec);
 }
@@ -285,37 +300,107 @@ static struct docs_section **section_slot(struct docs_cache *c, const char *name
 	return slot;
 }
 
-/* The section of table t, from the cache when its key is unchanged. */
-static int docs_section(struct docs_cache *c, struct render_docs *d, const struct reg_schema *s,
-			size_t t, struct sbuf *out)
+static struct docs_section *section_get(struct docs_cache *c, const char *name)
+{
+	struct docs_section **slot = section_slot(c, name), *sec = *slot;
+	if (sec)
+		return sec;
+	sec = calloc(1, sizeof(*sec));
+	if (!sec || !(sec->name = strdup(name))) {
+		free(sec);
+		return NULL;
+	}
+	*slot = sec;
+	return sec;
+}
+
+typedef bool (*docs_key_fn)(struct render_docs *d, size_t t, uint64_t *key);
+typedef int (*docs_render_fn)(const struct render_docs *d, size_t t, struct sbuf *out);
+
+/* Appends a part of table t: the kept bytes while its key is unchanged,
+ * else (or when it has no key) a new rendering. */
+static int docs_part(struct docs_part *part, struct render_docs *d, size_t t, docs_key_fn key_of,
+		     docs_render_fn render, struct sbuf *out)
 {
 	uint64_t key;
-	if (!render_docs_table_key(d, t, &key))
-		return mapped(render_docs_table(d, t, out));
-	struct docs_section **slot = section_slot(c, s->name), *sec = *slot;
-	if (!sec) {
-		sec = calloc(1, sizeof(*sec));
-		if (!sec || !(sec->name = strdup(s->name))) {
-			free(sec);
-			return -ENOMEM;
-		}
-		*slot = sec;
-	}
-	if (!sec->bytes || sec->key != key) {
+	if (!key_of(d, t, &key))
+		return mapped(render(d, t, out));
+	if (!part->bytes || part->key != key) {
 		struct sbuf b = SBUF_INIT;
-		int ret = mapped(render_docs_table(d, t, &b));
+		int ret = mapped(render(d, t, &b));
 		if (ret) {
 			sbuf_release(&b);
 			return ret;
 		}
-		free(sec->bytes);
-		sec->bytes = sbuf_detach(&b, &sec->len);
-		if (!sec->bytes)
+		free(part->bytes);
+		part->bytes = sbuf_detach(&b, &part->len);
+		if (!part->bytes)
 			return -ENOMEM;
-		sec->key = key;
+		part->key = key;
 	}
-	sec->round = c->round;
-	return sbuf_add(out, sec->bytes, sec->len) ? -ENOMEM : 0;
+	return sbuf_add(out, part->bytes, part->len) ? -ENOMEM : 0;
+}
+
+void fs_views_touched(struct fs_ctx *ctx, const char *name)
+{
+	struct docs_cache *c = &ctx->views->docs;
+	c->touched++;
+	if (name) {
+		struct docs_section *sec = *section_slot(c, name);
+		if (sec)
+			sec->src_known = false;
+	}
+}
+
+/* Every table's cache entry, in registry order, with the hash of its
+ * schema (kept, or computed when it may have changed). */
+static int docs_entries(struct fs_ctx *ctx, struct render_docs *d, struct docs_section **secs)
+{
+	struct docs_cache *c = &ctx->views->docs;
+	const struct reg_registry *r = ctx->reg;
+	bool kept = c->hashed && r->generation == c->gen + c->touched, keyed = true;
+	uint64_t *hash = malloc((r->n ? r->n : 1) * sizeof(*hash));
+	int ret = hash ? 0 : -ENOMEM;
+
+	for (size_t t = 0; t < r->n && !ret; t++) {
+		struct docs_section *sec = secs[t] = section_get(c, r->schemas[t]->name);
+		if (!sec) {
+			ret = -ENOMEM;
+			break;
+		}
+		sec->round = c->round;
+		if (!kept || !sec->src_known)
+			sec->src_known = render_docs_schema_hash(r->schemas[t], &sec->src_hash);
+		keyed = keyed && sec->src_known;
+		hash[t] = sec->src_hash;
+	}
+	/* without bytes for every schema the parts have no keys (rendered) */
+	if (!ret && keyed)
+		ret = mapped(render_docs_use_hashes(d, hash));
+	free(hash);
+	return ret;
+}
+
+static int docs_compose(struct fs_ctx *ctx, struct render_docs *d, struct sbuf *out)
+{
+	struct docs_cache *c = &ctx->views->docs;
+	const struct reg_registry *r = ctx->reg;
+	struct docs_section **secs = calloc(r->n ? r->n : 1, sizeof(*secs));
+	int ret = secs ? docs_entries(ctx, d, secs) : -ENOMEM;
+
+	if (!ret && sbuf_grow(out, c->last_len))
+		ret = -ENOMEM;
+	if (!ret)
+		ret = mapped(render_docs_title(d, out));
+	for (size_t t = 0; t < r->n && !ret; t++)
+		ret = docs_part(&secs[t]->row, d, t, render_docs_toc_row_key, render_docs_toc_row,
+				out);
+	if (!ret)
+		ret = mapped(render_docs_toc_end(d, out));
+	for (size_t t = 0; t < r->n && !ret; t++)
+		ret = docs_part(&secs[t]->body, d, t, render_docs_table_key, render_docs_table, out);
+	free(secs);
+	return ret;
 }
 
 int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
@@ -327,28 +412,26 @@ int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	if (ret)
 		return ret;
 	c->round++;
-	if (sbuf_grow(out, c->last_len)) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = mapped(render_docs_head(d, out));
-	for (size_t t = 0; t < ctx->reg->n && !ret; t++)
-		ret = docs_section(c, d, ctx->reg->schemas[t], t, out);
-	/* sections of tables that are gone */
+	ret = docs_compose(ctx, d, out);
+	render_docs_free(d);
+	c->hashed = !ret;
+	c->gen = ctx->reg->generation;
+	c->touched = 0;
+	if (ret)
+		return ret;
+	c->last_len = out->len;
+	/* the parts of tables that are gone */
 	for (size_t i = 0; i < DOCS_BUCKETS; i++)
 		for (struct docs_section **slot = &c->buckets[i]; *slot;) {
 			struct docs_section *sec = *slot;
-			if (sec->round == c->round || ret) {
+			if (sec->round == c->round) {
 				slot = &sec->next;
 				continue;
 			}
 			*slot = sec->next;
 			section_free(sec);
 		}
-	c->last_len = out->len;
-out:
-	render_docs_free(d);
-	return ret;
+	return 0;
 }
 
 int view_erd_mermaid(struct fs_ctx *ctx, const char *arg, struct sbuf *out)

@@ -386,6 +386,28 @@ static const char *const type_stops[] = {
 };
 
 /*
+ * The next token of a clause that ends at ',' ')' or ';' outside brackets,
+ * or at bound: true with the token at *tok and *i past it, false at the
+ * clause's end. *depth counts the brackets open so far.
+ */
+static bool clause_token(const struct ctx *c, size_t *i, size_t bound, int *depth, size_t *tok)
+{
+	size_t at = skip_blank(c->src, *i, bound);
+	if (at >= bound)
+		return false;
+	char ch = c->src[at];
+	if (ch == '(' || ch == '[')
+		(*depth)++;
+	else if ((ch == ')' || ch == ']') && --*depth < 0)
+		return false;
+	else if (!*depth && (ch == ',' || ch == ';'))
+		return false;
+	*tok = at;
+	*i = token_end(c->src, at, bound);
+	return true;
+}
+
+/*
  * The type as written from start: tokens until a ',' ')' or ';' outside
  * parentheses, a word that starts a column constraint, or bound. Blanks
  * and comments between tokens become one space. NULL (no diagnostic) when
@@ -395,35 +417,22 @@ static char *type_text(struct ctx *c, size_t start, size_t bound)
 {
 	struct sbuf sb = SBUF_INIT;
 	int depth = 0;
-	size_t i = start, prev_end = start;
+	size_t i = start, tok, prev_end = start;
 	if (bound > c->len)
 		bound = c->len;
-	for (;;) {
-		i = skip_blank(c->src, i, bound);
-		if (i >= bound)
-			break;
-		size_t e = token_end(c->src, i, bound);
-		char ch = c->src[i];
-		if (ch == '(' || ch == '[') {
-			depth++;
-		} else if (ch == ')' || ch == ']') {
-			if (--depth < 0)
-				break;
-		} else if (!depth && (ch == ',' || ch == ';')) {
-			break;
-		} else if (!depth && is_ident_start((unsigned char)ch)) {
+	while (clause_token(c, &i, bound, &depth, &tok)) {
+		if (!depth && is_ident_start((unsigned char)c->src[tok])) {
 			bool stop = false;
 			for (size_t k = 0; type_stops[k] && !stop; k++)
-				stop = word_is(c->src, i, e, type_stops[k]);
+				stop = word_is(c->src, tok, i, type_stops[k]);
 			if (stop)
 				break;
 		}
-		if (sb.len && i > prev_end && sbuf_addch(&sb, ' '))
+		if (sb.len && tok > prev_end && sbuf_addch(&sb, ' '))
 			goto nomem;
-		if (sbuf_add(&sb, c->src + i, e - i))
+		if (sbuf_add(&sb, c->src + tok, i - tok))
 			goto nomem;
-		prev_end = e;
-		i = e;
+		prev_end = i;
 	}
 	if (!sb.len) {
 		sbuf_release(&sb);
@@ -460,23 +469,9 @@ static char *default_text(struct ctx *c, size_t from, size_t limit, size_t bound
 	if (!found)
 		return NULL;
 	int depth = 0;
-	size_t end = start;
-	for (i = start;;) {
-		i = skip_blank(c->src, i, bound);
-		if (i >= bound)
-			break;
-		char ch = c->src[i];
-		if (ch == '(' || ch == '[') {
-			depth++;
-		} else if (ch == ')' || ch == ']') {
-			if (--depth < 0)
-				break;
-		} else if (!depth && (ch == ',' || ch == ';')) {
-			break;
-		}
-		end = token_end(c->src, i, bound);
-		i = end;
-	}
+	size_t end = start, tok;
+	for (i = start; clause_token(c, &i, bound, &depth, &tok);)
+		end = i;
 	start = skip_blank(c->src, start, end);
 	return end > start ? xstrndup(c, c->src + start, end - start) : NULL;
 }
@@ -1141,7 +1136,8 @@ fail:
 static void create_table(struct ctx *c, json_object *st, const char *default_schema)
 {
 	json_object *rv = pgq_get(st, "relation");
-	const char *name = pgq_get_str(rv, "relname"), *persistence = pgq_get_str(rv, "relpersistence");
+	const char *name = pgq_get_str(rv, "relname"),
+		   *persistence = pgq_get_str(rv, "relpersistence");
 	const char *schema = pgq_get_str(rv, "schemaname");
 	struct sbuf sb = SBUF_INIT;
 	if (!name)
@@ -1259,7 +1255,8 @@ static void create_index(struct ctx *c, json_object *st, const char *default_sch
 		why = "it has INCLUDE columns";
 	for (size_t i = 0; i < pgq_arr_len(params) && !why; i++) {
 		json_object *el = pgq_node_as(pgq_arr_at(params, i), "IndexElem");
-		const char *ord = pgq_get_str(el, "ordering"), *nulls = pgq_get_str(el, "nulls_ordering");
+		const char *ord = pgq_get_str(el, "ordering"),
+			   *nulls = pgq_get_str(el, "nulls_ordering");
 		if (!pgq_get_str(el, "name"))
 			why = "it indexes an expression";
 		else if ((ord && strcmp(ord, "SORTBY_DEFAULT")) ||
@@ -1307,21 +1304,24 @@ static void alter_table(struct ctx *c, json_object *st)
 	struct table *t = lookup_rangevar(c, rv, NULL);
 	bool changes_columns = false;
 	for (size_t i = 0; i < pgq_arr_len(cmds); i++) {
-		const char *sub = pgq_get_str(pgq_node_as(pgq_arr_at(cmds, i), "AlterTableCmd"), "subtype");
+		const char *sub =
+		    pgq_get_str(pgq_node_as(pgq_arr_at(cmds, i), "AlterTableCmd"), "subtype");
 		changes_columns |= sub && !is_ignored_alter(sub);
 	}
 	if (!t && (!changes_columns || is_other(c, rv))) {
 		/* pg_dump's ALTER TABLE x_seq OWNER TO ...: nothing for us */
 		for (size_t i = 0; i < pgq_arr_len(cmds); i++)
 			ignoref(c, "ALTER TABLE ",
-				pgq_get_str(pgq_node_as(pgq_arr_at(cmds, i), "AlterTableCmd"), "subtype"));
+				pgq_get_str(pgq_node_as(pgq_arr_at(cmds, i), "AlterTableCmd"),
+					    "subtype"));
 		return;
 	}
 	if (!t) {
 		if (!pgq_get_bool(st, "missing_ok"))
 			report(c, DIAG_WARNING, at(c, pgq_get_loc(rv)),
 			       "ALTER TABLE of unknown table '%s' ignored",
-			       sql_name(&sb, pgq_get_str(rv, "schemaname"), pgq_get_str(rv, "relname")));
+			       sql_name(&sb, pgq_get_str(rv, "schemaname"),
+					pgq_get_str(rv, "relname")));
 		sbuf_release(&sb);
 		return;
 	}
@@ -1336,14 +1336,16 @@ static void alter_table(struct ctx *c, json_object *st)
 			table_constraint(c, t, pgq_node_as(def, "Constraint"), NULL);
 		} else if (!strcmp(sub, "AT_AddColumn")) {
 			json_object *cd = pgq_node_as(def, "ColumnDef");
-			if (pgq_get_bool(cmd, "missing_ok") && column(t, pgq_get_str(cd, "colname")))
+			if (pgq_get_bool(cmd, "missing_ok") &&
+			    column(t, pgq_get_str(cd, "colname")))
 				continue;
 			column_def(c, t, cd, c->stmt_end, NULL);
 		} else if (!strcmp(sub, "AT_ColumnDefault") || !strcmp(sub, "AT_SetNotNull") ||
 			   !strcmp(sub, "AT_DropNotNull") || !strcmp(sub, "AT_AlterColumnType") ||
 			   !strcmp(sub, "AT_DropColumn") || !strcmp(sub, "AT_AddIdentity")) {
 			if (!col) {
-				if (!(pgq_get_bool(cmd, "missing_ok") && !strcmp(sub, "AT_DropColumn")))
+				if (!(pgq_get_bool(cmd, "missing_ok") &&
+				      !strcmp(sub, "AT_DropColumn")))
 					treport(
 					    c, t, DIAG_WARNING, at(c, pgq_get_loc(rv)),
 					    "ALTER TABLE '%s' names unknown column '%s'; ignored",
@@ -1466,12 +1468,15 @@ static void set_stmt(struct ctx *c, json_object *st)
 static void select_stmt(struct ctx *c, json_object *st)
 {
 	json_object *targets = pgq_get(st, "targetList");
-	json_object *call =
-	    pgq_node_as(pgq_get(pgq_node_as(pgq_arr_at(targets, 0), "ResTarget"), "val"), "FuncCall");
+	json_object *call = pgq_node_as(
+	    pgq_get(pgq_node_as(pgq_arr_at(targets, 0), "ResTarget"), "val"), "FuncCall");
 	json_object *fn = pgq_get(call, "funcname"), *args = pgq_get(call, "args");
-	const char *last = pgq_string_node(pgq_arr_at(fn, pgq_arr_len(fn) ? pgq_arr_len(fn) - 1 : 0));
-	const char *var = pgq_get_str(pgq_get(pgq_node_as(pgq_arr_at(args, 0), "A_Const"), "sval"), "sval");
-	const char *val = pgq_get_str(pgq_get(pgq_node_as(pgq_arr_at(args, 1), "A_Const"), "sval"), "sval");
+	const char *last =
+	    pgq_string_node(pgq_arr_at(fn, pgq_arr_len(fn) ? pgq_arr_len(fn) - 1 : 0));
+	const char *var =
+	    pgq_get_str(pgq_get(pgq_node_as(pgq_arr_at(args, 0), "A_Const"), "sval"), "sval");
+	const char *val =
+	    pgq_get_str(pgq_get(pgq_node_as(pgq_arr_at(args, 1), "A_Const"), "sval"), "sval");
 	if (pgq_arr_len(targets) != 1 || !last || strcmp(last, "set_config") || !var ||
 	    strcmp(var, "search_path") || !val)
 		return ignore(c, "SELECT");

@@ -44,6 +44,20 @@ static void *push(void *p, size_t n, size_t size)
 	return grow(p, &cap, n + 1, size);
 }
 
+/* Element n of the array whose address is arrp (a T ** passed as void *),
+ * zeroed, with room made for it; NULL when out of memory, the array then
+ * unchanged. The caller fills it, then counts it. */
+static void *push_zeroed(void *arrp, size_t n, size_t size)
+{
+	char *arr;
+	memcpy(&arr, arrp, sizeof(arr));
+	if (!(arr = push(arr, n, size)))
+		return NULL;
+	memcpy(arrp, &arr, sizeof(arr));
+	memset(arr + n * size, 0, size);
+	return arr + n * size;
+}
+
 static char *dup_or_null(const char *s, bool *fail)
 {
 	if (!s)
@@ -56,15 +70,10 @@ static char *dup_or_null(const char *s, bool *fail)
 
 struct plan_live_table *plan_live_add_table(struct plan_live *l, const char *name)
 {
-	struct plan_live_table *t = push(l->tables, l->n, sizeof(*t));
-	if (!t)
+	struct plan_live_table *t = push_zeroed(&l->tables, l->n, sizeof(*t));
+	if (!t || !(t->name = strdup(name)))
 		return NULL;
-	l->tables = t;
-	t = &l->tables[l->n];
-	memset(t, 0, sizeof(*t));
 	t->rows = -1;
-	if (!(t->name = strdup(name)))
-		return NULL;
 	l->n++;
 	return t;
 }
@@ -73,12 +82,10 @@ struct plan_live_column *plan_live_add_column(struct plan_live_table *t, const c
 					      const char *type, const char *default_expr,
 					      bool not_null)
 {
-	struct plan_live_column *c = push(t->columns, t->ncolumns, sizeof(*c));
+	struct plan_live_column *c = push_zeroed(&t->columns, t->ncolumns, sizeof(*c));
 	bool fail = false;
 	if (!c)
 		return NULL;
-	t->columns = c;
-	c = &t->columns[t->ncolumns];
 	c->name = dup_or_null(name, &fail);
 	c->type = dup_or_null(type, &fail);
 	c->default_expr = dup_or_null(default_expr, &fail);
@@ -97,28 +104,18 @@ struct plan_live_constraint *plan_live_add_constraint(struct plan_live_table *t,
 						      const char *name,
 						      enum plan_con_kind kind)
 {
-	struct plan_live_constraint *c = push(t->cons, t->ncons, sizeof(*c));
-	if (!c)
+	struct plan_live_constraint *c = push_zeroed(&t->cons, t->ncons, sizeof(*c));
+	if (!c || !(c->name = strdup(name)))
 		return NULL;
-	t->cons = c;
-	c = &t->cons[t->ncons];
-	memset(c, 0, sizeof(*c));
 	c->kind = kind;
-	if (!(c->name = strdup(name)))
-		return NULL;
 	t->ncons++;
 	return c;
 }
 
 struct plan_live_index *plan_live_add_index(struct plan_live_table *t, const char *name)
 {
-	struct plan_live_index *x = push(t->indexes, t->nindexes, sizeof(*x));
-	if (!x)
-		return NULL;
-	t->indexes = x;
-	x = &t->indexes[t->nindexes];
-	memset(x, 0, sizeof(*x));
-	if (!(x->name = strdup(name)))
+	struct plan_live_index *x = push_zeroed(&t->indexes, t->nindexes, sizeof(*x));
+	if (!x || !(x->name = strdup(name)))
 		return NULL;
 	t->nindexes++;
 	return x;
@@ -126,11 +123,8 @@ struct plan_live_index *plan_live_add_index(struct plan_live_table *t, const cha
 
 int plan_live_add_created(struct plan_live *l, const char *name)
 {
-	char **n = push(l->created, l->ncreated, sizeof(*n));
-	if (!n)
-		return REG_ENOMEM;
-	l->created = n;
-	if (!(l->created[l->ncreated] = strdup(name)))
+	char **n = push_zeroed(&l->created, l->ncreated, sizeof(*n));
+	if (!n || !(*n = strdup(name)))
 		return REG_ENOMEM;
 	l->ncreated++;
 	return 0;
@@ -218,11 +212,9 @@ void plan_live_release(struct plan_live *l)
 int plan_pending_add(struct plan_pending *p, const char *table, const char *file,
 		     const char *text, size_t len)
 {
-	struct plan_script *s = push(p->items, p->n, sizeof(*s));
+	struct plan_script *s = push_zeroed(&p->items, p->n, sizeof(*s));
 	if (!s)
 		return REG_ENOMEM;
-	p->items = s;
-	s = &p->items[p->n];
 	s->table = strdup(table);
 	s->file = strdup(file);
 	s->text = malloc(len + 1);
@@ -381,11 +373,11 @@ char *plan_canonical_default(const char *expr_text)
 	if (pr.error || !(tree = pgq_json(pr.parse_tree)))
 		goto out;
 	json_object *stmts = pgq_get(tree, "stmts");
-	json_object *sel = pgq_get(pgq_get(stmts ? json_object_array_get_idx(stmts, 0) : NULL, "stmt"),
-				"SelectStmt");
+	json_object *sel = pgq_get(
+	    pgq_get(stmts ? json_object_array_get_idx(stmts, 0) : NULL, "stmt"), "SelectStmt");
 	json_object *tl = pgq_get(sel, "targetList");
-	json_object *val = pgq_get(pgq_get(tl ? json_object_array_get_idx(tl, 0) : NULL, "ResTarget"),
-				"val");
+	json_object *val =
+	    pgq_get(pgq_get(tl ? json_object_array_get_idx(tl, 0) : NULL, "ResTarget"), "val");
 	if (val && !canon_node(val, q.buf, &out))
 		ret = sbuf_detach(&out, NULL);
 out:
@@ -623,6 +615,15 @@ static void alter(struct builder *b, const char *table)
 	sq(b, " ");
 }
 
+/* "ALTER TABLE table ALTER COLUMN column " */
+static void alter_column(struct builder *b, const char *table, const char *column)
+{
+	alter(b, table);
+	sq(b, "ALTER COLUMN ");
+	qi(b, column);
+	sq(b, " ");
+}
+
 static char *schema_file(const struct reg_schema *s, const char *name)
 {
 	struct sbuf f = SBUF_INIT;
@@ -688,9 +689,11 @@ static bool columns_spliceable(struct builder *b, const struct reg_schema *s)
 		}
 		if (!r.ok) {
 			ok = false;
-			if (!sbuf_addf(&msg, "type '%s' of column '%s' is not a valid PostgreSQL type "
-				       "(%s); no DDL is generated for '%s'", c->type, c->name,
-				       r.message ? r.message : "refused", s->name))
+			if (!sbuf_addf(&msg,
+				       "type '%s' of column '%s' is not a valid PostgreSQL type "
+				       "(%s); no DDL is generated for '%s'",
+				       c->type, c->name, r.message ? r.message : "refused",
+				       s->name))
 				diag(b, s, s->name, c->type_loc, DIAG_ERROR, &msg);
 			else
 				b->err = REG_ENOMEM;
@@ -703,7 +706,8 @@ static bool columns_spliceable(struct builder *b, const struct reg_schema *s)
 		}
 		if (!r.ok) {
 			ok = false;
-			if (!sbuf_addf(&msg, "default '%s' of column '%s' is not a valid PostgreSQL "
+			if (!sbuf_addf(&msg,
+				       "default '%s' of column '%s' is not a valid PostgreSQL "
 				       "expression (%s); no DDL is generated for '%s'",
 				       c->default_expr, c->name, r.message ? r.message : "refused",
 				       s->name))
@@ -891,21 +895,20 @@ static void diff_column(struct builder *b, const struct reg_schema *s,
 		sq(b, ";");
 		add_step(b, 1, PLAN_ADD_COLUMN, s->name, s, false, "add column '%s'", c->name);
 		if (declared_not_null(c) && !c->default_expr && !is_serial(c->type))
-			lint(b, s, at, sqlscript_lint_not_null_no_default(&msg, s->name, c->name), &msg);
+			lint(b, s, at, sqlscript_lint_not_null_no_default(&msg, s->name, c->name),
+			     &msg);
 		return;
 	}
 	char dbuf[256], lbuf[256];
 	const char *dt = type_canon(b, c->type, dbuf, sizeof(dbuf));
 	const char *lt = type_canon(b, lc->type, lbuf, sizeof(lbuf));
 	if (dt && (!lt || strcmp(dt, lt))) {
-		alter(b, s->name);
-		sq(b, "ALTER COLUMN ");
-		qi(b, c->name);
-		sq(b, " TYPE ");
+		alter_column(b, s->name, c->name);
+		sq(b, "TYPE ");
 		sq(b, c->type);
 		sq(b, ";");
-		add_step(b, 1, PLAN_ALTER_TYPE, s->name, s, false, "change type of '%s' from %s to %s",
-			 c->name, lc->type, c->type);
+		add_step(b, 1, PLAN_ALTER_TYPE, s->name, s, false,
+			 "change type of '%s' from %s to %s", c->name, lc->type, c->type);
 		lint(b, s, c->type_loc.line ? c->type_loc : at,
 		     sqlscript_lint_type_change(&msg, s->name, c->name), &msg);
 	}
@@ -917,45 +920,38 @@ static void diff_column(struct builder *b, const struct reg_schema *s,
 		bool same = (!c->default_expr && !lc->default_expr) ||
 			    (c->default_expr && lc->default_expr && dd && ld && !strcmp(dd, ld));
 		if (!same && c->default_expr) {
-			alter(b, s->name);
-			sq(b, "ALTER COLUMN ");
-			qi(b, c->name);
-			sq(b, " SET DEFAULT ");
+			alter_column(b, s->name, c->name);
+			sq(b, "SET DEFAULT ");
 			sq(b, c->default_expr);
 			sq(b, ";");
 			add_step(b, 1, PLAN_SET_DEFAULT, s->name, s, false, "set default of '%s'",
 				 c->name);
 		} else if (!same) {
-			alter(b, s->name);
-			sq(b, "ALTER COLUMN ");
-			qi(b, c->name);
-			sq(b, " DROP DEFAULT;");
+			alter_column(b, s->name, c->name);
+			sq(b, "DROP DEFAULT;");
 			add_step(b, 1, PLAN_DROP_DEFAULT, s->name, s, false, "drop default of '%s'",
 				 c->name);
 		}
 	}
 	if (declared_not_null(c) != lc->not_null) {
 		if (declared_not_null(c)) {
-			alter(b, s->name);
-			sq(b, "ALTER COLUMN ");
-			qi(b, c->name);
-			sq(b, " SET NOT NULL;");
+			alter_column(b, s->name, c->name);
+			sq(b, "SET NOT NULL;");
 			add_step(b, 1, PLAN_SET_NOT_NULL, s->name, s, false, "set not null on '%s'",
 				 c->name);
 			lint(b, s, c->nullable_loc.line ? c->nullable_loc : at,
 			     sqlscript_lint_set_not_null(&msg, s->name, c->name), &msg);
 		} else {
-			alter(b, s->name);
-			sq(b, "ALTER COLUMN ");
-			qi(b, c->name);
-			sq(b, " DROP NOT NULL;");
-			add_step(b, 1, PLAN_DROP_NOT_NULL, s->name, s, false, "drop not null on '%s'",
-				 c->name);
+			alter_column(b, s->name, c->name);
+			sq(b, "DROP NOT NULL;");
+			add_step(b, 1, PLAN_DROP_NOT_NULL, s->name, s, false,
+				 "drop not null on '%s'", c->name);
 		}
 	}
 }
 
-static void diff_table(struct builder *b, const struct reg_schema *s, const struct plan_live_table *t)
+static void diff_table(struct builder *b, const struct reg_schema *s,
+		       const struct plan_live_table *t)
 {
 	struct sbuf msg = SBUF_INIT;
 	char **pk = calloc(s->ncolumns + 1, sizeof(*pk));
@@ -996,7 +992,8 @@ static void diff_table(struct builder *b, const struct reg_schema *s, const stru
 		qi(b, c->name);
 		sq(b, ";");
 		add_step(b, 1, PLAN_DROP_CONSTRAINT, s->name, s, false, "drop %s '%s'",
-			 c->kind == PLAN_CON_PRIMARY ? "primary key" : "unique constraint", c->name);
+			 c->kind == PLAN_CON_PRIMARY ? "primary key" : "unique constraint",
+			 c->name);
 	}
 	for (size_t i = 0; i < s->ncolumns && !b->err; i++)
 		diff_column(b, s, t, &s->columns[i]);
@@ -1032,7 +1029,8 @@ static void diff_table(struct builder *b, const struct reg_schema *s, const stru
 		const struct reg_index *d = &s->indexes[i];
 		bool live = false;
 		for (size_t j = 0; j < t->nindexes && !live; j++)
-			live = !t->indexes[j].backs_constraint && !strcmp(t->indexes[j].name, d->name) &&
+			live = !t->indexes[j].backs_constraint &&
+			       !strcmp(t->indexes[j].name, d->name) &&
 			       index_matches(d, &t->indexes[j]);
 		if (live)
 			continue;
@@ -1226,7 +1224,8 @@ static int finish(struct builder *b, struct plan *out)
 		     (st->kind == PLAN_PENDING && !plan_live_find(b->in->live, st->schema))) &&
 		    add_name(&out->created, &out->ncreated, st->schema))
 			return REG_ENOMEM;
-		if (st->kind == PLAN_DROP_TABLE && add_name(&out->dropped, &out->ndropped, st->schema))
+		if (st->kind == PLAN_DROP_TABLE &&
+		    add_name(&out->dropped, &out->ndropped, st->schema))
 			return REG_ENOMEM;
 	}
 	sort_unique(out->touched, &out->ntouched);
@@ -1377,7 +1376,8 @@ int plan_render_json(const struct plan *p, struct sbuf *out)
 		if (!rc)
 			rc = render_json_string(out, st->sql);
 		if (!rc)
-			rc = sbuf_addf(out, ", \"destructive\": %s}", st->destructive ? "true" : "false");
+			rc = sbuf_addf(out, ", \"destructive\": %s}",
+				       st->destructive ? "true" : "false");
 	}
 	return rc ?: sbuf_adds(out, p->n ? "\n]\n" : "]\n");
 }

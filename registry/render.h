@@ -33,25 +33,37 @@ int render_validation_json(const struct diags *d, struct sbuf *out);
 /* Markdown documentation of every table (GFM tables, escaped). */
 int render_docs(const struct reg_registry *r, struct sbuf *out);
 /*
- * The same file in parts, for a caller that keeps the sections of the
- * tables a change did not touch (the mount): render_docs() is
- * render_docs_head() followed by render_docs_table() of every table, in
- * registry order. A render_docs borrows r, which must not change while it
- * lives; the caller frees it with render_docs_free().
+ * The same file in parts, for a caller that keeps the parts of the tables
+ * a change did not touch (the mount): render_docs() is render_docs_head()
+ * followed by render_docs_table() of every table, in registry order, and
+ * render_docs_head() is render_docs_title(), render_docs_toc_row() of every
+ * table, render_docs_toc_end(). A render_docs borrows r, which must not
+ * change while it lives; the caller frees it with render_docs_free().
  *
- * render_docs_table_key() gives a key of everything table t's section is
- * made of (the bytes of the schema and of every schema referencing it,
- * which of its references resolve): equal keys, equal sections (up to a
- * 64-bit hash collision). False when there is no key: a schema was built
- * without bytes (model.h: source NULL), or out of memory; render it then.
+ * The keys say what a part is made of: a table of contents row, of the
+ * schema's bytes; a table's section, of those and of the bytes of every
+ * schema referencing it, and of which of its references resolve. Equal
+ * keys, equal parts (up to a 64-bit hash collision). False when there is
+ * no key: a schema was built without bytes (model.h: source NULL), or out
+ * of memory; render the part then.
  */
 struct render_docs;
 int render_docs_new(const struct reg_registry *r, struct render_docs **out);
 void render_docs_free(struct render_docs *d);
 /* Title, description, table count and table of contents. */
 int render_docs_head(const struct render_docs *d, struct sbuf *out);
+int render_docs_title(const struct render_docs *d, struct sbuf *out);
+int render_docs_toc_row(const struct render_docs *d, size_t t, struct sbuf *out);
+int render_docs_toc_end(const struct render_docs *d, struct sbuf *out);
 int render_docs_table(const struct render_docs *d, size_t t, struct sbuf *out);
+bool render_docs_toc_row_key(struct render_docs *d, size_t t, uint64_t *key);
 bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key);
+/* The keys rest on a hash of every schema's bytes, computed at the first
+ * key asked for. A caller that knows which schemas changed since it last
+ * computed them may hand them in instead: hash[i] for r->schemas[i], as
+ * render_docs_schema_hash() gives it (false: the schema has no bytes). */
+bool render_docs_schema_hash(const struct reg_schema *s, uint64_t *hash);
+int render_docs_use_hashes(struct render_docs *d, const uint64_t *hash);
 /* Mermaid erDiagram accepted by mermaid 11. */
 int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out);
 /* Graphviz DOT of the same diagram. */

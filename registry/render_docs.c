@@ -383,7 +383,7 @@ void render_docs_free(struct render_docs *d)
 	free(d);
 }
 
-int render_docs_head(const struct render_docs *d, struct sbuf *out)
+int render_docs_title(const struct render_docs *d, struct sbuf *out)
 {
 	const struct reg_registry *r = d->r;
 	int err = 0;
@@ -400,25 +400,39 @@ int render_docs_head(const struct render_docs *d, struct sbuf *out)
 		err |= ADD_LIT(out, "\n\n");
 	}
 	err |= sbuf_addf(out, "%zu table%s.\n\n", r->n, r->n == 1 ? "" : "s");
-	if (r->n) {
+	if (r->n)
 		err |= ADD_LIT(out, "## Table of contents\n\n"
 				    "| table | owner | version | description |\n"
 				    "|---|---|---|---|\n");
-		for (size_t t = 0; t < r->n; t++) {
-			const struct reg_schema *s = r->schemas[t];
-			err |= ADD_LIT(out, "| ");
-			err |= md_table_link(out, s->name, true);
-			err |= ADD_LIT(out, " | ");
-			err |= md_text(out, s->owner ? s->owner : "");
-			err |= ADD_LIT(out, " | ");
-			err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
-			err |= ADD_LIT(out, " | ");
-			err |= md_text(out, s->description ? s->description : "");
-			err |= ADD_LIT(out, " |\n");
-		}
-		err |= sbuf_addch(out, '\n');
-	}
 	return err ? REG_ENOMEM : 0;
+}
+
+int render_docs_toc_row(const struct render_docs *d, size_t t, struct sbuf *out)
+{
+	const struct reg_schema *s = d->r->schemas[t];
+	int err = ADD_LIT(out, "| ");
+	err |= md_table_link(out, s->name, true);
+	err |= ADD_LIT(out, " | ");
+	err |= md_text(out, s->owner ? s->owner : "");
+	err |= ADD_LIT(out, " | ");
+	err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
+	err |= ADD_LIT(out, " | ");
+	err |= md_text(out, s->description ? s->description : "");
+	err |= ADD_LIT(out, " |\n");
+	return err ? REG_ENOMEM : 0;
+}
+
+int render_docs_toc_end(const struct render_docs *d, struct sbuf *out)
+{
+	return d->r->n && sbuf_addch(out, '\n') ? REG_ENOMEM : 0;
+}
+
+int render_docs_head(const struct render_docs *d, struct sbuf *out)
+{
+	int err = render_docs_title(d, out);
+	for (size_t t = 0; t < d->r->n && !err; t++)
+		err = render_docs_toc_row(d, t, out);
+	return err ? err : render_docs_toc_end(d, out);
 }
 
 int render_docs_table(const struct render_docs *d, size_t t, struct sbuf *out)
@@ -491,7 +505,25 @@ static uint64_t key_mix(uint64_t key, uint64_t v)
 	return rotl64(key ^ h_round(0, v), 27) * H_P1 + H_P4;
 }
 
-bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key)
+bool render_docs_schema_hash(const struct reg_schema *s, uint64_t *hash)
+{
+	if (!s->source)
+		return false;
+	*hash = hash_bytes(s->source, s->source_len);
+	return true;
+}
+
+int render_docs_use_hashes(struct render_docs *d, const uint64_t *hash)
+{
+	size_t n = d->r->n ? d->r->n : 1;
+	if (!d->hash && !(d->hash = malloc(n * sizeof(*d->hash))))
+		return REG_ENOMEM;
+	memcpy(d->hash, hash, n * sizeof(*d->hash));
+	d->keyless = false;
+	return 0;
+}
+
+static bool hash_all(struct render_docs *d)
 {
 	const struct reg_registry *r = d->r;
 	if (!d->hash && !d->keyless) {
@@ -506,7 +538,20 @@ bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key)
 				d->hash[i] = hash_bytes(s->source, s->source_len);
 		}
 	}
-	if (d->keyless)
+	return !d->keyless;
+}
+
+bool render_docs_toc_row_key(struct render_docs *d, size_t t, uint64_t *key)
+{
+	if (!hash_all(d))
+		return false;
+	*key = d->hash[t];
+	return true;
+}
+
+bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key)
+{
+	if (!hash_all(d))
 		return false;
 	/* what md_schema reads: the schema, whether each of its references
 	 * resolves, and every reference to it (its schema and which one) */

@@ -45,21 +45,6 @@ static const struct corpus_file corpus[] = {
 };
 #define NCORPUS (sizeof(corpus) / sizeof(corpus[0]))
 
-static char *tmpdir;
-
-static void setup(void)
-{
-	tmpdir = tu_mkdtemp();
-	ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-	tu_rm_rf(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-}
-
 static char *path_in(const char *dir, const char *name, const char *ext)
 {
 	size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
@@ -82,21 +67,6 @@ static size_t count_lines_with(const char *text, const char *needle)
 	for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
 		n++;
 	return n;
-}
-
-/* The checker's path, or NULL when this machine lacks it (a failure in CI). */
-static char *checker(const char *name)
-{
-	char rel[64];
-	snprintf(rel, sizeof(rel), "tools/%s", name);
-	char *p = tu_shared_path(rel);
-	ck_assert_ptr_nonnull(p);
-	if (access(p, X_OK) != 0) {
-		free(p);
-		tu_service_missing(name);
-		return NULL;
-	}
-	return p;
 }
 
 /* Every table after the tables it references, except among a cycle's members. */
@@ -142,8 +112,8 @@ START_TEST(corpus_imports_loads_orders_renders)
 		char rel[64];
 		snprintf(rel, sizeof(rel), "corpus/%s.sql", cf->name);
 		char *sql = tu_shared_path(rel);
-		char *out = path_in(tmpdir, cf->name, "");
-		char *err = path_in(tmpdir, cf->name, ".stderr");
+		char *out = path_in(tu_tmpdir, cf->name, "");
+		char *err = path_in(tu_tmpdir, cf->name, ".stderr");
 		ck_assert_ptr_nonnull(sql);
 		if (access(sql, R_OK) != 0) {
 			tu_service_missing(sql);
@@ -194,7 +164,7 @@ START_TEST(corpus_imports_loads_orders_renders)
 
 		sbuf_reset(&view);
 		ck_assert_int_eq(render_erd_mermaid(r, &view), 0);
-		char *f = path_in(tmpdir, cf->name, ".mmd");
+		char *f = path_in(tu_tmpdir, cf->name, ".mmd");
 		ck_assert_int_eq(tu_write_file(f, view.buf, view.len), 0);
 		sbuf_addf(&erd_files, " '%s'", f);
 		nerd++;
@@ -208,7 +178,7 @@ START_TEST(corpus_imports_loads_orders_renders)
 			ck_assert_msg(strstr(view.buf, heading), "%s: no docs for '%s'", cf->name,
 				      r->schemas[k]->name);
 		}
-		f = path_in(tmpdir, cf->name, ".md");
+		f = path_in(tu_tmpdir, cf->name, ".md");
 		ck_assert_int_eq(tu_write_file(f, view.buf, view.len), 0);
 		sbuf_addf(&md_files, " '%s'", f);
 		free(f);
@@ -222,12 +192,12 @@ START_TEST(corpus_imports_loads_orders_renders)
 	}
 
 	/* one call each: the checkers' start dominates their time */
-	if (nerd && (mcheck = checker("mermaid-check"))) {
+	if (nerd && (mcheck = tu_checker("mermaid-check"))) {
 		sbuf_reset(&cmd);
 		sbuf_addf(&cmd, "'%s' -q --type er%s", mcheck, erd_files.buf);
 		ck_assert_msg(run(cmd.buf) == 0, "mermaid-check refused an ERD: %s", cmd.buf);
 	}
-	if (md_files.len && (mdcheck = checker("markdown-check"))) {
+	if (md_files.len && (mdcheck = tu_checker("markdown-check"))) {
 		sbuf_reset(&cmd);
 		sbuf_addf(&cmd, "'%s' -q --min-tables 1%s", mdcheck, md_files.buf);
 		ck_assert_msg(run(cmd.buf) == 0, "markdown-check refused docs: %s", cmd.buf);
@@ -244,8 +214,8 @@ END_TEST
 START_TEST(cli_exit_status_and_refusals)
 {
 	const char *bin = getenv("SCHEMAFS_BIN");
-	char *sql = path_in(tmpdir, "in", ".sql"), *out = path_in(tmpdir, "out", "");
-	char *err = path_in(tmpdir, "stderr", ""), *yaml = path_in(out, "users", ".yaml");
+	char *sql = tu_tmp_path("in.sql"), *out = tu_tmp_path("out");
+	char *err = tu_tmp_path("stderr"), *yaml = path_in(out, "users", ".yaml");
 	char *meta = path_in(out, "registry", ".yaml");
 	struct sbuf cmd = SBUF_INIT;
 	static const char good[] = "CREATE TABLE users (id int PRIMARY KEY);\n";
@@ -255,8 +225,8 @@ START_TEST(cli_exit_status_and_refusals)
 
 #define IMPORT(opts)                                                                               \
 	(sbuf_reset(&cmd),                                                                         \
-	 sbuf_addf(&cmd, "cd '%s' && '%s' import-sql %s in.sql out 2>'%s'", tmpdir, bin, opts,     \
-		   err),                                                                           \
+	 sbuf_addf(&cmd, "cd '%s' && '%s' import-sql %s in.sql out 2>'%s'", tu_tmpdir, bin,        \
+		   opts, err),                                                                     \
 	 run(cmd.buf))
 	ck_assert_int_eq(tu_write_file(sql, good, sizeof(good) - 1), 0);
 	ck_assert_int_eq(IMPORT(""), 0);
@@ -309,7 +279,7 @@ static Suite *corpus_suite(void)
 {
 	Suite *s = suite_create("ddl_corpus");
 	TCase *tc = tcase_create("corpus");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, corpus_imports_loads_orders_renders);
 	tcase_add_test(tc, cli_exit_status_and_refusals);

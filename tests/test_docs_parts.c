@@ -1,7 +1,8 @@
 /*
- * docs/schema.md in parts (render.h: render_docs_new/head/table/key), the
- * way the mount caches it: the parts make render_docs() byte for byte, and
- * a table's key changes whenever its section does -- when the schema
+ * docs/schema.md in parts (render.h: render_docs_new/title/toc_row/table
+ * and their keys), the way the mount caches it: the parts make
+ * render_docs() byte for byte, a row's key changes with its schema's
+ * bytes only, and a table's key changes whenever its section does -- when the schema
  * itself, a schema referencing it, or the existence of a table it
  * references changes -- while the sections a change does not touch keep
  * their key (that is what makes the cache worth having).
@@ -49,6 +50,8 @@ struct snapshot {
 	char name[MAXT][32];
 	char *section[MAXT];
 	uint64_t key[MAXT];
+	char *row[MAXT];        /* its row in the table of contents */
+	uint64_t row_key[MAXT];
 };
 
 static void take(struct reg_registry *r, struct snapshot *snap)
@@ -56,10 +59,22 @@ static void take(struct reg_registry *r, struct snapshot *snap)
 	struct render_docs *d;
 	struct sbuf whole = SBUF_INIT, parts = SBUF_INIT;
 
+	struct sbuf head = SBUF_INIT;
 	ck_assert_int_eq(render_docs_new(r, &d), 0);
-	ck_assert_int_eq(render_docs_head(d, &parts), 0);
+	ck_assert_int_eq(render_docs_head(d, &head), 0);
+	ck_assert_int_eq(render_docs_title(d, &parts), 0);
 	ck_assert_uint_le(r->n, MAXT);
 	snap->n = r->n;
+	for (size_t t = 0; t < r->n; t++) {
+		struct sbuf row = SBUF_INIT;
+		ck_assert_int_eq(render_docs_toc_row(d, t, &row), 0);
+		ck_assert(render_docs_toc_row_key(d, t, &snap->row_key[t]));
+		sbuf_add(&parts, row.buf, row.len);
+		snap->row[t] = sbuf_detach(&row, NULL);
+	}
+	ck_assert_int_eq(render_docs_toc_end(d, &parts), 0);
+	ck_assert_str_eq(parts.buf, head.buf);
+	sbuf_release(&head);
 	for (size_t t = 0; t < r->n; t++) {
 		struct sbuf sec = SBUF_INIT;
 		ck_assert_int_eq(render_docs_table(d, t, &sec), 0);
@@ -77,8 +92,10 @@ static void take(struct reg_registry *r, struct snapshot *snap)
 
 static void drop(struct snapshot *snap)
 {
-	for (size_t t = 0; t < snap->n; t++)
+	for (size_t t = 0; t < snap->n; t++) {
 		free(snap->section[t]);
+		free(snap->row[t]);
+	}
 	snap->n = 0;
 }
 
@@ -101,12 +118,17 @@ static void compare(const struct snapshot *a, const struct snapshot *b, const ch
 		if (strcmp(a->section[u], b->section[t]))
 			ck_assert_msg(a->key[u] != b->key[t], "%s: section changed, key did not",
 				      b->name[t]);
+		if (strcmp(a->row[u], b->row[t]))
+			ck_assert_msg(a->row_key[u] != b->row_key[t], "%s: row changed, key did not",
+				      b->name[t]);
 	}
 	for (; same && *same; same++) {
 		long u = find(a, *same), t = find(b, *same);
 		ck_assert(u >= 0 && t >= 0);
 		ck_assert_str_eq(a->section[u], b->section[t]);
 		ck_assert_msg(a->key[u] == b->key[t], "%s: untouched, key changed", *same);
+		ck_assert_msg(a->row_key[u] == b->row_key[t], "%s: untouched, row key changed",
+			      *same);
 	}
 }
 

@@ -131,3 +131,17 @@ int tu_service_missing(const char *what)
 	fprintf(stderr, "SKIP: %s is not available\n", what);
 	return 1;
 }
+
+char *tu_checker(const char *name)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "tools/%s", name);
+	char *p = tu_shared_path(rel);
+	ck_assert_ptr_nonnull(p);
+	if (access(p, X_OK) != 0) {
+		free(p);
+		tu_service_missing(name);
+		return NULL;
+	}
+	return p;
+}

@@ -30,5 +30,8 @@ int tu_run(Suite *s);
 /* In CI (CI=true) a missing service is a failure, elsewhere a skip:
  * returns 1 when the caller should skip. Prints why either way. */
 int tu_service_missing(const char *what);
+/* $SCHEMAFS_SHARED/tools/name (malloc'd), or NULL after tu_service_missing
+ * when this machine lacks it (then the caller skips; CI fails). */
+char *tu_checker(const char *name);
 
 #endif

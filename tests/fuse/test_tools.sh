@@ -264,6 +264,20 @@ cp registry.yaml "$WORK/meta-prev.yaml"
 out=$(vim -u NONE -N -n -es -c '%d' -c "0r $WORK/meta-bad.yaml" -c 'wq' registry.yaml </dev/null 2>&1); rc=$?
 expect_meta_refused vim "$out" $rc
 
+meta_emacs() { # TEXT LINE: emacs --batch replaces line LINE (0-based)
+	# registry.yaml cannot be renamed to a backup: emacs copies it to
+	# ~/.emacs.d/%backup%~ instead (a directory it expects to exist)
+	mkdir -p "$WORK/.emacs.d"
+	HOME=$WORK emacs --batch -Q registry.yaml --eval "(progn (goto-char (point-min)) (forward-line $2)
+		(delete-region (point) (line-end-position)) (insert \"$1\") (save-buffer))" 2>&1
+}
+out=$(meta_emacs "description: saved by emacs" "$(grep -n '^description:' registry.yaml | cut -d: -f1 | awk '{print $1 - 1}')")
+check "emacs --batch registry.yaml: exit 0" [ $? = 0 ]
+expect_meta_valid emacs
+cp registry.yaml "$WORK/meta-prev.yaml"
+out=$(meta_emacs "nme: aegis" 0); rc=$?
+expect_meta_refused "emacs --batch" "$out" $rc
+
 atomic_meta() {
 	python3 - "$1" <<'EOF'
 import os, sys, tempfile

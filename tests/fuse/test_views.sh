@@ -93,10 +93,48 @@ check "docs show it" grep -q orders docs/schema.md
 check "dependents/orders exists" [ -e dependents/orders ]
 check "history/orders exists" [ -e history/orders/1.0.0.yaml ]
 
+# docs/schema.md is composed of per-table parts kept between changes: after
+# each kind of change it must equal a fresh rendering of the same files
+docs_fresh() {
+	rm -rf "$WORK/docsdir" && mkdir "$WORK/docsdir" &&
+		cp schemas/*.yaml registry.yaml "$WORK/docsdir/" &&
+		"$BIN" docs "$WORK/docsdir" >"$WORK/docs.expected" 2>/dev/null &&
+		cmp docs/schema.md "$WORK/docs.expected"
+}
+check "docs after a new referencing schema equal a fresh rendering" docs_fresh
+sed 's/^owner: .*/owner: billing-service/' "$WORK/orders.yaml" >"$WORK/orders2.yaml"
+check "cp orders with a new owner" cp "$WORK/orders2.yaml" schemas/orders.yaml
+check "docs show the new owner in users' referenced-by" grep -q '| \[orders\](#orders) | billing-service |' docs/schema.md
+check "docs after a referrer's change equal a fresh rendering" docs_fresh
+cat >"$WORK/ghostref.yaml" <<'EOF'
+name: ghostref
+owner: s
+columns:
+  - name: id
+    type: UUID
+  - name: ghost_id
+    type: UUID
+references:
+  - schema: ghost
+    column: id
+    foreign_key: ghost_id
+EOF
+printf 'name: ghost\nowner: s\ncolumns:\n  - name: id\n    type: UUID\n' >"$WORK/ghost.yaml"
+check "cp a schema referencing a missing one" cp "$WORK/ghostref.yaml" schemas/ghostref.yaml
+check "docs say the target is missing" grep -q '`ghost` (not in the registry)' docs/schema.md
+check "cp the missing schema" cp "$WORK/ghost.yaml" schemas/ghost.yaml
+check "docs link it now" grep -q '| `ghost_id` | \[ghost\](#ghost) |' docs/schema.md
+check "docs after a target appears equal a fresh rendering" docs_fresh
+check "rm the target" rm schemas/ghost.yaml
+check "docs after a target goes equal a fresh rendering" docs_fresh
+check "rm the referrer" rm schemas/ghostref.yaml
+check "cp orders back" cp "$WORK/orders.yaml" schemas/orders.yaml
+
 # a new version of users: a new history entry; same version again: ~2
 users_valid 1.1.0 >"$WORK/u1.yaml"
 check "cp users 1.1.0" cp "$WORK/u1.yaml" schemas/users.yaml
 check_eq "history/users after 1.1.0" "1.0.0.yaml 1.1.0.yaml" "$(ls_line history/users)"
+check "docs after a referenced schema's change equal a fresh rendering" docs_fresh
 { users_valid 1.1.0; echo "# comment"; } >"$WORK/u2.yaml"
 check "cp users 1.1.0 again, changed" cp "$WORK/u2.yaml" schemas/users.yaml
 check_eq "a repeated version is ~2" "1.0.0.yaml 1.1.0.yaml 1.1.0~2.yaml" "$(ls_line history/users)"
@@ -137,6 +175,7 @@ check "orders gone from migration_order" bash -c '! grep -qx orders migration_or
 check "order-service gone from dependents/users" bash -c '! grep -qx order-service dependents/users'
 check "dependents/orders gone" [ ! -e dependents/orders ]
 check "history/orders stays" cmp history/orders/1.0.0.yaml "$WORK/orders.yaml"
+check "docs after rm equal a fresh rendering" docs_fresh
 
 # cross-schema problems do not refuse a write; they show in validation
 sed 's/schema: users/schema: userz/' "$WORK/orders.yaml" >"$WORK/orders2.yaml"

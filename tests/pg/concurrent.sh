@@ -4,12 +4,8 @@
 # nothing; the first then finishes normally.
 . "$(dirname "$0")/lib.sh"
 
-seed_dir
-expect_rc 0 sfs migrate apply
-add_column users <<'EOF2'
-  - name: nickname
-    type: VARCHAR(50)
-EOF2
+seed_applied
+add_nickname
 reimport
 
 hold_lock users
@@ -30,8 +26,7 @@ release_lock
 wait "$first" || { cat "$work/first.out"; fail "the first apply failed"; }
 bg_pids=${bg_pids/ $first/}
 grep -q "state: succeeded" "$work/first.out" || { cat "$work/first.out"; fail "first apply"; }
-[ "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'")" = 1 ] ||
-	fail "nickname missing"
+[ "$(column_count nickname)" = 1 ] || fail "nickname missing"
 
 # a lock that is not released in time: lock_timeout ends the run, cleanly
 add_column users <<'EOF2'

@@ -5,8 +5,7 @@
 # and SQLSTATE and the rollback; the next apply after a fix works.
 . "$(dirname "$0")/lib.sh"
 
-seed_dir
-expect_rc 0 sfs migrate apply
+seed_applied
 q "INSERT INTO users (id, email, name) VALUES (gen_random_uuid(), 'a@example.com', 'A')"
 
 add_column users <<'EOF'
@@ -16,13 +15,8 @@ add_column users <<'EOF'
     type: INTEGER
     nullable: false
 EOF
-cat >"$work/schemas/orders.yaml" <<'EOF'
-name: orders
-owner: order-service
-columns:
-  - name: id
-    type: BIGINT
-    primary_key: true
+new_orders
+cat >>"$work/schemas/orders.yaml" <<'EOF'
   - name: user_id
     type: UUID
     nullable: false

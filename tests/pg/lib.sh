@@ -79,6 +79,12 @@ seed_dir() {
 
 reimport() { sfs import "$work/schemas" >/dev/null || fail "import $work/schemas"; }
 
+# seed_dir, then its five tables applied (run 1).
+seed_applied() {
+	seed_dir
+	expect_rc 0 sfs migrate apply
+}
+
 # expect_rc N CMD...: runs CMD, output in $work/out, fails unless status N.
 expect_rc() {
 	local want=$1; shift
@@ -97,12 +103,12 @@ lacks() {
 	! grep -qF -- "$1" "$work/out" || { cat "$work/out" >&2; fail "output has: $1"; }
 }
 
-# Adds a YAML column item (text on stdin) to $work/schemas/$1.yaml just
-# before its "references:" key.
-add_column() {
-	local f="$work/schemas/$1.yaml" add
+# Adds a YAML column item (text on stdin) to the schema file $1 just
+# before its "references:" key, in one write (the file may be in a mount).
+add_column_to() {
+	local add
 	add=$(cat)
-	python3 - "$f" "$add" <<-'EOF'
+	python3 - "$1" "$add" <<-'EOF'
 		import sys
 		path, add = sys.argv[1], sys.argv[2]
 		text = open(path, encoding="utf-8").read()
@@ -110,6 +116,33 @@ add_column() {
 		open(path, "w", encoding="utf-8").write(text[:at] + "\n" + add + "\n" + text[at:])
 	EOF
 }
+
+# add_column TABLE: the same for $work/schemas/TABLE.yaml.
+add_column() { add_column_to "$work/schemas/$1.yaml"; }
+
+# users gains 'nickname', in $work/schemas only (reimport to register it).
+add_nickname() {
+	add_column users <<-'EOF'
+		  - name: nickname
+		    type: VARCHAR(50)
+	EOF
+}
+
+# A new table 'orders' with only its key, in $work/schemas; columns after
+# the key can be appended to the file.
+new_orders() {
+	cat >"$work/schemas/orders.yaml" <<-'EOF'
+		name: orders
+		owner: order-service
+		columns:
+		  - name: id
+		    type: BIGINT
+		    primary_key: true
+	EOF
+}
+
+# How many columns named $1 the target has, in any table.
+column_count() { q "SELECT count(*) FROM information_schema.columns WHERE column_name = '$1'"; }
 
 # Holds an exclusive lock on table $1 in the background (application_name
 # "locker") until release_lock; what needs the table waits meanwhile.

@@ -36,6 +36,14 @@ unmount_all() {
 }
 trap 'unmount_all; cleanup' EXIT
 
+# write_control FILE COMMAND: $rc is the write's status, $err what it said.
+write_control() {
+	set +e
+	err=$(echo "$2" 2>&1 >"$1")
+	rc=$?
+	set -e
+}
+
 A=$mnt_base/a
 mount_fs "$work/a.db" "$A"   # a new store: the examples are imported
 M=$A/migrations
@@ -50,9 +58,7 @@ grep -q "state: succeeded" "$M/status" || fail "status after apply"
 grep -q "last command: apply (done)" "$M/control" || fail "control after apply"
 
 # unknown command: EINVAL; a failed command: EIO
-set +e
-err=$(echo frobnicate 2>&1 >"$M/control")
-set -e
+write_control "$M/control" frobnicate
 [[ $err == *"Invalid argument"* ]] || fail "unknown command: $err"
 
 # the seed's pending change, written through the mount
@@ -62,10 +68,7 @@ printf '\n        ALTER TABLE policies \n        ADD COLUMN priority INTEGER DEF
 grep -q "^migrations/pending/policies.sql:4:9: error: MySQL syntax: ADD INDEX is not PostgreSQL; use CREATE INDEX$" "$M/check" ||
 	{ cat "$M/check"; fail "check of the MySQL syntax"; }
 dump >"$work/before.sql"
-set +e
-err=$(echo apply 2>&1 >"$M/control")
-rc=$?
-set -e
+write_control "$M/control" apply
 [ $rc -ne 0 ] && [[ $err == *"Input/output error"* ]] || fail "refused apply: rc=$rc $err"
 grep -q "state: refused" "$M/status" || fail "status of the refused apply"
 dump >"$work/after.sql"
@@ -76,12 +79,10 @@ grep -q "error: migrations/pending/policies.sql:4:9" "$M/status" || fail "status
 # fixed, with the declaration edited in the mount
 printf 'ALTER TABLE policies ADD COLUMN priority INTEGER DEFAULT 0;\n' >"$M/pending/policies.sql"
 printf 'ALTER TABLE policies DROP COLUMN priority;\n' >"$M/pending/policies.down.sql"
-python3 - "$A/schemas/policies.yaml" <<'EOF'
-import sys
-p = sys.argv[1]
-t = open(p, encoding="utf-8").read()
-i = t.index("\nreferences:")
-open(p, "w", encoding="utf-8").write(t[:i] + "\n  - name: priority\n    type: INTEGER\n    default: 0\n" + t[i:])
+add_column_to "$A/schemas/policies.yaml" <<'EOF'
+  - name: priority
+    type: INTEGER
+    default: 0
 EOF
 echo check >"$M/control" || { cat "$M/check"; fail "check after the fix"; }
 echo apply >"$M/control" || { cat "$M/status"; fail "apply after the fix"; }
@@ -92,12 +93,9 @@ grep -q 'ADD COLUMN priority' "$M/applied/$run/policies.sql" || fail "archived b
 grep -q "nothing to do" "$M/plan" || { cat "$M/plan"; fail "plan after apply"; }
 
 # progress while a run waits, and EBUSY from a second mount on the target
-python3 - "$A/schemas/users.yaml" <<'EOF'
-import sys
-p = sys.argv[1]
-t = open(p, encoding="utf-8").read()
-i = t.index("\nreferences:")
-open(p, "w", encoding="utf-8").write(t[:i] + "\n  - name: nickname\n    type: VARCHAR(50)\n" + t[i:])
+add_column_to "$A/schemas/users.yaml" <<'EOF'
+  - name: nickname
+    type: VARCHAR(50)
 EOF
 hold_lock users
 (echo apply >"$M/control") 2>"$work/first.err" &
@@ -113,10 +111,7 @@ grep -qx "progress: step 1 of 1: users: add column 'nickname'" "$M/status" ||
 grep -qx "state: running" "$M/status" || fail "state while running"
 B=$mnt_base/b
 mount_fs "$work/b.db" "$B"
-set +e
-err=$(echo apply 2>&1 >"$B/migrations/control")
-rc=$?
-set -e
+write_control "$B/migrations/control" apply
 [ $rc -ne 0 ] && [[ $err == *"Device or resource busy"* ]] || fail "second mount: rc=$rc $err"
 grep -q "state: busy" "$B/migrations/status" || fail "status of the busy apply"
 expect_rc 1 sfs migrate --db "$work/a.db" apply   # the CLI on the same store
@@ -125,18 +120,15 @@ release_lock
 wait "$first" || { cat "$work/first.err"; fail "the first apply failed"; }
 bg_pids=${bg_pids/ $first/}
 [ "$(grep -c $'\tapply\tsucceeded\t' "$M/log")" = 3 ] || { cat "$M/log"; fail "first apply"; }
-[ "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'")" = 1 ] ||
-	fail "nickname missing"
+[ "$(column_count nickname)" = 1 ] || fail "nickname missing"
 
 # rollback: database and registry, visible in schemas/ at once
 echo rollback >"$M/control" || { cat "$M/status"; fail "rollback"; }
 grep -q "undoes run: " "$M/status" || fail "rollback status"
 grep -q nickname "$A/schemas/users.yaml" && fail "users.yaml not restored in the mount"
-[ "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'")" = 0 ] ||
-	fail "nickname still there"
+[ "$(column_count nickname)" = 0 ] || fail "nickname still there"
 echo rollback >"$M/control" || { cat "$M/status"; fail "rollback of the pending run"; }
-[ "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'priority'")" = 0 ] ||
-	fail "priority still there"
+[ "$(column_count priority)" = 0 ] || fail "priority still there"
 grep -q 'name: priority' "$A/schemas/policies.yaml" && fail "policies.yaml not restored"
 grep -c . "$M/log" | grep -qx 8 || { cat "$M/log"; fail "log"; }
 echo "ok: $test_name"

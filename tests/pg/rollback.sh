@@ -9,8 +9,7 @@ exported() {
 	sfs export "$work/export" >/dev/null || fail "export"
 }
 
-seed_dir
-expect_rc 0 sfs migrate apply            # run 1: the five tables
+seed_applied                             # run 1: the five tables
 dump >"$work/run1.sql"
 
 # a generated change, undone
@@ -21,8 +20,7 @@ EOF
 sed -i 's/^version: 1.0.0/version: 1.1.0/' "$work/schemas/users.yaml"
 reimport
 expect_rc 0 sfs migrate apply            # run 2
-[ "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'profile_image_url'")" = 1 ] ||
-	fail "run 2 did not add the column"
+[ "$(column_count profile_image_url)" = 1 ] || fail "run 2 did not add the column"
 expect_rc 0 sfs migrate rollback
 contains "kind: rollback"
 contains "state: succeeded"

@@ -4,20 +4,9 @@
 PG_PRIVATE=1   # this test stops its server: never the shared one
 . "$(dirname "$0")/lib.sh"
 
-seed_dir
-expect_rc 0 sfs migrate apply
-add_column users <<'EOF2'
-  - name: nickname
-    type: VARCHAR(50)
-EOF2
-cat >"$work/schemas/orders.yaml" <<'EOF2'
-name: orders
-owner: order-service
-columns:
-  - name: id
-    type: BIGINT
-    primary_key: true
-EOF2
+seed_applied
+add_nickname
+new_orders
 reimport
 dump >"$work/before.sql"
 
@@ -52,6 +41,5 @@ expect_rc 0 sfs migrate status
 contains "state: refused"
 expect_rc 0 sfs migrate apply
 contains "state: succeeded"
-[ "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'")" = 1 ] ||
-	fail "nickname missing"
+[ "$(column_count nickname)" = 1 ] || fail "nickname missing"
 echo "ok: $test_name"
