@@ -802,10 +802,12 @@ static int rename_onto_text(struct fs_ctx *ctx, const struct fs_entry *from,
 
 	if (flags & ~(unsigned)RENAME_NOREPLACE)
 		return -EINVAL;
-	if (flags & RENAME_NOREPLACE) {
+	if (flags & RENAME_NOREPLACE || rt->flags & FS_TEXT_NO_CREATE) {
 		ret = rt->load(ctx, to->arg, &b);
 		sbuf_release(&b);
-		if (ret != -ENOENT)
+		if (ret == -ENOENT && rt->flags & FS_TEXT_NO_CREATE)
+			return -EACCES;
+		if (ret != -ENOENT && (ret || flags & RENAME_NOREPLACE))
 			return ret ? ret : -EEXIST;
 	}
 	fs_lock(ctx);
@@ -1119,8 +1121,9 @@ static void ctx_release(struct fs_ctx *ctx)
  * overwrites: measured 1.8 ms against 0.45 ms on ext4). SQLite deletes the
  * WAL when the last connection closes, so every mount would start with an
  * empty WAL and pay that for its first ~300 saves; kept (persistent WAL),
- * only the very first mount does. The WAL holds nothing after a clean
- * close (it is checkpointed), and SQLite ignores a stale one by its salts. */
+ * only the very first mount does. After a clean close every frame in it
+ * is in the database file too (it is checkpointed), so keeping it is safe:
+ * SQLite's documented persistent-WAL mode. */
 static void store_keep_wal(struct store *st)
 {
 	int keep = 1;
