@@ -130,48 +130,73 @@ int cmd_migrate(int argc, char **argv)
 {
 	const char *db = NULL;
 	struct migrate_opts o = { 0 };
-	int i = 1;
-	for (; i < argc; i++) {
+	bool json = false;
+	/* options may stand anywhere, as in the other commands; the rest, in
+	 * order, is the command and its arguments ("--" ends the options) */
+	char **pos = calloc((size_t)argc, sizeof(*pos));
+	int npos = 0;
+	if (!pos) {
+		fprintf(stderr, "schemafs migrate: out of memory\n");
+		return 1;
+	}
+	for (int i = 1, opts = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		if (!opts || a[0] != '-' || !strcmp(a, "-")) {
+			pos[npos++] = argv[i];
+		} else if (!strcmp(a, "--")) {
+			opts = 0;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
+			free(pos);
 			return 0;
+		} else if (!strcmp(a, "--json")) {
+			json = true;
 		} else if (!strcmp(a, "--db") || !strcmp(a, "--target") ||
 			   !strcmp(a, "--lock-timeout")) {
-			if (i + 1 == argc)
+			if (i + 1 == argc) {
+				free(pos);
 				return usage("an option needs a value");
+			}
 			const char *v = argv[++i];
 			if (a[2] == 'd')
 				db = v;
 			else if (a[2] == 't')
 				o.target = v;
-			else if ((o.lock_timeout_ms = atoi(v)) <= 0)
+			else if ((o.lock_timeout_ms = atoi(v)) <= 0) {
+				free(pos);
 				return usage("'--lock-timeout' takes milliseconds");
+			}
 		} else if (!strncmp(a, "--db=", 5)) {
 			db = a + 5;
 		} else if (!strncmp(a, "--target=", 9)) {
 			o.target = a + 9;
 		} else if (!strncmp(a, "--lock-timeout=", 15)) {
-			if ((o.lock_timeout_ms = atoi(a + 15)) <= 0)
+			if ((o.lock_timeout_ms = atoi(a + 15)) <= 0) {
+				free(pos);
 				return usage("'--lock-timeout' takes milliseconds");
-		} else if (a[0] == '-') {
-			fprintf(stderr, "schemafs migrate: unknown option '%s'\n", a);
-			return usage(NULL);
+			}
 		} else {
-			break;
+			fprintf(stderr, "schemafs migrate: unknown option '%s'\n", a);
+			free(pos);
+			return usage(NULL);
 		}
 	}
-	if (i == argc)
-		return usage("no command");
-	const char *cmd = argv[i++];
-	bool json = false;
-	if (!strcmp(cmd, "plan") && i < argc && !strcmp(argv[i], "--json")) {
-		json = true;
-		i++;
+	argv = pos;
+	argc = npos;
+	int i = 0;
+	int bad = 0;
+	const char *cmd = i < argc ? argv[i++] : NULL;
+	bool takes_args = cmd && (!strcmp(cmd, "pending") || !strcmp(cmd, "applied"));
+	if (!cmd)
+		bad = usage("no command");
+	else if (json && strcmp(cmd, "plan"))
+		bad = usage("'--json' is for plan only");
+	else if (!takes_args && i < argc)
+		bad = usage("too many arguments");
+	if (bad) {
+		free(pos);
+		return bad;
 	}
-	bool takes_args = !strcmp(cmd, "pending") || !strcmp(cmd, "applied");
-	if (!takes_args && i < argc)
-		return usage("too many arguments");
 
 	char *path = db ? strdup(db) : cli_default_db();
 	struct store *st = NULL;
@@ -224,5 +249,6 @@ out:
 	free(path);
 	sbuf_release(&err);
 	sbuf_release(&out);
+	free(pos);
 	return status;
 }

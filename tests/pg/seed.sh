@@ -35,6 +35,11 @@ done
 	fail "history row"
 expect_rc 0 sfs migrate plan
 contains "nothing to do"
+# options may follow the command, as in the other commands
+expect_rc 0 sfs migrate plan --lock-timeout 1000
+contains "nothing to do"
+expect_rc 2 sfs migrate status --json
+contains "'--json' is for plan only"
 
 # 2. the seed's section 5.2: a column added to users.yaml
 add_column users <<'EOF'
