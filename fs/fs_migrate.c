@@ -329,7 +329,31 @@ static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 	}
 }
 
+static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)ctx;
+	(void)arg;
+	return sbuf_adds(out,
+		"migrations/: coordinated PostgreSQL migrations (docs/migrations.md)\n"
+		"\n"
+		"pending/<table>.sql       rw  hand-written change SQL for <table>; replaces its generated DDL\n"
+		"pending/<table>.down.sql  rw  how to undo it (needed by rollback)\n"
+		"plan, plan.json           ro  ordered steps: service, schema, dependencies, SQL\n"
+		"check                     ro  errors and warnings: validation, pending SQL, lint, dry run\n"
+		"impact                    ro  affected services and steps\n"
+		"control                   rw  write plan|check|apply|rollback; read: current state\n"
+		"status                    ro  the last run: state, steps, failed step, error, rollback\n"
+		"log                       ro  every run so far\n"
+		"applied/<run>/            ro  the pending scripts each run archived\n"
+		"\n"
+		"The target database: $SCHEMAFS_TARGET when the mount started, else registry.yaml's\n"
+		"`target` (a libpq conninfo or service=NAME), else libpq's environment (PGHOST...).\n"
+		"`echo apply > control` returns when the run is done and fails when it fails:\n"
+		"  echo apply > control || cat status\n") ? -ENOMEM : 0;
+}
+
 const struct fs_route fs_migrate_routes[] = {
+	FS_VIEW("/migrations/README", view_readme, 0),
 	FS_VIEW("/migrations/plan", view_plan, FS_VIEW_PER_OPEN),
 	FS_VIEW("/migrations/plan.json", view_plan_json, FS_VIEW_PER_OPEN),
 	FS_VIEW("/migrations/check", view_check, FS_VIEW_PER_OPEN),

@@ -47,8 +47,13 @@ write_control() {
 A=$mnt_base/a
 mount_fs "$work/a.db" "$A"   # a new store: the examples are imported
 M=$A/migrations
-[ "$(ls "$M" | tr '\n' ' ')" = "applied check control impact log pending plan plan.json status " ] ||
+[ "$(ls "$M" | tr '\n' ' ')" = "README applied check control impact log pending plan plan.json status " ] ||
 	fail "migrations/ listing: $(ls "$M")"
+# the root README points here; every file in the listing is explained
+for f in pending/ plan check impact control status log applied/; do
+	grep -q "^$f" "$M/README" || fail "migrations/README does not explain $f"
+done
+echo x >"$M/README" 2>/dev/null && fail "migrations/README is writable"
 grep -q '^idle$' "$M/control" || fail "control when idle"
 grep -q $'^1\tuser-service\tusers\t-\tcreate table' "$M/plan" || fail "plan"
 echo apply >"$M/control" || fail "apply through control"
