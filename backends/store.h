@@ -45,7 +45,9 @@ struct sqlite3;
  * when missing. An existing file is first inspected read-only and refused
  * unless it is an empty database or ours: then err holds
  * "path: not a schemafs database (why)" and the file is untouched. On
- * failure *out is NULL and err holds "path: what is wrong". */
+ * failure *out is NULL and err holds "path: what is wrong". The WAL
+ * (PATH-wal) is kept when the store closes, so that saves overwrite it in
+ * place instead of growing it again after every open. */
 int store_open(const char *path, struct store **out, struct sbuf *err);
 void store_close(struct store *st);
 /* The message of the last failed call; valid until the next call. Threads

@@ -1115,23 +1115,6 @@ static void ctx_release(struct fs_ctx *ctx)
 	pthread_mutex_destroy(&ctx->lock);
 }
 
-/* A save's fsync costs least when the WAL file keeps its size: SQLite then
- * overwrites it in place, and fdatasync has no file size to write (on a
- * journalling file system an appending commit costs 2-4x one that
- * overwrites: measured 1.8 ms against 0.45 ms on ext4). SQLite deletes the
- * WAL when the last connection closes, so every mount would start with an
- * empty WAL and pay that for its first ~300 saves; kept (persistent WAL),
- * only the very first mount does. After a clean close every frame in it
- * is in the database file too (it is checkpointed), so keeping it is safe:
- * SQLite's documented persistent-WAL mode. */
-static void store_keep_wal(struct store *st)
-{
-	int keep = 1;
-	store_lock(st);
-	sqlite3_file_control(store_sqlite(st), "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
-	store_unlock(st);
-}
-
 /* Opens the store (importing the examples into an empty one) and loads
  * the registry. Prints why on failure. */
 static int ctx_open(struct fs_ctx *ctx, const char *db_path, const char *examples)
@@ -1158,7 +1141,6 @@ static int ctx_open(struct fs_ctx *ctx, const char *db_path, const char *example
 		fprintf(stderr, "schemafs: %s\n", err.buf);
 		goto out;
 	}
-	store_keep_wal(ctx->store);
 	ret = 0;
 out:
 	sbuf_release(&err);
@@ -1253,7 +1235,6 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 		sbuf_release(&err);
 		if (r)
 			goto out_unmount;
-		store_keep_wal(ctx.store);
 	}
 	struct fuse_session *se = fuse_get_session(fuse);
 	if (fuse_set_signal_handlers(se) != 0)

@@ -7,8 +7,57 @@
 
 #include "graph.h"
 
+/*
+ * Names to indexes for one render_backrefs_build: every reference of every
+ * schema is looked up, and a binary search costs ~14 string compares per
+ * reference at 10,000 tables; hashing each name once and each reference
+ * once is 4x cheaper. Open addressing, slots hold index + 1 (0: empty).
+ */
+struct name_index {
+	size_t *slot;
+	size_t mask;
+};
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static int name_index_build(const struct reg_registry *r, struct name_index *ix)
+{
+	size_t size = 16;
+	while (size < 2 * r->n)
+		size *= 2;
+	ix->slot = calloc(size, sizeof(*ix->slot));
+	if (!ix->slot)
+		return REG_ENOMEM;
+	ix->mask = size - 1;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t h = name_hash(r->schemas[i]->name) & ix->mask;
+		while (ix->slot[h])
+			h = (h + 1) & ix->mask;
+		ix->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+static long name_index_find(const struct reg_registry *r, const struct name_index *ix,
+			    const char *name)
+{
+	if (!name)
+		return -1;
+	for (size_t h = name_hash(name) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask)
+		if (!strcmp(r->schemas[ix->slot[h] - 1]->name, name))
+			return (long)(ix->slot[h] - 1);
+	return -1;
+}
+
 int render_backrefs_build(const struct reg_registry *r, struct render_backrefs *b)
 {
+	struct name_index ix;
 	size_t total = 0;
 
 	memset(b, 0, sizeof(*b));
@@ -18,7 +67,7 @@ int render_backrefs_build(const struct reg_registry *r, struct render_backrefs *
 	b->first = malloc((r->n + 1) * sizeof(*b->first));
 	b->items = malloc((total ? total : 1) * sizeof(*b->items));
 	b->target = malloc((total ? total : 1) * sizeof(*b->target));
-	if (!b->off || !b->first || !b->items || !b->target) {
+	if (!b->off || !b->first || !b->items || !b->target || name_index_build(r, &ix)) {
 		render_backrefs_release(b);
 		return REG_ENOMEM;
 	}
@@ -29,13 +78,14 @@ int render_backrefs_build(const struct reg_registry *r, struct render_backrefs *
 		const struct reg_schema *s = r->schemas[i];
 		b->first[i] = k;
 		for (size_t j = 0; j < s->nrefs; j++, k++) {
-			long t = reg_find(r, s->refs[j].schema);
+			long t = name_index_find(r, &ix, s->refs[j].schema);
 			b->target[k] = t;
 			if (t >= 0 && (size_t)t != i)
 				b->off[t + 1]++;
 		}
 	}
 	b->first[r->n] = k;
+	free(ix.slot);
 	for (size_t t = 0; t < r->n; t++)
 		b->off[t + 1] += b->off[t];
 	k = 0;

@@ -178,6 +178,31 @@ END_TEST
 
 /* A process killed after a put leaves PATH-wal holding the commit; the
  * next open must read it (not refuse, not lose the save). */
+/* Saves overwrite a WAL of its working size in place; a clean close keeps
+ * the file (checkpointed) so that the next open does not grow it anew. */
+START_TEST(close_keeps_the_wal)
+{
+	char *path = tu_tmp_path("registry.db");
+	char *wal = tu_tmp_path("registry.db-wal");
+	struct store *st = open_ok(path);
+	ck_assert_int_eq(store_put_schema(st, "users", "kept\n", 5, NULL), 0);
+	store_close(st);
+	struct stat sb;
+	ck_assert_msg(stat(wal, &sb) == 0, "%s was removed", wal);
+	st = open_ok(path);
+	struct store_rev r;
+	bool found = false;
+	ck_assert_int_eq(store_get_schema(st, "users", &r, &found), 0);
+	ck_assert(found);
+	ck_assert_str_eq(r.bytes, "kept\n");
+	store_rev_release(&r);
+	assert_integrity(st);
+	store_close(st);
+	free(wal);
+	free(path);
+}
+END_TEST
+
 START_TEST(reopen_after_crash_reads_the_wal)
 {
 	char *path = tu_tmp_path("registry.db");
@@ -780,6 +805,17 @@ START_TEST(refuses_user_version_without_mark)
 }
 END_TEST
 
+/* A clean close keeps PATH-wal (store_open), holding copies of pages
+ * that are in PATH too; the refusal tests damage PATH alone, as a copy
+ * of the file without its WAL would be. */
+static void drop_wal(const char *path)
+{
+	char *wal = NULL;
+	ck_assert_int_gt(asprintf(&wal, "%s-wal", path), 0);
+	ck_assert_int_eq(unlink(wal), 0);
+	free(wal);
+}
+
 START_TEST(refuses_newer_format)
 {
 	char *path = tu_tmp_path("registry.db");
@@ -789,6 +825,7 @@ START_TEST(refuses_newer_format)
 				      NULL, NULL, NULL), SQLITE_OK);
 	store_unlock(st);
 	store_close(st);
+	drop_wal(path);
 	assert_refused(path, "format version 99 is newer than this schemafs (1)");
 	free(path);
 }
@@ -839,6 +876,7 @@ static char *filled_store(void)
 	}
 	ck_assert_int_eq(store_commit(st), 0);
 	store_close(st); /* checkpoints the WAL into the file */
+	drop_wal(path);
 	return path;
 }
 
@@ -897,6 +935,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, open_empty_file_initialises_it);
 	tcase_add_test(tc, reopen_keeps_everything_byte_exact);
 	tcase_add_test(tc, path_with_uri_characters);
+	tcase_add_test(tc, close_keeps_the_wal);
 	tcase_add_test(tc, reopen_after_crash_reads_the_wal);
 	tcase_add_test(tc, two_handles_see_each_others_writes);
 	tcase_add_test(tc, history_is_ordered_and_current_is_last);
