@@ -8,18 +8,24 @@
  * Caching, decided per open (why not direct_io, why not a notifier thread):
  * views are read far more often than the registry changes, and a warm
  * `cat` should cost what a page-cache read costs. So a view is opened with
- * keep_cache exactly when the kernel is known to hold its current bytes:
- * after a change of a view's bytes, the next open runs without keep_cache,
- * which makes the kernel drop the inode's pages before open() returns
- * (fuse_finish_open), so a derived file always reflects every write that
- * completed before it was opened -- synchronously, with no race against an
- * invalidation thread (fuse_invalidate_path is not needed). A read served
- * from bytes older than the current ones (a handle opened before a change)
- * marks the kernel's copy stale again. Sizes are never stale because
- * attr_timeout is 0: one GETATTR per stat/open, cheap. AUTO_INVAL_DATA is
- * off: with attr_timeout 0 it would add a GETATTR to every read(2) of a
- * cached file (a warm `cat` of a 15 MB view would cost 2x tmpfs), and the
- * per-open decision already does its job.
+ * keep_cache exactly when the kernel is known to hold its current bytes
+ * (fs_view_open in fs_views.c): after a change of a view's bytes, the next
+ * open runs without keep_cache, which makes the kernel drop the inode's
+ * pages before open() returns (fuse_finish_open); only once that open has
+ * completed (its first read, or its release) may later opens keep the
+ * pages. So a derived file
+ * reflects every write that completed before it was opened --
+ * synchronously, with no race against an invalidation thread
+ * (fuse_invalidate_path is not needed). One race remains that no drop can
+ * close: a handle opened on older bytes may still be reading, and its
+ * read reply can put old pages back into the cache after the drop. So
+ * while any such handle is open, new handles bypass the cache (direct_io)
+ * and read the current bytes from the daemon; once the last one closes,
+ * the next open drops the pages and caching resumes. Sizes are never stale
+ * because attr_timeout is 0: one GETATTR per stat/open, cheap.
+ * AUTO_INVAL_DATA is off: with attr_timeout 0 it would add a GETATTR to
+ * every read(2) of a cached file (a warm `cat` of a 15 MB view would cost
+ * 2x tmpfs), and the per-open decision already does its job.
  * Schema files are small and their page cache could hold a refused draft,
  * so they are never kept (fs_schemas.c).
  */
@@ -389,8 +395,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	case FS_ROUTE_VIEW: {
 		struct fs_view_buf *b;
 		struct timespec mtime;
-		bool fresh;
-		ret = fs_view_get(ctx, rt, r.e.arg, &b, &mtime, &fresh);
+		ret = fs_view_get(ctx, rt, r.e.arg, &b, &mtime);
 		if (ret)
 			break;
 		stat_fill(ctx, st, route_mode(rt), b->len, &mtime);
@@ -475,15 +480,17 @@ static int open_view(struct fs_ctx *ctx, struct fs_handle *h, struct fuse_file_i
 	}
 	struct fs_view_buf *b;
 	struct timespec mtime;
-	bool fresh;
 	fs_lock(ctx);
-	int ret = fs_view_get(ctx, rt, h->entry.arg, &b, &mtime, &fresh);
+	int ret = fs_view_get(ctx, rt, h->entry.arg, &b, &mtime);
+	enum fs_view_cache how = ret ? FS_VIEW_DIRECT : fs_view_open(ctx, rt, h->entry.arg, b);
 	fs_unlock(ctx);
 	if (ret)
 		return ret;
 	h->view = b;
-	fi->keep_cache = fresh;
-	h->view_unconfirmed = !fresh;
+	h->view_counted = how != FS_VIEW_DIRECT;
+	h->view_dropping = how == FS_VIEW_DROP;
+	fi->keep_cache = how == FS_VIEW_KEEP;
+	fi->direct_io = how == FS_VIEW_DIRECT;
 	return 0;
 }
 
@@ -587,25 +594,15 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	case FS_ROUTE_VIEW:
 		if (!h->view)
 			return fs_read_bytes(h->data.buf, h->data.len, buf, size, off);
-		fs_lock(ctx);
-		/* This handle's bytes are going into the kernel's page cache:
-		 * confirm them as current, or flag the cache as stale when a
-		 * change came after this handle was opened. */
-		{
-			struct fs_view_buf *cur;
-			struct timespec mtime;
-			bool fresh;
-			if (!fs_view_get(ctx, rt, h->entry.arg, &cur, &mtime, &fresh)) {
-				if (cur != h->view)
-					fs_view_mark(ctx, rt, h->entry.arg, cur, false);
-				else if (h->view_unconfirmed)
-					fs_view_mark(ctx, rt, h->entry.arg, cur, true);
-				fs_view_buf_put(cur);
-			}
-			h->view_unconfirmed = false;
+		if (h->view_dropping) {
+			/* reads come after the open completed: the drop is done */
+			fs_lock(ctx);
+			fs_view_dropped(ctx, rt, h->entry.arg, h->view);
+			h->view_dropping = false;
+			fs_unlock(ctx);
 		}
-		fs_unlock(ctx);
 		{
+			/* the bytes this handle opened: never re-rendered under it */
 			const struct fs_view_buf *b = h->view;
 			return fs_read_bytes(b->bytes, b->len, buf, size, off);
 		}
@@ -705,11 +702,11 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	struct fs_ctx *ctx = ctx_get();
 	struct fs_handle *h = handle_of(fi);
 	const struct fs_route *rt = h->entry.route;
-	if (rt->kind == FS_ROUTE_VIEW && h->view && h->view_unconfirmed) {
-		/* opened without keep_cache and never read: the kernel dropped
-		 * the old pages anyway and holds nothing stale */
+	if (rt->kind == FS_ROUTE_VIEW && h->view && h->view_counted) {
 		fs_lock(ctx);
-		fs_view_mark(ctx, rt, h->entry.arg, h->view, true);
+		if (h->view_dropping)
+			fs_view_dropped(ctx, rt, h->entry.arg, h->view);
+		fs_view_close(ctx, rt, h->entry.arg, h->view);
 		fs_unlock(ctx);
 	}
 	if (rt->kind == FS_ROUTE_CUSTOM && rt->ops->release) {

@@ -167,8 +167,8 @@ struct fs_handle {
 	bool wrote;              /* a write or ftruncate since the last commit */
 	int sticky_err;          /* a refused commit: later flushes fail with it */
 	void *view;              /* the cached rendering this handle reads (views) */
-	bool view_unconfirmed;   /* opened without keep_cache: the first read
-				    tells that the kernel dropped its old pages */
+	bool view_counted;       /* reads through the page cache (fs_view_open) */
+	bool view_dropping;      /* opened FS_VIEW_DROP, not yet confirmed */
 	void *priv;              /* the route's */
 };
 

@@ -32,19 +32,39 @@ void fs_view_buf_put(struct fs_view_buf *b); /* drops one reference */
 
 /* The current rendering of route/arg, re-rendered when the generation
  * moved. On success *buf is a new reference and mtime the time the bytes
- * last changed; *fresh tells whether the kernel's page cache of this file
- * already holds these bytes. Caller holds ctx->lock. */
+ * last changed. Caller holds ctx->lock. */
 int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
-		struct fs_view_buf **buf, struct timespec *mtime, bool *fresh);
+		struct fs_view_buf **buf, struct timespec *mtime);
 /* fs changed ctx->reg: schema name (NULL: registry.yaml) was registered,
  * replaced or unregistered. Views keep per-schema work between renderings
  * (docs/schema.md hashes every schema's bytes); a change of ctx->reg that
  * is not announced (fs_migrate.c's resync) makes them redo all of it.
  * Caller holds ctx->lock. */
 void fs_views_touched(struct fs_ctx *ctx, const char *name);
-/* The kernel has (or no longer has) the current bytes of route/arg. */
-void fs_view_mark(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
-		  const struct fs_view_buf *buf, bool fresh);
+/*
+ * How a handle opened on the rendering buf (the current one) reads, so
+ * that the kernel's page cache of the file never serves older bytes:
+ *  FS_VIEW_KEEP   the kernel's pages are known to be these bytes: keep them;
+ *  FS_VIEW_DROP   the kernel drops the pages when the open completes; once
+ *                 it has (fs_view_dropped), only handles on buf can fill
+ *                 them, so later opens may keep them;
+ *  FS_VIEW_DIRECT a handle on older bytes is still open and may put them
+ *                 in the cache at any moment (its read reply can land after
+ *                 any drop): bypass the cache (direct_io) for this handle.
+ * KEEP and DROP handles are counted until fs_view_close(). Caller holds
+ * ctx->lock.
+ */
+enum fs_view_cache { FS_VIEW_KEEP, FS_VIEW_DROP, FS_VIEW_DIRECT };
+enum fs_view_cache fs_view_open(struct fs_ctx *ctx, const struct fs_route *route,
+				const char *arg, const struct fs_view_buf *buf);
+/* A DROP handle on buf has finished opening (it reads, or is released):
+ * the kernel has dropped the pages. Not earlier: a KEEP open in between
+ * would read pages the drop has not removed yet. Caller holds ctx->lock. */
+void fs_view_dropped(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
+		     const struct fs_view_buf *buf);
+/* A KEEP or DROP handle on buf was released. Caller holds ctx->lock. */
+void fs_view_close(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
+		   const struct fs_view_buf *buf);
 
 /* Render functions (route table in fs.c). */
 int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out);

@@ -28,7 +28,9 @@ struct view_entry {
 	uint64_t gen;
 	struct fs_view_buf *buf;
 	struct timespec mtime;
-	bool fresh;
+	bool fresh;             /* the kernel's pages, if any, are buf's bytes */
+	unsigned open_cur;      /* page-cache handles reading buf */
+	unsigned open_old;      /* page-cache handles reading older bytes */
 	struct view_entry *next;
 };
 
@@ -150,8 +152,17 @@ static struct view_entry **view_find(struct fs_views *v, const struct fs_route *
 	return p;
 }
 
+/* The entry's bytes are no longer the current ones: every handle reading
+ * them now reads older bytes, and the kernel may hold them. */
+static void entry_outdated(struct view_entry *e)
+{
+	e->open_old += e->open_cur;
+	e->open_cur = 0;
+	e->fresh = false;
+}
+
 int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
-		struct fs_view_buf **buf, struct timespec *mtime, bool *fresh)
+		struct fs_view_buf **buf, struct timespec *mtime)
 {
 	struct view_entry **slot = view_find(ctx->views, route, arg), *e = *slot;
 	struct sbuf out = SBUF_INIT;
@@ -162,7 +173,12 @@ int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *ar
 	ret = route->render(ctx, arg, &out);
 	if (ret) {
 		sbuf_release(&out);
-		if (e) {
+		if (e && (e->open_cur || e->open_old)) {
+			/* handles still read its old bytes: keep counting them */
+			entry_outdated(e);
+			fs_view_buf_put(e->buf);
+			e->buf = NULL;
+		} else if (e) {
 			*slot = e->next;
 			entry_free(e);
 		}
@@ -195,27 +211,44 @@ int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *ar
 		fs_view_buf_put(e->buf);
 		e->buf = nb;
 		e->mtime = ctx->changed_at;
-		e->fresh = false;
+		entry_outdated(e);
 	}
 	e->gen = ctx->generation;
 found:
 	__atomic_add_fetch(&e->buf->refs, 1, __ATOMIC_ACQ_REL);
 	*buf = e->buf;
 	*mtime = e->mtime;
-	*fresh = e->fresh;
 	return 0;
 }
 
-void fs_view_mark(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
-		  const struct fs_view_buf *buf, bool fresh)
+enum fs_view_cache fs_view_open(struct fs_ctx *ctx, const struct fs_route *route,
+				const char *arg, const struct fs_view_buf *buf)
+{
+	struct view_entry *e = *view_find(ctx->views, route, arg);
+	if (!e || e->buf != buf || e->open_old)
+		return FS_VIEW_DIRECT;
+	e->open_cur++;
+	return e->fresh ? FS_VIEW_KEEP : FS_VIEW_DROP;
+}
+
+void fs_view_dropped(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
+		     const struct fs_view_buf *buf)
+{
+	struct view_entry *e = *view_find(ctx->views, route, arg);
+	if (e && e->buf == buf && !e->open_old)
+		e->fresh = true;
+}
+
+void fs_view_close(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
+		   const struct fs_view_buf *buf)
 {
 	struct view_entry *e = *view_find(ctx->views, route, arg);
 	if (!e)
 		return;
-	if (!fresh)
-		e->fresh = false;
-	else if (e->buf == buf)
-		e->fresh = true;
+	if (e->buf == buf && e->open_cur)
+		e->open_cur--;
+	else if (e->buf != buf && e->open_old)
+		e->open_old--;
 }
 
 /* ---- the views ---- */

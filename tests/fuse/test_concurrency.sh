@@ -12,8 +12,10 @@ SAVES=${SAVES:-40}
 cat >"$WORK/writer.py" <<'EOF'
 import os, sys
 d, name, saves = sys.argv[1], sys.argv[2], int(sys.argv[3])
+w = name[len("conc"):]
+docs = os.path.join(d, "..", "docs", "schema.md")
 for i in range(1, saves + 1):
-    body = (f"name: {name}\nowner: {name}-service\nversion: 1.{i}.0\n"
+    body = (f"name: {name}\nowner: {name}-service\nversion: {w}.{i}.0\n"
             "columns:\n  - name: id\n    type: UUID\n    primary_key: true\n"
             "  - name: user_id\n    type: UUID\n"
             "references:\n  - schema: users\n    column: id\n    foreign_key: user_id\n")
@@ -29,6 +31,12 @@ for i in range(1, saves + 1):
             f.flush()
             os.fsync(f.fileno())
         os.rename(tmp, path)
+    # a view opened after the save returned shows it, even while readers
+    # holding older renderings of the same view are reading
+    row = f"| [{name}](#{name}) | {name}-service | {w}.{i}.0 |"
+    with open(docs) as f:
+        if row not in f.read():
+            sys.exit(f"error: save {i} of {name} is not in docs/schema.md")
 EOF
 cat >"$WORK/reader.py" <<'EOF'
 import os, sys
@@ -70,7 +78,7 @@ cat "$WORK"/writer*.out "$WORK"/reader*.out | grep -i error >&2
 
 cd "$MNT"
 for w in $(seq 1 $WRITERS); do
-	check_eq "conc$w holds its last save" "version: 1.$SAVES.0" "$(grep '^version' schemas/conc$w.yaml)"
+	check_eq "conc$w holds its last save" "version: $w.$SAVES.0" "$(grep '^version' schemas/conc$w.yaml)"
 	check "conc$w in migration_order after users" \
 		bash -c 'awk "/^users\$/ { u = NR } /^conc'$w'\$/ { c = NR } END { exit !(u && c && u < c) }" migration_order'
 	check "conc$w-service in dependents/users" grep -qx "conc$w-service" dependents/users
