@@ -7,6 +7,11 @@
 #   tests/pg/cluster.sh halt [DIR]        # immediate stop, data kept (tests)
 #   tests/pg/cluster.sh resume [DIR]      # start the halted cluster again
 #
+# fsync is off (a machine crash is not what the tests simulate) but commits
+# are synchronous: with synchronous_commit off, an immediate stop (halt, the
+# server_stop test) loses the last commits, which then look like "partial
+# state" although the server lost them, not schemafs.
+#
 # DIR defaults to $SCHEMAFS_PG_DIR. $SCHEMAFS_PG_LOCKS sets
 # max_locks_per_transaction (a migration creating thousands of tables in one
 # transaction needs a lock per table and index). Binaries: $PG_BINDIR, else
@@ -49,7 +54,7 @@ start)
 		unix_socket_directories = '$dir'
 		port = $port
 		fsync = off
-		synchronous_commit = off
+		synchronous_commit = on
 		full_page_writes = off
 		max_connections = 50
 		max_locks_per_transaction = ${SCHEMAFS_PG_LOCKS:-256}
