@@ -12,6 +12,7 @@ void sbuf_init(struct sbuf *sb)
 	sb->buf = sbuf_empty;
 	sb->len = 0;
 	sb->alloc = 0;
+	sb->err = 0;
 }
 
 void sbuf_release(struct sbuf *sb)
@@ -25,13 +26,23 @@ void sbuf_reset(struct sbuf *sb)
 {
 	sb->len = 0;
 	sb->buf[0] = '\0';
+	sb->err = 0;
+}
+
+int sbuf_fail(struct sbuf *sb, int err)
+{
+	if (!sb->err)
+		sb->err = err;
+	return sb->err;
 }
 
 int sbuf_grow(struct sbuf *sb, size_t extra)
 {
+	if (sb->err)
+		return sb->err;
 	size_t need = sb->len + extra + 1;
 	if (need < sb->len)
-		return REG_ENOMEM;
+		return sbuf_fail(sb, REG_ENOMEM);
 	if (need <= sb->alloc)
 		return 0;
 	size_t alloc = sb->alloc ? sb->alloc : 64;
@@ -39,7 +50,7 @@ int sbuf_grow(struct sbuf *sb, size_t extra)
 		alloc = alloc < (SIZE_MAX / 2) ? alloc * 2 : need;
 	char *p = realloc(sb->alloc ? sb->buf : NULL, alloc);
 	if (!p)
-		return REG_ENOMEM;
+		return sbuf_fail(sb, REG_ENOMEM);
 	if (!sb->alloc)
 		p[0] = '\0';
 	sb->buf = p;
@@ -49,8 +60,9 @@ int sbuf_grow(struct sbuf *sb, size_t extra)
 
 int sbuf_add(struct sbuf *sb, const void *data, size_t len)
 {
-	if (sbuf_grow(sb, len))
-		return REG_ENOMEM;
+	int rc = sbuf_grow(sb, len);
+	if (rc)
+		return rc;
 	if (len)
 		memcpy(sb->buf + sb->len, data, len);
 	sb->len += len;
@@ -70,6 +82,8 @@ int sbuf_addch(struct sbuf *sb, char c)
 
 int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
 {
+	if (sb->err)
+		return sb->err;
 	va_list cp;
 	va_copy(cp, ap);
 	int n = vsnprintf(sb->buf + sb->len, sb->alloc ? sb->alloc - sb->len : 0, fmt, cp);
@@ -78,7 +92,7 @@ int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
 		sb->len += (size_t)n;
 		return 0;
 	}
-	int rc = n < 0 ? REG_EINVAL : sbuf_grow(sb, (size_t)n);
+	int rc = n < 0 ? sbuf_fail(sb, REG_EINVAL) : sbuf_grow(sb, (size_t)n);
 	if (rc) {
 		/* the first try may have written a cut-off copy past len */
 		if (sb->alloc)

@@ -7,7 +7,7 @@ packages=(
   # build
   gcc meson ninja-build pkg-config
   # the core and its backends
-  libyaml-dev libpg-query-dev libjson-c-dev libsqlite3-dev sqlite3 libpq-dev
+  libyaml-dev libpg-query-dev libjson-c-dev libxxhash-dev libsqlite3-dev sqlite3 libpq-dev
   libfuse3-dev fuse3 libgraphviz-dev graphviz
   # tests: Check, a real PostgreSQL 15, real editors and tools driven by the mount tests
   check postgresql-15 postgresql-client-15 postgresql-common
