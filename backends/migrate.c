@@ -13,7 +13,7 @@
 #include "registry.h"
 #include "runs.h"
 #include "validate.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 struct migrate {
 	struct store *st;
@@ -72,7 +72,7 @@ bool migrate_pending_name(const char *file, char *table, size_t n, bool *down)
 		return false;
 	memcpy(table, file, base);
 	table[base] = 0;
-	return reg_ident_ok(table, NULL) == 1;
+	return reg_validate_ident(table, NULL) == 1;
 }
 
 /* ---- one command's view of the world ---- */
@@ -143,7 +143,7 @@ static int load_registry(struct session *s)
 		/* accepted bytes passed every local rule when they were saved:
 		 * parsing is enough (plan.c checks types and defaults again
 		 * before it splices them) */
-		rc = yaml_parse_schema(r->bytes, r->len, file, &sc, &s->diags);
+		rc = schemafile_parse(r->bytes, r->len, file, &sc, &s->diags);
 		if (rc == REG_ENOMEM)
 			return rc;
 		if (sc && (rc = reg_register(s->reg, sc)))
@@ -153,7 +153,7 @@ static int load_registry(struct session *s)
 		return store_failed(s, "reading registry.yaml", rc);
 	if (found) {
 		struct reg_meta m = { 0 };
-		rc = yaml_parse_meta(meta.bytes, meta.len, "registry.yaml", &m, &s->diags);
+		rc = schemafile_parse_meta(meta.bytes, meta.len, "registry.yaml", &m, &s->diags);
 		if (!rc)
 			reg_set_meta(s->reg, &m);
 		reg_meta_release(&m);
@@ -163,7 +163,7 @@ static int load_registry(struct session *s)
 		}
 	}
 	store_rev_release(&meta);
-	return reg_check(s->reg, &s->diags);
+	return reg_validate_registry(s->reg, &s->diags);
 }
 
 static const char *target_of(struct session *s)

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml_lib.h> /* libyaml's yaml.h (registry/yaml.h shadows it) */
+#include <yaml.h>
 
 #include "bench_gen.h"
 #include "graph.h"
@@ -132,14 +132,14 @@ static int core(const char *dir, struct core_times *t)
 	rc = reg_load_dir(r, dir, NULL, &diags);
 	double t1 = now();
 	if (!rc)
-		rc = reg_check(r, &diags);
+		rc = reg_validate_registry(r, &diags);
 	double t2 = now();
 	if (!rc)
 		rc = reg_graph_build(r, &g);
 	if (!rc) {
-		rc = reg_migration_order(&g, r, &o);
+		rc = reg_graph_order(&g, r, &o);
 		if (!rc)
-			reg_order_release(&o);
+			reg_graph_order_release(&o);
 		reg_graph_release(&g);
 	}
 	double t3 = now();

@@ -181,7 +181,7 @@ int cmd_check(int argc, char **argv)
 		status = EXIT_PROBLEMS;
 		goto out;
 	}
-	int rc = reg_check(r, &diags);
+	int rc = reg_validate_registry(r, &diags);
 	if (!rc) {
 		diags_sort(&diags);
 		rc = a.json ? render_validation_json(&diags, &out) : diags_render(&diags, &out);

@@ -20,7 +20,7 @@
 #include "diag.h"
 #include "model.h"
 #include "sbuf.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 #define USAGE                                                                                      \
 	"usage: schemafs import-sql [--schema NAME] [--owner NAME] [--force] FILE.sql OUTDIR\n"
@@ -199,11 +199,11 @@ static int write_meta(const char *dir, const char *file)
 	}
 	m.name = name.buf;
 	m.description = desc.buf;
-	if (yaml_emit_meta(&m, &text)) {
+	if (schemafile_emit_meta(&m, &text)) {
 		/* a file name that is not UTF-8: the name alone is enough */
 		m.description = NULL;
 		m.name = "imported";
-		if (yaml_emit_meta(&m, &text))
+		if (schemafile_emit_meta(&m, &text))
 			goto nomem;
 	}
 	rc = write_file(dir, "registry.yaml", &text);
@@ -266,7 +266,7 @@ int cmd_import_sql(int argc, char **argv)
 	for (size_t i = 0; i < imp.n; i++) {
 		sbuf_reset(&text);
 		sbuf_reset(&name);
-		if ((rc = yaml_emit_schema(imp.schemas[i], &text)) ||
+		if ((rc = schemafile_emit(imp.schemas[i], &text)) ||
 		    (rc = sbuf_addf(&name, "%s.yaml", imp.schemas[i]->name))) {
 			fprintf(stderr, "schemafs import-sql: %s: %s\n", imp.schemas[i]->name,
 				reg_strerror(rc));

@@ -20,7 +20,7 @@
 #include "registry.h"
 #include "sbuf.h"
 #include "store.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 #define META_FILE "registry.yaml"
 #define SUFFIX ".yaml"
@@ -230,7 +230,7 @@ static int check_one(const char *dir, const char *fname, struct accepted *acc)
 	int rc;
 	if (is_meta) {
 		struct reg_meta meta = { 0 };
-		rc = yaml_parse_meta(bytes, len, path, &meta, &diags);
+		rc = schemafile_parse_meta(bytes, len, path, &meta, &diags);
 		reg_meta_release(&meta);
 	} else {
 		struct reg_schema *s = NULL;

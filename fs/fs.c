@@ -48,7 +48,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "yaml.h"
+#include "schemafile.h"
 
 /* The mount, as a table. Literal routes before "*" ones. */
 static const struct fs_route core_routes[] = {

@@ -28,7 +28,7 @@
 #include "migrate.h"
 #include "runs.h"
 #include "registry.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 struct fs_migrate {
 	struct migrate *m;
@@ -266,7 +266,7 @@ static int sync_registry(struct fs_ctx *ctx)
 		struct reg_schema *s = NULL;
 		struct diags d = DIAGS_INIT;
 		snprintf(file, sizeof(file), "schemas/%s.yaml", revs[i].name);
-		rc = yaml_parse_schema(revs[i].bytes, revs[i].len, file, &s, &d);
+		rc = schemafile_parse(revs[i].bytes, revs[i].len, file, &s, &d);
 		diags_release(&d);
 		if (rc == REG_ENOMEM)
 			break;

@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "validate.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 /* An editor file: bytes in memory, shared by its open handles. */
 struct plain {
@@ -984,7 +984,7 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
 	int ret;
 
 	memset(&m, 0, sizeof(m));
-	ret = yaml_parse_meta(bytes, len, file, &m, &d);
+	ret = schemafile_parse_meta(bytes, len, file, &m, &d);
 	fs_lock(ctx);
 	if (ret == REG_EINVAL || ret == REG_E2BIG) {
 		fs_refuse(ctx, file, &d);
@@ -1041,7 +1041,7 @@ static void *parse_slice(void *arg)
 	for (size_t i = j->from; i < j->to && !j->err; i++) {
 		snprintf(file, sizeof(file), "schemas/%s.yaml", j->revs[i].name);
 		/* accepted bytes were validated when saved: parsing is enough */
-		int r = yaml_parse_schema(j->revs[i].bytes, j->revs[i].len, file, &j->out[i],
+		int r = schemafile_parse(j->revs[i].bytes, j->revs[i].len, file, &j->out[i],
 					  &j->diags);
 		if (r == REG_ENOMEM)
 			j->err = r;
@@ -1118,7 +1118,7 @@ int fs_load(struct fs_ctx *ctx, struct sbuf *err)
 	if (found) {
 		struct reg_meta m;
 		memset(&m, 0, sizeof(m));
-		if (!yaml_parse_meta(meta.bytes, meta.len, "registry.yaml", &m, &ctx->load_diags)) {
+		if (!schemafile_parse_meta(meta.bytes, meta.len, "registry.yaml", &m, &ctx->load_diags)) {
 			if (!m.source) {
 				m.source = meta.bytes;
 				m.source_len = meta.len;

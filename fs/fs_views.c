@@ -16,7 +16,7 @@
 
 #include "render.h"
 #include "validate.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 /* Above this many tables a Graphviz layout takes longer than anyone waits
  * for a `cat`; erd.svg then says so and points at erd.mmd. */
@@ -547,7 +547,7 @@ static int collect_validation(struct fs_ctx *ctx, struct diags *d)
 {
 	struct store_refusal *refs = NULL;
 	size_t nrefs = 0;
-	int ret = mapped(reg_check(ctx->reg, d));
+	int ret = mapped(reg_validate_registry(ctx->reg, d));
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < ctx->load_diags.n; i++) {
@@ -668,7 +668,7 @@ static void rev_version(const struct store_rev *rev, char *buf, size_t size)
 	struct reg_schema *s = NULL;
 	struct diags d = DIAGS_INIT;
 	snprintf(buf, size, "rev%lld", (long long)rev->id);
-	if (!yaml_parse_schema(rev->bytes, rev->len, "history", &s, &d) && s && s->version) {
+	if (!schemafile_parse(rev->bytes, rev->len, "history", &s, &d) && s && s->version) {
 		snprintf(buf, size, "%s", s->version);
 		for (char *p = buf; *p; p++)
 			if (*p == '/')

@@ -827,7 +827,7 @@ static void add_index(struct ctx *c, struct table *t, const char *sqlname, struc
 		goto out;
 	if (!(name = registry_name(c, t->sqlschema, sqlname, &excluded)))
 		goto out;
-	if (!reg_ident_ok(name, &why)) {
+	if (!reg_validate_ident(name, &why)) {
 		treport(c, t, DIAG_NOTE, off, "index '%s' of '%s' not imported: invalid name: %s",
 			name, t->sqlname, why);
 		goto out;
@@ -999,7 +999,7 @@ static void column_def(struct ctx *c, struct table *t, json_object *cd, size_t b
 		return;
 	}
 	if (!col) {
-		if (!reg_ident_ok(name, &why)) {
+		if (!reg_validate_ident(name, &why)) {
 			treport(c, t, DIAG_ERROR, off,
 				"table '%s' not imported: invalid column name '%s': %s", t->sqlname,
 				name, why);
@@ -1086,7 +1086,7 @@ static struct table *new_table(struct ctx *c, const char *schema, const char *na
 		goto fail;
 	if (excluded) {
 		t->state = T_EXCLUDED;
-	} else if (!reg_ident_ok(t->name, &why)) {
+	} else if (!reg_validate_ident(t->name, &why)) {
 		if (strlen(t->name) > REG_MAX_IDENT_LEN)
 			report(c, DIAG_ERROR, off,
 			       "table '%s' not imported: name '%s' is %zu bytes long; names are at "

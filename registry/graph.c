@@ -254,7 +254,7 @@ static int shortest_cycle(const struct reg_graph *g, const size_t *comp, size_t 
 	return 0;
 }
 
-int reg_detect_cycles(const struct reg_graph *g, struct reg_cycles *out)
+int reg_graph_cycles(const struct reg_graph *g, struct reg_cycles *out)
 {
 	size_t n = g->n;
 	size_t *comp = alloc_array(n, sizeof(*comp));
@@ -316,11 +316,11 @@ out:
 	free(parent);
 	free(queue);
 	if (ret)
-		reg_cycles_release(out);
+		reg_graph_cycles_release(out);
 	return ret;
 }
 
-void reg_cycles_release(struct reg_cycles *c)
+void reg_graph_cycles_release(struct reg_cycles *c)
 {
 	if (!c)
 		return;
@@ -379,7 +379,7 @@ static size_t heap_pop(struct heap *h)
  * holding the smallest name goes first. Node indices are name order, so
  * comparing indices is comparing names.
  */
-int reg_migration_order(const struct reg_graph *g, const struct reg_registry *r,
+int reg_graph_order(const struct reg_graph *g, const struct reg_registry *r,
 			struct reg_order *out)
 {
 	size_t n = g->n;
@@ -478,11 +478,11 @@ out:
 	free(member);
 	free(heap.v);
 	if (ret)
-		reg_order_release(out);
+		reg_graph_order_release(out);
 	return ret;
 }
 
-void reg_order_release(struct reg_order *o)
+void reg_graph_order_release(struct reg_order *o)
 {
 	if (!o)
 		return;

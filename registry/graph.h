@@ -33,10 +33,10 @@ struct reg_cycles {
 	size_t n;
 	long *component; /* per node: index into paths, or -1 when not in a cycle */
 };
-/* Fills out (owned by the caller: reg_cycles_release); 0 or REG_ENOMEM.
+/* Fills out (owned by the caller: reg_graph_cycles_release); 0 or REG_ENOMEM.
  * Linear in nodes + edges, no recursion (a 50,000-table chain is fine). */
-int reg_detect_cycles(const struct reg_graph *g, struct reg_cycles *out);
-void reg_cycles_release(struct reg_cycles *c);
+int reg_graph_cycles(const struct reg_graph *g, struct reg_cycles *out);
+void reg_graph_cycles_release(struct reg_cycles *c);
 
 /*
  * Migration order: every table after the tables it references, ties broken
@@ -52,8 +52,8 @@ struct reg_order {
 	bool *in_cycle; /* indexed by node */
 	size_t n;
 };
-int reg_migration_order(const struct reg_graph *g, const struct reg_registry *r,
+int reg_graph_order(const struct reg_graph *g, const struct reg_registry *r,
 			struct reg_order *out);
-void reg_order_release(struct reg_order *o);
+void reg_graph_order_release(struct reg_order *o);
 
 #endif

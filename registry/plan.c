@@ -1243,7 +1243,7 @@ int plan_build(const struct plan_input *in, struct plan *out, struct diags *diag
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = reg_graph_build(r, &g)) || (rc = reg_migration_order(&g, r, &ord)))
+	if ((rc = reg_graph_build(r, &g)) || (rc = reg_graph_order(&g, r, &ord)))
 		goto out;
 
 	/* a pending script for a table the registry does not declare */
@@ -1278,7 +1278,7 @@ out:
 	}
 	sbuf_release(&b.sql);
 	cache_release(&b.cache);
-	reg_order_release(&ord);
+	reg_graph_order_release(&ord);
 	reg_graph_release(&g);
 	if (rc)
 		plan_release(out);

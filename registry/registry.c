@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "validate.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 #define META_FILE "registry.yaml"
 #define SCHEMA_SUFFIX ".yaml"
@@ -37,7 +37,7 @@ int reg_schema_from_bytes(const char *bytes, size_t len, const char *file,
 {
 	struct reg_schema *s = NULL;
 	*out = NULL;
-	int rc = yaml_parse_schema(bytes, len, file, &s, diags);
+	int rc = schemafile_parse(bytes, len, file, &s, diags);
 	if (rc)
 		return rc;
 	size_t errors = diags->errors;
@@ -155,7 +155,7 @@ static int batch_finish(struct batch *b, const char *const *expected_names,
 static int parse_source(const struct batch *b, size_t i, struct batch_item *item)
 {
 	const struct reg_source *src = &((const struct reg_source *)b->ctx)[i];
-	return yaml_parse_schema(src->bytes, src->len, src->file, &item->schema, &item->diags);
+	return schemafile_parse(src->bytes, src->len, src->file, &item->schema, &item->diags);
 }
 
 int reg_schemas_from_bytes(const struct reg_source *in, size_t n,
@@ -445,7 +445,7 @@ static int load_meta(struct reg_registry *r, const char *dir, const char *shown_
 	rc = read_file(path, shown, &bytes, &len, diags);
 	if (rc)
 		goto out;
-	rc = yaml_parse_meta(bytes, len, shown, &meta, diags);
+	rc = schemafile_parse_meta(bytes, len, shown, &meta, diags);
 	if (!rc)
 		reg_set_meta(r, &meta);
 out:
@@ -475,7 +475,7 @@ static int parse_file(const struct batch *b, size_t i, struct batch_item *item)
 	if (rc > 0)
 		rc = REG_EINVAL; /* refused and reported */
 	if (!rc)
-		rc = yaml_parse_schema(bytes, len, shown, &item->schema, &item->diags);
+		rc = schemafile_parse(bytes, len, shown, &item->schema, &item->diags);
 out:
 	free(path);
 	free(shown);

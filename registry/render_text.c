@@ -277,7 +277,7 @@ static int order_of(const struct reg_registry *r, struct reg_order *o)
 	int err = reg_graph_build(r, &g);
 	if (err)
 		return err;
-	err = reg_migration_order(&g, r, o);
+	err = reg_graph_order(&g, r, o);
 	reg_graph_release(&g);
 	return err;
 }
@@ -292,7 +292,7 @@ int render_order(const struct reg_registry *r, struct sbuf *out)
 		err |= sbuf_adds(out, r->schemas[o.order[i]]->name);
 		err |= sbuf_addch(out, '\n');
 	}
-	reg_order_release(&o);
+	reg_graph_order_release(&o);
 	return err ? REG_ENOMEM : 0;
 }
 
@@ -311,7 +311,7 @@ int render_order_json(const struct reg_registry *r, struct sbuf *out)
 							     : ", \"in_cycle\": false}");
 	}
 	err |= sbuf_adds(out, o.n ? "\n]\n" : "]\n");
-	reg_order_release(&o);
+	reg_graph_order_release(&o);
 	return err ? REG_ENOMEM : 0;
 }
 
@@ -321,7 +321,7 @@ static int cycles_of(const struct reg_registry *r, struct reg_cycles *c)
 	int err = reg_graph_build(r, &g);
 	if (err)
 		return err;
-	err = reg_detect_cycles(&g, c);
+	err = reg_graph_cycles(&g, c);
 	reg_graph_release(&g);
 	return err;
 }
@@ -340,7 +340,7 @@ int render_cycles(const struct reg_registry *r, struct sbuf *out)
 		}
 		err |= sbuf_addch(out, '\n');
 	}
-	reg_cycles_release(&c);
+	reg_graph_cycles_release(&c);
 	return err ? REG_ENOMEM : 0;
 }
 
@@ -361,7 +361,7 @@ int render_cycles_json(const struct reg_registry *r, struct sbuf *out)
 		err |= sbuf_addch(out, ']');
 	}
 	err |= sbuf_adds(out, c.n ? "\n]\n" : "]\n");
-	reg_cycles_release(&c);
+	reg_graph_cycles_release(&c);
 	return err ? REG_ENOMEM : 0;
 }
 

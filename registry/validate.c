@@ -13,7 +13,7 @@ static const struct reg_loc no_loc = { 0, 0 };
 
 static const char why_too_long[] = "is longer than 63 bytes, PostgreSQL's limit for names";
 
-int reg_ident_ok(const char *s, const char **why)
+int reg_validate_ident(const char *s, const char **why)
 {
 	const char *dummy;
 	if (!why)
@@ -83,7 +83,7 @@ static size_t semver_idents(const char *s, int strict)
 	}
 }
 
-int reg_semver_ok(const char *s)
+int reg_validate_semver(const char *s)
 {
 	size_t n;
 	if (!s)
@@ -197,7 +197,7 @@ static int check_ident(struct vctx *c, const char *what, const char *name, struc
 	const char *why;
 	if (!name)
 		return err(c, loc, "missing %s", what);
-	if (reg_ident_ok(name, &why))
+	if (reg_validate_ident(name, &why))
 		return 0;
 	if (why == why_too_long)
 		return err(c, loc, "invalid %s '%s': is %zu bytes long; PostgreSQL names are at most %d",
@@ -399,7 +399,7 @@ static int check_local_columns(struct vctx *c, const struct reg_strlist *l,
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		const char *name = l->items[i];
 		struct reg_loc at = strlist_loc(l, i, fallback);
-		if (!reg_ident_ok(name, NULL))
+		if (!reg_validate_ident(name, NULL))
 			rc = check_ident(c, what_name, name, at);
 		else if (!reg_schema_column(c->s, name))
 			rc = undeclared_column(c, what, name, at);
@@ -476,14 +476,14 @@ static int check_header(struct vctx *c, const char *expected_name)
 	if (!rc && (!s->owner || !*s->owner))
 		rc = err(c, loc_or(s->owner_loc, s->name_loc),
 			 "'owner' must name the owning service");
-	if (!rc && s->version && !reg_semver_ok(s->version))
+	if (!rc && s->version && !reg_validate_semver(s->version))
 		rc = err(c, s->version_loc, "invalid version '%s': expected MAJOR.MINOR.PATCH "
 			 "(semantic versioning, e.g. 1.0.0)", s->version);
 	for (size_t i = 0; i < s->nhistory && !rc; i++) {
 		const struct reg_history_entry *h = &s->history[i];
 		if (!h->version)
 			rc = err(c, h->loc, "version_history entry has no version");
-		else if (!reg_semver_ok(h->version))
+		else if (!reg_validate_semver(h->version))
 			rc = err(c, h->loc, "invalid version_history version '%s': expected "
 				 "MAJOR.MINOR.PATCH (semantic versioning, e.g. 1.0.0)", h->version);
 	}
@@ -776,7 +776,7 @@ static int report_cycle(const struct reg_registry *r, const size_t *path, size_t
 	return rc;
 }
 
-int reg_check(const struct reg_registry *r, struct diags *diags)
+int reg_validate_registry(const struct reg_registry *r, struct diags *diags)
 {
 	struct diags local = DIAGS_INIT;
 	struct reg_graph g;
@@ -786,13 +786,13 @@ int reg_check(const struct reg_registry *r, struct diags *diags)
 		goto out;
 	if ((rc = reg_graph_build(r, &g)))
 		goto out;
-	rc = reg_detect_cycles(&g, &cycles);
+	rc = reg_graph_cycles(&g, &cycles);
 	reg_graph_release(&g);
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < cycles.n && !rc; i++)
 		rc = report_cycle(r, cycles.paths[i], cycles.lens[i], &local);
-	reg_cycles_release(&cycles);
+	reg_graph_cycles_release(&cycles);
 	if (rc)
 		goto out;
 	diags_sort(&local);

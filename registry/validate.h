@@ -31,12 +31,12 @@ int reg_validate_references(const struct reg_registry *r, struct diags *diags);
 
 /* Everything a `check` reports for a loaded registry: references and
  * cycles (as errors, one per cycle). Sorted by file, line, column. */
-int reg_check(const struct reg_registry *r, struct diags *diags);
+int reg_validate_registry(const struct reg_registry *r, struct diags *diags);
 
 /* 1 when s is a valid identifier by our rules, else 0 and *why set to a
  * static message. */
-int reg_ident_ok(const char *s, const char **why);
+int reg_validate_ident(const char *s, const char **why);
 /* 1 when s is MAJOR.MINOR.PATCH (no leading zeros, optional -pre/+build). */
-int reg_semver_ok(const char *s);
+int reg_validate_semver(const char *s);
 
 #endif

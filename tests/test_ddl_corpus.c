@@ -76,8 +76,8 @@ static void assert_order(const struct reg_registry *r, const char *name)
 	struct reg_cycles cy;
 	struct reg_order o;
 	ck_assert_int_eq(reg_graph_build(r, &g), 0);
-	ck_assert_int_eq(reg_detect_cycles(&g, &cy), 0);
-	ck_assert_int_eq(reg_migration_order(&g, r, &o), 0);
+	ck_assert_int_eq(reg_graph_cycles(&g, &cy), 0);
+	ck_assert_int_eq(reg_graph_order(&g, r, &o), 0);
 	ck_assert_uint_eq(o.n, r->n);
 	size_t *pos = calloc(r->n, sizeof(*pos));
 	ck_assert_ptr_nonnull(pos);
@@ -94,8 +94,8 @@ static void assert_order(const struct reg_registry *r, const char *name)
 		}
 	}
 	free(pos);
-	reg_order_release(&o);
-	reg_cycles_release(&cy);
+	reg_graph_order_release(&o);
+	reg_graph_cycles_release(&cy);
 	reg_graph_release(&g);
 }
 

@@ -11,7 +11,7 @@
 #include "graph.h"
 #include "registry.h"
 #include "validate.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 struct result {
 	struct ddl_import imp;
@@ -50,7 +50,7 @@ static const struct reg_schema *schema(const struct result *r, const char *name)
 static char *yaml_of(const struct result *r, const char *name)
 {
 	struct sbuf sb = SBUF_INIT;
-	ck_assert_int_eq(yaml_emit_schema(schema(r, name), &sb), 0);
+	ck_assert_int_eq(schemafile_emit(schema(r, name), &sb), 0);
 	return sbuf_detach(&sb, NULL);
 }
 
@@ -93,7 +93,7 @@ static void assert_reloads(const struct result *r)
 		struct diags d = DIAGS_INIT;
 		struct reg_schema *s = NULL;
 		const char *name = r->imp.schemas[i]->name;
-		ck_assert_int_eq(yaml_emit_schema(r->imp.schemas[i], &sb), 0);
+		ck_assert_int_eq(schemafile_emit(r->imp.schemas[i], &sb), 0);
 		int rc = reg_schema_from_bytes(sb.buf, sb.len, name, name, &s, &d);
 		if (rc) {
 			struct sbuf msg = SBUF_INIT;
@@ -680,15 +680,15 @@ START_TEST(cycle_found_and_order)
 	}
 	r.imp.n = 0;
 	ck_assert_int_eq(reg_graph_build(reg, &g), 0);
-	ck_assert_int_eq(reg_detect_cycles(&g, &cy), 0);
+	ck_assert_int_eq(reg_graph_cycles(&g, &cy), 0);
 	ck_assert_uint_eq(cy.n, 1);
 	ck_assert_uint_eq(cy.lens[0], 3);
 	ck_assert_str_eq(reg->schemas[cy.paths[0][0]]->name, "clusters");
 	ck_assert_str_eq(reg->schemas[cy.paths[0][1]]->name, "upgrade");
-	ck_assert_int_eq(reg_migration_order(&g, reg, &o), 0);
+	ck_assert_int_eq(reg_graph_order(&g, reg, &o), 0);
 	ck_assert_str_eq(reg->schemas[o.order[2]]->name, "hosts");
-	reg_order_release(&o);
-	reg_cycles_release(&cy);
+	reg_graph_order_release(&o);
+	reg_graph_cycles_release(&cy);
 	reg_graph_release(&g);
 	reg_registry_free(reg);
 	result_release(&r);

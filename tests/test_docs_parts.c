@@ -13,7 +13,7 @@
 
 #include "render.h"
 #include "testutil.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 /* A schema from YAML bytes (the mount only ever has those). */
 static void put(struct reg_registry *r, const char *name, const char *owner, const char *desc,
@@ -36,7 +36,7 @@ static void put(struct reg_registry *r, const char *name, const char *owner, con
 			      "  - schema: %s\n    column: id\n    foreign_key: b_id\n", ref2);
 	struct reg_schema *s = NULL;
 	struct diags d = DIAGS_INIT;
-	ck_assert_int_eq(yaml_parse_schema(yaml, (size_t)n, "t.yaml", &s, &d), 0);
+	ck_assert_int_eq(schemafile_parse(yaml, (size_t)n, "t.yaml", &s, &d), 0);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(reg_register(r, s), 0);
 	diags_release(&d);

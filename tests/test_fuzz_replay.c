@@ -250,7 +250,7 @@ START_TEST(emit_over_limit_refused)
 	struct reg_schema *s = NULL;
 	ck_assert_int_eq(reg_schema_from_bytes(b, len, FZ_FILE, NULL, &s, &d), 0);
 	struct sbuf out = SBUF_INIT;
-	ck_assert_int_eq(yaml_emit_schema(s, &out), REG_E2BIG);
+	ck_assert_int_eq(schemafile_emit(s, &out), REG_E2BIG);
 	ck_assert_uint_eq(out.len, 0);
 	sbuf_release(&out);
 	reg_schema_free(s);

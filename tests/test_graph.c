@@ -19,7 +19,7 @@ static char *order_text(const struct reg_registry *r, struct reg_order *o)
 	struct sbuf sb = SBUF_INIT;
 	struct reg_graph g;
 	ck_assert_int_eq(reg_graph_build(r, &g), 0);
-	ck_assert_int_eq(reg_migration_order(&g, r, o), 0);
+	ck_assert_int_eq(reg_graph_order(&g, r, o), 0);
 	ck_assert_uint_eq(o->n, r->n);
 	for (size_t i = 0; i < o->n; i++) {
 		if (i)
@@ -73,7 +73,7 @@ START_TEST(seed_graph_and_order)
 	for (size_t i = 0; i < o.n; i++)
 		ck_assert(!o.in_cycle[i]);
 	free(text);
-	reg_order_release(&o);
+	reg_graph_order_release(&o);
 
 	char *cyc = cycles_text(r);
 	ck_assert_str_eq(cyc, "");
@@ -96,7 +96,7 @@ START_TEST(ties_break_by_name)
 	char *text = order_text(r, &o);
 	ck_assert_str_eq(text, "c y b z a");
 	free(text);
-	reg_order_release(&o);
+	reg_graph_order_release(&o);
 	reg_registry_free(r);
 }
 END_TEST
@@ -122,7 +122,7 @@ START_TEST(self_reference_and_missing_are_not_edges)
 	ck_assert_str_eq(text, "departments employees");
 	ck_assert(!o.in_cycle[0] && !o.in_cycle[1]);
 	free(text);
-	reg_order_release(&o);
+	reg_graph_order_release(&o);
 	char *cyc = cycles_text(r);
 	ck_assert_str_eq(cyc, "");
 	free(cyc);
@@ -169,13 +169,13 @@ START_TEST(two_cycle)
 	tr_node(r, "a", DEPS("b"));
 	tr_node(r, "c", DEPS("a"));
 	ck_assert_int_eq(reg_graph_build(r, &g), 0);
-	ck_assert_int_eq(reg_detect_cycles(&g, &c), 0);
+	ck_assert_int_eq(reg_graph_cycles(&g, &c), 0);
 	ck_assert_uint_eq(c.n, 1);
 	ck_assert_uint_eq(c.lens[0], 3);
 	ck_assert_int_eq(c.component[index_of(r, "a")], 0);
 	ck_assert_int_eq(c.component[index_of(r, "b")], 0);
 	ck_assert_int_eq(c.component[index_of(r, "c")], -1);
-	reg_cycles_release(&c);
+	reg_graph_cycles_release(&c);
 	reg_graph_release(&g);
 
 	char *cyc = cycles_text(r);
@@ -275,7 +275,7 @@ START_TEST(order_with_cycles)
 	ck_assert(!o.in_cycle[index_of(r, "p")]);
 	ck_assert(!o.in_cycle[index_of(r, "q")]);
 	free(text);
-	reg_order_release(&o);
+	reg_graph_order_release(&o);
 
 	struct sbuf sb = SBUF_INIT;
 	ck_assert_int_eq(render_order_json(r, &sb), 0);
@@ -294,7 +294,7 @@ START_TEST(empty_registry)
 	char *text = order_text(r, &o);
 	ck_assert_str_eq(text, "");
 	free(text);
-	reg_order_release(&o);
+	reg_graph_order_release(&o);
 	ck_assert_int_eq(render_graph(r, &sb), 0);
 	ck_assert_int_eq(render_order(r, &sb), 0);
 	ck_assert_int_eq(render_cycles(r, &sb), 0);
@@ -324,8 +324,8 @@ START_TEST(long_chain_and_ring)
 			tr_node(r, name, (i + 1 < N || ring) ? DEPS(dep) : NODEPS);
 		}
 		ck_assert_int_eq(reg_graph_build(r, &g), 0);
-		ck_assert_int_eq(reg_migration_order(&g, r, &o), 0);
-		ck_assert_int_eq(reg_detect_cycles(&g, &c), 0);
+		ck_assert_int_eq(reg_graph_order(&g, r, &o), 0);
+		ck_assert_int_eq(reg_graph_cycles(&g, &c), 0);
 		if (!ring) {
 			for (size_t i = 0; i < N; i++)
 				ck_assert_uint_eq(o.order[i], N - 1 - i);
@@ -340,8 +340,8 @@ START_TEST(long_chain_and_ring)
 			for (size_t i = 0; i <= N; i++)
 				ck_assert_uint_eq(c.paths[0][i], i % N);
 		}
-		reg_cycles_release(&c);
-		reg_order_release(&o);
+		reg_graph_cycles_release(&c);
+		reg_graph_order_release(&o);
 		reg_graph_release(&g);
 		reg_registry_free(r);
 	}
@@ -458,8 +458,8 @@ START_TEST(random_graphs_match_brute_force)
 			if (e > g.off[v])
 				ck_assert_uint_lt(g.dep[e - 1], g.dep[e]);
 		}
-	ck_assert_int_eq(reg_detect_cycles(&g, &c), 0);
-	ck_assert_int_eq(reg_migration_order(&g, r, &o), 0);
+	ck_assert_int_eq(reg_graph_cycles(&g, &c), 0);
+	ck_assert_int_eq(reg_graph_order(&g, r, &o), 0);
 	unsigned char *reach = reach_matrix(&g);
 
 	for (size_t v = 0; v < n; v++) {
@@ -497,8 +497,8 @@ START_TEST(random_graphs_match_brute_force)
 		}
 	free(pos);
 	free(reach);
-	reg_order_release(&o);
-	reg_cycles_release(&c);
+	reg_graph_order_release(&o);
+	reg_graph_cycles_release(&c);
 	reg_graph_release(&g);
 	reg_registry_free(r);
 }
@@ -534,8 +534,8 @@ START_TEST(dense_random_graph)
 			}
 		g.off[v + 1] = m;
 	}
-	ck_assert_int_eq(reg_detect_cycles(&g, &c), 0);
-	ck_assert_int_eq(reg_migration_order(&g, NULL, &o), 0);
+	ck_assert_int_eq(reg_graph_cycles(&g, &c), 0);
+	ck_assert_int_eq(reg_graph_order(&g, NULL, &o), 0);
 	ck_assert_uint_eq(o.n, N);
 	bool *seen = calloc(N, sizeof(*seen));
 	ck_assert(seen);
@@ -545,8 +545,8 @@ START_TEST(dense_random_graph)
 	}
 	ck_assert_uint_ge(c.n, 1);
 	free(seen);
-	reg_order_release(&o);
-	reg_cycles_release(&c);
+	reg_graph_order_release(&o);
+	reg_graph_cycles_release(&c);
 	reg_graph_release(&g);
 }
 END_TEST

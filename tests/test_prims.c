@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "jsonw.h"
+#include "path.h"
 #include "sbuf.h"
 #include "strlist.h"
 #include "strmap.h"
@@ -186,6 +189,45 @@ START_TEST(sbuf_first_error_sticks)
 }
 END_TEST
 
+START_TEST(path_join_mkdir_list_read)
+{
+	char *p = path_join("d/", "x.yaml");
+	ck_assert_str_eq(p, "d/x.yaml");
+	free(p);
+	p = path_join("", "x");
+	ck_assert_str_eq(p, "x");
+	free(p);
+	char *deep = tu_tmp_path("a/b/c");
+	ck_assert_int_eq(path_mkdir_p(deep, 0777), 0);
+	ck_assert_int_eq(path_mkdir_p(deep, 0777), 0); /* exists: fine */
+	char *f = tu_tmp_path("a/b/c/t.yaml"), *fifo = tu_tmp_path("a/b/c/x.yaml");
+	char *hidden = tu_tmp_path("a/b/c/.t.yaml.swp");
+	ck_assert_int_eq(tu_write_file(f, "name: t\n", 8), 0);
+	ck_assert_int_eq(tu_write_file(hidden, "x", 1), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	struct strlist l = STRLIST_INIT;
+	ck_assert_int_eq(path_list_yaml(deep, &l), 0);
+	ck_assert_uint_eq(l.n, 1); /* not the FIFO, not the dotfile */
+	ck_assert_str_eq(l.items[0], "t.yaml");
+	struct sbuf out = SBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(path_read_file(fifo, "x.yaml", 100, &out, &d), 1); /* no blocking */
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_int_eq(path_read_file(f, "t.yaml", 100, &out, &d), 0);
+	ck_assert_str_eq(out.buf, "name: t\n");
+	ck_assert_int_eq(path_read_file(f, "t.yaml", 3, &out, &d), 1); /* over the limit */
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_int_eq(path_list_yaml(f, &l), REG_ENOENT);
+	diags_release(&d);
+	sbuf_release(&out);
+	strlist_release(&l);
+	free(f);
+	free(fifo);
+	free(hidden);
+	free(deep);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("prims");
@@ -197,6 +239,8 @@ int main(void)
 	tcase_add_test(tc, text_places_in_characters);
 	tcase_add_test(tc, jsonw_valid_for_parser);
 	tcase_add_test(tc, sbuf_first_error_sticks);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
+	tcase_add_test(tc, path_join_mkdir_list_read);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

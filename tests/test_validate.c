@@ -159,7 +159,7 @@ static void check_registry(struct reg_schema **list, size_t n, struct diags *d)
 	struct reg_registry r;
 	treg_init(&r, list, n);
 	diags_init(d);
-	ck_assert_int_eq(reg_check(&r, d), 0);
+	ck_assert_int_eq(reg_validate_registry(&r, d), 0);
 	treg_release(&r);
 }
 
@@ -180,24 +180,24 @@ static struct reg_schema *users(void)
 START_TEST(ident_rules)
 {
 	const char *why;
-	ck_assert(reg_ident_ok("users", &why));
-	ck_assert(reg_ident_ok("_x$1", &why));
-	ck_assert(!reg_ident_ok("Users", &why));
+	ck_assert(reg_validate_ident("users", &why));
+	ck_assert(reg_validate_ident("_x$1", &why));
+	ck_assert(!reg_validate_ident("Users", &why));
 	ck_assert_str_eq(why, "must be lower case");
-	ck_assert(!reg_ident_ok("1users", &why));
+	ck_assert(!reg_validate_ident("1users", &why));
 	ck_assert_str_eq(why, "must start with a lower-case letter or '_'");
-	ck_assert(!reg_ident_ok("user-id", &why));
-	ck_assert(!reg_ident_ok("user id", &why));
-	ck_assert(!reg_ident_ok("\"users\"", &why)); /* quoting is no way around */
-	ck_assert(!reg_ident_ok("사용자", &why));
-	ck_assert(!reg_ident_ok("", &why));
+	ck_assert(!reg_validate_ident("user-id", &why));
+	ck_assert(!reg_validate_ident("user id", &why));
+	ck_assert(!reg_validate_ident("\"users\"", &why)); /* quoting is no way around */
+	ck_assert(!reg_validate_ident("사용자", &why));
+	ck_assert(!reg_validate_ident("", &why));
 	char name[65];
 	memset(name, 'a', 63);
 	name[63] = '\0';
-	ck_assert(reg_ident_ok(name, &why));
+	ck_assert(reg_validate_ident(name, &why));
 	name[63] = 'a';
 	name[64] = '\0';
-	ck_assert(!reg_ident_ok(name, &why));
+	ck_assert(!reg_validate_ident(name, &why));
 }
 END_TEST
 
@@ -252,10 +252,10 @@ START_TEST(semver_rules)
 	const char *bad[] = { "1.0", "1", "v1.0.0", "01.0.0", "1.00.0", "1.0.0-", "1.0.0-01",
 			      "1.0.0+", "1.0.0.0", "", "1..0", "1.0.0-a..b", " 1.0.0" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
-		ck_assert_msg(reg_semver_ok(good[i]), "%s should be valid", good[i]);
+		ck_assert_msg(reg_validate_semver(good[i]), "%s should be valid", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		ck_assert_msg(!reg_semver_ok(bad[i]), "%s should be invalid", bad[i]);
-	ck_assert(!reg_semver_ok(NULL));
+		ck_assert_msg(!reg_validate_semver(bad[i]), "%s should be invalid", bad[i]);
+	ck_assert(!reg_validate_semver(NULL));
 }
 END_TEST
 
@@ -1218,7 +1218,7 @@ static char *load_and_check(const char *dir, struct reg_registry **out)
 	struct reg_registry *r = reg_registry_new();
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(reg_load_dir(r, dir, "schemas", &d), 0);
-	ck_assert_int_eq(reg_check(r, &d), 0);
+	ck_assert_int_eq(reg_validate_registry(r, &d), 0);
 	char *text = render(&d);
 	diags_release(&d);
 	*out = r;

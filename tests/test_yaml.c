@@ -1,5 +1,5 @@
 /*
- * test_yaml: registry/yaml_parse.c, yaml_emit.c, model.c, registry.c.
+ * test_yaml: registry/schemafile_parse.c, schemafile_emit.c, model.c, registry.c.
  *
  * Structure only: the semantic rules are validate.c's (test_validate.c).
  */
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "registry.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 static const char *const seed_names[] = {
 	"applications", "audit_logs", "notifications", "policies", "users",
@@ -35,7 +35,7 @@ static struct reg_schema *parse_ok(const char *bytes, size_t len, const char *fi
 {
 	struct diags d = DIAGS_INIT;
 	struct reg_schema *s = NULL;
-	int rc = yaml_parse_schema(bytes, len, file, &s, &d);
+	int rc = schemafile_parse(bytes, len, file, &s, &d);
 	struct sbuf out = SBUF_INIT;
 	diags_render(&d, &out);
 	ck_assert_msg(rc == 0 && d.n == 0, "%s: rc %d, diagnostics:\n%s", file, rc, out.buf);
@@ -66,7 +66,7 @@ static char *parse_fail(const char *text, size_t len, int want_rc, size_t *nerro
 {
 	struct diags d = DIAGS_INIT;
 	struct reg_schema *s = NULL;
-	int rc = yaml_parse_schema(text, len, "bad.yaml", &s, &d);
+	int rc = schemafile_parse(text, len, "bad.yaml", &s, &d);
 	ck_assert_int_eq(rc, want_rc);
 	ck_assert_ptr_null(s);
 	ck_assert_uint_ge(d.errors, 1);
@@ -142,10 +142,10 @@ static void schema_eq(const struct reg_schema *a, const struct reg_schema *b)
 static void round_trip(const struct reg_schema *s)
 {
 	struct sbuf y1 = SBUF_INIT, y2 = SBUF_INIT;
-	ck_assert_int_eq(yaml_emit_schema(s, &y1), 0);
+	ck_assert_int_eq(schemafile_emit(s, &y1), 0);
 	struct reg_schema *back = parse_ok(y1.buf, y1.len, "emitted.yaml");
 	schema_eq(s, back);
-	ck_assert_int_eq(yaml_emit_schema(back, &y2), 0);
+	ck_assert_int_eq(schemafile_emit(back, &y2), 0);
 	ck_assert_str_eq(y1.buf, y2.buf);
 	reg_schema_free(back);
 	sbuf_release(&y1);
@@ -253,7 +253,7 @@ START_TEST(fixture_reports_exact_place)
 	char *bytes = read_rel(rel, &len);
 	struct diags d = DIAGS_INIT;
 	struct reg_schema *s = NULL;
-	int rc = yaml_parse_schema(bytes, len, f->file, &s, &d);
+	int rc = schemafile_parse(bytes, len, f->file, &s, &d);
 	struct sbuf out = SBUF_INIT;
 	diags_render(&d, &out);
 	ck_assert_msg(rc == REG_EINVAL, "%s: rc %d", f->file, rc);
@@ -748,7 +748,7 @@ START_TEST(emit_is_canonical)
 {
 	struct reg_schema *s = parse_example("audit_logs");
 	struct sbuf y = SBUF_INIT;
-	ck_assert_int_eq(yaml_emit_schema(s, &y), 0);
+	ck_assert_int_eq(schemafile_emit(s, &y), 0);
 	/* key order as SPEC §1; strings that would read back as something
 	 * else are quoted, plain text stays plain */
 	const char *head = "name: audit_logs\nowner: audit-service\nversion: 1.0.0\n"
@@ -763,14 +763,14 @@ START_TEST(emit_is_canonical)
 	reg_schema_free(s);
 
 	s = schema_of("true");
-	ck_assert_int_eq(yaml_emit_schema(s, &y), 0);
+	ck_assert_int_eq(schemafile_emit(s, &y), 0);
 	ck_assert_ptr_nonnull(strstr(y.buf, "    default: \"true\"\n"));
 	ck_assert_ptr_nonnull(strstr(y.buf, "    column: [\"true\", k2]\n"));
 	sbuf_release(&y);
 	reg_schema_free(s);
 
 	s = schema_of("line1\nline2 \"q\" \\");
-	ck_assert_int_eq(yaml_emit_schema(s, &y), 0);
+	ck_assert_int_eq(schemafile_emit(s, &y), 0);
 	ck_assert_ptr_nonnull(strstr(y.buf, "description: \"line1\\nline2 \\\"q\\\" \\\\\"\n"));
 	sbuf_release(&y);
 	reg_schema_free(s);
@@ -784,7 +784,7 @@ START_TEST(emit_refuses_invalid_utf8)
 	s->description = strdup("caf\xe9");
 	struct sbuf y = SBUF_INIT;
 	sbuf_adds(&y, "keep");
-	ck_assert_int_eq(yaml_emit_schema(s, &y), REG_EINVAL);
+	ck_assert_int_eq(schemafile_emit(s, &y), REG_EINVAL);
 	ck_assert_str_eq(y.buf, "keep"); /* nothing half-written */
 	sbuf_release(&y);
 	reg_schema_free(s);
@@ -799,7 +799,7 @@ START_TEST(meta_parse_and_emit)
 	char *bytes = read_rel("examples/aegis/registry.yaml", &len);
 	struct diags d = DIAGS_INIT;
 	struct reg_meta m;
-	ck_assert_int_eq(yaml_parse_meta(bytes, len, "registry.yaml", &m, &d), 0);
+	ck_assert_int_eq(schemafile_parse_meta(bytes, len, "registry.yaml", &m, &d), 0);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_str_eq(m.name, "aegis");
 	ck_assert_ptr_nonnull(m.description);
@@ -810,12 +810,12 @@ START_TEST(meta_parse_and_emit)
 	free(bytes);
 
 	const char *text = "name: x\ntarget: \"host=/run/pg dbname=app\"\n";
-	ck_assert_int_eq(yaml_parse_meta(text, strlen(text), "r.yaml", &m, &d), 0);
+	ck_assert_int_eq(schemafile_parse_meta(text, strlen(text), "r.yaml", &m, &d), 0);
 	ck_assert_str_eq(m.target, "host=/run/pg dbname=app");
 	struct sbuf y = SBUF_INIT;
-	ck_assert_int_eq(yaml_emit_meta(&m, &y), 0);
+	ck_assert_int_eq(schemafile_emit_meta(&m, &y), 0);
 	struct reg_meta back;
-	ck_assert_int_eq(yaml_parse_meta(y.buf, y.len, "r.yaml", &back, &d), 0);
+	ck_assert_int_eq(schemafile_parse_meta(y.buf, y.len, "r.yaml", &back, &d), 0);
 	ck_assert_str_eq(back.name, "x");
 	ck_assert_str_eq(back.target, m.target);
 	ck_assert_ptr_null(back.description);
@@ -824,20 +824,20 @@ START_TEST(meta_parse_and_emit)
 	sbuf_release(&y);
 
 	/* every key is optional: an empty registry.yaml is fine */
-	ck_assert_int_eq(yaml_parse_meta("", 0, "r.yaml", &m, &d), 0);
+	ck_assert_int_eq(schemafile_parse_meta("", 0, "r.yaml", &m, &d), 0);
 	ck_assert_ptr_null(m.name);
 	reg_meta_release(&m);
 	ck_assert_uint_eq(d.n, 0);
 
 	text = "name: x\ntraget: db\n";
-	ck_assert_int_eq(yaml_parse_meta(text, strlen(text), "r.yaml", &m, &d), REG_EINVAL);
+	ck_assert_int_eq(schemafile_parse_meta(text, strlen(text), "r.yaml", &m, &d), REG_EINVAL);
 	ck_assert_ptr_null(m.name);
 	ck_assert(diags_have(&d, "r.yaml:2:1: error: ",
 			     "unknown key 'traget' in registry.yaml (did you mean 'target'?)"));
 	diags_release(&d);
 
 	text = "- a\n";
-	ck_assert_int_eq(yaml_parse_meta(text, strlen(text), "r.yaml", &m, &d), REG_EINVAL);
+	ck_assert_int_eq(schemafile_parse_meta(text, strlen(text), "r.yaml", &m, &d), REG_EINVAL);
 	ck_assert(diags_have(&d, "r.yaml:1:1: error: ", "expected a mapping at the top"));
 	diags_release(&d);
 }

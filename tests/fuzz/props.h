@@ -17,7 +17,7 @@
  *     is non-empty, free of control characters (a newline could forge a
  *     diagnostic line, an ESC could drive the terminal), not capitalised
  *     and without a final period;
- *   - an accepted schema keeps the bytes exactly, emits (yaml_emit_schema),
+ *   - an accepted schema keeps the bytes exactly, emits (schemafile_emit),
  *     and the emitted text is accepted again with no error, equal field by
  *     field, and emits to the same text (a fixed point).
  *
@@ -45,7 +45,7 @@
 
 #include "registry.h"
 #include "sqlcheck.h"
-#include "yaml.h"
+#include "schemafile.h"
 
 #define FZ_FILE "fuzz.yaml"
 
@@ -253,7 +253,7 @@ static inline int fz_check_yaml(const uint8_t *data, size_t size, struct sbuf *w
 		rc = fz_fail(why, "the accepted bytes are not kept exactly");
 		goto out;
 	}
-	if ((rc = yaml_emit_schema(s, &y1))) {
+	if ((rc = schemafile_emit(s, &y1))) {
 		/* REG_E2BIG: canonical YAML over the size limit, refused at the
 		 * source rather than written and refused when read back */
 		if (rc == REG_E2BIG)
@@ -275,7 +275,7 @@ static inline int fz_check_yaml(const uint8_t *data, size_t size, struct sbuf *w
 	}
 	if ((rc = fz_schema_eq(s, back, why)))
 		goto out;
-	if ((rc = yaml_emit_schema(back, &y2)))
+	if ((rc = schemafile_emit(back, &y2)))
 		goto out;
 	if (y1.len != y2.len || memcmp(y1.buf, y2.buf, y1.len))
 		rc = fz_fail(why, "emitting is not a fixed point:\n%s---\n%s", y1.buf, y2.buf);

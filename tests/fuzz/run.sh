@@ -32,7 +32,7 @@ cflags="-g -O1 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 libyaml="-lyaml"
 libpg_query="-lpg_query"
 if [ -n "${FUZZ_LIBYAML_SRC:-}" ]; then
-	# a handful of files, built apart: registry/yaml.h would shadow its own
+	# a handful of files, built apart with their own include directory
 	libyaml=$build/libyaml-instrumented.a
 	rm -f "$libyaml"
 	for f in api reader scanner parser loader; do
@@ -51,7 +51,7 @@ if [ -n "${FUZZ_LIBPG_QUERY_SRC:-}" ]; then
 	fi
 	libpg_query="$FUZZ_LIBPG_QUERY_SRC/libpg_query.a"
 fi
-libs="$libyaml $libpg_query -ljson-c -lpthread -lm"
+libs="$libyaml $libpg_query -ljson-c -lpthread -lm -lxxhash"
 
 status=0
 for h in $harnesses; do

@@ -8,7 +8,7 @@
  * otherwise it is double-quoted, with every character a reader could
  * alter or refuse escaped.
  */
-#include "yaml.h"
+#include "schemafile.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -302,7 +302,7 @@ static void put_history(struct emitter *e, const struct reg_history_entry *h)
 	put_str(e, in, "changes", h->changes);
 }
 
-int yaml_emit_schema(const struct reg_schema *s, struct sbuf *out)
+int schemafile_emit(const struct reg_schema *s, struct sbuf *out)
 {
 	struct emitter e = { out, 0 };
 	size_t start = out->len;
@@ -353,7 +353,7 @@ int yaml_emit_schema(const struct reg_schema *s, struct sbuf *out)
 	return e.rc;
 }
 
-int yaml_emit_meta(const struct reg_meta *m, struct sbuf *out)
+int schemafile_emit_meta(const struct reg_meta *m, struct sbuf *out)
 {
 	struct emitter e = { out, 0 };
 	size_t start = out->len;

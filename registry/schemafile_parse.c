@@ -9,8 +9,8 @@
  * the first. Scalar text is moved from libyaml's events into the tree and
  * from the tree into the model, never copied.
  */
-#include "yaml.h"
-#include <yaml_lib.h> /* angle brackets: see yaml_lib.h */
+#include "schemafile.h"
+#include <yaml.h>
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -879,7 +879,7 @@ static int parse_result(struct pctx *c)
 	return c->errors ? REG_EINVAL : 0;
 }
 
-int yaml_parse_schema(const char *bytes, size_t len, const char *file,
+int schemafile_parse(const char *bytes, size_t len, const char *file,
 		      struct reg_schema **out, struct diags *diags)
 {
 	struct pctx c;
@@ -920,7 +920,7 @@ out:
 	return rc;
 }
 
-int yaml_parse_meta(const char *bytes, size_t len, const char *file,
+int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 		    struct reg_meta *out, struct diags *diags)
 {
 	struct pctx c;
