@@ -600,12 +600,12 @@ static int snapshot_text(const struct session *s, char **out)
 static int revisions_text(const struct session *s, const struct plan *p, struct sbuf *out)
 {
 	int rc = 0;
-	for (size_t i = 0; i < p->ntouched && !rc; i++) {
+	for (size_t i = 0; i < p->touched.n && !rc; i++) {
 		long long id = 0;
 		for (size_t k = 0; k < s->nrevs; k++)
-			if (!strcmp(s->revs[k].name, p->touched[i]))
+			if (!strcmp(s->revs[k].name, p->touched.items[i]))
 				id = (long long)s->revs[k].id;
-		rc = sbuf_addf(out, "%s%s=%lld", i ? " " : "", p->touched[i], id);
+		rc = sbuf_addf(out, "%s%s=%lld", i ? " " : "", p->touched.items[i], id);
 	}
 	return rc;
 }
@@ -838,8 +838,8 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 	}
 	sbuf_reset(&tmp);
 	if ((rc = snapshot_text(&s, &rec.snapshot)) ||
-	    (rc = names_text(s.plan.touched, s.plan.ntouched, &rec.touched)) ||
-	    (rc = names_text(s.plan.created, s.plan.ncreated, &rec.created)) ||
+	    (rc = names_text(s.plan.touched.items, s.plan.touched.n, &rec.touched)) ||
+	    (rc = names_text(s.plan.created.items, s.plan.created.n, &rec.created)) ||
 	    (rc = irreversible_text(&s.plan, &rec.irreversible)))
 		goto out;
 	if (!s.plan.n) {
@@ -1091,7 +1091,7 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 		goto out;
 	}
 	sbuf_reset(&tmp);
-	if ((rc = names_text(rp.touched, rp.ntouched, &rec.touched)))
+	if ((rc = names_text(rp.touched.items, rp.touched.n, &rec.touched)))
 		goto out;
 	if (!rp.n)
 		pg_abort(s.pg);

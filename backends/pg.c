@@ -353,161 +353,200 @@ static bool truth(PGresult *res, int row, int col)
 	return v && *v == 't';
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* One pg_introspect: the connection, what it fills, and what the later
+ * queries need from the earlier ones. */
+struct introspection {
+	PGconn *conn;
+	struct plan_live *out;
+	struct sbuf *err;
+	struct rel *rels;        /* the managed tables, sorted by oid */
+	size_t nrels;
+	struct sbuf oids;        /* their oids as an oid[] literal: $1 of the rest */
+	PGresult *cols;          /* kept: keys name columns by attribute number */
+	unsigned long *backing;  /* indexes behind a primary key or unique, sorted */
+	size_t nbacking;
+};
 
-int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_live *out,
-		  struct sbuf *err)
+/* Tables schemafs created (schemafs_tables, when it exists): planned too,
+ * to drop them once unregistered. */
+static int load_created(struct introspection *in)
 {
-	struct sbuf arr = SBUF_INIT, oids = SBUF_INIT;
-	PGresult *res = NULL, *cols = NULL;
-	char **all = NULL;
-	struct rel *rels = NULL;
-	unsigned long *backing = NULL;
-	size_t nall = 0, nrels = 0, nbacking = 0;
-	int rc = REG_EIO;
-
-	/* tables schemafs created: planned too (to drop them once unregistered) */
-	if (!(res = query(c->conn, q_has_created, NULL, err)))
-		goto out;
+	PGresult *res = query(in->conn, q_has_created, NULL, in->err);
+	if (!res)
+		return REG_EIO;
 	bool has_created = PQntuples(res) > 0;
 	PQclear(res);
-	res = NULL;
-	if (has_created) {
-		if (!(res = query(c->conn, q_created, NULL, err)))
-			goto out;
-		for (int i = 0; i < PQntuples(res); i++)
-			if ((rc = plan_live_add_created(out, PQgetvalue(res, i, 0))))
-				goto out;
-		rc = REG_EIO;
-		PQclear(res);
-		res = NULL;
-	}
-	all = malloc((n + out->ncreated + 1) * sizeof(*all));
-	if (!all) {
-		rc = REG_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		all[nall++] = names[i];
-	for (size_t i = 0; i < out->ncreated; i++)
-		all[nall++] = out->created[i];
-	qsort(all, nall, sizeof(*all), cmp_name);
-	if (text_array(all, nall, &arr)) {
-		rc = REG_ENOMEM;
-		goto out;
-	}
+	if (!has_created)
+		return 0;
+	if (!(res = query(in->conn, q_created, NULL, in->err)))
+		return REG_EIO;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && !rc; i++)
+		rc = plan_live_add_created(in->out, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return rc;
+}
 
-	/* sorted by name, so out->tables stays sorted as it grows */
-	if (!(res = query(c->conn, q_tables, arr.buf, err)))
-		goto out;
-	nrels = (size_t)PQntuples(res);
-	rels = calloc(nrels + 1, sizeof(*rels));
-	if (!rels || sbuf_addch(&oids, '{')) {
+/* The managed tables that exist, by name ($1 is a text[] literal), sorted
+ * by name so in->out->tables stays sorted as it grows. */
+static int load_tables(struct introspection *in, const char *names)
+{
+	PGresult *res = query(in->conn, q_tables, names, in->err);
+	int rc = 0;
+	if (!res)
+		return REG_EIO;
+	in->nrels = (size_t)PQntuples(res);
+	in->rels = calloc(in->nrels + 1, sizeof(*in->rels));
+	if (!in->rels) {
 		rc = REG_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < nrels; i++) {
-		struct plan_live_table *t = plan_live_add_table(out, PQgetvalue(res, (int)i, 1));
-		if (!t || sbuf_addf(&oids, "%s%s", i ? "," : "", PQgetvalue(res, (int)i, 0))) {
+	sbuf_addch(&in->oids, '{');
+	for (size_t i = 0; i < in->nrels; i++) {
+		struct plan_live_table *t =
+		    plan_live_add_table(in->out, PQgetvalue(res, (int)i, 1));
+		if (!t) {
 			rc = REG_ENOMEM;
 			goto out;
 		}
+		sbuf_addf(&in->oids, "%s%s", i ? "," : "", PQgetvalue(res, (int)i, 0));
 		t->rows = atof(PQgetvalue(res, (int)i, 2));
-		rels[i].oid = strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
+		in->rels[i].oid = strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
 	}
-	PQclear(res);
-	res = NULL;
-	if (sbuf_addch(&oids, '}')) {
-		rc = REG_ENOMEM;
+	if ((rc = sbuf_addch(&in->oids, '}')))
 		goto out;
-	}
 	/* the table pointers only now: adding tables moves the array */
-	for (size_t i = 0; i < nrels; i++)
-		rels[i].t = &out->tables[i];
-	qsort(rels, nrels, sizeof(*rels), cmp_rel);
+	for (size_t i = 0; i < in->nrels; i++)
+		in->rels[i].t = &in->out->tables[i];
+	qsort(in->rels, in->nrels, sizeof(*in->rels), cmp_rel);
+out:
+	PQclear(res);
+	return rc;
+}
 
-	if (!(cols = query(c->conn, q_columns, oids.buf, err)))
-		goto out;
+static int load_columns(struct introspection *in)
+{
+	if (!(in->cols = query(in->conn, q_columns, in->oids.buf, in->err)))
+		return REG_EIO;
+	PGresult *cols = in->cols;
 	for (int i = 0; i < PQntuples(cols); i++) {
-		struct rel *r = find_rel(rels, nrels, PQgetvalue(cols, i, 0));
+		struct rel *r = find_rel(in->rels, in->nrels, PQgetvalue(cols, i, 0));
 		if (!r)
 			continue;
 		if (!r->ncols)
 			r->first_col = i;
 		r->ncols++;
 		if (!plan_live_add_column(r->t, PQgetvalue(cols, i, 2), PQgetvalue(cols, i, 3),
-					  val(cols, i, 4), truth(cols, i, 5))) {
-			rc = REG_ENOMEM;
-			goto out;
-		}
+					  val(cols, i, 4), truth(cols, i, 5)))
+			return REG_ENOMEM;
 	}
+	return 0;
+}
 
-	if (!(res = query(c->conn, q_constraints, oids.buf, err)))
-		goto out;
-	backing = calloc((size_t)PQntuples(res) + 1, sizeof(*backing));
-	if (!backing) {
+/* One foreign key's target: a referenced table outside the registry has
+ * no names here; the reference is invalid for validation anyway. */
+static int foreign_key(struct introspection *in, PGresult *res, int i,
+		       struct plan_live_constraint *k)
+{
+	struct rel *to = find_rel(in->rels, in->nrels, PQgetvalue(res, i, 5));
+	if ((val(res, i, 4) && !(k->ref_table = strdup(val(res, i, 4)))) ||
+	    key_names(in->cols, to, val(res, i, 6), &k->ref_columns))
+		return REG_ENOMEM;
+	k->on_delete = fk_action(val(res, i, 7));
+	k->on_update = fk_action(val(res, i, 8));
+	return 0;
+}
+
+static int load_constraints(struct introspection *in)
+{
+	PGresult *res = query(in->conn, q_constraints, in->oids.buf, in->err);
+	int rc = 0;
+	if (!res)
+		return REG_EIO;
+	in->backing = calloc((size_t)PQntuples(res) + 1, sizeof(*in->backing));
+	if (!in->backing) {
 		rc = REG_ENOMEM;
 		goto out;
 	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct rel *r = find_rel(rels, nrels, PQgetvalue(res, i, 0));
+	for (int i = 0; i < PQntuples(res) && !rc; i++) {
+		struct rel *r = find_rel(in->rels, in->nrels, PQgetvalue(res, i, 0));
 		char kind = PQgetvalue(res, i, 2)[0];
 		if (!r)
 			continue;
 		struct plan_live_constraint *k =
 		    plan_live_add_constraint(r->t, PQgetvalue(res, i, 1), (enum plan_con_kind)kind);
-		if (!k || key_names(cols, r, val(res, i, 3), &k->columns)) {
+		if (!k || key_names(in->cols, r, val(res, i, 3), &k->columns))
 			rc = REG_ENOMEM;
-			goto out;
-		}
-		if (kind == PLAN_CON_FOREIGN) {
-			/* a referenced table outside the registry has no names
-			 * here; the reference is invalid for validation anyway */
-			struct rel *to = find_rel(rels, nrels, PQgetvalue(res, i, 5));
-			if ((val(res, i, 4) && !(k->ref_table = strdup(val(res, i, 4)))) ||
-			    key_names(cols, to, val(res, i, 6), &k->ref_columns)) {
-				rc = REG_ENOMEM;
-				goto out;
-			}
-			k->on_delete = fk_action(val(res, i, 7));
-			k->on_update = fk_action(val(res, i, 8));
-		} else {
-			backing[nbacking++] = strtoul(PQgetvalue(res, i, 9), NULL, 10);
-		}
+		else if (kind == PLAN_CON_FOREIGN)
+			rc = foreign_key(in, res, i, k);
+		else
+			in->backing[in->nbacking++] = strtoul(PQgetvalue(res, i, 9), NULL, 10);
 	}
-	qsort(backing, nbacking, sizeof(*backing), cmp_ulong);
+	qsort(in->backing, in->nbacking, sizeof(*in->backing), cmp_ulong);
+out:
 	PQclear(res);
+	return rc;
+}
 
-	if (!(res = query(c->conn, q_indexes, oids.buf, err)))
-		goto out;
+static int load_indexes(struct introspection *in)
+{
+	PGresult *res = query(in->conn, q_indexes, in->oids.buf, in->err);
+	int rc = 0;
+	if (!res)
+		return REG_EIO;
 	for (int i = 0; i < PQntuples(res); i++) {
-		struct rel *r = find_rel(rels, nrels, PQgetvalue(res, i, 0));
+		struct rel *r = find_rel(in->rels, in->nrels, PQgetvalue(res, i, 0));
 		if (!r)
 			continue;
 		struct plan_live_index *x = plan_live_add_index(r->t, PQgetvalue(res, i, 1));
-		if (!x || key_names(cols, r, val(res, i, 5), &x->columns)) {
+		if (!x || key_names(in->cols, r, val(res, i, 5), &x->columns)) {
 			rc = REG_ENOMEM;
-			goto out;
+			break;
 		}
 		unsigned long ioid = strtoul(PQgetvalue(res, i, 3), NULL, 10);
 		x->unique = truth(res, i, 2);
-		x->backs_constraint =
-			bsearch(&ioid, backing, nbacking, sizeof(*backing), cmp_ulong) != NULL;
+		x->backs_constraint = bsearch(&ioid, in->backing, in->nbacking,
+					      sizeof(*in->backing), cmp_ulong) != NULL;
 		x->simple = truth(res, i, 4);
 	}
-	plan_live_sort(out);
-	rc = 0;
-out:
 	PQclear(res);
-	PQclear(cols);
-	free(all);
-	free(rels);
-	free(backing);
+	return rc;
+}
+
+/* $1 of q_tables: the names asked for and those schemafs created, sorted. */
+static int table_names(char *const *names, size_t n, const struct strlist *created,
+		       struct sbuf *out)
+{
+	struct strlist all = STRLIST_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = strlist_push(&all, names[i]);
+	for (size_t i = 0; i < created->n && !rc; i++)
+		rc = strlist_push(&all, created->items[i]);
+	if (!rc) {
+		strlist_sort(&all);
+		rc = text_array(all.items, all.n, out);
+	}
+	strlist_release(&all);
+	return rc;
+}
+
+int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_live *out,
+		  struct sbuf *err)
+{
+	struct introspection in = { .conn = c->conn, .out = out, .err = err, .oids = SBUF_INIT };
+	struct sbuf arr = SBUF_INIT;
+	int rc;
+
+	if (!(rc = load_created(&in)) && !(rc = table_names(names, n, &out->created, &arr)) &&
+	    !(rc = load_tables(&in, arr.buf)) && !(rc = load_columns(&in)) &&
+	    !(rc = load_constraints(&in)) && !(rc = load_indexes(&in)))
+		plan_live_sort(out);
+	PQclear(in.cols);
+	free(in.rels);
+	free(in.backing);
+	sbuf_release(&in.oids);
 	sbuf_release(&arr);
-	sbuf_release(&oids);
 	if (rc == REG_ENOMEM && !err->len)
 		sbuf_adds(err, "out of memory");
 	return rc;
@@ -582,15 +621,15 @@ static int record(PGconn *conn, const struct plan *p, const struct pg_exec_opts 
 	const char *v[] = { o->run, o->kind ? o->kind : "apply", o->revisions ? o->revisions : "",
 			    steps, sql.buf };
 	rc = params(conn, q_record, 5, v, r);
-	for (size_t i = 0; i < p->ncreated && !rc; i++) {
-		const char *cv[] = { p->created[i], o->run };
+	for (size_t i = 0; i < p->created.n && !rc; i++) {
+		const char *cv[] = { p->created.items[i], o->run };
 		rc = params(conn,
 			    "INSERT INTO schemafs_tables (name, created_by_run) VALUES ($1, $2) "
 			    "ON CONFLICT (name) DO NOTHING",
 			    2, cv, r);
 	}
-	for (size_t i = 0; i < p->ndropped && !rc; i++) {
-		const char *dv[] = { p->dropped[i] };
+	for (size_t i = 0; i < p->dropped.n && !rc; i++) {
+		const char *dv[] = { p->dropped.items[i] };
 		rc = params(conn, "DELETE FROM schemafs_tables WHERE name = $1", 1, dv, r);
 	}
 	sbuf_release(&sql);
@@ -710,13 +749,6 @@ fail:
 	return REG_EIO;
 }
 
-int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
-	       struct pg_exec_result *r)
-{
-	int rc = pg_begin(c, o->lock_timeout_ms, r);
-	return rc ? rc : pg_finish(c, p, o, r);
-}
-
 int pg_run_committed(struct pg_conn *c, const char *run_token)
 {
 	if (PQstatus(c->conn) != CONNECTION_OK) {
@@ -743,32 +775,6 @@ int pg_run_committed(struct pg_conn *c, const char *run_token)
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
 		rc = PQntuples(res) > 0;
 out:
-	PQclear(res);
-	return rc;
-}
-
-int pg_history(struct pg_conn *c, struct sbuf *out, struct sbuf *err)
-{
-	PGresult *res = query(c->conn, q_has_created, NULL, err);
-	if (!res)
-		return REG_EIO;
-	bool exists = PQntuples(res) > 0; /* both tables are created together */
-	PQclear(res);
-	if (!exists)
-		return 0;
-	res = query(c->conn,
-		    "SELECT id, kind, to_char(applied_at AT TIME ZONE 'UTC', "
-		    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, steps, checksum, run, "
-		    "registry_revisions FROM schemafs_migrations ORDER BY id DESC",
-		    NULL, err);
-	if (!res)
-		return REG_EIO;
-	int rc = 0;
-	for (int i = 0; i < PQntuples(res) && !rc; i++)
-		rc = sbuf_addf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0),
-			       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-			       PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
-			       PQgetvalue(res, i, 7));
 	PQclear(res);
 	return rc;
 }

@@ -91,21 +91,14 @@ void pg_exec_result_release(struct pg_exec_result *r);
  *    or ROLLBACK for a dry run. 0 when the run did what was asked
  *    (res->ok); REG_EIO otherwise, with the transaction rolled back.
  *  pg_abort: ROLLBACK of a begun run that will not be finished.
- * pg_execute is pg_begin + pg_finish.
  */
 int pg_begin(struct pg_conn *c, int lock_timeout_ms, struct pg_exec_result *res);
 int pg_finish(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
 	      struct pg_exec_result *res);
 void pg_abort(struct pg_conn *c);
-int pg_execute(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
-	       struct pg_exec_result *res);
 
 /* Whether a run with this token committed (after commit_unknown): 1 yes,
  * 0 no, negative when it cannot be told (server still away). */
 int pg_run_committed(struct pg_conn *c, const char *run);
-
-/* The target's schemafs_migrations, newest first, one per line:
- * "id\tkind\tapplied_at\tapplied_by\tsteps\tchecksum\trun\trevisions". */
-int pg_history(struct pg_conn *c, struct sbuf *out, struct sbuf *err);
 
 #endif

@@ -30,7 +30,7 @@ static void before_value(struct jsonw *w)
 		return;
 	}
 	if (w->nonempty[w->depth])
-		sbuf_addch(w->out, ',');
+		sbuf_adds(w->out, w->spaced ? ", " : ",");
 	w->nonempty[w->depth] = true;
 }
 
@@ -74,10 +74,10 @@ void jsonw_key(struct jsonw *w, const char *key)
 		return;
 	}
 	if (w->nonempty[w->depth])
-		sbuf_addch(w->out, ',');
+		sbuf_adds(w->out, w->spaced ? ", " : ",");
 	w->nonempty[w->depth] = true;
 	jsonw_quote(w->out, key, strlen(key));
-	sbuf_addch(w->out, ':');
+	sbuf_adds(w->out, w->spaced ? ": " : ":");
 	w->after_key = true;
 }
 

@@ -28,6 +28,8 @@ struct jsonw {
 	bool after_key;                    /* a key was written, its value is next */
 	bool nonempty[JSONW_MAX_DEPTH + 1]; /* per level: an element was written */
 	char closer[JSONW_MAX_DEPTH + 1];  /* per level: '}' or ']' */
+	bool spaced; /* set after jsonw_init: ", " and ": " (the layout of
+		      * the JSON files schemafs has always written) */
 };
 
 void jsonw_init(struct jsonw *w, struct sbuf *out);

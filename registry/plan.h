@@ -20,6 +20,10 @@
  *
  * Memory: everything in a plan, a plan_live and a plan_pending list is owned
  * by it and released by its _release function.
+ *
+ * Files: plan.c (plan_build and its phases), plan_diff.c (one schema vs its
+ * live table), plan_ddl.c (the statements), plan_live.c, plan_pending.c,
+ * plan_render.c; plan_int.h is what they share.
  */
 #ifndef SCHEMAFS_PLAN_H
 #define SCHEMAFS_PLAN_H
@@ -29,6 +33,7 @@
 
 #include "registry.h"
 #include "sbuf.h"
+#include "strlist.h"
 
 /* Quoting, implemented by the backend (libpq). Each returns a malloc'd
  * string the caller frees, or NULL on failure (out of memory, bad
@@ -85,12 +90,12 @@ struct plan_live_table {
 struct plan_live {
 	struct plan_live_table *tables;    /* sorted by name after plan_live_sort */
 	size_t n;
-	char **created;                    /* tables the registry created (history) */
-	size_t ncreated;
+	struct strlist created;            /* tables the registry created (history) */
 };
 
-/* Builders for the backend. Strings are copied. Each returns the new item
- * or NULL when out of memory. */
+/* Builders for the backend (plan_live.c). Strings are copied. Each returns
+ * the new item or NULL when out of memory; plan_live_add_created returns 0
+ * or REG_ENOMEM. A zeroed struct plan_live is an empty one. */
 struct plan_live_table *plan_live_add_table(struct plan_live *l, const char *name);
 struct plan_live_column *plan_live_add_column(struct plan_live_table *t, const char *name,
 					      const char *type, const char *default_expr,
@@ -103,10 +108,9 @@ int plan_live_add_created(struct plan_live *l, const char *name);
 /* Sorts tables by name (lookups are binary searches afterwards). */
 void plan_live_sort(struct plan_live *l);
 struct plan_live_table *plan_live_find(const struct plan_live *l, const char *name);
-bool plan_live_created(const struct plan_live *l, const char *name);
 void plan_live_release(struct plan_live *l);
 
-/* ---- hand-written scripts ---- */
+/* ---- hand-written scripts (plan_pending.c) ---- */
 
 struct plan_script {
 	char *table;   /* pending/<table>.sql */
@@ -151,8 +155,7 @@ struct plan_step {
 	enum plan_step_kind kind;
 	char *schema;      /* the table */
 	char *service;     /* its owner; "" for an unregistered table */
-	char **deps;       /* tables it references (registry), sorted */
-	size_t ndeps;
+	struct strlist deps; /* tables it references (registry), sorted */
 	char *sql;         /* one statement, or a whole pending script */
 	char *what;        /* "add column 'login_count'" */
 	bool destructive;  /* loses data: cannot be undone by DDL */
@@ -161,12 +164,9 @@ struct plan_step {
 struct plan {
 	struct plan_step *steps;
 	size_t n;
-	char **touched;    /* schemas with at least one step, sorted */
-	size_t ntouched;
-	char **created;    /* tables this plan creates */
-	size_t ncreated;
-	char **dropped;    /* tables this plan drops */
-	size_t ndropped;
+	struct strlist touched; /* schemas with at least one step, sorted */
+	struct strlist created; /* tables this plan creates, sorted */
+	struct strlist dropped; /* tables this plan drops, sorted */
 };
 
 struct plan_input {
@@ -197,12 +197,14 @@ void plan_release(struct plan *p);
 bool plan_reserved_table(const char *name);
 
 /*
- * The migrations/plan file: per step a tab-separated header
+ * Rendering (plan_render.c). The migrations/plan file: per step a tab-separated header
  * "<k>\t<service>\t<schema>\t<deps, comma-separated or ->\t<what>"
  * followed by its SQL, each line indented by a tab, then an empty line.
  * An empty plan renders "nothing to do\n".
  */
 int plan_render(const struct plan *p, struct sbuf *out);
+/* plan.json: an array of one object per step (step, kind, service, schema,
+ * dependencies, what, sql, destructive), one step per line. */
 int plan_render_json(const struct plan *p, struct sbuf *out);
 /*
  * The seed's impact report: affected services (owners of touched tables
@@ -210,10 +212,5 @@ int plan_render_json(const struct plan *p, struct sbuf *out);
  * schema "schema\towner\tsteps\tdependent services".
  */
 int plan_render_impact(const struct plan *p, const struct reg_registry *r, struct sbuf *out);
-
-/* Canonical forms used for comparing declared with live; malloc'd, NULL
- * when the text is not valid (or out of memory). */
-char *plan_canonical_type(const char *type_text);
-char *plan_canonical_default(const char *expr_text);
 
 #endif

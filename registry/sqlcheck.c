@@ -1,13 +1,16 @@
 #include "sqlcheck.h"
 
 #include <pthread.h>
-#include <stdint.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
 #include "pgq.h"
 #include "sbuf.h"
+#include "strmap.h"
 
 /*
  * The text the user wrote goes after a fixed prefix, so the parser sees a
@@ -26,67 +29,26 @@
 
 enum check_kind { KIND_TYPE = 0, KIND_EXPR = 1 };
 
+/* A cached verdict: res.message and res.canonical point at owned copies. */
 struct entry {
-	struct entry *next;
-	uint64_t hash;
-	enum check_kind kind;
-	char *text;
-	struct sqlcheck_result res; /* message/canonical point at owned copies */
+	struct sqlcheck_result res;
 };
 
-/* One process-wide cache: many schemas share a handful of type texts. */
+/* One process-wide cache, one map per kind (a type and a default with the
+ * same text are different questions): many schemas share a handful of
+ * type and default texts, and the planner asks again for every column of
+ * the live database. Keys are the texts (copied by the maps). */
 static struct {
 	pthread_mutex_t lock;
-	struct entry **slots;
-	size_t nslots, n;
+	struct strmap by_kind[2];
 	unsigned long parses;
-} cache = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
+} cache = { PTHREAD_MUTEX_INITIALIZER, { STRMAP_INIT, STRMAP_INIT }, 0 };
 
-static uint64_t text_hash(enum check_kind kind, const char *s)
+static void entry_free(void *p)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static struct entry *cache_find(enum check_kind kind, const char *text, uint64_t h)
-{
-	if (!cache.nslots)
-		return NULL;
-	for (struct entry *e = cache.slots[h & (cache.nslots - 1)]; e; e = e->next)
-		if (e->hash == h && e->kind == kind && !strcmp(e->text, text))
-			return e;
-	return NULL;
-}
-
-static int cache_grow(void)
-{
-	size_t nslots = cache.nslots ? cache.nslots * 2 : 64;
-	struct entry **slots = calloc(nslots, sizeof(*slots));
-	if (!slots)
-		return REG_ENOMEM;
-	for (size_t i = 0; i < cache.nslots; i++) {
-		struct entry *e = cache.slots[i], *next;
-		for (; e; e = next) {
-			next = e->next;
-			e->next = slots[e->hash & (nslots - 1)];
-			slots[e->hash & (nslots - 1)] = e;
-		}
-	}
-	free(cache.slots);
-	cache.slots = slots;
-	cache.nslots = nslots;
-	return 0;
-}
-
-static void entry_free(struct entry *e)
-{
+	struct entry *e = p;
 	if (!e)
 		return;
-	free(e->text);
 	free((char *)e->res.message);
 	free((char *)e->res.canonical);
 	free(e);
@@ -440,13 +402,131 @@ static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 	return 0;
 }
 
-static int judge_expr(json_object *tree, size_t text_len, struct verdict *v)
+/* The value of an A_Const as text: 1, '1' and '1'::int all become "1",
+ * since PostgreSQL prints stored defaults with casts the user never wrote.
+ * A length prefix keeps 'a,b' from looking like two things. Integers are
+ * read back from the source: libpg_query 15-4.0.0 prints every negative
+ * integer constant as {} (as if it were 0). */
+static void canon_const(json_object *c, const char *src, size_t src_len, struct sbuf *out)
+{
+	json_object *v;
+	const char *t = NULL;
+	char num[32];
+	if (pgq_get(c, "isnull")) {
+		t = "NULL";
+	} else if ((v = pgq_get(c, "ival"))) {
+		json_object *loc = pgq_get(c, "location");
+		long long x = json_object_get_int64(pgq_get(v, "ival"));
+		if (loc && json_object_get_int64(loc) >= 0 &&
+		    (size_t)json_object_get_int64(loc) < src_len) {
+			const char *p = src + json_object_get_int64(loc);
+			bool neg = *p == '-';
+			if (neg)
+				p++;
+			while (isspace((unsigned char)*p))
+				p++;
+			if (isdigit((unsigned char)*p))
+				x = strtoll(p, NULL, 10) * (neg ? -1 : 1);
+		}
+		snprintf(num, sizeof(num), "%lld", x);
+		t = num;
+	} else if ((v = pgq_get(c, "fval"))) {
+		t = json_object_get_string(pgq_get(v, "fval"));
+	} else if ((v = pgq_get(c, "boolval"))) {
+		t = json_object_get_boolean(pgq_get(v, "boolval")) ? "true" : "false";
+	} else if ((v = pgq_get(c, "sval"))) {
+		t = json_object_get_string(pgq_get(v, "sval"));
+	} else if ((v = pgq_get(c, "bsval"))) {
+		t = json_object_get_string(pgq_get(v, "bsval"));
+	}
+	if (!t)
+		t = "";
+	sbuf_addf(out, "C%zu:%s", strlen(t), t);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The canonical form of a default: a deterministic rendering of its parse
+ * tree without locations (keys sorted, strings length-prefixed), with
+ * casts of constants reduced to the constant, so a declared default and
+ * the one PostgreSQL prints back compare equal. Recursion is bounded by
+ * the tree's depth, which pgq_json() already limited.
+ */
+static void canon_node(json_object *o, const char *src, size_t src_len, struct sbuf *out)
+{
+	json_object *c;
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		if ((c = pgq_get(o, "A_Const"))) {
+			canon_const(c, src, src_len, out);
+			return;
+		}
+		if ((c = pgq_get(o, "TypeCast")) && pgq_get(pgq_get(c, "arg"), "A_Const")) {
+			canon_node(pgq_get(c, "arg"), src, src_len, out);
+			return;
+		}
+		size_t n = (size_t)json_object_object_length(o), k = 0;
+		const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+		if (!keys) {
+			sbuf_fail(out, REG_ENOMEM);
+			return;
+		}
+		json_object_object_foreach(o, key, val) {
+			(void)val;
+			if (strcmp(key, "location"))
+				keys[k++] = key;
+		}
+		qsort(keys, k, sizeof(*keys), key_cmp);
+		sbuf_addch(out, '{');
+		for (size_t i = 0; i < k && !sbuf_error(out); i++) {
+			sbuf_addf(out, "%s:", keys[i]);
+			canon_node(pgq_get(o, keys[i]), src, src_len, out);
+			sbuf_addch(out, ',');
+		}
+		free(keys);
+		sbuf_addch(out, '}');
+		return;
+	}
+	case json_type_array:
+		sbuf_addch(out, '[');
+		for (size_t i = 0; i < json_object_array_length(o) && !sbuf_error(out); i++) {
+			canon_node(json_object_array_get_idx(o, i), src, src_len, out);
+			sbuf_addch(out, ',');
+		}
+		sbuf_addch(out, ']');
+		return;
+	case json_type_string: {
+		const char *s = json_object_get_string(o);
+		size_t len = (size_t)json_object_get_string_len(o);
+		sbuf_addf(out, "S%zu:", len);
+		sbuf_add(out, s, len);
+		return;
+	}
+	case json_type_null:
+		sbuf_adds(out, "null");
+		return;
+	default:
+		sbuf_adds(out, json_object_get_string(o));
+		return;
+	}
+}
+
+/* stmt is the whole statement parsed ("SELECT " + the text): constants'
+ * locations point into it. */
+static int judge_expr(json_object *tree, const char *stmt, size_t text_len, struct verdict *v)
 {
 	json_object *val;
 	int rc = check_single_target(tree, strlen(EXPR_PREFIX), text_len, "expression", v, &val);
 	if (rc || !v->ok)
 		return rc;
-	return judge_expr_nodes(val, text_len, v);
+	if ((rc = judge_expr_nodes(val, text_len, v)) || !v->ok)
+		return rc;
+	canon_node(val, stmt, strlen(stmt), &v->canonical);
+	return sbuf_error(&v->canonical);
 }
 
 /* ---- parsing ---- */
@@ -527,7 +607,7 @@ static int judge(enum check_kind kind, const char *text, struct verdict *v)
 		rc = refuse(v, -1, "%s nested too deeply", subject);
 		goto out;
 	}
-	rc = kind == KIND_TYPE ? judge_type(tree, tlen, v) : judge_expr(tree, tlen, v);
+	rc = kind == KIND_TYPE ? judge_type(tree, tlen, v) : judge_expr(tree, q.buf, tlen, v);
 	json_object_put(tree);
 	if (rc < 0)
 		goto out;
@@ -551,40 +631,35 @@ out:
 
 static int lookup(enum check_kind kind, const char *text, struct sqlcheck_result *res)
 {
-	uint64_t h = text_hash(kind, text);
+	struct strmap *map = &cache.by_kind[kind];
 	struct verdict v = { 1, SBUF_INIT, -1, SBUF_INIT };
 	struct entry *e = NULL;
+	size_t len = strlen(text);
 	int rc = 0;
 
 	/* The parse runs under the lock: each text is parsed exactly once, and
 	 * libpg_query is quick enough that contention does not matter here. */
 	pthread_mutex_lock(&cache.lock);
-	if ((e = cache_find(kind, text, h)))
+	if ((e = strmap_get(map, text, len)))
 		goto found;
-	if (cache.n + 1 > cache.nslots && (rc = cache_grow()))
-		goto unlock;
 	if ((rc = judge(kind, text, &v)))
 		goto unlock;
-	e = calloc(1, sizeof(*e));
-	if (!e || !(e->text = strdup(text))) {
+	if (!(e = calloc(1, sizeof(*e)))) {
 		rc = REG_ENOMEM;
 		goto unlock;
 	}
-	e->hash = h;
-	e->kind = kind;
 	e->res.ok = v.ok;
 	e->res.offset = v.ok ? -1 : v.offset;
 	if (!v.ok && !(e->res.message = sbuf_detach(&v.message, NULL))) {
 		rc = REG_ENOMEM;
 		goto unlock;
 	}
-	if (v.ok && kind == KIND_TYPE && !(e->res.canonical = sbuf_detach(&v.canonical, NULL))) {
+	if (v.ok && !(e->res.canonical = sbuf_detach(&v.canonical, NULL))) {
 		rc = REG_ENOMEM;
 		goto unlock;
 	}
-	e->next = cache.slots[h & (cache.nslots - 1)];
-	cache.slots[h & (cache.nslots - 1)] = e;
-	cache.n++;
+	if ((rc = strmap_put(map, text, len, e, NULL)))
+		goto unlock;
 found:
 	*res = e->res;
 	e = NULL;
@@ -635,16 +710,8 @@ unsigned long sqlcheck_parse_count(void)
 void sqlcheck_cleanup(void)
 {
 	pthread_mutex_lock(&cache.lock);
-	for (size_t i = 0; i < cache.nslots; i++) {
-		struct entry *e = cache.slots[i], *next;
-		for (; e; e = next) {
-			next = e->next;
-			entry_free(e);
-		}
-	}
-	free(cache.slots);
-	cache.slots = NULL;
-	cache.nslots = cache.n = 0;
+	strmap_release(&cache.by_kind[KIND_TYPE], entry_free);
+	strmap_release(&cache.by_kind[KIND_EXPR], entry_free);
 	pthread_mutex_unlock(&cache.lock);
 	/* Not pg_query_exit(): libpg_query 15 cannot re-initialise a thread
 	 * after it, so a later parse would use freed memory. Its per-thread

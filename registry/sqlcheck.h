@@ -8,7 +8,9 @@
  * "VARCHAR(255); DROP TABLE users" is two statements and refused.
  *
  * The parser is not free, so results are cached by text: each distinct
- * type or default text is parsed once per process. The cache is internal,
+ * type or default text is parsed once per process, whoever asks (the
+ * validator for declared texts, the planner for live ones too). This is
+ * the one cache of parser verdicts and canonical forms. It is internal,
  * guarded by a mutex, and reachable until sqlcheck_cleanup().
  */
 #ifndef SCHEMAFS_SQLCHECK_H
@@ -22,8 +24,13 @@ struct sqlcheck_result {
 	int ok;               /* 1 valid, 0 refused */
 	const char *message;  /* when refused: why, lower case */
 	int offset;           /* when refused: 0-based byte offset into the text, -1 unknown */
-	const char *canonical;/* for types: alias-normalised form, e.g. "int4",
-			       * "varchar(255)", "numeric(15,2)", "timestamp" */
+	const char *canonical;/* when valid, the form to compare texts by.
+			       * Types: alias-normalised, e.g. "int4",
+			       * "varchar(255)", "numeric(15,2)", "timestamp".
+			       * Expressions: an opaque rendering of the parse
+			       * tree without locations and with casts of
+			       * constants dropped, so 'a' and 'a'::text, or
+			       * -1 and '-1'::integer, are equal */
 };
 
 /* Returns 0 and fills *res, or REG_ENOMEM. */

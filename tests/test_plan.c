@@ -397,6 +397,28 @@ START_TEST(script_splitting)
 }
 END_TEST
 
+/* sqlcheck's canonical form of a default or type as a malloc'd copy, NULL
+ * when the text is refused: what the planner compares declared and live
+ * texts by. */
+static char *canonical(const char *text, bool is_type)
+{
+	struct sqlcheck_result r;
+	if (!text || (is_type ? sqlcheck_type(text, &r) : sqlcheck_expr(text, &r)) || !r.ok ||
+	    !r.canonical)
+		return NULL;
+	return strdup(r.canonical);
+}
+
+static char *canonical_default(const char *text)
+{
+	return canonical(text, false);
+}
+
+static char *canonical_type(const char *text)
+{
+	return canonical(text, true);
+}
+
 /* Pending scripts are user input: no nesting depth may crash the process
  * (libpg_query recurses once per level). */
 START_TEST(script_deep_input)
@@ -422,7 +444,7 @@ START_TEST(script_deep_input)
 	ck_assert_int_eq(sqlscript_check(text, k, "p.sql", NULL, NULL, &d), 0);
 	ck_assert_uint_eq(d.errors, 1);
 	diags_release(&d);
-	char *c = plan_canonical_default(text + 7);
+	char *c = canonical_default(text + 7);
 	free(c); /* refused or not, it returns */
 	free(text);
 }
@@ -456,8 +478,8 @@ START_TEST(canonical_defaults)
 		{ "now() + interval '1 day'", "(now() + '1 day'::interval)" },
 	};
 	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
-		char *a = plan_canonical_default(same[i][0]);
-		char *b = plan_canonical_default(same[i][1]);
+		char *a = canonical_default(same[i][0]);
+		char *b = canonical_default(same[i][1]);
 		ck_assert_msg(a && b && !strcmp(a, b), "%s vs %s: %s / %s", same[i][0], same[i][1],
 			      a, b);
 		free(a);
@@ -470,17 +492,17 @@ START_TEST(canonical_defaults)
 		{ "true", "false" },
 	};
 	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
-		char *a = plan_canonical_default(differ[i][0]);
-		char *b = plan_canonical_default(differ[i][1]);
+		char *a = canonical_default(differ[i][0]);
+		char *b = canonical_default(differ[i][1]);
 		ck_assert_msg(a && b && strcmp(a, b), "%s vs %s", differ[i][0], differ[i][1]);
 		free(a);
 		free(b);
 	}
-	ck_assert_ptr_null(plan_canonical_default("1; DROP TABLE users"));
-	char *t = plan_canonical_type("character varying(255)");
+	ck_assert_ptr_null(canonical_default("1; DROP TABLE users"));
+	char *t = canonical_type("character varying(255)");
 	ck_assert_str_eq(t, "varchar(255)");
 	free(t);
-	t = plan_canonical_type("timestamp without time zone");
+	t = canonical_type("timestamp without time zone");
 	ck_assert_str_eq(t, "timestamp");
 	free(t);
 }
@@ -505,12 +527,12 @@ START_TEST(plan_seed_on_empty_database)
 	}
 	ck_assert_int_lt(last_create, first_fk);
 	ck_assert_int_eq(step_of(&b.plan, PLAN_CREATE_TABLE, "users"), 0);
-	ck_assert_uint_eq(b.plan.ncreated, 5);
-	ck_assert_uint_eq(b.plan.ntouched, 5);
+	ck_assert_uint_eq(b.plan.created.n, 5);
+	ck_assert_uint_eq(b.plan.touched.n, 5);
 	long u = step_of(&b.plan, PLAN_CREATE_TABLE, "users");
 	const struct plan_step *st = &b.plan.steps[u];
 	ck_assert_str_eq(st->service, "user-service");
-	ck_assert_uint_eq(st->ndeps, 0);
+	ck_assert_uint_eq(st->deps.n, 0);
 	ck_assert_ptr_nonnull(strstr(st->sql, "CREATE TABLE \"users\" (\n    \"id\" UUID,\n"));
 	ck_assert_ptr_nonnull(strstr(st->sql, "\"email\" VARCHAR(255) NOT NULL"));
 	ck_assert_ptr_nonnull(strstr(st->sql, "PRIMARY KEY (\"id\")"));
@@ -518,8 +540,8 @@ START_TEST(plan_seed_on_empty_database)
 	long p = step_of(&b.plan, PLAN_CREATE_TABLE, "policies");
 	ck_assert_ptr_nonnull(strstr(b.plan.steps[p].sql,
 				     "\"is_active\" BOOLEAN DEFAULT (true) NOT NULL"));
-	ck_assert_uint_eq(b.plan.steps[p].ndeps, 1);
-	ck_assert_str_eq(b.plan.steps[p].deps[0], "users");
+	ck_assert_uint_eq(b.plan.steps[p].deps.n, 1);
+	ck_assert_str_eq(b.plan.steps[p].deps.items[0], "users");
 	long fk = step_of(&b.plan, PLAN_ADD_FK, "policies");
 	ck_assert_str_eq(b.plan.steps[fk].sql,
 			 "ALTER TABLE \"policies\" ADD FOREIGN KEY (\"created_by\") REFERENCES "
@@ -677,7 +699,7 @@ START_TEST(plan_drops_only_tables_it_created)
 	ck_assert(b.plan.steps[1].destructive);
 	ck_assert_str_eq(b.messages, "schemas/notifications.yaml: warning: critical: DROP TABLE "
 				     "'notifications' deletes the table and all its rows\n");
-	ck_assert_uint_eq(b.plan.ndropped, 1);
+	ck_assert_uint_eq(b.plan.dropped.n, 1);
 	built_release(&b);
 	/* no_drop_tables: never */
 	struct plan_input in = { .reg = r, .live = &l, .quote = &quoter, .no_drop_tables = true };
@@ -850,8 +872,8 @@ START_TEST(plan_only_and_reserved)
 	struct plan p;
 	struct diags d = DIAGS_INIT;
 	ck_assert_int_eq(plan_build(&in, &p, &d), 0);
-	ck_assert_uint_eq(p.ntouched, 1);
-	ck_assert_str_eq(p.touched[0], "policies");
+	ck_assert_uint_eq(p.touched.n, 1);
+	ck_assert_str_eq(p.touched.items[0], "policies");
 	plan_release(&p);
 	diags_release(&d);
 	put(r, "schemafs_migrations", "name: schemafs_migrations\nowner: x\ncolumns:\n"

@@ -1,0 +1,89 @@
+/*
+ * plan_int: what the planner's files share while one plan_build runs.
+ *
+ *   plan.c         the entry: plan_build's phases, steps, diagnostics, release
+ *   plan_diff.c    one registered schema vs its live table -> steps
+ *   plan_ddl.c     the statements themselves (CREATE, ALTER, DROP), quoted
+ *   plan_live.c    the live-database model (plan.h)
+ *   plan_pending.c hand-written scripts (plan.h)
+ *   plan_render.c  the plan as text, JSON and the impact report
+ *
+ * Errors: the builder's error is its statement buffer's (sbuf's sticky
+ * error): the first failure is kept, every later append and step is a
+ * no-op, and plan_build returns it once at the end. Nothing here resets
+ * b->sql while an error is recorded.
+ */
+#ifndef SCHEMAFS_PLAN_INT_H
+#define SCHEMAFS_PLAN_INT_H
+
+#include "plan.h"
+#include "strmap.h"
+
+/* Steps are collected per phase, then concatenated in this order. */
+enum plan_phase {
+	PLAN_PHASE_DROP_FKS,
+	PLAN_PHASE_TABLES,
+	PLAN_PHASE_ADD_FKS,
+	PLAN_PHASE_DROP_TABLES,
+	PLAN_NPHASES,
+};
+
+struct plan_steps {
+	struct plan_step *v;
+	size_t n, alloc;
+};
+
+struct plan_builder {
+	const struct plan_input *in;
+	struct diags *diags;
+	struct strmap only;   /* in->only as a set (borrowed keys); empty when unset */
+	struct plan_steps phase[PLAN_NPHASES];
+	struct sbuf sql;      /* the statement being built; its error is the build's */
+};
+
+static inline int plan_builder_error(const struct plan_builder *b)
+{
+	return sbuf_error(&b->sql);
+}
+
+static inline void plan_builder_fail(struct plan_builder *b, int err)
+{
+	sbuf_fail(&b->sql, err);
+}
+
+/* plan.c: appends a step to phase ph with the statement in b->sql (which
+ * it consumes), described by fmt. s is the table's schema, NULL for a
+ * table the registry does not declare. */
+void plan_step_add(struct plan_builder *b, enum plan_phase ph, enum plan_step_kind kind,
+		   const char *table, const struct reg_schema *s, bool destructive,
+		   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* plan.c: a diagnostic at loc of table's schema file; msg is consumed. */
+void plan_diag(struct plan_builder *b, const struct reg_schema *s, const char *table,
+	       struct reg_loc loc, enum diag_severity sev, struct sbuf *msg);
+/* plan.c: a lint warning whose text a sqlscript_lint_* call put in msg
+ * (rc is that call's result); msg is consumed. */
+void plan_lint(struct plan_builder *b, const struct reg_schema *s, struct reg_loc loc, int rc,
+	       struct sbuf *msg);
+
+/* plan_ddl.c: statement pieces appended to b->sql. */
+void plan_ddl_ident(struct plan_builder *b, const char *name);
+void plan_ddl_text(struct plan_builder *b, const char *text);
+void plan_ddl_alter(struct plan_builder *b, const char *table);
+void plan_ddl_alter_column(struct plan_builder *b, const char *table, const char *column);
+void plan_ddl_column_def(struct plan_builder *b, const struct reg_column *c);
+/* plan_ddl.c: whole steps. */
+void plan_ddl_create_table(struct plan_builder *b, const struct reg_schema *s);
+void plan_ddl_create_index(struct plan_builder *b, const struct reg_schema *s,
+			   const struct reg_index *x);
+void plan_ddl_add_primary(struct plan_builder *b, const struct reg_schema *s);
+void plan_ddl_add_fk(struct plan_builder *b, const struct reg_schema *s,
+		     const struct reg_reference *r, bool lint_it);
+void plan_ddl_drop_fk(struct plan_builder *b, const struct reg_schema *s, const char *table,
+		      const struct plan_live_constraint *c);
+void plan_ddl_drop_table(struct plan_builder *b, const struct plan_live_table *t);
+
+/* plan_diff.c: the steps for one registered schema, whether its table
+ * exists or not. */
+void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s);
+
+#endif
