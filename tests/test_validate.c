@@ -770,6 +770,32 @@ START_TEST(type_aliases_normalised)
 }
 END_TEST
 
+/* The one cache also answers the planner's question: a default's canonical
+ * form, cached with its verdict, equal for texts PostgreSQL prints back
+ * with casts, absent for a refused text. */
+START_TEST(default_canonical_in_the_cache)
+{
+	struct sqlcheck_result a, b;
+	ck_assert_int_eq(sqlcheck_expr("'PENDING'", &a), 0);
+	unsigned long before = sqlcheck_parse_count();
+	ck_assert_int_eq(sqlcheck_expr("'PENDING'", &b), 0);
+	ck_assert_uint_eq(sqlcheck_parse_count(), before);
+	ck_assert_ptr_nonnull(a.canonical);
+	ck_assert_ptr_eq(a.canonical, b.canonical);
+	ck_assert_int_eq(sqlcheck_expr("'PENDING'::character varying", &b), 0);
+	ck_assert_str_eq(a.canonical, b.canonical);
+	ck_assert_int_eq(sqlcheck_expr("-1", &a), 0);
+	ck_assert_int_eq(sqlcheck_expr("'-1'::integer", &b), 0);
+	ck_assert_str_eq(a.canonical, b.canonical);
+	ck_assert_int_eq(sqlcheck_expr("'a,b'", &a), 0);
+	ck_assert_int_eq(sqlcheck_expr("'a'", &b), 0);
+	ck_assert_str_ne(a.canonical, b.canonical);
+	ck_assert_int_eq(sqlcheck_expr("1; DROP TABLE users", &a), 0);
+	ck_assert_int_eq(a.ok, 0);
+	ck_assert_ptr_null(a.canonical);
+}
+END_TEST
+
 START_TEST(each_text_parsed_once)
 {
 	struct sqlcheck_result a, b;
@@ -1312,6 +1338,7 @@ int main(void)
 	tcase_add_test(tc, hostile_defaults_refused);
 	tcase_add_test(tc, type_aliases_normalised);
 	tcase_add_test(tc, each_text_parsed_once);
+	tcase_add_test(tc, default_canonical_in_the_cache);
 	tcase_add_test(tc, cache_shared_by_threads);
 	suite_add_tcase(s, tc);
 
