@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "graph.h"
+#include "jsonw.h"
 #include "pgq.h"
 #include "render.h"
 #include "sqlcheck.h"
@@ -350,8 +351,10 @@ static int canon_node(json_object *o, const char *src, struct sbuf *out)
 				rc = sbuf_addch(out, ',');
 		}
 		return rc ?: sbuf_addch(out, ']');
-	case json_type_string:
-		return render_json_string(out, json_object_get_string(o));
+	case json_type_string: {
+		const char *str = json_object_get_string(o);
+		return jsonw_quote(out, str, strlen(str));
+	}
 	case json_type_null:
 		return sbuf_adds(out, "null");
 	default:
@@ -1355,26 +1358,26 @@ int plan_render_json(const struct plan *p, struct sbuf *out)
 		rc = sbuf_addf(out, "%s\n  {\"step\": %zu, \"kind\": \"%s\", \"service\": ",
 			       i ? "," : "", i + 1, plan_step_kind_name(st->kind));
 		if (!rc)
-			rc = render_json_string(out, st->service);
+			rc = jsonw_quote(out, st->service, strlen(st->service));
 		if (!rc)
 			rc = sbuf_adds(out, ", \"schema\": ");
 		if (!rc)
-			rc = render_json_string(out, st->schema);
+			rc = jsonw_quote(out, st->schema, strlen(st->schema));
 		if (!rc)
 			rc = sbuf_adds(out, ", \"dependencies\": [");
 		for (size_t d = 0; d < st->ndeps && !rc; d++) {
 			rc = d ? sbuf_adds(out, ", ") : 0;
 			if (!rc)
-				rc = render_json_string(out, st->deps[d]);
+				rc = jsonw_quote(out, st->deps[d], strlen(st->deps[d]));
 		}
 		if (!rc)
 			rc = sbuf_adds(out, "], \"what\": ");
 		if (!rc)
-			rc = render_json_string(out, st->what);
+			rc = jsonw_quote(out, st->what, strlen(st->what));
 		if (!rc)
 			rc = sbuf_adds(out, ", \"sql\": ");
 		if (!rc)
-			rc = render_json_string(out, st->sql);
+			rc = jsonw_quote(out, st->sql, strlen(st->sql));
 		if (!rc)
 			rc = sbuf_addf(out, ", \"destructive\": %s}",
 				       st->destructive ? "true" : "false");
