@@ -202,20 +202,9 @@ long reg_find(const struct reg_registry *r, const char *name)
 {
 	if (!r || !name)
 		return -1;
-	/* every reference of every schema is looked up here when the graph
-	 * and the views are built: stop at the first equal name */
-	size_t lo = 0, hi = r->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->schemas[mid]->name, name);
-		if (!c)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	int found;
+	size_t i = lower_bound(r, name, &found);
+	return found ? (long)i : -1;
 }
 
 const struct reg_schema *reg_get(const struct reg_registry *r, const char *name)
@@ -432,14 +421,19 @@ int reg_dependents(const struct reg_registry *r, const char *name,
 				out->services[out->nservices++] = s->owner;
 		}
 	}
-	if (out->nservices > 1)
-		qsort(out->services, out->nservices, sizeof(*out->services), cmp_str);
-	size_t u = 0;
-	for (size_t i = 0; i < out->nservices; i++)
-		if (!u || strcmp(out->services[u - 1], out->services[i]))
-			out->services[u++] = out->services[i];
-	out->nservices = u;
+	out->nservices = reg_names_sort_unique(out->services, out->nservices);
 	return 0;
+}
+
+size_t reg_names_sort_unique(const char **names, size_t n)
+{
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!u || strcmp(names[u - 1], names[i]))
+			names[u++] = names[i];
+	return u;
 }
 
 void reg_dependents_release(struct reg_dependents *d)

@@ -302,11 +302,6 @@ int render_dependents(const struct reg_registry *r, const char *name, struct sbu
 	return sbuf_error(out);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The services of one bucket, sorted and unique, as a JSON array. */
 static void json_services(struct jsonw *w, const struct reg_registry *r,
 			  const struct render_backref *items, size_t n, const char **scratch)
@@ -317,12 +312,7 @@ static void json_services(struct jsonw *w, const struct reg_registry *r,
 		if (owner)
 			scratch[m++] = owner;
 	}
-	qsort(scratch, m, sizeof(*scratch), cmp_str);
-	size_t u = 0;
-	for (size_t i = 0; i < m; i++)
-		if (!u || strcmp(scratch[u - 1], scratch[i]))
-			scratch[u++] = scratch[i];
-	json_names(w, scratch, u);
+	json_names(w, scratch, reg_names_sort_unique(scratch, m));
 }
 
 int render_dependents_json(const struct reg_registry *r, struct sbuf *out)
