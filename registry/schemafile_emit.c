@@ -168,8 +168,8 @@ static void put_quoted(struct emitter *e, const char *s)
 		} else if (needs_escape(cp)) {
 			esc[0] = '\\';
 			esc[1] = 'u';
-			for (int i = 0; i < 4; i++)
-				esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+			for (int k = 0; k < 4; k++)
+				esc[2 + k] = hex[(cp >> (12 - 4 * k)) & 15];
 			putn(e, esc, 6);
 		} else {
 			putn(e, s + i, w);
