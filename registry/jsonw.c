@@ -5,10 +5,27 @@
 #include <inttypes.h>
 #include <string.h>
 
-void jsonw_init(struct jsonw *w, struct sbuf *out)
+void jsonw_init_layout(struct jsonw *w, struct sbuf *out, enum jsonw_layout layout)
 {
 	memset(w, 0, sizeof(*w));
 	w->out = out;
+	w->layout = layout;
+}
+
+void jsonw_init(struct jsonw *w, struct sbuf *out)
+{
+	jsonw_init_layout(w, out, JSONW_COMPACT);
+}
+
+/* What goes before an element of the current container (or a key). */
+static void separate(struct jsonw *w)
+{
+	bool lines = w->layout == JSONW_LINES && w->depth == 1;
+	if (w->nonempty[w->depth])
+		sbuf_adds(w->out, w->layout == JSONW_COMPACT || lines ? "," : ", ");
+	if (lines)
+		sbuf_adds(w->out, "\n  ");
+	w->nonempty[w->depth] = true;
 }
 
 int jsonw_finish(struct jsonw *w)
@@ -29,9 +46,7 @@ static void before_value(struct jsonw *w)
 		sbuf_fail(w->out, REG_EINVAL); /* a value in an object needs a key */
 		return;
 	}
-	if (w->nonempty[w->depth])
-		sbuf_adds(w->out, w->spaced ? ", " : ",");
-	w->nonempty[w->depth] = true;
+	separate(w);
 }
 
 static void open_container(struct jsonw *w, char open, char close)
@@ -63,6 +78,8 @@ void jsonw_end(struct jsonw *w)
 		sbuf_fail(w->out, REG_EINVAL);
 		return;
 	}
+	if (w->layout == JSONW_LINES && w->depth == 1 && w->nonempty[1])
+		sbuf_addch(w->out, '\n');
 	sbuf_addch(w->out, w->closer[w->depth]);
 	w->depth--;
 }
@@ -73,11 +90,9 @@ void jsonw_key(struct jsonw *w, const char *key)
 		sbuf_fail(w->out, REG_EINVAL);
 		return;
 	}
-	if (w->nonempty[w->depth])
-		sbuf_adds(w->out, w->spaced ? ", " : ",");
-	w->nonempty[w->depth] = true;
+	separate(w);
 	jsonw_quote(w->out, key, strlen(key));
-	sbuf_adds(w->out, w->spaced ? ": " : ":");
+	sbuf_adds(w->out, w->layout == JSONW_COMPACT ? ":" : ": ");
 	w->after_key = true;
 }
 
@@ -89,7 +104,7 @@ int jsonw_quote(struct sbuf *out, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		size_t w = c < 0x80 ? 1 : text_utf8_len(s, n, i);
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f && w) {
+		if (c >= 0x20 && c != '"' && c != '\\' && w) {
 			i += w;
 			continue;
 		}
@@ -100,6 +115,8 @@ int jsonw_quote(struct sbuf *out, const char *s, size_t n)
 		case '\n': sbuf_adds(out, "\\n"); break;
 		case '\r': sbuf_adds(out, "\\r"); break;
 		case '\t': sbuf_adds(out, "\\t"); break;
+		case '\b': sbuf_adds(out, "\\b"); break;
+		case '\f': sbuf_adds(out, "\\f"); break;
 		default:
 			if (!w) /* not UTF-8: the replacement character */
 				sbuf_adds(out, "\\ufffd");

@@ -145,7 +145,7 @@ const struct reg_column *reg_schema_column(const struct reg_schema *s, const cha
 	return NULL;
 }
 
-static bool strlist_has(const struct reg_strlist *l, const char *item, size_t upto)
+static bool listed_in(const struct reg_strlist *l, const char *item, size_t upto)
 {
 	for (size_t i = 0; i < upto; i++)
 		if (!strcmp(l->items[i], item))
@@ -158,7 +158,7 @@ bool reg_schema_is_key(const struct reg_schema *s, const struct reg_strlist *col
 	if (!cols->n)
 		return false;
 	for (size_t i = 1; i < cols->n; i++)
-		if (strlist_has(cols, cols->items[i], i))
+		if (listed_in(cols, cols->items[i], i))
 			return false;
 	if (cols->n == 1) {
 		const struct reg_column *c = reg_schema_column(s, cols->items[0]);
@@ -181,7 +181,7 @@ bool reg_schema_is_key(const struct reg_schema *s, const struct reg_strlist *col
 		const struct reg_index *ix = &s->indexes[i];
 		bool same = ix->unique && ix->columns.n == cols->n;
 		for (size_t j = 0; j < cols->n && same; j++)
-			same = strlist_has(&ix->columns, cols->items[j], ix->columns.n);
+			same = listed_in(&ix->columns, cols->items[j], ix->columns.n);
 		if (same)
 			return true;
 	}

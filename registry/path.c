@@ -64,7 +64,7 @@ static bool yaml_name(const char *name)
 	return name[0] != '.' && n > 5 && !strcmp(name + n - 5, ".yaml");
 }
 
-int path_list_yaml(const char *dir, struct strlist *out)
+static int list_yaml(const char *dir, bool regular_only, struct strlist *out)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -75,8 +75,8 @@ int path_list_yaml(const char *dir, struct strlist *out)
 	errno = 0;
 	while ((e = readdir(d))) {
 		struct stat st;
-		if (!yaml_name(e->d_name) || fstatat(dirfd(d), e->d_name, &st, 0) ||
-		    !S_ISREG(st.st_mode)) {
+		if (!yaml_name(e->d_name) ||
+		    (regular_only && (fstatat(dirfd(d), e->d_name, &st, 0) || !S_ISREG(st.st_mode)))) {
 			errno = 0;
 			continue;
 		}
@@ -98,6 +98,16 @@ int path_list_yaml(const char *dir, struct strlist *out)
 	struct strlist added = { out->items + n0, out->n - n0, out->n - n0 };
 	strlist_sort(&added);
 	return 0;
+}
+
+int path_list_yaml(const char *dir, struct strlist *out)
+{
+	return list_yaml(dir, true, out);
+}
+
+int path_list_yaml_names(const char *dir, struct strlist *out)
+{
+	return list_yaml(dir, false, out);
 }
 
 static int skipped(struct diags *diags, const char *shown, enum diag_severity sev,

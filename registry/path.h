@@ -36,6 +36,10 @@ int path_mkdir_p(const char *dir, mode_t mode);
  * REG_ENOMEM.
  */
 int path_list_yaml(const char *dir, struct strlist *out);
+/* The same by name only, whatever each entry is: for a caller that reads
+ * every one with path_read_file, which reports what is not a regular file
+ * (reg_load_dir warns about a directory called x.yaml). */
+int path_list_yaml_names(const char *dir, struct strlist *out);
 
 /*
  * Reads the whole regular file at path (shown is the name diagnostics use)

@@ -44,8 +44,7 @@ int plan_render(const struct plan *p, struct sbuf *out)
 static void json_step(struct sbuf *out, size_t k, const struct plan_step *st)
 {
 	struct jsonw w;
-	jsonw_init(&w, out);
-	w.spaced = true;
+	jsonw_init_layout(&w, out, JSONW_SPACED);
 	jsonw_obj(&w);
 	jsonw_kint(&w, "step", (int64_t)k);
 	jsonw_kstr(&w, "kind", plan_step_kind_name(st->kind));

@@ -1,16 +1,16 @@
 #include "registry.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "validate.h"
+#include "path.h"
 #include "schemafile.h"
+#include "strlist.h"
+#include "validate.h"
 
 #define META_FILE "registry.yaml"
 #define SCHEMA_SUFFIX ".yaml"
@@ -202,20 +202,9 @@ long reg_find(const struct reg_registry *r, const char *name)
 {
 	if (!r || !name)
 		return -1;
-	/* every reference of every schema is looked up here when the graph
-	 * and the views are built: stop at the first equal name */
-	size_t lo = 0, hi = r->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->schemas[mid]->name, name);
-		if (!c)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	int found;
+	size_t i = lower_bound(r, name, &found);
+	return found ? (long)i : -1;
 }
 
 const struct reg_schema *reg_get(const struct reg_registry *r, const char *name)
@@ -286,144 +275,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void free_names(char **names, size_t n)
+/* The schema candidates of dir: its "*.yaml" names but registry.yaml, in
+ * byte order. Entries that turn out not to be regular files are reported
+ * when read. */
+static int list_schema_files(const char *dir, struct strlist *out)
 {
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* The schema candidates of dir: "*.yaml" but not dotfiles (editor swap and
- * lock files) and not registry.yaml, sorted. Entries that turn out not to
- * be regular files are skipped when read. */
-static int list_yaml(const char *dir, char ***out, size_t *nout)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT || errno == ENOTDIR ? REG_ENOENT : REG_EIO;
-	char **names = NULL;
-	size_t n = 0, alloc = 0;
-	int rc = 0;
-	struct dirent *de;
-	errno = 0;
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		size_t slen = strlen(SCHEMA_SUFFIX);
-		if (de->d_name[0] == '.' || len <= slen ||
-		    strcmp(de->d_name + len - slen, SCHEMA_SUFFIX) || !strcmp(de->d_name, META_FILE))
-			continue;
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 64;
-			char **p = realloc(names, alloc * sizeof(*p));
-			if (!p) {
-				rc = REG_ENOMEM;
-				goto out;
-			}
-			names = p;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
-			rc = REG_ENOMEM;
-			goto out;
-		}
-		n++;
-		errno = 0;
+	int rc = path_list_yaml_names(dir, out);
+	long meta = rc ? -1 : strlist_find_sorted(out, META_FILE);
+	if (meta >= 0) {
+		free(out->items[meta]);
+		memmove(out->items + meta, out->items + meta + 1,
+			(out->n - (size_t)meta - 1) * sizeof(*out->items));
+		out->n--;
 	}
-	if (errno)
-		rc = REG_EIO;
-out:
-	closedir(d);
-	if (rc) {
-		free_names(names, n);
-		return rc;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_str);
-	*out = names;
-	*nout = n;
-	return 0;
-}
-
-static char *path_join(const char *a, const char *b)
-{
-	struct sbuf sb = SBUF_INIT;
-	size_t alen = strlen(a);
-	while (alen > 1 && a[alen - 1] == '/')
-		alen--; /* "d/" names files "d/x.yaml", as import does */
-	if (sbuf_addf(&sb, "%.*s/%s", (int)alen, a, b))
-		return NULL;
-	return sbuf_detach(&sb, NULL);
-}
-
-/*
- * Reads a whole regular file. Refuses (with a diagnostic, returning 1)
- * what is not a regular file or is over the size limit, without reading
- * it; returns 0 with the bytes, or a negative REG_E* for memory.
- */
-static int read_file(const char *path, const char *shown, char **bytes, size_t *len,
-		     struct diags *diags)
-{
-	struct reg_loc none = { 0, 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
-	int rc = 1;
-	if (fd < 0 || fstat(fd, &st)) {
-		rc = diags_add(diags, shown, none, DIAG_ERROR, "cannot read: %s", strerror(errno));
-		rc = rc ? rc : 1;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = diags_add(diags, shown, none, DIAG_WARNING, "not a regular file, skipped");
-		rc = rc ? rc : 1;
-		goto out;
-	}
-	if (st.st_size > REG_MAX_FILE_SIZE) {
-		rc = diags_add(diags, shown, none, DIAG_ERROR,
-			       "file is %lld bytes, over the limit of %d bytes",
-			       (long long)st.st_size, REG_MAX_FILE_SIZE);
-		rc = rc ? rc : 1;
-		goto out;
-	}
-	/* one byte more than the limit, to notice a file that grew */
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	if (!(buf = malloc(cap + 1))) {
-		rc = REG_ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = diags_add(diags, shown, none, DIAG_ERROR, "cannot read: %s",
-				       strerror(errno));
-			rc = rc ? rc : 1;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-		if (n == cap) {
-			if (cap > REG_MAX_FILE_SIZE)
-				break; /* yaml_parse refuses it with its own message */
-			char *p = realloc(buf, cap * 2 + 1);
-			if (!p) {
-				rc = REG_ENOMEM;
-				goto out;
-			}
-			buf = p;
-			cap *= 2;
-		}
-	}
-	buf[n] = '\0';
-	*bytes = buf;
-	*len = n;
-	buf = NULL;
-	rc = 0;
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 
@@ -432,8 +296,7 @@ static int load_meta(struct reg_registry *r, const char *dir, const char *shown_
 {
 	char *path = path_join(dir, META_FILE);
 	char *shown = path_join(shown_dir, META_FILE);
-	char *bytes = NULL;
-	size_t len;
+	struct sbuf bytes = SBUF_INIT;
 	struct reg_meta meta = { 0 };
 	struct stat st;
 	int rc = REG_ENOMEM;
@@ -442,75 +305,73 @@ static int load_meta(struct reg_registry *r, const char *dir, const char *shown_
 	rc = 0;
 	if (stat(path, &st) && errno == ENOENT)
 		goto out; /* registry.yaml is optional */
-	rc = read_file(path, shown, &bytes, &len, diags);
+	rc = path_read_file(path, shown, REG_MAX_FILE_SIZE, &bytes, diags);
 	if (rc)
 		goto out;
-	rc = schemafile_parse_meta(bytes, len, shown, &meta, diags);
+	rc = schemafile_parse_meta(bytes.buf, bytes.len, shown, &meta, diags);
 	if (!rc)
 		reg_set_meta(r, &meta);
 out:
 	free(path);
 	free(shown);
-	free(bytes);
+	sbuf_release(&bytes);
 	/* a refused registry.yaml is reported, not fatal */
 	return rc == REG_ENOMEM ? rc : 0;
 }
 
 struct load_ctx {
 	const char *dir, *shown_dir;
-	char **names; /* "users.yaml" */
+	const struct strlist *names; /* "users.yaml" */
 };
 
 static int parse_file(const struct batch *b, size_t i, struct batch_item *item)
 {
 	const struct load_ctx *lc = b->ctx;
-	char *path = path_join(lc->dir, lc->names[i]);
-	char *shown = path_join(lc->shown_dir, lc->names[i]);
-	char *bytes = NULL;
-	size_t len = 0;
+	char *path = path_join(lc->dir, lc->names->items[i]);
+	char *shown = path_join(lc->shown_dir, lc->names->items[i]);
+	struct sbuf bytes = SBUF_INIT;
 	int rc = REG_ENOMEM;
 	if (!path || !shown)
 		goto out;
-	rc = read_file(path, shown, &bytes, &len, &item->diags);
+	rc = path_read_file(path, shown, REG_MAX_FILE_SIZE, &bytes, &item->diags);
 	if (rc > 0)
 		rc = REG_EINVAL; /* refused and reported */
 	if (!rc)
-		rc = schemafile_parse(bytes, len, shown, &item->schema, &item->diags);
+		rc = schemafile_parse(bytes.buf, bytes.len, shown, &item->schema, &item->diags);
 out:
 	free(path);
 	free(shown);
-	free(bytes);
+	sbuf_release(&bytes);
 	return rc;
 }
 
 int reg_load_dir(struct reg_registry *r, const char *dir, const char *prefix,
 		 struct diags *diags)
 {
-	struct load_ctx lc = { dir, prefix ? prefix : dir, NULL };
-	size_t n = 0;
-	char **bases = NULL;
+	struct strlist names = STRLIST_INIT, bases = STRLIST_INIT;
+	struct load_ctx lc = { dir, prefix ? prefix : dir, &names };
 	struct reg_schema **out = NULL;
 	struct batch b = { .parse = parse_file, .ctx = &lc };
-	int rc = list_yaml(dir, &lc.names, &n);
+	int rc = list_schema_files(dir, &names);
 	if (rc)
-		return rc;
+		goto out;
 	rc = load_meta(r, dir, lc.shown_dir, diags);
-	if (rc || !n)
+	if (rc || !names.n)
 		goto out;
 	rc = REG_ENOMEM;
-	b.n = n;
-	b.items = calloc(n, sizeof(*b.items));
-	bases = calloc(n, sizeof(*bases));
-	out = calloc(n, sizeof(*out));
-	if (!b.items || !bases || !out)
+	b.n = names.n;
+	b.items = calloc(b.n, sizeof(*b.items));
+	out = calloc(b.n, sizeof(*out));
+	if (!b.items || !out)
 		goto out;
 	/* the name check wants the base name: "users" for users.yaml */
-	for (size_t i = 0; i < n; i++)
-		if (!(bases[i] = strndup(lc.names[i], strlen(lc.names[i]) - strlen(SCHEMA_SUFFIX))))
+	for (size_t i = 0; i < names.n; i++)
+		if (strlist_pushn(&bases, names.items[i],
+				  strlen(names.items[i]) - strlen(SCHEMA_SUFFIX)))
 			goto out;
-	rc = batch_finish(&b, (const char *const *)bases, out, diags);
+	rc = batch_finish(&b, (const char *const *)bases.items, out, diags);
 	/* in name order, so every registration appends */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < b.n; i++) {
 		if (out[i] && !rc)
 			rc = reg_register(r, out[i]);
 		else
@@ -519,8 +380,8 @@ int reg_load_dir(struct reg_registry *r, const char *dir, const char *prefix,
 out:
 	free(out);
 	free(b.items);
-	free_names(bases, bases ? n : 0);
-	free_names(lc.names, n);
+	strlist_release(&bases);
+	strlist_release(&names);
 	return rc;
 }
 
@@ -560,14 +421,19 @@ int reg_dependents(const struct reg_registry *r, const char *name,
 				out->services[out->nservices++] = s->owner;
 		}
 	}
-	if (out->nservices > 1)
-		qsort(out->services, out->nservices, sizeof(*out->services), cmp_str);
-	size_t u = 0;
-	for (size_t i = 0; i < out->nservices; i++)
-		if (!u || strcmp(out->services[u - 1], out->services[i]))
-			out->services[u++] = out->services[i];
-	out->nservices = u;
+	out->nservices = reg_names_sort_unique(out->services, out->nservices);
 	return 0;
+}
+
+size_t reg_names_sort_unique(const char **names, size_t n)
+{
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!u || strcmp(names[u - 1], names[i]))
+			names[u++] = names[i];
+	return u;
 }
 
 void reg_dependents_release(struct reg_dependents *d)

@@ -91,5 +91,8 @@ struct reg_dependents {
 int reg_dependents(const struct reg_registry *r, const char *name,
 		   struct reg_dependents *out);
 void reg_dependents_release(struct reg_dependents *d);
+/* Sorts n borrowed names in byte order and drops repeats; returns how
+ * many are left (the services lists of the dependents views). */
+size_t reg_names_sort_unique(const char **names, size_t n);
 
 #endif

@@ -68,7 +68,5 @@ int render_docs_use_hashes(struct render_docs *d, const uint64_t *hash);
 int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out);
 /* Graphviz DOT of the same diagram. */
 int render_erd_dot(const struct reg_registry *r, struct sbuf *out);
-/* Appends s as a JSON string literal (quotes included). */
-int render_json_string(struct sbuf *out, const char *s);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strmap.h"
+
 /*
  * Markdown for GitHub (GFM, as cmark-gfm renders it). Free text is escaped
  * only as far as rendering needs, so the file also reads well with cat:
@@ -45,24 +47,23 @@ static bool is_word(unsigned char c)
  * start markup (emphasis, links, HTML, code, math, a heading or list at
  * the start) is backslash-escaped or written as an entity.
  */
-static int md_text(struct sbuf *out, const char *s)
+static void md_text(struct sbuf *out, const char *s)
 {
-	int err = 0;
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
 	/* block markers only matter at the start: the text is one line */
 	if (*p == '#' || *p == '-' || *p == '+') {
-		err |= sbuf_addch(out, '\\');
+		sbuf_addch(out, '\\');
 	} else if (isdigit(*p)) {
 		/* "1. " or "2) " would start a list; "1.0.0" would not */
 		const unsigned char *q = p;
 		while (isdigit(*q))
 			q++;
 		if ((*q == '.' || *q == ')') && (q[1] == ' ' || q[1] == '\t' || !q[1])) {
-			err |= sbuf_add(out, p, (size_t)(q - p));
-			err |= sbuf_addch(out, '\\');
+			sbuf_add(out, p, (size_t)(q - p));
+			sbuf_addch(out, '\\');
 			p = q;
 		}
 	}
@@ -72,7 +73,7 @@ static int md_text(struct sbuf *out, const char *s)
 		unsigned char c = *p;
 		if (!md_special[c])
 			continue;
-		err |= sbuf_add(out, run, (size_t)(p - run));
+		sbuf_add(out, run, (size_t)(p - run));
 		run = p + 1;
 		switch (c) {
 		case '\\':
@@ -83,24 +84,24 @@ static int md_text(struct sbuf *out, const char *s)
 		case ']':
 		case '~':
 		case '$':
-			err |= sbuf_addch(out, '\\');
-			err |= sbuf_addch(out, (char)c);
+			sbuf_addch(out, '\\');
+			sbuf_addch(out, (char)c);
 			break;
 		case '_':
 			/* intraword underscores (created_by) never emphasise */
 			if (p > start && is_word(p[-1]) && is_word(p[1]))
-				err |= sbuf_addch(out, '_');
+				sbuf_addch(out, '_');
 			else
-				err |= ADD_LIT(out, "\\_");
+				ADD_LIT(out, "\\_");
 			break;
 		case '<':
-			err |= ADD_LIT(out, "&lt;");
+			ADD_LIT(out, "&lt;");
 			break;
 		case '>':
-			err |= ADD_LIT(out, "&gt;");
+			ADD_LIT(out, "&gt;");
 			break;
 		case '&':
-			err |= sbuf_adds(out, (isalnum(p[1]) || p[1] == '#') ? "&amp;" : "&");
+			sbuf_adds(out, (isalnum(p[1]) || p[1] == '#') ? "&amp;" : "&");
 			break;
 		case '\r':
 		case '\n':
@@ -108,17 +109,16 @@ static int md_text(struct sbuf *out, const char *s)
 			if (c == '\r' && p[1] == '\n')
 				break;
 			if (p[1])
-				err |= ADD_LIT(out, "<br>");
+				ADD_LIT(out, "<br>");
 			break;
 		case '\t':
-			err |= sbuf_addch(out, ' ');
+			sbuf_addch(out, ' ');
 			break;
 		default:
 			break; /* other control characters have no rendering */
 		}
 	}
-	err |= sbuf_add(out, run, (size_t)(p - run));
-	return err;
+	sbuf_add(out, run, (size_t)(p - run));
 }
 
 /*
@@ -126,13 +126,12 @@ static int md_text(struct sbuf *out, const char *s)
  * the longest run inside, padded when the text starts or ends with a
  * backtick; '|' still needs its backslash (GFM splits cells first).
  */
-static int md_code(struct sbuf *out, const char *s)
+static void md_code(struct sbuf *out, const char *s)
 {
 	size_t ticks = 0, longest = 0, len = strlen(s);
-	int err = 0;
 
 	if (!len)
-		return 0;
+		return;
 	for (const char *p = s; *p; p++) {
 		ticks = *p == '`' ? ticks + 1 : 0;
 		if (ticks > longest)
@@ -140,214 +139,209 @@ static int md_code(struct sbuf *out, const char *s)
 	}
 	bool pad = s[0] == '`' || s[len - 1] == '`' || (s[0] == ' ' && s[len - 1] == ' ');
 	for (size_t i = 0; i <= longest; i++)
-		err |= sbuf_addch(out, '`');
+		sbuf_addch(out, '`');
 	if (pad)
-		err |= sbuf_addch(out, ' ');
+		sbuf_addch(out, ' ');
 	const char *run = s, *p = s;
 	for (; *p; p++) {
 		if (*p != '|' && (unsigned char)*p >= 0x20)
 			continue;
-		err |= sbuf_add(out, run, (size_t)(p - run));
+		sbuf_add(out, run, (size_t)(p - run));
 		run = p + 1;
 		if (*p == '|')
-			err |= ADD_LIT(out, "\\|");
+			ADD_LIT(out, "\\|");
 		else if (*p == '\n' || *p == '\r' || *p == '\t')
-			err |= sbuf_addch(out, ' ');
+			sbuf_addch(out, ' ');
 	}
-	err |= sbuf_add(out, run, (size_t)(p - run));
+	sbuf_add(out, run, (size_t)(p - run));
 	if (pad)
-		err |= sbuf_addch(out, ' ');
+		sbuf_addch(out, ' ');
 	for (size_t i = 0; i <= longest; i++)
-		err |= sbuf_addch(out, '`');
-	return err;
+		sbuf_addch(out, '`');
 }
 
-static int md_code_list(struct sbuf *out, const struct reg_strlist *l)
+static void md_code_list(struct sbuf *out, const struct reg_strlist *l)
 {
-	int err = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		if (i)
-			err |= ADD_LIT(out, ", ");
-		err |= md_code(out, l->items[i]);
+			ADD_LIT(out, ", ");
+		md_code(out, l->items[i]);
 	}
-	return err;
 }
 
 /* A link to a table's section, or the bare name when it is not here
  * (known: the caller has looked it up). */
-static int md_table_link(struct sbuf *out, const char *name, bool known)
+static void md_table_link(struct sbuf *out, const char *name, bool known)
 {
-	int err = 0;
 	if (!known) {
-		err |= md_code(out, name);
-		return err | ADD_LIT(out, " (not in the registry)");
+		md_code(out, name);
+		ADD_LIT(out, " (not in the registry)");
+		return;
 	}
-	err |= sbuf_addch(out, '[');
-	err |= md_text(out, name);
-	err |= ADD_LIT(out, "](#");
+	sbuf_addch(out, '[');
+	md_text(out, name);
+	ADD_LIT(out, "](#");
 	/* GitHub's anchor: lower case, only letters, digits, '-' and '_' */
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if (isalnum(*p) || *p == '-' || *p == '_' || *p >= 0x80)
-			err |= sbuf_addch(out, (char)tolower(*p));
+			sbuf_addch(out, (char)tolower(*p));
 		else if (*p == ' ')
-			err |= sbuf_addch(out, '-');
+			sbuf_addch(out, '-');
 	}
-	return err | sbuf_addch(out, ')');
+	sbuf_addch(out, ')');
 }
 
-static int md_columns(struct sbuf *out, const struct reg_schema *s)
+static void md_columns(struct sbuf *out, const struct reg_schema *s)
 {
-	int err = ADD_LIT(out, "**Columns**\n\n"
-			       "| name | type | nullable | default | key | description |\n"
-			       "|---|---|---|---|---|---|\n");
+	ADD_LIT(out, "**Columns**\n\n"
+		     "| name | type | nullable | default | key | description |\n"
+		     "|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < s->ncolumns; i++) {
 		const struct reg_column *c = &s->columns[i];
 		const char *sep = "";
 
-		err |= ADD_LIT(out, "| ");
-		err |= md_code(out, c->name);
-		err |= ADD_LIT(out, " | ");
-		err |= md_code(out, c->type ? c->type : "");
-		err |= sbuf_adds(out, c->nullable ? " | yes | " : " | no | ");
-		err |= md_code(out, c->default_expr ? c->default_expr : "");
-		err |= ADD_LIT(out, " | ");
+		ADD_LIT(out, "| ");
+		md_code(out, c->name);
+		ADD_LIT(out, " | ");
+		md_code(out, c->type ? c->type : "");
+		sbuf_adds(out, c->nullable ? " | yes | " : " | no | ");
+		md_code(out, c->default_expr ? c->default_expr : "");
+		ADD_LIT(out, " | ");
 		if (c->primary_key) {
-			err |= ADD_LIT(out, "PK");
+			ADD_LIT(out, "PK");
 			sep = ", ";
 		}
 		if (render_column_unique(s, c)) {
-			err |= sbuf_adds(out, sep);
-			err |= ADD_LIT(out, "UK");
+			sbuf_adds(out, sep);
+			ADD_LIT(out, "UK");
 			sep = ", ";
 		}
 		if (render_column_is_fk(s, c->name)) {
-			err |= sbuf_adds(out, sep);
-			err |= ADD_LIT(out, "FK");
+			sbuf_adds(out, sep);
+			ADD_LIT(out, "FK");
 		}
-		err |= ADD_LIT(out, " | ");
-		err |= md_text(out, c->description ? c->description : "");
-		err |= ADD_LIT(out, " |\n");
+		ADD_LIT(out, " | ");
+		md_text(out, c->description ? c->description : "");
+		ADD_LIT(out, " |\n");
 	}
-	return err | sbuf_addch(out, '\n');
+	sbuf_addch(out, '\n');
 }
 
-static int md_references(struct sbuf *out, const struct reg_registry *r,
-			 const struct render_backrefs *b, size_t t)
+static void md_references(struct sbuf *out, const struct reg_registry *r,
+			  const struct render_backrefs *b, size_t t)
 {
 	const struct reg_schema *s = r->schemas[t];
 
 	if (!s->nrefs)
-		return 0;
-	int err = ADD_LIT(
-	    out, "**References**\n\n"
-		 "| foreign key | references | columns | on delete | on update | description |\n"
-		 "|---|---|---|---|---|---|\n");
+		return;
+	ADD_LIT(out,
+		"**References**\n\n"
+		"| foreign key | references | columns | on delete | on update | description |\n"
+		"|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < s->nrefs; i++) {
 		const struct reg_reference *ref = &s->refs[i];
-		err |= ADD_LIT(out, "| ");
-		err |= md_code_list(out, &ref->foreign_keys);
-		err |= ADD_LIT(out, " | ");
-		err |= md_table_link(out, ref->schema ? ref->schema : "",
-				     b->target[b->first[t] + i] >= 0);
-		err |= ADD_LIT(out, " | ");
-		err |= md_code_list(out, &ref->columns);
-		err |= sbuf_addf(out, " | %s | %s | ", reg_fk_action_sql(ref->on_delete),
-				 reg_fk_action_sql(ref->on_update));
-		err |= md_text(out, ref->description ? ref->description : "");
-		err |= ADD_LIT(out, " |\n");
+		ADD_LIT(out, "| ");
+		md_code_list(out, &ref->foreign_keys);
+		ADD_LIT(out, " | ");
+		md_table_link(out, ref->schema ? ref->schema : "", b->target[b->first[t] + i] >= 0);
+		ADD_LIT(out, " | ");
+		md_code_list(out, &ref->columns);
+		sbuf_addf(out, " | %s | %s | ", reg_fk_action_sql(ref->on_delete),
+			  reg_fk_action_sql(ref->on_update));
+		md_text(out, ref->description ? ref->description : "");
+		ADD_LIT(out, " |\n");
 	}
-	return err | sbuf_addch(out, '\n');
+	sbuf_addch(out, '\n');
 }
 
-static int md_indexes(struct sbuf *out, const struct reg_schema *s)
+static void md_indexes(struct sbuf *out, const struct reg_schema *s)
 {
 	if (!s->nindexes)
-		return 0;
-	int err = ADD_LIT(out, "**Indexes**\n\n"
-			       "| name | columns | unique | description |\n"
-			       "|---|---|---|---|\n");
+		return;
+	ADD_LIT(out, "**Indexes**\n\n"
+		     "| name | columns | unique | description |\n"
+		     "|---|---|---|---|\n");
 	for (size_t i = 0; i < s->nindexes; i++) {
 		const struct reg_index *ix = &s->indexes[i];
-		err |= ADD_LIT(out, "| ");
-		err |= md_code(out, ix->name ? ix->name : "");
-		err |= ADD_LIT(out, " | ");
-		err |= md_code_list(out, &ix->columns);
-		err |= sbuf_adds(out, ix->unique ? " | yes | " : " | no | ");
-		err |= md_text(out, ix->description ? ix->description : "");
-		err |= ADD_LIT(out, " |\n");
+		ADD_LIT(out, "| ");
+		md_code(out, ix->name ? ix->name : "");
+		ADD_LIT(out, " | ");
+		md_code_list(out, &ix->columns);
+		sbuf_adds(out, ix->unique ? " | yes | " : " | no | ");
+		md_text(out, ix->description ? ix->description : "");
+		ADD_LIT(out, " |\n");
 	}
-	return err | sbuf_addch(out, '\n');
+	sbuf_addch(out, '\n');
 }
 
-static int md_referenced_by(struct sbuf *out, const struct reg_registry *r,
-			    const struct render_backrefs *b, size_t t)
+static void md_referenced_by(struct sbuf *out, const struct reg_registry *r,
+			     const struct render_backrefs *b, size_t t)
 {
 	if (b->off[t] == b->off[t + 1])
-		return 0;
-	int err = ADD_LIT(out, "**Referenced by**\n\n"
-			       "| schema | service | foreign key | columns |\n"
-			       "|---|---|---|---|\n");
+		return;
+	ADD_LIT(out, "**Referenced by**\n\n"
+		     "| schema | service | foreign key | columns |\n"
+		     "|---|---|---|---|\n");
 	for (size_t i = b->off[t]; i < b->off[t + 1]; i++) {
 		const struct reg_schema *from = r->schemas[b->items[i].from];
 		const struct reg_reference *ref = &from->refs[b->items[i].ref];
-		err |= ADD_LIT(out, "| ");
-		err |= md_table_link(out, from->name, true);
-		err |= ADD_LIT(out, " | ");
-		err |= md_text(out, from->owner ? from->owner : "");
-		err |= ADD_LIT(out, " | ");
-		err |= md_code_list(out, &ref->foreign_keys);
-		err |= ADD_LIT(out, " | ");
-		err |= md_code_list(out, &ref->columns);
-		err |= ADD_LIT(out, " |\n");
+		ADD_LIT(out, "| ");
+		md_table_link(out, from->name, true);
+		ADD_LIT(out, " | ");
+		md_text(out, from->owner ? from->owner : "");
+		ADD_LIT(out, " | ");
+		md_code_list(out, &ref->foreign_keys);
+		ADD_LIT(out, " | ");
+		md_code_list(out, &ref->columns);
+		ADD_LIT(out, " |\n");
 	}
-	return err | sbuf_addch(out, '\n');
+	sbuf_addch(out, '\n');
 }
 
-static int md_history(struct sbuf *out, const struct reg_schema *s)
+static void md_history(struct sbuf *out, const struct reg_schema *s)
 {
 	if (!s->nhistory)
-		return 0;
-	int err = ADD_LIT(out, "**Version history**\n\n"
-			       "| version | date | changes |\n"
-			       "|---|---|---|\n");
+		return;
+	ADD_LIT(out, "**Version history**\n\n"
+		     "| version | date | changes |\n"
+		     "|---|---|---|\n");
 	for (size_t i = 0; i < s->nhistory; i++) {
 		const struct reg_history_entry *h = &s->history[i];
-		err |= ADD_LIT(out, "| ");
-		err |= md_text(out, h->version ? h->version : "");
-		err |= ADD_LIT(out, " | ");
-		err |= md_text(out, h->date ? h->date : "");
-		err |= ADD_LIT(out, " | ");
-		err |= md_text(out, h->changes ? h->changes : "");
-		err |= ADD_LIT(out, " |\n");
+		ADD_LIT(out, "| ");
+		md_text(out, h->version ? h->version : "");
+		ADD_LIT(out, " | ");
+		md_text(out, h->date ? h->date : "");
+		ADD_LIT(out, " | ");
+		md_text(out, h->changes ? h->changes : "");
+		ADD_LIT(out, " |\n");
 	}
-	return err | sbuf_addch(out, '\n');
+	sbuf_addch(out, '\n');
 }
 
-static int md_schema(struct sbuf *out, const struct reg_registry *r,
-		     const struct render_backrefs *b, size_t t)
+static void md_schema(struct sbuf *out, const struct reg_registry *r,
+		      const struct render_backrefs *b, size_t t)
 {
 	const struct reg_schema *s = r->schemas[t];
-	int err = ADD_LIT(out, "## ");
+	ADD_LIT(out, "## ");
 
-	err |= md_text(out, s->name);
-	err |= ADD_LIT(out, "\n\n");
+	md_text(out, s->name);
+	ADD_LIT(out, "\n\n");
 	if (s->description && *s->description) {
-		err |= md_text(out, s->description);
-		err |= ADD_LIT(out, "\n\n");
+		md_text(out, s->description);
+		ADD_LIT(out, "\n\n");
 	}
-	err |= ADD_LIT(out, "| owner | version | columns | references | referenced by |\n"
-			    "|---|---|---|---|---|\n| ");
-	err |= md_text(out, s->owner ? s->owner : "");
-	err |= ADD_LIT(out, " | ");
-	err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
-	err |= sbuf_addf(out, " | %zu | %zu | %zu |\n\n", s->ncolumns, s->nrefs,
-			 b->off[t + 1] - b->off[t]);
-	err |= md_columns(out, s);
-	err |= md_references(out, r, b, t);
-	err |= md_indexes(out, s);
-	err |= md_referenced_by(out, r, b, t);
-	err |= md_history(out, s);
-	return err;
+	ADD_LIT(out, "| owner | version | columns | references | referenced by |\n"
+		     "|---|---|---|---|---|\n| ");
+	md_text(out, s->owner ? s->owner : "");
+	ADD_LIT(out, " | ");
+	md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
+	sbuf_addf(out, " | %zu | %zu | %zu |\n\n", s->ncolumns, s->nrefs,
+		  b->off[t + 1] - b->off[t]);
+	md_columns(out, s);
+	md_references(out, r, b, t);
+	md_indexes(out, s);
+	md_referenced_by(out, r, b, t);
+	md_history(out, s);
 }
 
 /* ---- the file in parts ---- */
@@ -386,130 +380,74 @@ void render_docs_free(struct render_docs *d)
 int render_docs_title(const struct render_docs *d, struct sbuf *out)
 {
 	const struct reg_registry *r = d->r;
-	int err = 0;
 
 	if (r->meta.name && *r->meta.name) {
-		err |= ADD_LIT(out, "# Schema registry: ");
-		err |= md_text(out, r->meta.name);
-		err |= ADD_LIT(out, "\n\n");
+		ADD_LIT(out, "# Schema registry: ");
+		md_text(out, r->meta.name);
+		ADD_LIT(out, "\n\n");
 	} else {
-		err |= ADD_LIT(out, "# Schema registry\n\n");
+		ADD_LIT(out, "# Schema registry\n\n");
 	}
 	if (r->meta.description && *r->meta.description) {
-		err |= md_text(out, r->meta.description);
-		err |= ADD_LIT(out, "\n\n");
+		md_text(out, r->meta.description);
+		ADD_LIT(out, "\n\n");
 	}
-	err |= sbuf_addf(out, "%zu table%s.\n\n", r->n, r->n == 1 ? "" : "s");
+	sbuf_addf(out, "%zu table%s.\n\n", r->n, r->n == 1 ? "" : "s");
 	if (r->n)
-		err |= ADD_LIT(out, "## Table of contents\n\n"
-				    "| table | owner | version | description |\n"
-				    "|---|---|---|---|\n");
-	return err ? REG_ENOMEM : 0;
+		ADD_LIT(out, "## Table of contents\n\n"
+			     "| table | owner | version | description |\n"
+			     "|---|---|---|---|\n");
+	return sbuf_error(out);
 }
 
 int render_docs_toc_row(const struct render_docs *d, size_t t, struct sbuf *out)
 {
 	const struct reg_schema *s = d->r->schemas[t];
-	int err = ADD_LIT(out, "| ");
-	err |= md_table_link(out, s->name, true);
-	err |= ADD_LIT(out, " | ");
-	err |= md_text(out, s->owner ? s->owner : "");
-	err |= ADD_LIT(out, " | ");
-	err |= md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
-	err |= ADD_LIT(out, " | ");
-	err |= md_text(out, s->description ? s->description : "");
-	err |= ADD_LIT(out, " |\n");
-	return err ? REG_ENOMEM : 0;
+	ADD_LIT(out, "| ");
+	md_table_link(out, s->name, true);
+	ADD_LIT(out, " | ");
+	md_text(out, s->owner ? s->owner : "");
+	ADD_LIT(out, " | ");
+	md_text(out, s->version ? s->version : REG_DEFAULT_VERSION);
+	ADD_LIT(out, " | ");
+	md_text(out, s->description ? s->description : "");
+	ADD_LIT(out, " |\n");
+	return sbuf_error(out);
 }
 
 int render_docs_toc_end(const struct render_docs *d, struct sbuf *out)
 {
-	return d->r->n && sbuf_addch(out, '\n') ? REG_ENOMEM : 0;
+	if (d->r->n)
+		sbuf_addch(out, '\n');
+	return sbuf_error(out);
 }
 
 int render_docs_head(const struct render_docs *d, struct sbuf *out)
 {
-	int err = render_docs_title(d, out);
-	for (size_t t = 0; t < d->r->n && !err; t++)
-		err = render_docs_toc_row(d, t, out);
-	return err ? err : render_docs_toc_end(d, out);
+	render_docs_title(d, out);
+	for (size_t t = 0; t < d->r->n; t++)
+		render_docs_toc_row(d, t, out);
+	return render_docs_toc_end(d, out);
 }
 
 int render_docs_table(const struct render_docs *d, size_t t, struct sbuf *out)
 {
-	return md_schema(out, d->r, &d->b, t) ? REG_ENOMEM : 0;
+	md_schema(out, d->r, &d->b, t);
+	return sbuf_error(out);
 }
 
-/* A 64-bit hash of bytes in the manner of xxHash64 (four lanes, so that
- * hashing every schema of a large registry costs a few milliseconds). */
-#define H_P1 0x9E3779B185EBCA87ull
-#define H_P2 0xC2B2AE3D27D4EB4Full
-#define H_P3 0x165667B19E3779F9ull
-#define H_P4 0x85EBCA77C2B2AE63ull
-#define H_P5 0x27D4EB2F165667C5ull
-
-static uint64_t rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t h_round(uint64_t acc, uint64_t v)
-{
-	return rotl64(acc + v * H_P2, 31) * H_P1;
-}
-
-static uint64_t h_merge(uint64_t h, uint64_t v)
-{
-	return (h ^ h_round(0, v)) * H_P1 + H_P4;
-}
-
-static uint64_t h_load(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t hash_bytes(const char *bytes, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)bytes, *end = p + len;
-	uint64_t h;
-
-	if (len >= 32) {
-		uint64_t v1 = H_P1 + H_P2, v2 = H_P2, v3 = 0, v4 = -H_P1;
-		for (; end - p >= 32; p += 32) {
-			v1 = h_round(v1, h_load(p));
-			v2 = h_round(v2, h_load(p + 8));
-			v3 = h_round(v3, h_load(p + 16));
-			v4 = h_round(v4, h_load(p + 24));
-		}
-		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
-		h = h_merge(h_merge(h_merge(h_merge(h, v1), v2), v3), v4);
-	} else {
-		h = H_P5;
-	}
-	h += (uint64_t)len;
-	for (; end - p >= 8; p += 8)
-		h = rotl64(h ^ h_round(0, h_load(p)), 27) * H_P1 + H_P4;
-	for (; p < end; p++)
-		h = rotl64(h ^ (*p * H_P5), 11) * H_P1;
-	h ^= h >> 33;
-	h *= H_P2;
-	h ^= h >> 29;
-	h *= H_P3;
-	return h ^ (h >> 32);
-}
-
+/* A table's key: its schema's hash, then each thing md_schema reads. */
 static uint64_t key_mix(uint64_t key, uint64_t v)
 {
-	return rotl64(key ^ h_round(0, v), 27) * H_P1 + H_P4;
+	uint64_t pair[2] = { key, v };
+	return strmap_hash(pair, sizeof(pair));
 }
 
 bool render_docs_schema_hash(const struct reg_schema *s, uint64_t *hash)
 {
 	if (!s->source)
 		return false;
-	*hash = hash_bytes(s->source, s->source_len);
+	*hash = strmap_hash(s->source, s->source_len);
 	return true;
 }
 
@@ -535,7 +473,7 @@ static bool hash_all(struct render_docs *d)
 			if (!s->source)
 				d->keyless = true;
 			else
-				d->hash[i] = hash_bytes(s->source, s->source_len);
+				d->hash[i] = strmap_hash(s->source, s->source_len);
 		}
 	}
 	return !d->keyless;
@@ -574,9 +512,9 @@ int render_docs(const struct reg_registry *r, struct sbuf *out)
 	int err = render_docs_new(r, &d);
 	if (err)
 		return err;
-	err = render_docs_head(d, out);
-	for (size_t t = 0; t < r->n && !err; t++)
-		err = render_docs_table(d, t, out);
+	render_docs_head(d, out);
+	for (size_t t = 0; t < r->n; t++)
+		render_docs_table(d, t, out);
 	render_docs_free(d);
-	return err;
+	return sbuf_error(out);
 }

@@ -48,36 +48,40 @@ static bool starts_with_key(const char *s)
 	return !(isalnum((unsigned char)s[2]) || s[2] == '_');
 }
 
-static int er_entity(struct sbuf *out, const char *name)
+static void er_entity(struct sbuf *out, const char *name)
 {
-	if (is_plain_ident(name) && !is_keyword(name))
-		return sbuf_adds(out, name);
+	if (is_plain_ident(name) && !is_keyword(name)) {
+		sbuf_adds(out, name);
+		return;
+	}
 	/* a quoted entity name may not hold '"', '%', '\' or line ends */
-	int err = sbuf_addch(out, '"');
+	sbuf_addch(out, '"');
 	for (const char *p = name; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '"' || c == '%' || c == '\\' || c < 0x20)
-			err |= sbuf_addch(out, '_');
+			sbuf_addch(out, '_');
 		else
-			err |= sbuf_addch(out, (char)c);
+			sbuf_addch(out, (char)c);
 	}
-	return err | sbuf_addch(out, '"');
+	sbuf_addch(out, '"');
 }
 
-static int er_attr_name(struct sbuf *out, const char *name)
+static void er_attr_name(struct sbuf *out, const char *name)
 {
 	bool plain = isalpha((unsigned char)*name) || *name == '_';
 	for (const char *p = name; *p && plain; p++)
 		plain = isalnum((unsigned char)*p) || *p == '_' || *p == '-';
-	if (plain && !starts_with_key(name))
-		return sbuf_adds(out, name);
+	if (plain && !starts_with_key(name)) {
+		sbuf_adds(out, name);
+		return;
+	}
 	/* mermaid 11 reads `...` as an attribute name of any characters */
-	int err = sbuf_addch(out, '`');
+	sbuf_addch(out, '`');
 	for (const char *p = name; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		err |= sbuf_addch(out, (c == '`' || c < 0x20) ? '_' : (char)c);
+		sbuf_addch(out, (c == '`' || c < 0x20) ? '_' : (char)c);
 	}
-	return err | sbuf_addch(out, '`');
+	sbuf_addch(out, '`');
 }
 
 /* A type word of the spelling: letters, digits, '_' and '$' (unquoted) or
@@ -93,11 +97,10 @@ static bool word_is(const struct tword *w, const char *lit)
 }
 
 /* Appends a type token character, or '_' for what the lexer refuses. */
-static int type_char(struct sbuf *out, unsigned char c)
+static void type_char(struct sbuf *out, unsigned char c)
 {
-	if (isalnum(c) || strchr("_-[]().,*", c) || c >= 0x80)
-		return sbuf_addch(out, (char)c);
-	return sbuf_addch(out, '_');
+	bool ok = isalnum(c) || strchr("_-[]().,*", c) || c >= 0x80;
+	sbuf_addch(out, ok ? (char)c : '_');
 }
 
 /*
@@ -108,14 +111,13 @@ static int type_char(struct sbuf *out, unsigned char c)
  * characters the lexer refuses become '_'. The case of the spelling is kept
  * where nothing was mapped.
  */
-static int er_type(struct sbuf *out, const char *type)
+static void er_type(struct sbuf *out, const char *type)
 {
 	struct sbuf tok = SBUF_INIT;
 	struct tword words[16];
 	size_t nw = 0;
 	const char *p = type;
 	const char *mods = NULL, *tail = NULL; /* "(...)" after the base words, the rest */
-	int err = 0;
 
 	/* the leading words of the name, before any '(' or '[' */
 	while (*p && nw < 16) {
@@ -171,145 +173,148 @@ static int er_type(struct sbuf *out, const char *type)
 		bool ts = word_is(&all[0], "timestamp");
 		if (nall >= 4 && word_is(&all[1], "with") && word_is(&all[2], "time") &&
 		    word_is(&all[3], "zone")) {
-			err |= sbuf_adds(&tok, ts ? "timestamptz" : "timetz");
+			sbuf_adds(&tok, ts ? "timestamptz" : "timetz");
 			used = 4;
 		} else if (nall >= 4 && word_is(&all[1], "without") && word_is(&all[2], "time") &&
 			   word_is(&all[3], "zone")) {
-			err |= sbuf_add(&tok, all[0].s, all[0].len);
+			sbuf_add(&tok, all[0].s, all[0].len);
 			used = 4;
 		}
 	} else if (nall >= 2 && word_is(&all[0], "double") && word_is(&all[1], "precision")) {
-		err |= sbuf_adds(&tok, "float8");
+		sbuf_adds(&tok, "float8");
 		used = 2;
 	} else if (nall >= 2 && (word_is(&all[0], "character") || word_is(&all[0], "char")) &&
 		   word_is(&all[1], "varying")) {
-		err |= sbuf_adds(&tok, "varchar");
+		sbuf_adds(&tok, "varchar");
 		used = 2;
 	} else if (nall >= 2 && word_is(&all[0], "bit") && word_is(&all[1], "varying")) {
-		err |= sbuf_adds(&tok, "varbit");
+		sbuf_adds(&tok, "varbit");
 		used = 2;
 	}
 	if (used == 0 || used < nw) {
 		/* nothing mapped (or more words follow): join the words with '_' */
 		for (size_t i = used; i < nw; i++) {
 			if (tok.len)
-				err |= sbuf_addch(&tok, '_');
+				sbuf_addch(&tok, '_');
 			for (size_t k = 0; k < words[i].len; k++)
 				if (words[i].s[k] != '"')
-					err |= type_char(&tok, (unsigned char)words[i].s[k]);
+					type_char(&tok, (unsigned char)words[i].s[k]);
 		}
 		used = nw;
 	}
 	if (mods) {
 		for (const char *m = mods; m < mods_end; m++)
 			if (!isspace((unsigned char)*m))
-				err |= type_char(&tok, (unsigned char)*m);
+				type_char(&tok, (unsigned char)*m);
 	}
 	/* zone words not consumed by a mapping (e.g. "interval(3) day") */
 	for (size_t i = used; i < nall; i++) {
-		err |= sbuf_addch(&tok, '_');
+		sbuf_addch(&tok, '_');
 		for (size_t k = 0; k < all[i].len; k++)
-			err |= type_char(&tok, (unsigned char)all[i].s[k]);
+			type_char(&tok, (unsigned char)all[i].s[k]);
 	}
 	for (; *tail; tail++)
 		if (!isspace((unsigned char)*tail))
-			err |= type_char(&tok, (unsigned char)*tail);
+			type_char(&tok, (unsigned char)*tail);
 
 	/* the token must start with a letter or '_' and must not read as a key */
 	if (!tok.len ||
 	    !(isalpha((unsigned char)tok.buf[0]) || tok.buf[0] == '_' ||
 	      (unsigned char)tok.buf[0] >= 0xc0) ||
 	    starts_with_key(tok.buf))
-		err |= sbuf_addch(out, '_');
-	err |= sbuf_add(out, tok.buf, tok.len);
+		sbuf_addch(out, '_');
+	sbuf_add(out, tok.buf, tok.len);
+	if (sbuf_error(&tok))
+		sbuf_fail(out, sbuf_error(&tok));
 	sbuf_release(&tok);
-	return err;
 }
 
 /* A comment: '"' as #quot;, HTML brackets as entities, one line. */
-static int er_comment(struct sbuf *out, const char *s)
+static void er_comment(struct sbuf *out, const char *s)
 {
-	int err = sbuf_addch(out, '"');
+	sbuf_addch(out, '"');
 	const char *run = s, *p = s;
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c >= 0x20 && c != '"' && c != '<' && c != '>')
 			continue;
-		err |= sbuf_add(out, run, (size_t)(p - run));
+		sbuf_add(out, run, (size_t)(p - run));
 		run = p + 1;
 		if (c == '"')
-			err |= sbuf_adds(out, "#quot;");
+			sbuf_adds(out, "#quot;");
 		else if (c == '<')
-			err |= sbuf_adds(out, "#lt;");
+			sbuf_adds(out, "#lt;");
 		else if (c == '>')
-			err |= sbuf_adds(out, "#gt;");
+			sbuf_adds(out, "#gt;");
 		else if (!(c == '\r' && p[1] == '\n')) /* CRLF is one line end, one space */
-			err |= sbuf_addch(out, ' ');
+			sbuf_addch(out, ' ');
 	}
-	err |= sbuf_add(out, run, (size_t)(p - run));
-	return err | sbuf_addch(out, '"');
+	sbuf_add(out, run, (size_t)(p - run));
+	sbuf_addch(out, '"');
 }
 
-/* "a, b": a relationship's label, before the format's own escaping. */
-static int join_columns(struct sbuf *out, const struct reg_strlist *cols)
+/* "a, b": a relationship's label, before the format's own escaping, in
+ * label (reset first; reused for every label: one allocation for all).
+ * A failure there is out's failure. */
+static const char *label_of(struct sbuf *label, const struct reg_strlist *cols, struct sbuf *out)
 {
-	int err = 0;
+	sbuf_reset(label);
 	for (size_t i = 0; i < cols->n; i++) {
 		if (i)
-			err |= sbuf_adds(out, ", ");
-		err |= sbuf_adds(out, cols->items[i]);
+			sbuf_adds(label, ", ");
+		sbuf_adds(label, cols->items[i]);
 	}
-	return err;
+	if (sbuf_error(label))
+		sbuf_fail(out, sbuf_error(label));
+	return label->buf;
 }
 
 /* The key marks of a column, "PK, FK, UK" as far as they apply, the first
  * one after lead. */
-static int add_keys(struct sbuf *out, const struct reg_schema *s, const struct reg_column *c,
-		    const char *lead)
+static void add_keys(struct sbuf *out, const struct reg_schema *s, const struct reg_column *c,
+		     const char *lead)
 {
 	const char *sep = lead;
-	int err = 0;
 	if (c->primary_key) {
-		err |= sbuf_adds(out, sep);
-		err |= sbuf_adds(out, "PK");
+		sbuf_adds(out, sep);
+		sbuf_adds(out, "PK");
 		sep = ", ";
 	}
 	if (render_column_is_fk(s, c->name)) {
-		err |= sbuf_adds(out, sep);
-		err |= sbuf_adds(out, "FK");
+		sbuf_adds(out, sep);
+		sbuf_adds(out, "FK");
 		sep = ", ";
 	}
 	if (render_column_unique(s, c)) {
-		err |= sbuf_adds(out, sep);
-		err |= sbuf_adds(out, "UK");
+		sbuf_adds(out, sep);
+		sbuf_adds(out, "UK");
 	}
-	return err;
 }
 
 int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out)
 {
-	struct sbuf label = SBUF_INIT; /* reused: one allocation for every label */
-	int err = sbuf_adds(out, "erDiagram\n");
+	struct sbuf label = SBUF_INIT;
+	sbuf_adds(out, "erDiagram\n");
 
 	for (size_t t = 0; t < r->n; t++) {
 		const struct reg_schema *s = r->schemas[t];
-		err |= sbuf_adds(out, "    ");
-		err |= er_entity(out, s->name);
-		err |= sbuf_adds(out, " {\n");
+		sbuf_adds(out, "    ");
+		er_entity(out, s->name);
+		sbuf_adds(out, " {\n");
 		for (size_t i = 0; i < s->ncolumns; i++) {
 			const struct reg_column *c = &s->columns[i];
-			err |= sbuf_adds(out, "        ");
-			err |= er_type(out, c->type ? c->type : "unknown");
-			err |= sbuf_addch(out, ' ');
-			err |= er_attr_name(out, c->name);
-			err |= add_keys(out, s, c, " ");
+			sbuf_adds(out, "        ");
+			er_type(out, c->type ? c->type : "unknown");
+			sbuf_addch(out, ' ');
+			er_attr_name(out, c->name);
+			add_keys(out, s, c, " ");
 			if (c->description && *c->description) {
-				err |= sbuf_addch(out, ' ');
-				err |= er_comment(out, c->description);
+				sbuf_addch(out, ' ');
+				er_comment(out, c->description);
 			}
-			err |= sbuf_addch(out, '\n');
+			sbuf_addch(out, '\n');
 		}
-		err |= sbuf_adds(out, "    }\n");
+		sbuf_adds(out, "    }\n");
 	}
 
 	/*
@@ -325,121 +330,118 @@ int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out)
 				continue; /* validation reports it; there is no entity to draw */
 			bool required = render_columns_not_null(s, &ref->foreign_keys);
 			bool single = reg_schema_is_key(s, &ref->foreign_keys);
-			err |= sbuf_adds(out, "    ");
-			err |= er_entity(out, ref->schema);
-			err |= sbuf_adds(out, required ? " ||--" : " |o--");
-			err |= sbuf_adds(out, single ? "o| " : "o{ ");
-			err |= er_entity(out, s->name);
-			err |= sbuf_adds(out, " : ");
-			sbuf_reset(&label);
-			err |= join_columns(&label, &ref->foreign_keys);
-			err |= er_comment(out, label.buf);
-			err |= sbuf_addch(out, '\n');
+			sbuf_adds(out, "    ");
+			er_entity(out, ref->schema);
+			sbuf_adds(out, required ? " ||--" : " |o--");
+			sbuf_adds(out, single ? "o| " : "o{ ");
+			er_entity(out, s->name);
+			sbuf_adds(out, " : ");
+			er_comment(out, label_of(&label, &ref->foreign_keys, out));
+			sbuf_addch(out, '\n');
 		}
 	}
 	sbuf_release(&label);
-	return err ? REG_ENOMEM : 0;
+	return sbuf_error(out);
 }
 
 /* Text inside an HTML-like label: XML escaping, no control characters. */
-static int dot_html(struct sbuf *out, const char *s)
+static void dot_html(struct sbuf *out, const char *s)
 {
-	int err = 0;
 	const char *run = s, *p = s;
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c >= 0x20 && !strchr("&<>\"'", c))
 			continue;
-		err |= sbuf_add(out, run, (size_t)(p - run));
+		sbuf_add(out, run, (size_t)(p - run));
 		run = p + 1;
 		switch (c) {
 		case '&':
-			err |= sbuf_adds(out, "&amp;");
+			sbuf_adds(out, "&amp;");
 			break;
 		case '<':
-			err |= sbuf_adds(out, "&lt;");
+			sbuf_adds(out, "&lt;");
 			break;
 		case '>':
-			err |= sbuf_adds(out, "&gt;");
+			sbuf_adds(out, "&gt;");
 			break;
 		case '"':
-			err |= sbuf_adds(out, "&quot;");
+			sbuf_adds(out, "&quot;");
 			break;
 		case '\'':
-			err |= sbuf_adds(out, "&#39;");
+			sbuf_adds(out, "&#39;");
 			break;
 		default:
-			err |= sbuf_addch(out, ' ');
+			sbuf_addch(out, ' ');
 		}
 	}
-	return err | sbuf_add(out, run, (size_t)(p - run));
+	sbuf_add(out, run, (size_t)(p - run));
 }
 
 /* A double-quoted DOT ID: '"' and '\' escaped (a backslash would
  * otherwise start an escString sequence such as \N). */
-static int dot_id(struct sbuf *out, const char *s)
+static void dot_id(struct sbuf *out, const char *s)
 {
-	int err = sbuf_addch(out, '"');
+	sbuf_addch(out, '"');
 	const char *run = s, *p = s;
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		err |= sbuf_add(out, run, (size_t)(p - run));
+		sbuf_add(out, run, (size_t)(p - run));
 		run = p + 1;
 		if (c == '"' || c == '\\') {
-			err |= sbuf_addch(out, '\\');
-			err |= sbuf_addch(out, (char)c);
+			sbuf_addch(out, '\\');
+			sbuf_addch(out, (char)c);
 		} else {
-			err |= sbuf_addch(out, ' ');
+			sbuf_addch(out, ' ');
 		}
 	}
-	err |= sbuf_add(out, run, (size_t)(p - run));
-	return err | sbuf_addch(out, '"');
+	sbuf_add(out, run, (size_t)(p - run));
+	sbuf_addch(out, '"');
 }
 
-static int dot_port(struct sbuf *out, const struct reg_schema *s, const struct reg_strlist *cols)
+static void dot_port(struct sbuf *out, const struct reg_schema *s, const struct reg_strlist *cols)
 {
 	if (cols->n == 0 || !reg_schema_column(s, cols->items[0]))
-		return 0;
-	return sbuf_addch(out, ':') | dot_id(out, cols->items[0]);
+		return;
+	sbuf_addch(out, ':');
+	dot_id(out, cols->items[0]);
 }
 
-static int dot_table(struct sbuf *out, const struct reg_schema *s)
+static void dot_table(struct sbuf *out, const struct reg_schema *s)
 {
-	int err = sbuf_adds(out, "  ");
-	err |= dot_id(out, s->name);
-	err |= sbuf_adds(out,
-			 " [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\""
-			 " cellpadding=\"4\">\n    <tr><td colspan=\"3\" bgcolor=\"#dde4ee\"><b>");
-	err |= dot_html(out, s->name);
-	err |= sbuf_adds(out, "</b></td></tr>\n");
+	sbuf_adds(out, "  ");
+	dot_id(out, s->name);
+	sbuf_adds(out, " [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\""
+		       " cellpadding=\"4\">\n    <tr><td colspan=\"3\" bgcolor=\"#dde4ee\"><b>");
+	dot_html(out, s->name);
+	sbuf_adds(out, "</b></td></tr>\n");
 	for (size_t i = 0; i < s->ncolumns; i++) {
 		const struct reg_column *c = &s->columns[i];
-		err |= sbuf_adds(out, "    <tr><td port=\"");
-		err |= dot_html(out, c->name);
-		err |= sbuf_adds(out, "\" align=\"left\">");
-		err |= dot_html(out, c->name);
-		err |= sbuf_adds(out, "</td><td align=\"left\">");
-		err |= dot_html(out, c->type ? c->type : "");
+		sbuf_adds(out, "    <tr><td port=\"");
+		dot_html(out, c->name);
+		sbuf_adds(out, "\" align=\"left\">");
+		dot_html(out, c->name);
+		sbuf_adds(out, "</td><td align=\"left\">");
+		dot_html(out, c->type ? c->type : "");
 		if (c->nullable)
-			err |= sbuf_adds(out, " NULL");
-		err |= sbuf_adds(out, "</td><td>");
-		err |= add_keys(out, s, c, "");
-		err |= sbuf_adds(out, "</td></tr>\n");
+			sbuf_adds(out, " NULL");
+		sbuf_adds(out, "</td><td>");
+		add_keys(out, s, c, "");
+		sbuf_adds(out, "</td></tr>\n");
 	}
-	return err | sbuf_adds(out, "  </table>>];\n");
+	sbuf_adds(out, "  </table>>];\n");
 }
 
 int render_erd_dot(const struct reg_registry *r, struct sbuf *out)
 {
-	struct sbuf label = SBUF_INIT; /* reused: one allocation for every label */
-	int err = sbuf_adds(out, "digraph erd {\n"
-				 "  graph [rankdir=LR, charset=\"UTF-8\"];\n"
-				 "  node [shape=plain, fontname=\"Helvetica\"];\n"
-				 "  edge [dir=both, fontname=\"Helvetica\", fontsize=10];\n");
+	struct sbuf label = SBUF_INIT;
+	sbuf_adds(out, "digraph erd {\n"
+		       "  graph [rankdir=LR, charset=\"UTF-8\"];\n"
+		       "  node [shape=plain, fontname=\"Helvetica\"];\n"
+		       "  edge [dir=both, fontname=\"Helvetica\", fontsize=10];\n");
 	for (size_t t = 0; t < r->n; t++)
-		err |= dot_table(out, r->schemas[t]);
+		dot_table(out, r->schemas[t]);
 
 	/* child -> parent, crow's feet: the tail end is the child's side */
 	for (size_t t = 0; t < r->n; t++) {
@@ -451,22 +453,19 @@ int render_erd_dot(const struct reg_registry *r, struct sbuf *out)
 				continue;
 			bool required = render_columns_not_null(s, &ref->foreign_keys);
 			bool single = reg_schema_is_key(s, &ref->foreign_keys);
-			sbuf_reset(&label);
-			err |= join_columns(&label, &ref->foreign_keys);
-			err |= sbuf_adds(out, "  ");
-			err |= dot_id(out, s->name);
-			err |= dot_port(out, s, &ref->foreign_keys);
-			err |= sbuf_adds(out, " -> ");
-			err |= dot_id(out, ref->schema);
-			err |= dot_port(out, r->schemas[p], &ref->columns);
-			err |= sbuf_adds(out, " [label=");
-			err |= dot_id(out, label.buf);
-			err |= sbuf_addf(out, ", arrowtail=%s, arrowhead=%s];\n",
-					 single ? "teeodot" : "crowodot",
-					 required ? "teetee" : "teeodot");
+			sbuf_adds(out, "  ");
+			dot_id(out, s->name);
+			dot_port(out, s, &ref->foreign_keys);
+			sbuf_adds(out, " -> ");
+			dot_id(out, ref->schema);
+			dot_port(out, r->schemas[p], &ref->columns);
+			sbuf_adds(out, " [label=");
+			dot_id(out, label_of(&label, &ref->foreign_keys, out));
+			sbuf_addf(out, ", arrowtail=%s, arrowhead=%s];\n",
+				  single ? "teeodot" : "crowodot", required ? "teetee" : "teeodot");
 		}
 	}
 	sbuf_release(&label);
-	err |= sbuf_adds(out, "}\n");
-	return err ? REG_ENOMEM : 0;
+	sbuf_adds(out, "}\n");
+	return sbuf_error(out);
 }

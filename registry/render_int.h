@@ -2,9 +2,8 @@
  * render_int: what the render_*.c files share; not part of the public
  * contract (render.h is).
  *
- * Renderers append many small pieces; instead of a branch after each one,
- * they OR the return codes together (every sbuf call returns 0 or a
- * negative code) and turn a non-zero result into REG_ENOMEM at the end.
+ * Renderers append many small pieces without checking each one: the sbuf
+ * remembers its first failure and they return sbuf_error(out) at the end.
  * On failure the caller discards the buffer, so partial output is harmless.
  */
 #ifndef SCHEMAFS_RENDER_INT_H

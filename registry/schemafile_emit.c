@@ -1,5 +1,5 @@
 /*
- * yaml_emit: canonical YAML for the model.
+ * schemafile_emit: canonical YAML for the model.
  *
  * Written by hand rather than through libyaml's emitter, for one fixed
  * layout (the seed's: blank line between items, flow lists for column
@@ -10,59 +10,26 @@
  */
 #include "schemafile.h"
 
+#include "text.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+/* Errors stick in the sbuf (sbuf.h): a string that is not UTF-8 is
+ * recorded there as REG_EINVAL and every later append is a no-op. */
 struct emitter {
 	struct sbuf *out;
-	int rc;
 };
 
 static void put(struct emitter *e, const char *s)
 {
-	if (!e->rc)
-		e->rc = sbuf_adds(e->out, s);
+	sbuf_adds(e->out, s);
 }
 
 static void putn(struct emitter *e, const char *s, size_t n)
 {
-	if (!e->rc)
-		e->rc = sbuf_add(e->out, s, n);
-}
-
-/* Decodes the UTF-8 sequence at s; returns its length, 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t n;
-	uint32_t min;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		*cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		*cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		*cp = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return n;
+	sbuf_add(e->out, s, n);
 }
 
 /* Characters a YAML reader treats specially anywhere, or refuses raw:
@@ -156,14 +123,14 @@ static bool plain_ok(const char *s, bool in_flow)
 		return false;
 	if (looks_special(s))
 		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t w = utf8_decode(p, &cp);
+		size_t w = text_utf8_decode(s, n, i, &cp);
 		if (!w || needs_escape(cp) || cp == ':' || cp == '#')
 			return false;
 		if (in_flow && cp < 0x80 && strchr(",[]{}", (int)cp))
 			return false;
-		p += w;
+		i += w;
 	}
 	return true;
 }
@@ -171,13 +138,14 @@ static bool plain_ok(const char *s, bool in_flow)
 static void put_quoted(struct emitter *e, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
 	put(e, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p && !e->rc;) {
+	for (size_t i = 0; i < n && !sbuf_error(e->out);) {
 		uint32_t cp;
-		size_t w = utf8_decode(p, &cp);
+		size_t w = text_utf8_decode(s, n, i, &cp);
 		if (!w) {
 			/* YAML cannot carry bytes that are not UTF-8 */
-			e->rc = REG_EINVAL;
+			sbuf_fail(e->out, REG_EINVAL);
 			return;
 		}
 		char esc[12];
@@ -200,13 +168,13 @@ static void put_quoted(struct emitter *e, const char *s)
 		} else if (needs_escape(cp)) {
 			esc[0] = '\\';
 			esc[1] = 'u';
-			for (int i = 0; i < 4; i++)
-				esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+			for (int k = 0; k < 4; k++)
+				esc[2 + k] = hex[(cp >> (12 - 4 * k)) & 15];
 			putn(e, esc, 6);
 		} else {
-			putn(e, (const char *)p, w);
+			putn(e, s + i, w);
 		}
-		p += w;
+		i += w;
 	}
 	put(e, "\"");
 }
@@ -302,10 +270,19 @@ static void put_history(struct emitter *e, const struct reg_history_entry *h)
 	put_str(e, in, "changes", h->changes);
 }
 
+/* On failure out is left as it was (schemafile.h): its bytes and its error. */
+static void emit_undo(struct sbuf *out, size_t start, int err0)
+{
+	out->len = start;
+	out->buf[start] = '\0';
+	out->err = err0;
+}
+
 int schemafile_emit(const struct reg_schema *s, struct sbuf *out)
 {
-	struct emitter e = { out, 0 };
+	struct emitter e = { out };
 	size_t start = out->len;
+	int err0 = sbuf_error(out);
 
 	put_str(&e, "", "name", s->name);
 	put_str(&e, "", "owner", s->owner);
@@ -344,25 +321,24 @@ int schemafile_emit(const struct reg_schema *s, struct sbuf *out)
 	/* canonical YAML spells out what the input may have left implicit
 	 * (and escapes tabs, breaks): a file the parser would refuse is an
 	 * error here, not later */
-	if (!e.rc && out->len - start > REG_MAX_FILE_SIZE)
-		e.rc = REG_E2BIG;
-	if (e.rc) {
-		out->len = start;
-		out->buf[start] = '\0';
-	}
-	return e.rc;
+	int rc = sbuf_error(out);
+	if (!rc && out->len - start > REG_MAX_FILE_SIZE)
+		rc = REG_E2BIG;
+	if (rc)
+		emit_undo(out, start, err0);
+	return rc;
 }
 
 int schemafile_emit_meta(const struct reg_meta *m, struct sbuf *out)
 {
-	struct emitter e = { out, 0 };
+	struct emitter e = { out };
 	size_t start = out->len;
+	int err0 = sbuf_error(out);
 	put_str(&e, "", "name", m->name);
 	put_str(&e, "", "description", m->description);
 	put_str(&e, "", "target", m->target);
-	if (e.rc) {
-		out->len = start;
-		out->buf[start] = '\0';
-	}
-	return e.rc;
+	int rc = sbuf_error(out);
+	if (rc)
+		emit_undo(out, start, err0);
+	return rc;
 }

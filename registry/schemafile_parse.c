@@ -1,5 +1,5 @@
 /*
- * yaml_parse: schema files and registry.yaml into the model.
+ * schemafile_parse: schema files and registry.yaml into the model.
  *
  * Two passes. The first runs libyaml's event parser into a small tree of
  * our own, refusing on the way everything the format has no use for
@@ -11,6 +11,8 @@
  */
 #include "schemafile.h"
 #include <yaml.h>
+
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -100,11 +102,7 @@ static const char *subject(const char *s)
 		}
 	}
 	if (s[i]) {
-		/* do not cut a UTF-8 sequence in half */
-		while (o && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-			o--;
-		if (o && (unsigned char)out[o - 1] >= 0xc0)
-			o--;
+		o = text_utf8_cut(out, o); /* not in the middle of a character */
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -114,84 +112,10 @@ static const char *subject(const char *s)
 
 /* ---- input checks before libyaml sees a byte ---- */
 
-static bool is_break_at(const unsigned char *b, size_t len, size_t i, size_t *width)
+/* The place of byte offset off, as libyaml counts it. */
+static struct reg_loc loc_of_offset(const struct pctx *c, size_t off)
 {
-	if (b[i] == '\n') {
-		*width = 1;
-		return true;
-	}
-	if (b[i] == '\r') {
-		*width = (i + 1 < len && b[i + 1] == '\n') ? 2 : 1;
-		return true;
-	}
-	/* NEL, LS and PS end lines for libyaml (YAML 1.1) */
-	if (b[i] == 0xc2 && i + 1 < len && b[i + 1] == 0x85) {
-		*width = 2;
-		return true;
-	}
-	if (b[i] == 0xe2 && i + 2 < len && b[i + 1] == 0x80 &&
-	    (b[i + 2] == 0xa8 || b[i + 2] == 0xa9)) {
-		*width = 3;
-		return true;
-	}
-	return false;
-}
-
-/* Length of the valid UTF-8 sequence at b[i], 0 when invalid (RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_len(const unsigned char *b, size_t len, size_t i)
-{
-	unsigned char c0 = b[i];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c0 < 0x80)
-		return 1;
-	if (c0 >= 0xc2 && c0 <= 0xdf)
-		n = 2;
-	else if (c0 >= 0xe0 && c0 <= 0xef) {
-		n = 3;
-		if (c0 == 0xe0)
-			lo = 0xa0;
-		else if (c0 == 0xed)
-			hi = 0x9f;
-	} else if (c0 >= 0xf0 && c0 <= 0xf4) {
-		n = 4;
-		if (c0 == 0xf0)
-			lo = 0x90;
-		else if (c0 == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (i + n > len)
-		return 0;
-	if (b[i + 1] < lo || b[i + 1] > hi)
-		return 0;
-	for (size_t k = 2; k < n; k++)
-		if (b[i + k] < 0x80 || b[i + k] > 0xbf)
-			return 0;
-	return n;
-}
-
-/* The 1-based line and column (in characters, as libyaml counts) of byte
- * offset off. */
-static struct reg_loc loc_of_offset(const unsigned char *b, size_t len, size_t off)
-{
-	struct reg_loc loc = { 1, 1 };
-	size_t i = 0, w;
-	if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
-		i = 3; /* libyaml does not count the BOM */
-	while (i < off && i < len) {
-		if (is_break_at(b, len, i, &w)) {
-			loc.line++;
-			loc.col = 1;
-			i += w;
-			continue;
-		}
-		w = utf8_len(b, len, i);
-		i += w ? w : 1;
-		loc.col++;
-	}
-	return loc;
+	return text_loc((const char *)c->bytes, c->len, off, TEXT_BREAKS_YAML);
 }
 
 static int check_bytes(struct pctx *c)
@@ -217,12 +141,12 @@ static int check_bytes(struct pctx *c)
 		if (i >= len)
 			break;
 		if (b[i] == 0) {
-			err(c, loc_of_offset(b, len, i), "NUL byte in file (not a text file?)");
+			err(c, loc_of_offset(c, i), "NUL byte in file (not a text file?)");
 			return c->oom ? REG_ENOMEM : REG_EINVAL;
 		}
-		size_t w = utf8_len(b, len, i);
+		size_t w = text_utf8_len((const char *)b, len, i);
 		if (!w) {
-			err(c, loc_of_offset(b, len, i),
+			err(c, loc_of_offset(c, i),
 			    "invalid UTF-8 (byte 0x%02x); schema files must be UTF-8", b[i]);
 			return c->oom ? REG_ENOMEM : REG_EINVAL;
 		}
@@ -279,10 +203,10 @@ static void report_parser_error(struct pctx *c, const yaml_parser_t *p)
 		return;
 	case YAML_READER_ERROR:
 		if (p->problem_value != -1)
-			err(c, loc_of_offset(c->bytes, c->len, p->problem_offset),
+			err(c, loc_of_offset(c, p->problem_offset),
 			    "invalid input: %s (0x%x)", p->problem, (unsigned)p->problem_value);
 		else
-			err(c, loc_of_offset(c->bytes, c->len, p->problem_offset),
+			err(c, loc_of_offset(c, p->problem_offset),
 			    "invalid input: %s", p->problem);
 		return;
 	default:
@@ -648,7 +572,7 @@ static void get_fk_action(struct pctx *c, const struct field *f, const char *key
 }
 
 /* items and locs were sized from the node, so this never grows them */
-static void strlist_add(struct pctx *c, struct reg_strlist *l, uint32_t i)
+static void take_item(struct pctx *c, struct reg_strlist *l, uint32_t i)
 {
 	l->items[l->n] = take(c, i);
 	l->locs[l->n] = node(c, i)->loc;
@@ -679,7 +603,7 @@ static void get_strlist(struct pctx *c, const struct field *f, const char *key,
 		}
 	}
 	if (n->kind == Y_SCALAR) {
-		strlist_add(c, out, v);
+		take_item(c, out, v);
 		return;
 	}
 	for (uint32_t i = n->first; i != Y_NONE; i = node(c, i)->next) {
@@ -688,7 +612,7 @@ static void get_strlist(struct pctx *c, const struct field *f, const char *key,
 			err(c, item->loc, "expected a column name in '%s', found %s",
 			    key, kind_name(item));
 		else
-			strlist_add(c, out, i);
+			take_item(c, out, i);
 	}
 }
 

@@ -6,6 +6,7 @@
 
 #include "graph.h"
 #include "sqlcheck.h"
+#include "text.h"
 
 static const struct reg_loc no_loc = { 0, 0 };
 
@@ -110,15 +111,6 @@ int reg_validate_semver(const char *s)
 
 /* ---- locations ---- */
 
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
-}
-
 /*
  * The place of byte `offset` of a scalar's text, given where the scalar
  * starts. Only when the source shows the text verbatim on one line (plain
@@ -155,7 +147,7 @@ static struct reg_loc loc_in_scalar(const struct reg_schema *s, struct reg_loc a
 	if (off > strlen(text) || (size_t)(end - p) < off || memcmp(p, text, off) ||
 	    memchr(text, '\n', off))
 		return at;
-	at.col += shift + (uint32_t)utf8_chars(text, off);
+	at.col += shift + (uint32_t)text_utf8_chars(text, off);
 	return at;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jsonw.h"
 #include "render.h"
 
 static char *write_tmp(const char *name, const struct sbuf *sb)
@@ -88,14 +89,53 @@ static char *render(int (*fn)(const struct reg_registry *, struct sbuf *),
 START_TEST(json_string_escapes)
 {
 	struct sbuf sb = SBUF_INIT;
-	ck_assert_int_eq(render_json_string(&sb, "a\"b\\c\nd\re\tf\bg\fh\x01i\x1fj\x7f"), 0);
+	const char *esc = "a\"b\\c\nd\re\tf\bg\fh\x01i\x1fj\x7f";
+	ck_assert_int_eq(jsonw_quote(&sb, esc, strlen(esc)), 0);
 	ck_assert_str_eq(sb.buf, "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0001i\\u001fj\x7f\"");
 	sbuf_reset(&sb);
-	ck_assert_int_eq(render_json_string(&sb, "사용자 정보 — ok"), 0);
+	ck_assert_int_eq(jsonw_quote(&sb, "사용자 정보 — ok", strlen("사용자 정보 — ok")), 0);
 	ck_assert_str_eq(sb.buf, "\"사용자 정보 — ok\"");
 	sbuf_reset(&sb);
-	ck_assert_int_eq(render_json_string(&sb, ""), 0);
+	ck_assert_int_eq(jsonw_quote(&sb, "", 0), 0);
 	ck_assert_str_eq(sb.buf, "\"\"");
+	sbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(json_view_layouts)
+{
+	struct sbuf sb = SBUF_INIT;
+	struct jsonw w;
+	jsonw_init_layout(&w, &sb, JSONW_LINES);
+	jsonw_obj(&w);
+	jsonw_key(&w, "a");
+	jsonw_arr(&w);
+	jsonw_str(&w, "x");
+	jsonw_int(&w, 2);
+	jsonw_end(&w);
+	jsonw_key(&w, "b");
+	jsonw_obj(&w);
+	jsonw_kbool(&w, "k", false);
+	jsonw_end(&w);
+	jsonw_end(&w);
+	ck_assert_int_eq(jsonw_finish(&w), 0);
+	ck_assert_str_eq(sb.buf, "{\n  \"a\": [\"x\", 2],\n  \"b\": {\"k\": false}\n}");
+	sbuf_reset(&sb);
+	jsonw_init_layout(&w, &sb, JSONW_LINES);
+	jsonw_arr(&w);
+	jsonw_end(&w);
+	ck_assert_int_eq(jsonw_finish(&w), 0);
+	ck_assert_str_eq(sb.buf, "[]");
+	sbuf_reset(&sb);
+	jsonw_init_layout(&w, &sb, JSONW_SPACED);
+	jsonw_obj(&w);
+	jsonw_kstr(&w, "a", "b");
+	jsonw_key(&w, "c");
+	jsonw_arr(&w);
+	jsonw_end(&w);
+	jsonw_end(&w);
+	ck_assert_int_eq(jsonw_finish(&w), 0);
+	ck_assert_str_eq(sb.buf, "{\"a\": \"b\", \"c\": []}");
 	sbuf_release(&sb);
 }
 END_TEST
@@ -148,7 +188,7 @@ START_TEST(dependents_plain_and_json)
 		struct sbuf one = SBUF_INIT, key = SBUF_INIT;
 		ck_assert_int_eq(render_dependent_json(r, r->schemas[i]->name, &one), 0);
 		one.buf[--one.len] = '\0'; /* no newline inside the object */
-		render_json_string(&key, r->schemas[i]->name);
+		jsonw_quote(&key, r->schemas[i]->name, strlen(r->schemas[i]->name));
 		sbuf_adds(&key, ": ");
 		sbuf_add(&key, one.buf, one.len);
 		ck_assert_msg(strstr(sb.buf, key.buf), "missing %s", key.buf);
@@ -566,6 +606,7 @@ static Suite *render_suite(void)
 	TCase *tc = tcase_create("text");
 	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_test(tc, json_string_escapes);
+	tcase_add_test(tc, json_view_layouts);
 	tcase_add_test(tc, graph_and_order_json);
 	tcase_add_test(tc, dependents_plain_and_json);
 	tcase_add_test(tc, validation_json);

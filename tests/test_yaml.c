@@ -1138,6 +1138,29 @@ START_TEST(load_dir_many_files)
 }
 END_TEST
 
+/* A FIFO named like a schema is reported, not opened for a writer that
+ * never comes (the load would hang). */
+START_TEST(load_dir_does_not_block_on_fifo)
+{
+	char *dir = tu_mkdtemp();
+	ck_assert_ptr_nonnull(dir);
+	copy_example(dir, "users.yaml");
+	char fifo[4200];
+	snprintf(fifo, sizeof(fifo), "%s/pipe.yaml", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	struct reg_registry *r = reg_registry_new();
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(reg_load_dir(r, dir, "schemas", &d), 0);
+	ck_assert_uint_eq(r->n, 1);
+	ck_assert(diags_have(&d, "schemas/pipe.yaml: warning: ", "not a regular file, skipped"));
+	ck_assert_uint_eq(d.n, 1);
+	diags_release(&d);
+	reg_registry_free(r);
+	tu_rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(load_dir_missing)
 {
 	struct reg_registry *r = reg_registry_new();
@@ -1254,6 +1277,7 @@ int main(void)
 	tcase_add_test(tc, load_dir_seed);
 	tcase_add_test(tc, load_dir_skips_and_reports_refused_files);
 	tcase_add_test(tc, load_dir_missing);
+	tcase_add_test(tc, load_dir_does_not_block_on_fifo);
 	tcase_add_test(tc, batch_keeps_input_order);
 	tcase_add_test(tc, load_dir_many_files);
 	tcase_add_test(tc, seed_flow_dependents);
