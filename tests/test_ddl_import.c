@@ -1,6 +1,7 @@
 /* registry/ddl_import.c: PostgreSQL DDL -> schemas, on small fixtures with exact outputs. */
 #include "testutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -598,6 +599,81 @@ START_TEST(unknown_word_statement_cli)
 }
 END_TEST
 
+/* Runs `schemafs import-sql ARGS` in tu_tmpdir (stdin from in.sql there);
+ * returns the exit status, stderr in *err (malloc'd). */
+static int import_sql_cli(const char *args, char **err)
+{
+	struct sbuf cmd = SBUF_INIT;
+	const char *bin = getenv("SCHEMAFS_BIN");
+	ck_assert_ptr_nonnull(bin);
+	sbuf_addf(&cmd, "cd '%s' && '%s' import-sql %s <in.sql 2>stderr >/dev/null", tu_tmpdir,
+		  bin, args);
+	int st = system(cmd.buf);
+	sbuf_release(&cmd);
+	char *path = tu_tmp_path("stderr");
+	*err = tu_read_file(path, NULL);
+	free(path);
+	ck_assert_ptr_nonnull(*err);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool tmp_exists(const char *rel)
+{
+	char *p = tu_tmp_path(rel);
+	bool yes = access(p, F_OK) == 0;
+	free(p);
+	return yes;
+}
+
+/* Options anywhere (getopt_long permutes), both spellings of a value,
+ * usage errors exit 2, an OUTDIR holding YAML needs --force. */
+START_TEST(cli_options)
+{
+	static const char sql[] = "CREATE SCHEMA sales;\n"
+				  "CREATE TABLE sales.orders (id int PRIMARY KEY);\n"
+				  "CREATE TABLE users (id int PRIMARY KEY);\n";
+	char *in = tu_tmp_path("in.sql"), *err;
+	ck_assert_int_eq(tu_write_file(in, sql, strlen(sql)), 0);
+	free(in);
+
+	ck_assert_int_eq(import_sql_cli("- a/b --schema sales --owner=team", &err), 0);
+	ck_assert_msg(strstr(err, "1 tables"), "%s", err);
+	free(err);
+	ck_assert(tmp_exists("a/b/orders.yaml") && !tmp_exists("a/b/users.yaml"));
+	char *p = tu_tmp_path("a/b/orders.yaml");
+	char *text = tu_read_file(p, NULL);
+	free(p);
+	ck_assert_ptr_nonnull(strstr(text, "owner: team\n"));
+	free(text);
+
+	ck_assert_int_eq(import_sql_cli("- a/b", &err), 1);
+	ck_assert_msg(strstr(err, "already holds .yaml files; use --force"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("--force - a/b", &err), 0);
+	free(err);
+	ck_assert(tmp_exists("a/b/users.yaml") && tmp_exists("a/b/sales_orders.yaml"));
+
+	ck_assert_int_eq(import_sql_cli("--bogus - out", &err), 2);
+	ck_assert_str_eq(err, "schemafs import-sql: unknown option '--bogus'\n"
+			      "usage: schemafs import-sql [--schema NAME] [--owner NAME] [--force] "
+			      "FILE.sql OUTDIR\n");
+	free(err);
+	ck_assert_int_eq(import_sql_cli("- out --schema", &err), 2);
+	ck_assert_msg(strstr(err, "option needs a value: '--schema'"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("--schema= - out", &err), 2);
+	ck_assert_msg(strstr(err, "option needs a value: '--schema='"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("- out extra", &err), 2);
+	ck_assert_msg(strstr(err, "unexpected argument 'extra'"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("-- -", &err), 2);
+	ck_assert_msg(strstr(err, "missing OUTDIR"), "%s", err);
+	free(err);
+	ck_assert(!tmp_exists("out"));
+}
+END_TEST
+
 START_TEST(nul_byte_refused)
 {
 	static const char sql[] = "CREATE TABLE a (id int);\nCREATE\0 TABLE b (id int);\n";
@@ -779,6 +855,7 @@ static Suite *ddl_import_suite(void)
 	TCase *cli = tcase_create("cli");
 	tcase_add_checked_fixture(cli, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_test(cli, unknown_word_statement_cli);
+	tcase_add_test(cli, cli_options);
 	suite_add_tcase(s, cli);
 	return s;
 }
