@@ -6,21 +6,22 @@
  */
 #include "cli.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ddl_import.h"
 #include "diag.h"
 #include "model.h"
+#include "path.h"
 #include "sbuf.h"
 #include "schemafile.h"
+#include "strlist.h"
 
 #define USAGE                                                                                      \
 	"usage: schemafs import-sql [--schema NAME] [--owner NAME] [--force] FILE.sql OUTDIR\n"
@@ -42,54 +43,50 @@ static int usage_error(const char *msg, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* Returns -1 to go on, else the exit status (0 after --help). */
+static const struct option import_sql_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "schema", required_argument, NULL, 's' },
+	{ "owner", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to go on, else the exit status (0 after --help). getopt_long
+ * permutes, so options may come after the operands too. */
 static int parse_args(int argc, char **argv, struct import_sql_args *a)
 {
-	bool only_positional = false;
-	int npos = 0;
+	int ch;
 	memset(a, 0, sizeof(*a));
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		const char **slot = NULL;
-		if (!only_positional && arg[0] == '-' && arg[1]) {
-			if (!strcmp(arg, "--")) {
-				only_positional = true;
-				continue;
-			} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-				fputs(USAGE, stdout);
-				return 0;
-			} else if (!strcmp(arg, "--force")) {
-				a->force = true;
-				continue;
-			} else if (!strcmp(arg, "--schema") || !strncmp(arg, "--schema=", 9)) {
-				slot = &a->opts.only_schema;
-			} else if (!strcmp(arg, "--owner") || !strncmp(arg, "--owner=", 8)) {
-				slot = &a->opts.owner;
-			} else {
-				return usage_error("unknown option", arg);
-			}
-			const char *eq = strchr(arg, '=');
-			if (eq) {
-				*slot = eq + 1;
-			} else if (++i < argc) {
-				*slot = argv[i];
-			} else {
+	optind = 0; /* glibc: start afresh, whatever parsed argv before */
+	opterr = 0; /* the messages are ours */
+	while ((ch = getopt_long(argc, argv, ":h", import_sql_options, NULL)) != -1) {
+		const char *arg = argv[optind - 1];
+		switch (ch) {
+		case 'h':
+			fputs(USAGE, stdout);
+			return 0;
+		case 'f':
+			a->force = true;
+			break;
+		case 's':
+		case 'o':
+			if (!*optarg)
 				return usage_error("option needs a value:", arg);
-			}
-			if (!**slot)
-				return usage_error("option needs a value:", arg);
-			continue;
+			*(ch == 's' ? &a->opts.only_schema : &a->opts.owner) = optarg;
+			break;
+		case ':':
+			return usage_error("option needs a value:", arg);
+		default:
+			return usage_error("unknown option", arg);
 		}
-		if (npos == 0)
-			a->file = arg;
-		else if (npos == 1)
-			a->dir = arg;
-		else
-			return usage_error("unexpected argument", arg);
-		npos++;
 	}
+	int npos = argc - optind;
+	if (npos > 2)
+		return usage_error("unexpected argument", argv[optind + 2]);
 	if (npos < 2)
 		return usage_error(npos ? "missing OUTDIR" : "missing FILE.sql and OUTDIR", NULL);
+	a->file = argv[optind];
+	a->dir = argv[optind + 1];
 	return -1;
 }
 
@@ -108,36 +105,36 @@ static int read_input(const char *path, struct sbuf *out)
 	return rc ? EXIT_PROBLEMS : 0;
 }
 
-/* OUTDIR must be new or hold no .yaml file, unless --force. */
+/* OUTDIR (and its parents) made if missing; it must hold no .yaml file,
+ * unless --force. */
 static int prepare_dir(const char *dir, bool force)
 {
-	DIR *d;
-	struct dirent *e;
-	if (mkdir(dir, 0777) == 0)
-		return 0;
-	if (errno != EEXIST) {
+	struct strlist yaml = STRLIST_INIT;
+	int rc;
+	if (path_mkdir_p(dir, 0777)) {
 		fprintf(stderr, "schemafs import-sql: cannot create '%s': %s\n", dir,
 			strerror(errno));
 		return EXIT_PROBLEMS;
 	}
-	if (!(d = opendir(dir))) {
-		fprintf(stderr, "schemafs import-sql: cannot read '%s': %s\n", dir,
-			strerror(errno));
+	if (force)
+		return 0;
+	if ((rc = path_list_yaml(dir, &yaml))) {
+		if (rc == REG_ENOMEM)
+			fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(rc));
+		else
+			fprintf(stderr, "schemafs import-sql: cannot read '%s': %s\n", dir,
+				strerror(errno));
 		return EXIT_PROBLEMS;
 	}
-	int rc = 0;
-	while (!force && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (n > 5 && !strcmp(e->d_name + n - 5, ".yaml")) {
-			fprintf(stderr,
-				"schemafs import-sql: '%s' already holds .yaml files; "
-				"use --force to overwrite them\n",
-				dir);
-			rc = EXIT_PROBLEMS;
-			break;
-		}
+	rc = 0;
+	if (yaml.n) {
+		fprintf(stderr,
+			"schemafs import-sql: '%s' already holds .yaml files; "
+			"use --force to overwrite them\n",
+			dir);
+		rc = EXIT_PROBLEMS;
 	}
-	closedir(d);
+	strlist_release(&yaml);
 	return rc;
 }
 
@@ -145,15 +142,16 @@ static int prepare_dir(const char *dir, bool force)
  * sees half a file. */
 static int write_file(const char *dir, const char *name, const struct sbuf *content)
 {
-	struct sbuf path = SBUF_INIT, tmp = SBUF_INIT;
+	struct sbuf tmpname = SBUF_INIT;
+	char *path = path_join(dir, name), *tmp = NULL;
 	FILE *f = NULL;
 	int rc = EXIT_PROBLEMS;
-	if (sbuf_addf(&path, "%s/%s", dir, name) ||
-	    sbuf_addf(&tmp, "%s/.%s.import-sql.tmp", dir, name)) {
+	sbuf_addf(&tmpname, ".%s.import-sql.tmp", name);
+	if (!path || sbuf_error(&tmpname) || !(tmp = path_join(dir, tmpname.buf))) {
 		fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(REG_ENOMEM));
 		goto out;
 	}
-	if (!(f = fopen(tmp.buf, "wb")))
+	if (!(f = fopen(tmp, "wb")))
 		goto fail;
 	if (content->len && fwrite(content->buf, 1, content->len, f) != content->len)
 		goto fail;
@@ -162,26 +160,28 @@ static int write_file(const char *dir, const char *name, const struct sbuf *cont
 		goto fail;
 	}
 	f = NULL;
-	if (rename(tmp.buf, path.buf))
+	if (rename(tmp, path))
 		goto fail;
 	rc = 0;
 	goto out;
 fail:
-	fprintf(stderr, "schemafs import-sql: cannot write '%s': %s\n", path.buf, strerror(errno));
+	fprintf(stderr, "schemafs import-sql: cannot write '%s': %s\n", path, strerror(errno));
 	if (f)
 		fclose(f);
-	unlink(tmp.buf);
+	unlink(tmp);
 out:
-	sbuf_release(&path);
-	sbuf_release(&tmp);
+	free(path);
+	free(tmp);
+	sbuf_release(&tmpname);
 	return rc;
 }
 
 /* registry.yaml, unless the directory has one (it may name a target). */
 static int write_meta(const char *dir, const char *file)
 {
-	struct sbuf path = SBUF_INIT, text = SBUF_INIT, name = SBUF_INIT, desc = SBUF_INIT;
+	struct sbuf text = SBUF_INIT, name = SBUF_INIT, desc = SBUF_INIT;
 	struct reg_meta m = {0};
+	char *path = path_join(dir, "registry.yaml");
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	size_t n = strlen(base);
 	int rc = EXIT_PROBLEMS;
@@ -189,11 +189,12 @@ static int write_meta(const char *dir, const char *file)
 		base = "stdin", n = 5;
 	else if (n > 4 && !strcmp(base + n - 4, ".sql"))
 		n -= 4;
-	if (sbuf_addf(&path, "%s/registry.yaml", dir) || sbuf_add(&name, base, n) ||
-	    sbuf_addf(&desc, "imported from %s by schemafs import-sql",
-		      strcmp(file, "-") ? file : "standard input"))
+	sbuf_add(&name, base, n);
+	sbuf_addf(&desc, "imported from %s by schemafs import-sql",
+		  strcmp(file, "-") ? file : "standard input");
+	if (!path || sbuf_error(&name) || sbuf_error(&desc))
 		goto nomem;
-	if (access(path.buf, F_OK) == 0) {
+	if (access(path, F_OK) == 0) {
 		rc = 0;
 		goto out;
 	}
@@ -211,7 +212,7 @@ static int write_meta(const char *dir, const char *file)
 nomem:
 	fprintf(stderr, "schemafs import-sql: %s\n", reg_strerror(REG_ENOMEM));
 out:
-	sbuf_release(&path);
+	free(path);
 	sbuf_release(&text);
 	sbuf_release(&name);
 	sbuf_release(&desc);

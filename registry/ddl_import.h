@@ -3,9 +3,11 @@
  * schema per table, for users whose database already exists.
  *
  * The SQL is read by PostgreSQL's own parser (libpg_query): split into
- * statements by its scanner, each statement parsed on its own, so one
- * statement the parser refuses is reported and the rest still import.
- * psql meta-commands (a line starting with a backslash) are skipped.
+ * statements at every ';' outside quotes and comments (sqllex.h), each
+ * statement parsed on its own, so one statement the parser refuses (one
+ * that starts with an unknown word too) is reported as an error and the
+ * rest still import. psql meta-commands (a line starting with a
+ * backslash) are skipped.
  *
  * What is used: CREATE TABLE (columns, NOT NULL, DEFAULT, PRIMARY KEY,
  * UNIQUE, REFERENCES, inline or as table constraints, composite keys;
@@ -68,8 +70,8 @@ struct ddl_import {
  * diagnostics use; opts may be NULL. Fills *out (release it with
  * ddl_import_release, also after an error). Returns 0 when the text could
  * be read, even if diagnostics (errors included) were added; REG_EINVAL
- * when it cannot be read at all (a NUL byte, the scanner fails), with a
- * diagnostic; REG_ENOMEM.
+ * when it cannot be read at all (a NUL byte), with a diagnostic;
+ * REG_ENOMEM. The files are ddl_int.h's.
  */
 int ddl_import_sql(const char *sql, size_t len, const char *file,
 		   const struct ddl_import_opts *opts, struct ddl_import *out, struct diags *diags);

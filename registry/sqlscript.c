@@ -1,153 +1,14 @@
 #include "sqlscript.h"
-#include "pgq.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* ---- places ---- */
-
-struct reg_loc sqlscript_loc(const char *text, size_t len, size_t off)
-{
-	struct reg_loc loc = { 1, 1 };
-	if (off > len)
-		off = len;
-	for (size_t i = 0; i < off; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c == '\n') {
-			loc.line++;
-			loc.col = 1;
-		} else if ((c & 0xC0) != 0x80) {
-			/* continuation bytes belong to the character already counted */
-			loc.col++;
-		}
-	}
-	return loc;
-}
-
-size_t sqlscript_char_offset(const char *text, size_t len, int pos)
-{
-	if (pos <= 1)
-		return 0;
-	int chars = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (((unsigned char)text[i] & 0xC0) != 0x80) {
-			if (chars == pos - 1)
-				return i;
-			chars++;
-		}
-	}
-	return len;
-}
-
-/* Skips blanks and comments: where a statement really starts. */
-static size_t skip_blank(const char *t, size_t len, size_t i)
-{
-	for (;;) {
-		while (i < len && isspace((unsigned char)t[i]))
-			i++;
-		if (i + 1 < len && t[i] == '-' && t[i + 1] == '-') {
-			while (i < len && t[i] != '\n')
-				i++;
-			continue;
-		}
-		if (i + 1 < len && t[i] == '/' && t[i + 1] == '*') {
-			size_t depth = 0;
-			/* PostgreSQL block comments nest */
-			while (i + 1 < len) {
-				if (t[i] == '/' && t[i + 1] == '*') {
-					depth++;
-					i += 2;
-				} else if (t[i] == '*' && t[i + 1] == '/') {
-					i += 2;
-					if (--depth == 0)
-						break;
-				} else {
-					i++;
-				}
-			}
-			if (depth)
-				return len;
-			continue;
-		}
-		return i;
-	}
-}
-
-/* ---- splitting ---- */
-
-static bool ident_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
-}
-
-/* The end of a dollar-quote opening tag at t[i] ('$'), or 0 when t[i] does
- * not open one ($1 is a parameter, a$b an identifier). */
-static size_t dollar_tag(const char *t, size_t len, size_t i)
-{
-	if (i > 0 && ident_char(t[i - 1]))
-		return 0;
-	size_t j = i + 1;
-	if (j < len && isdigit((unsigned char)t[j]))
-		return 0;
-	while (j < len && ident_char(t[j]) && t[j] != '$')
-		j++;
-	return j < len && t[j] == '$' ? j + 1 : 0;
-}
-
-/*
- * Where the statement starting at i ends: after its ';', or at len. Quotes,
- * dollar quotes and comments are skipped so that a ';' inside them does
- * not split. Something unterminated runs to the end, and the parser then
- * reports it. (libpg_query's scanner-based splitter silently drops a
- * statement that starts with an unknown word, which is exactly the kind of
- * statement that must be reported.)
- */
-static size_t statement_end(const char *t, size_t len, size_t i)
-{
-	while (i < len) {
-		char c = t[i];
-		if (c == ';')
-			return i + 1;
-		if (c == '-' && i + 1 < len && t[i + 1] == '-') {
-			while (i < len && t[i] != '\n')
-				i++;
-		} else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
-			size_t end = skip_blank(t, len, i);
-			i = end > i ? end : len;
-		} else if (c == '\'' || c == '"') {
-			/* E'..' strings also take backslash escapes */
-			bool esc = c == '\'' && i > 0 && (t[i - 1] == 'E' || t[i - 1] == 'e') &&
-				   (i < 2 || !ident_char(t[i - 2]));
-			i++;
-			while (i < len) {
-				if (esc && t[i] == '\\' && i + 1 < len) {
-					i += 2;
-					continue;
-				}
-				if (t[i] == c) {
-					if (i + 1 < len && t[i + 1] == c) {
-						i += 2;
-						continue;
-					}
-					break;
-				}
-				i++;
-			}
-			i++;
-		} else if (c == '$' && dollar_tag(t, len, i)) {
-			size_t open = dollar_tag(t, len, i), n = open - i;
-			i = open;
-			while (i < len && !(t[i] == '$' && i + n <= len && !memcmp(t + i, t + open - n, n)))
-				i++;
-			i = i < len ? i + n : len;
-		} else {
-			i++;
-		}
-	}
-	return len;
-}
+#include "pgq.h"
+#include "sqllex.h"
+#include "strlist.h"
+#include "text.h"
 
 /* ---- lint texts ---- */
 
@@ -201,8 +62,8 @@ struct walk {
 	const char *file;
 	const struct sqlscript_env *env;
 	struct diags *diags;
-	char **created;       /* tables created earlier in this script */
-	size_t ncreated;
+	struct text_lines lines; /* of text, for places */
+	struct strlist created;  /* tables created earlier in this script */
 	int err;
 };
 
@@ -221,12 +82,11 @@ static void add(struct walk *w, size_t off, enum diag_severity sev, struct sbuf 
 {
 	if (w->err)
 		goto out;
-	if (!msg->len) {
-		/* no message is empty: rendering it ran out of memory */
-		w->err = REG_ENOMEM;
+	if (sbuf_error(msg)) {
+		w->err = sbuf_error(msg);
 		goto out;
 	}
-	struct reg_loc loc = sqlscript_loc(w->text, w->len, off);
+	struct reg_loc loc = text_lines_loc(&w->lines, off);
 	if (diags_add(w->diags, w->file, loc, sev, "%s", msg->buf) < 0)
 		w->err = REG_ENOMEM;
 out:
@@ -236,26 +96,15 @@ out:
 static void addf(struct walk *w, size_t off, enum diag_severity sev, const char *what)
 {
 	struct sbuf msg = SBUF_INIT;
-	if (sbuf_adds(&msg, what) < 0) {
-		w->err = REG_ENOMEM;
-		return;
-	}
+	sbuf_adds(&msg, what);
 	add(w, off, sev, &msg);
-}
-
-static bool created_here(struct walk *w, const char *table)
-{
-	for (size_t i = 0; i < w->ncreated; i++)
-		if (!strcmp(w->created[i], table))
-			return true;
-	return false;
 }
 
 /* A table that exists before this script, so it may hold rows and locks
  * on it matter. */
 static bool existing(struct walk *w, const char *table)
 {
-	if (!table || created_here(w, table))
+	if (!table || strlist_find(&w->created, table) >= 0)
 		return false;
 	if (!w->env || !w->env->table_exists)
 		return true;
@@ -266,17 +115,8 @@ static void remember_created(struct walk *w, const char *table)
 {
 	if (!table || w->err)
 		return;
-	char **n = realloc(w->created, (w->ncreated + 1) * sizeof(*n));
-	if (!n) {
+	if (strlist_push(&w->created, table))
 		w->err = REG_ENOMEM;
-		return;
-	}
-	w->created = n;
-	if (!(w->created[w->ncreated] = strdup(table))) {
-		w->err = REG_ENOMEM;
-		return;
-	}
-	w->ncreated++;
 }
 
 static bool word_before(const char *t, size_t *pos, const char *word)
@@ -320,11 +160,8 @@ static void walk_add_column(struct walk *w, const char *table, json_object *cold
 			at = p;
 		const char *kw = pgq_get_str(coldef, "colname");
 		struct sbuf msg = SBUF_INIT;
-		if (sbuf_addf(&msg, "MySQL syntax: ADD %s is not PostgreSQL; use CREATE INDEX",
-			      !strcasecmp(kw, "key") ? "KEY" : "INDEX") < 0) {
-			w->err = REG_ENOMEM;
-			return;
-		}
+		sbuf_addf(&msg, "MySQL syntax: ADD %s is not PostgreSQL; use CREATE INDEX",
+			  !strcasecmp(kw, "key") ? "KEY" : "INDEX");
 		add(w, at, DIAG_ERROR, &msg);
 		return;
 	}
@@ -490,14 +327,12 @@ static const char *mysql_hint(const char *t, size_t len, size_t off)
 
 static int syntax_error(struct walk *w, size_t start, size_t slen, const PgQueryError *e)
 {
-	size_t off = start + (e->cursorpos > 0
-			      ? sqlscript_char_offset(w->text + start, slen, e->cursorpos)
-			      : 0);
-	if (e->cursorpos <= 0)
-		off = skip_blank(w->text, w->len, start);
+	size_t off = e->cursorpos > 0
+			     ? start + sqllex_char_offset(w->text + start, slen, e->cursorpos)
+			     : sqllex_skip_blank(w->text, start, w->len);
 	/* the hint looks at this statement only */
 	const char *hint = mysql_hint(w->text + start, slen, off - start);
-	struct reg_loc loc = sqlscript_loc(w->text, w->len, off);
+	struct reg_loc loc = text_lines_loc(&w->lines, off);
 	if (hint)
 		return diags_add(w->diags, w->file, loc, DIAG_ERROR, "%s (%s)", e->message, hint);
 	return diags_add(w->diags, w->file, loc, DIAG_ERROR, "%s", e->message);
@@ -521,11 +356,11 @@ static int check_one(struct walk *w, size_t start, size_t slen, struct sqlscript
 	memcpy(piece, w->text + start, slen);
 	piece[slen] = 0;
 	w->base = start;
-	w->stmt_start = skip_blank(w->text, start + slen, start);
+	w->stmt_start = sqllex_skip_blank(w->text, start, start + slen);
 	int err = 0;
 	if (out)
 		err = push_stmt(out, w->stmt_start, start + slen - w->stmt_start,
-				sqlscript_loc(w->text, w->len, w->stmt_start));
+				text_lines_loc(&w->lines, w->stmt_start));
 	PgQueryParseResult r = pgq_parse(piece);
 	if (err)
 		goto out;
@@ -536,7 +371,7 @@ static int check_one(struct walk *w, size_t start, size_t slen, struct sqlscript
 	json_object *tree = pgq_json(r.parse_tree);
 	if (!tree) {
 		/* deeper than any walk may go (pgq.h): refused, never guessed */
-		err = diags_add(w->diags, w->file, sqlscript_loc(w->text, w->len, w->stmt_start),
+		err = diags_add(w->diags, w->file, text_lines_loc(&w->lines, w->stmt_start),
 				DIAG_ERROR, "statement nested too deeply to check");
 		goto out;
 	}
@@ -555,15 +390,17 @@ int sqlscript_check(const char *text, size_t len, const char *file,
 		    const struct sqlscript_env *env, struct sqlscript *out,
 		    struct diags *diags)
 {
-	struct walk w = { .text = text, .len = len, .file = file, .env = env, .diags = diags };
+	struct walk w = { .text = text, .len = len, .file = file, .env = env, .diags = diags,
+			  .created = STRLIST_INIT };
+	const char *nul = memchr(text, 0, len);
 	char *copy = NULL;
 	int err = 0;
 	if (out)
 		*out = (struct sqlscript){ 0 };
-	if (memchr(text, 0, len))
-		return diags_add(diags, file, sqlscript_loc(text, len, (size_t)((const char *)memchr(text, 0, len) - text)),
+	if (nul)
+		return diags_add(diags, file, text_loc(text, len, (size_t)(nul - text), TEXT_BREAKS_LF),
 				 DIAG_ERROR, "NUL byte in SQL text");
-	if (skip_blank(text, len, 0) == len)
+	if (sqllex_skip_blank(text, 0, len) == len)
 		return diags_add(diags, file, (struct reg_loc){ 1, 1 }, DIAG_ERROR,
 				 "no SQL statement in the file");
 	/* the parser wants a C string */
@@ -572,18 +409,15 @@ int sqlscript_check(const char *text, size_t len, const char *file,
 	memcpy(copy, text, len);
 	copy[len] = 0;
 	w.text = copy;
-
-	for (size_t start = 0; start < len && !err;) {
-		size_t end = statement_end(copy, len, start);
-		/* the piece without its ';', as the parser's own splitter gives it */
-		size_t slen = end - start - (end > start && copy[end - 1] == ';');
-		if (skip_blank(copy, start + slen, start) < start + slen)
+	if ((err = text_lines_init(&w.lines, copy, len, TEXT_BREAKS_LF)))
+		goto out;
+	size_t pos = 0, start, slen;
+	while (!err && sqllex_next_stmt(copy, len, &pos, &start, &slen))
+		if (sqllex_skip_blank(copy, start, start + slen) < start + slen)
 			err = check_one(&w, start, slen, out);
-		start = end;
-	}
-	for (size_t i = 0; i < w.ncreated; i++)
-		free(w.created[i]);
-	free(w.created);
+out:
+	text_lines_release(&w.lines);
+	strlist_release(&w.created);
 	free(copy);
 	if (err && out)
 		sqlscript_release(out);

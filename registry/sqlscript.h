@@ -3,7 +3,7 @@
  * seed's schema_changes), checked by PostgreSQL's own parser (libpg_query)
  * before anything touches a database.
  *
- * A script is split into statements with the scanner and each statement is
+ * A script is split into statements by sqllex.h and each statement is
  * parsed on its own, so one pass reports every broken statement, not only
  * the first. Places are 1-based line and column; columns count characters
  * (UTF-8 code points), as editors do.
@@ -63,12 +63,6 @@ int sqlscript_check(const char *text, size_t len, const char *file,
 		    const struct sqlscript_env *env, struct sqlscript *out,
 		    struct diags *diags);
 void sqlscript_release(struct sqlscript *s);
-
-/* The 1-based line and column of byte offset off in text. */
-struct reg_loc sqlscript_loc(const char *text, size_t len, size_t off);
-/* Byte offset of the 1-based character position pos (libpg_query's
- * cursorpos) within text; len when past the end. */
-size_t sqlscript_char_offset(const char *text, size_t len, int pos);
 
 /* Lint messages, shared by generated DDL (plan.c) and pending scripts so
  * both say the same thing. Each appends to out. */

@@ -1,6 +1,7 @@
 /* registry/ddl_import.c: PostgreSQL DDL -> schemas, on small fixtures with exact outputs. */
 #include "testutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -536,6 +537,143 @@ START_TEST(syntax_error_reported_rest_imported)
 }
 END_TEST
 
+/*
+ * libpg_query's scanner-based splitter silently dropped a statement that
+ * starts with a word it does not know; each must be an error at its
+ * place, and the rest still import.
+ */
+START_TEST(unknown_word_statement_reported)
+{
+	static const char sql[] = "FOO bar baz;\nCREATE TABLE t (id int primary key);\n";
+	struct result r;
+	run_import(sql, NULL, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.diag_text,
+			 "in.sql:1:1: error: statement not imported: syntax error at or near "
+			 "\"FOO\"\n");
+	ck_assert_uint_eq(r.diags.errors, 1);
+	ASSERT_NAMES(&r, "t");
+	ck_assert_uint_eq(r.imp.statements, 1);
+	result_release(&r);
+
+	/* anywhere in the text, after comments, before a statement without ';' */
+	static const char later[] = "CREATE TABLE a (id int);\n/* x; */ -- y;\n  frobnicate 'a;b';\n"
+				    "CREATE TABLE b (id int)";
+	run_import(later, NULL, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.diag_text,
+			 "in.sql:3:3: error: statement not imported: syntax error at or near "
+			 "\"frobnicate\"\n");
+	ASSERT_NAMES(&r, "a b");
+	result_release(&r);
+}
+END_TEST
+
+/* The same through the command users run: the error on stderr with its
+ * place, the table still written, exit status 1 (docs/import-sql.md). */
+START_TEST(unknown_word_statement_cli)
+{
+	const char *bin = getenv("SCHEMAFS_BIN");
+	ck_assert_ptr_nonnull(bin);
+	char *out = tu_tmp_path("out"), *err = tu_tmp_path("stderr"), *t = tu_tmp_path("out/t.yaml");
+	struct sbuf cmd = SBUF_INIT;
+	sbuf_addf(&cmd,
+		  "printf 'FOO bar baz;\\nCREATE TABLE t (id int primary key);\\n' | "
+		  "'%s' import-sql - '%s' 2>'%s'",
+		  bin, out, err);
+	int st = system(cmd.buf);
+	char *text = tu_read_file(err, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit %d:\n%s", st, text);
+	ck_assert_msg(strstr(text, "<stdin>:1:1: error: statement not imported: syntax error at "
+				   "or near \"FOO\"\n"),
+		      "no located error in:\n%s", text);
+	ck_assert_msg(strstr(text, "<stdin>: 1 tables, 0 foreign keys, 0 indexes -> "), "%s",
+		      text);
+	ck_assert_int_eq(access(t, R_OK), 0);
+	free(text);
+	free(out);
+	free(err);
+	free(t);
+	sbuf_release(&cmd);
+}
+END_TEST
+
+/* Runs `schemafs import-sql ARGS` in tu_tmpdir (stdin from in.sql there);
+ * returns the exit status, stderr in *err (malloc'd). */
+static int import_sql_cli(const char *args, char **err)
+{
+	struct sbuf cmd = SBUF_INIT;
+	const char *bin = getenv("SCHEMAFS_BIN");
+	ck_assert_ptr_nonnull(bin);
+	sbuf_addf(&cmd, "cd '%s' && '%s' import-sql %s <in.sql 2>stderr >/dev/null", tu_tmpdir,
+		  bin, args);
+	int st = system(cmd.buf);
+	sbuf_release(&cmd);
+	char *path = tu_tmp_path("stderr");
+	*err = tu_read_file(path, NULL);
+	free(path);
+	ck_assert_ptr_nonnull(*err);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool tmp_exists(const char *rel)
+{
+	char *p = tu_tmp_path(rel);
+	bool yes = access(p, F_OK) == 0;
+	free(p);
+	return yes;
+}
+
+/* Options anywhere (getopt_long permutes), both spellings of a value,
+ * usage errors exit 2, an OUTDIR holding YAML needs --force. */
+START_TEST(cli_options)
+{
+	static const char sql[] = "CREATE SCHEMA sales;\n"
+				  "CREATE TABLE sales.orders (id int PRIMARY KEY);\n"
+				  "CREATE TABLE users (id int PRIMARY KEY);\n";
+	char *in = tu_tmp_path("in.sql"), *err;
+	ck_assert_int_eq(tu_write_file(in, sql, strlen(sql)), 0);
+	free(in);
+
+	ck_assert_int_eq(import_sql_cli("- a/b --schema sales --owner=team", &err), 0);
+	ck_assert_msg(strstr(err, "1 tables"), "%s", err);
+	free(err);
+	ck_assert(tmp_exists("a/b/orders.yaml") && !tmp_exists("a/b/users.yaml"));
+	char *p = tu_tmp_path("a/b/orders.yaml");
+	char *text = tu_read_file(p, NULL);
+	free(p);
+	ck_assert_ptr_nonnull(strstr(text, "owner: team\n"));
+	free(text);
+
+	ck_assert_int_eq(import_sql_cli("- a/b", &err), 1);
+	ck_assert_msg(strstr(err, "already holds .yaml files; use --force"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("--force - a/b", &err), 0);
+	free(err);
+	ck_assert(tmp_exists("a/b/users.yaml") && tmp_exists("a/b/sales_orders.yaml"));
+
+	ck_assert_int_eq(import_sql_cli("--bogus - out", &err), 2);
+	ck_assert_str_eq(err, "schemafs import-sql: unknown option '--bogus'\n"
+			      "usage: schemafs import-sql [--schema NAME] [--owner NAME] [--force] "
+			      "FILE.sql OUTDIR\n");
+	free(err);
+	ck_assert_int_eq(import_sql_cli("- out --schema", &err), 2);
+	ck_assert_msg(strstr(err, "option needs a value: '--schema'"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("--schema= - out", &err), 2);
+	ck_assert_msg(strstr(err, "option needs a value: '--schema='"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("- out extra", &err), 2);
+	ck_assert_msg(strstr(err, "unexpected argument 'extra'"), "%s", err);
+	free(err);
+	ck_assert_int_eq(import_sql_cli("-- -", &err), 2);
+	ck_assert_msg(strstr(err, "missing OUTDIR"), "%s", err);
+	free(err);
+	ck_assert(!tmp_exists("out"));
+}
+END_TEST
+
 START_TEST(nul_byte_refused)
 {
 	static const char sql[] = "CREATE TABLE a (id int);\nCREATE\0 TABLE b (id int);\n";
@@ -707,12 +845,18 @@ static Suite *ddl_import_suite(void)
 	tcase_add_test(tc, refused_names_are_errors_with_places);
 	tcase_add_test(tc, registry_name_clash_first_wins);
 	tcase_add_test(tc, syntax_error_reported_rest_imported);
+	tcase_add_test(tc, unknown_word_statement_reported);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, dropped_parts_are_warned);
 	tcase_add_test(tc, deep_expression_does_not_crash);
 	tcase_add_test(tc, inherits_partitions_drop);
 	tcase_add_test(tc, cycle_found_and_order);
 	suite_add_tcase(s, tc);
+	TCase *cli = tcase_create("cli");
+	tcase_add_checked_fixture(cli, tu_tmpdir_setup, tu_tmpdir_teardown);
+	tcase_add_test(cli, unknown_word_statement_cli);
+	tcase_add_test(cli, cli_options);
+	suite_add_tcase(s, cli);
 	return s;
 }
 

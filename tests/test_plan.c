@@ -12,7 +12,9 @@
 #include "plan.h"
 #include "registry.h"
 #include "sqlcheck.h"
+#include "sqllex.h"
 #include "sqlscript.h"
+#include "text.h"
 #include "testutil.h"
 
 /* ---- helpers ---- */
@@ -453,12 +455,12 @@ END_TEST
 START_TEST(script_positions)
 {
 	const char t[] = "ab\n한국x\ny";
-	struct reg_loc l = sqlscript_loc(t, strlen(t), strlen("ab\n한국"));
+	struct reg_loc l = text_loc(t, strlen(t), strlen("ab\n한국"), TEXT_BREAKS_LF);
 	ck_assert_uint_eq(l.line, 2);
 	ck_assert_uint_eq(l.col, 3);
-	ck_assert_uint_eq(sqlscript_char_offset(t, strlen(t), 6), strlen("ab\n한국"));
-	ck_assert_uint_eq(sqlscript_char_offset(t, strlen(t), 1), 0);
-	ck_assert_uint_eq(sqlscript_char_offset(t, strlen(t), 99), strlen(t));
+	ck_assert_uint_eq(sqllex_char_offset(t, strlen(t), 6), strlen("ab\n한국"));
+	ck_assert_uint_eq(sqllex_char_offset(t, strlen(t), 1), 0);
+	ck_assert_uint_eq(sqllex_char_offset(t, strlen(t), 99), strlen(t));
 }
 END_TEST
 
