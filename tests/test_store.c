@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "store.h"
+#include "store_int.h"
 
 static struct store *open_ok(const char *path)
 {
@@ -64,6 +64,34 @@ static void assert_integrity(struct store *st)
 	store_unlock(st);
 }
 
+
+/* The highest revision id ever given (0 for an empty store). */
+static int64_t last_rev(struct store *st)
+{
+	return pragma_int(st, "SELECT coalesce(max(id), 0) FROM revisions");
+}
+
+/* The current revision id of name; REG_ENOENT when not registered. */
+static int current_rev(struct store *st, const char *name, int64_t *rev)
+{
+	struct store_rev r;
+	bool found = false;
+	int rc = store_get_schema(st, name, &r, &found);
+	*rev = found ? r.id : 0;
+	store_rev_release(&r);
+	return rc ? rc : found ? 0 : REG_ENOENT;
+}
+
+/* A refusal of file with one error at 1:1. */
+static int set_refused(struct store *st, const char *file, const char *msg)
+{
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(diags_add(&d, file, (struct reg_loc){ 1, 1 }, DIAG_ERROR, "%s", msg), 0);
+	int rc = store_set_refused(st, file, &d);
+	diags_release(&d);
+	return rc;
+}
+
 static void put(struct store *st, const char *name, const char *bytes, int64_t *rev)
 {
 	int rc = store_put_schema(st, name, bytes, strlen(bytes), rev);
@@ -92,7 +120,7 @@ START_TEST(open_creates_parents_and_marks_file)
 	ck_assert_int_eq(store_is_empty(st, &empty), 0);
 	ck_assert(empty);
 	int64_t last = -1;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 	store_close(st);
 	free(dir);
@@ -123,7 +151,7 @@ START_TEST(reopen_keeps_everything_byte_exact)
 	ck_assert_int_gt(rev, 0);
 	ck_assert_int_eq(store_put_meta(st, meta, strlen(meta)), 0);
 	ck_assert_int_eq(store_put_file(st, "pending", "users.sql", "ALTER TABLE users;", 18), 0);
-	ck_assert_int_eq(store_set_refused(st, "schemas/x.yaml", "schemas/x.yaml:1:1: bad"), 0);
+	ck_assert_int_eq(set_refused(st, "schemas/x.yaml", "bad"), 0);
 	store_close(st);
 
 	st = open_ok(path);
@@ -150,12 +178,13 @@ START_TEST(reopen_keeps_everything_byte_exact)
 	ck_assert(found);
 	ck_assert_str_eq(f.bytes, "ALTER TABLE users;");
 	store_file_release(&f);
-	struct store_refusal *ref = NULL;
-	size_t n = 0;
-	ck_assert_int_eq(store_refusals(st, &ref, &n), 0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(ref[0].file, "schemas/x.yaml");
-	store_refusals_free(ref, n);
+	struct diags ref = DIAGS_INIT;
+	ck_assert_int_eq(store_refusals(st, &ref), 0);
+	ck_assert_uint_eq(ref.n, 1);
+	ck_assert_str_eq(ref.items[0].file, "schemas/x.yaml");
+	ck_assert_str_eq(ref.items[0].message, "bad");
+	ck_assert_uint_eq(ref.items[0].loc.line, 1);
+	diags_release(&ref);
 	assert_integrity(st);
 	store_close(st);
 	free(path);
@@ -170,7 +199,7 @@ START_TEST(path_with_uri_characters)
 	store_close(st);
 	st = open_ok(path); /* inspection reads the same file, not "we ird" */
 	int64_t rev = 0;
-	ck_assert_int_eq(store_current_rev(st, "users", &rev), 0);
+	ck_assert_int_eq(current_rev(st, "users", &rev), 0);
 	store_close(st);
 	free(path);
 }
@@ -251,9 +280,9 @@ START_TEST(two_handles_see_each_others_writes)
 	ck_assert_int_eq(v, va); /* its own write */
 	ck_assert_int_eq(store_data_version(b, &v), 0);
 	ck_assert_int_ne(v, vb); /* the other's write */
-	ck_assert_int_eq(store_current_rev(b, "users", &seen), 0);
+	ck_assert_int_eq(current_rev(b, "users", &seen), 0);
 	ck_assert_int_eq(seen, rev);
-	ck_assert_int_eq(store_last_rev(b, &seen), 0);
+	seen = last_rev(b);
 	ck_assert_int_eq(seen, rev);
 	store_close(b);
 	store_close(a);
@@ -286,9 +315,9 @@ START_TEST(history_is_ordered_and_current_is_last)
 	ck_assert_int_eq(revs[2].id, r3);
 	store_revs_free(revs, n);
 
-	ck_assert_int_eq(store_current_rev(st, "users", &cur), 0);
+	ck_assert_int_eq(current_rev(st, "users", &cur), 0);
 	ck_assert_int_eq(cur, r3);
-	ck_assert_int_eq(store_last_rev(st, &cur), 0);
+	cur = last_rev(st);
 	ck_assert_int_eq(cur, r3);
 
 	ck_assert_int_eq(store_current(st, &revs, &n), 0);
@@ -331,7 +360,7 @@ START_TEST(delete_keeps_history)
 	ck_assert_int_eq(store_current(st, &revs, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	store_revs_free(revs, n);
-	ck_assert_int_eq(store_current_rev(st, "users", &cur), REG_ENOENT);
+	ck_assert_int_eq(current_rev(st, "users", &cur), REG_ENOENT);
 	struct store_rev r;
 	bool found = true;
 	ck_assert_int_eq(store_get_schema(st, "users", &r, &found), 0);
@@ -398,9 +427,11 @@ START_TEST(bad_names_are_refused)
 	ck_assert_int_eq(store_put_schema(st, NULL, "x", 1, NULL), REG_EINVAL);
 	ck_assert_int_eq(store_put_file(st, "", "a", "x", 1), REG_EINVAL);
 	ck_assert_int_eq(store_put_file(st, "k", "", "x", 1), REG_EINVAL);
-	ck_assert_int_eq(store_set_refused(st, "", "m"), REG_EINVAL);
+	ck_assert_int_eq(set_refused(st, "", "m"), REG_EINVAL);
+	struct diags none = DIAGS_INIT;
+	ck_assert_int_eq(store_set_refused(st, "schemas/x.yaml", &none), REG_EINVAL);
 	int64_t last;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 	store_close(st);
 	free(path);
@@ -415,7 +446,7 @@ START_TEST(names_are_bound_not_spliced)
 	const char *evil = "x'); DROP TABLE revisions; --";
 	put(st, evil, "a\n", NULL);
 	int64_t rev = 0;
-	ck_assert_int_eq(store_current_rev(st, evil, &rev), 0);
+	ck_assert_int_eq(current_rev(st, evil, &rev), 0);
 	ck_assert_int_gt(rev, 0);
 	ck_assert_int_eq(store_put_file(st, evil, evil, "b", 1), 0);
 	assert_integrity(st);
@@ -430,23 +461,27 @@ START_TEST(refusal_set_replace_clear)
 {
 	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
-	ck_assert_int_eq(store_set_refused(st, "schemas/users.yaml", "first"), 0);
-	ck_assert_int_eq(store_set_refused(st, "schemas/a.yaml", "a"), 0);
-	ck_assert_int_eq(store_set_refused(st, "schemas/users.yaml", "second"), 0);
-	struct store_refusal *r = NULL;
-	size_t n = 0;
-	ck_assert_int_eq(store_refusals(st, &r, &n), 0);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(r[0].file, "schemas/a.yaml");
-	ck_assert_str_eq(r[1].file, "schemas/users.yaml");
-	ck_assert_str_eq(r[1].message, "second");
-	store_refusals_free(r, n);
+	ck_assert_int_eq(set_refused(st, "schemas/users.yaml", "first"), 0);
+	ck_assert_int_eq(set_refused(st, "schemas/a.yaml", "a"), 0);
+	ck_assert_int_eq(set_refused(st, "schemas/users.yaml", "second"), 0);
+	struct diags r = DIAGS_INIT;
+	ck_assert_int_eq(store_refusals(st, &r), 0);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.items[0].file, "schemas/a.yaml");
+	ck_assert_str_eq(r.items[1].file, "schemas/users.yaml");
+	ck_assert_str_eq(r.items[1].message, "second");
+	diags_release(&r);
 	ck_assert_int_eq(store_clear_refused(st, "schemas/users.yaml"), 0);
 	ck_assert_int_eq(store_clear_refused(st, "schemas/none.yaml"), 0);
-	ck_assert_int_eq(store_refusals(st, &r, &n), 0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(r[0].file, "schemas/a.yaml");
-	store_refusals_free(r, n);
+	ck_assert_int_eq(store_refusals(st, &r), 0);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.items[0].file, "schemas/a.yaml");
+	diags_release(&r);
+	struct strlist files = STRLIST_INIT;
+	ck_assert_int_eq(store_refused_files(st, &files), 0);
+	ck_assert_uint_eq(files.n, 1);
+	ck_assert_str_eq(files.items[0], "schemas/a.yaml");
+	strlist_release(&files);
 	store_close(st);
 	free(path);
 }
@@ -507,7 +542,7 @@ START_TEST(batch_commit_and_rollback)
 	put(st, "b", "b\n", NULL);
 	ck_assert_int_eq(store_rollback(st), 0);
 	int64_t last = -1;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 
 	ck_assert_int_eq(store_begin(st), 0);
@@ -550,7 +585,7 @@ START_TEST(puts_join_a_raw_transaction)
 	ck_assert_int_eq(sqlite3_exec(store_sqlite(st), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	store_unlock(st);
 	int64_t last = -1;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 
 	/* and a file with a backend's extra table is still ours */
@@ -585,7 +620,7 @@ START_TEST(busy_database_is_reported)
 	sqlite3_close(other);
 	put(st, "users", "u\n", NULL); /* and works once the lock is gone */
 	int64_t last = 0;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 1);
 	store_close(st);
 	free(path);
@@ -615,7 +650,7 @@ static void *worker_run(void *arg)
 		if (store_put_schema(w->st, name, bytes, strlen(bytes), &w->revs[i]))
 			w->failures++;
 		int64_t rev;
-		if (store_current_rev(w->st, name, &rev))
+		if (current_rev(w->st, name, &rev))
 			w->failures++;
 	}
 	return NULL;
@@ -638,7 +673,7 @@ START_TEST(concurrent_puts_from_threads)
 			ck_assert_int_lt(w[i].revs[j - 1], w[i].revs[j]);
 	}
 	int64_t last = 0;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, THREADS * PUTS);
 	struct store_rev *revs = NULL;
 	size_t n = 0;
@@ -698,7 +733,7 @@ START_TEST(concurrent_connections)
 	}
 	struct store *st = open_ok(path);
 	int64_t last = 0;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 3 * PUTS);
 	assert_integrity(st);
 	store_close(st);
@@ -826,7 +861,7 @@ START_TEST(refuses_newer_format)
 	store_unlock(st);
 	store_close(st);
 	drop_wal(path);
-	assert_refused(path, "format version 99 is newer than this schemafs (1)");
+	assert_refused(path, "format version 99 is newer than this schemafs (2)");
 	free(path);
 }
 END_TEST
