@@ -84,6 +84,7 @@ static int upgrade_refusals(struct store *st)
 	int src = sqlite3_prepare_v2(st->db, "SELECT file, message FROM refusals_v1 ORDER BY file",
 				     -1, &s, NULL);
 	while (!rc && src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		src = SQLITE_OK;
 		struct diags d = DIAGS_INIT;
 		const char *file = (const char *)sqlite3_column_text(s, 0);
 		const char *msg = (const char *)sqlite3_column_text(s, 1);
@@ -92,7 +93,7 @@ static int upgrade_refusals(struct store *st)
 			rc = store_set_refused(st, file, &d);
 		diags_release(&d);
 	}
-	if (!rc && src != SQLITE_DONE)
+	if (!rc && src != SQLITE_DONE && src != SQLITE_OK)
 		rc = store_fail(st, src, "cannot upgrade refusals");
 	sqlite3_finalize(s);
 	return rc ? rc : store_exec_sql(st, "DROP TABLE refusals_v1", "cannot upgrade refusals");
@@ -140,9 +141,9 @@ static int upgrade_list(struct store *st, const char *column)
 				rc = store_fail(st, src, "cannot upgrade runs");
 		}
 		strlist_release(&names);
-		src = rc ? src : SQLITE_OK;
+		src = SQLITE_OK;
 	}
-	if (!rc && src != SQLITE_DONE)
+	if (!rc && src != SQLITE_DONE && src != SQLITE_OK)
 		rc = store_fail(st, src, "cannot upgrade runs");
 out:
 	sqlite3_finalize(ins);

@@ -885,6 +885,173 @@ START_TEST(refuses_ours_with_format_zero)
 }
 END_TEST
 
+/* ---- format 1 -> 2 ---------------------------------------------------- */
+
+/* A file as format 1 wrote it (backends/store.c and runs.c before format
+ * 2): refusals as rendered text, a run's tables as newline lists. */
+static const char format1[] =
+	"CREATE TABLE revisions (id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('schema', 'meta')), name TEXT NOT NULL,"
+	" bytes BLOB NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE INDEX revisions_by_name ON revisions(kind, name, id);"
+	"CREATE TABLE current (kind TEXT NOT NULL, name TEXT NOT NULL,"
+	" revision INTEGER NOT NULL REFERENCES revisions(id),"
+	" PRIMARY KEY (kind, name)) WITHOUT ROWID;"
+	"CREATE TABLE refusals (file TEXT PRIMARY KEY, message TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE files (kind TEXT NOT NULL, name TEXT NOT NULL, bytes BLOB NOT NULL,"
+	" updated_at INTEGER NOT NULL, PRIMARY KEY (kind, name)) WITHOUT ROWID;"
+	"PRAGMA application_id = 1399023686; PRAGMA user_version = 1;"
+	"INSERT INTO revisions VALUES (1, 'schema', 'users', CAST('name: users\n' AS BLOB), 1700000000);"
+	"INSERT INTO current VALUES ('schema', 'users', 1);"
+	"INSERT INTO refusals VALUES ('schemas/x.yaml',"
+	" 'schemas/x.yaml:6:5: error: unknown key ''nulable''\n"
+	"schemas/x.yaml:2:1: warning: odd\n', 1700000001);"
+	"INSERT INTO refusals VALUES ('registry.yaml', 'registry.yaml: error: refused\n', 1700000002);";
+
+static const char format1_runs[] =
+	"CREATE TABLE migration_runs (id INTEGER PRIMARY KEY, kind TEXT, state TEXT,"
+	" started INTEGER NOT NULL DEFAULT 0, finished INTEGER NOT NULL DEFAULT 0, target TEXT,"
+	" token TEXT, nsteps INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0,"
+	" failed_step INTEGER NOT NULL DEFAULT 0, failed_what TEXT, error TEXT, sqlstate TEXT,"
+	" outcome TEXT, plan TEXT, snapshot TEXT, touched TEXT, created TEXT, irreversible TEXT,"
+	" notes TEXT, archived TEXT, undoes INTEGER NOT NULL DEFAULT 0,"
+	" undone_by INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO migration_runs (id, kind, state, started, snapshot, touched, created)"
+	" VALUES (1, 'apply', 'succeeded', 1700000003, 'users\t1\n', 'users\nposts\n', 'posts\n');"
+	"INSERT INTO migration_runs (id, kind, state, started) VALUES (2, 'check', 'failed', 5);";
+
+START_TEST(upgrades_format_1)
+{
+	char *path = tu_tmp_path("old.db");
+	sql_file(path, format1);
+	sql_file(path, format1_runs);
+	struct store *st = open_ok(path);
+	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(STORE_FORMAT_VERSION, 2);
+
+	struct store_rev r;
+	bool found = false;
+	ck_assert_int_eq(store_get_schema(st, "users", &r, &found), 0);
+	ck_assert(found);
+	ck_assert_str_eq(r.bytes, "name: users\n");
+	store_rev_release(&r);
+
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(store_refusals(st, &d), 0);
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_str_eq(d.items[0].file, "registry.yaml");
+	ck_assert_uint_eq(d.items[0].loc.line, 0);
+	ck_assert_str_eq(d.items[0].message, "refused");
+	ck_assert_str_eq(d.items[1].file, "schemas/x.yaml");
+	ck_assert_uint_eq(d.items[1].loc.line, 6);
+	ck_assert_uint_eq(d.items[1].loc.col, 5);
+	ck_assert_int_eq(d.items[1].severity, DIAG_ERROR);
+	ck_assert_str_eq(d.items[1].message, "unknown key 'nulable'");
+	ck_assert_int_eq(d.items[2].severity, DIAG_WARNING);
+	ck_assert_str_eq(d.items[2].message, "odd");
+	diags_release(&d);
+
+	struct store_run *v = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(store_run_list(st, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].kind, "apply");
+	ck_assert_str_eq(v[0].snapshot, "users\t1\n");
+	ck_assert_uint_eq(v[0].touched.n, 2);
+	ck_assert_str_eq(v[0].touched.items[0], "users");
+	ck_assert_str_eq(v[0].touched.items[1], "posts");
+	ck_assert_uint_eq(v[0].created.n, 1);
+	ck_assert_str_eq(v[0].created.items[0], "posts");
+	ck_assert_uint_eq(v[1].touched.n, 0);
+	store_run_list_free(v, n);
+	assert_integrity(st);
+	store_close(st);
+
+	/* and it stays format 2 */
+	st = open_ok(path);
+	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), 2);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
+/* A format-1 file that never recorded a run gets format 2's run tables. */
+START_TEST(upgrades_format_1_without_runs)
+{
+	char *path = tu_tmp_path("old.db");
+	sql_file(path, format1);
+	struct store *st = open_ok(path);
+	struct store_run rec = { 0 };
+	ck_assert_int_eq(strlist_push(&rec.touched, "users"), 0);
+	ck_assert_int_eq(store_run_insert(st, &rec), 0);
+	ck_assert_int_gt(rec.id, 0);
+	store_run_release(&rec);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
+/* ---- runs ------------------------------------------------------------ */
+
+START_TEST(runs_keep_their_tables_as_rows)
+{
+	char *path = tu_tmp_path("registry.db");
+	struct store *st = open_ok(path);
+	struct store_run a = { 0 }, b = { 0 }, got = { 0 };
+	bool found = false;
+	a.kind = strdup("apply");
+	ck_assert_int_eq(strlist_push(&a.touched, "users"), 0);
+	ck_assert_int_eq(strlist_push(&a.touched, "orders"), 0);
+	ck_assert_int_eq(strlist_push(&a.created, "orders"), 0);
+	ck_assert_int_eq(store_run_insert(st, &a), 0);
+	ck_assert_str_eq(a.state, "running");
+	free(a.state);
+	a.state = strdup("succeeded");
+	strlist_release(&a.touched);
+	ck_assert_int_eq(strlist_push(&a.touched, "users"), 0);
+	ck_assert_int_eq(store_run_update(st, &a), 0);
+	b.kind = strdup("rollback");
+	ck_assert_int_eq(store_run_insert(st, &b), 0);
+
+	ck_assert_int_eq(store_run_last_applied(st, 0, &got, &found), 0);
+	ck_assert(found);
+	ck_assert_int_eq(got.id, a.id);
+	ck_assert_uint_eq(got.touched.n, 1);
+	ck_assert_str_eq(got.touched.items[0], "users");
+	ck_assert_uint_eq(got.created.n, 1);
+	store_run_release(&got);
+	ck_assert_int_eq(store_run_last(st, &got, &found), 0);
+	ck_assert(found);
+	ck_assert_int_eq(got.id, b.id);
+	store_run_release(&got);
+	ck_assert_int_eq(store_run_last_applied(st, a.id, &got, &found), 0);
+	ck_assert(!found);
+	b.id = 999;
+	ck_assert_int_eq(store_run_update(st, &b), REG_ENOENT);
+	store_run_release(&a);
+	store_run_release(&b);
+	assert_integrity(st);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
+START_TEST(writes_are_counted)
+{
+	char *path = tu_tmp_path("registry.db");
+	struct store *st = open_ok(path);
+	int64_t w = store_writes(st);
+	put(st, "users", "u\n", NULL);
+	ck_assert_int_gt(store_writes(st), w);
+	w = store_writes(st);
+	ck_assert_int_eq(store_put_schema(st, "", "x", 1, NULL), REG_EINVAL);
+	ck_assert_int_eq(store_writes(st), w);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
 START_TEST(refuses_directory)
 {
 	struct store *st = NULL;
@@ -979,6 +1146,10 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, bad_names_are_refused);
 	tcase_add_test(tc, names_are_bound_not_spliced);
 	tcase_add_test(tc, refusal_set_replace_clear);
+	tcase_add_test(tc, upgrades_format_1);
+	tcase_add_test(tc, upgrades_format_1_without_runs);
+	tcase_add_test(tc, runs_keep_their_tables_as_rows);
+	tcase_add_test(tc, writes_are_counted);
 	tcase_add_test(tc, files_put_get_list_delete);
 	tcase_add_test(tc, batch_commit_and_rollback);
 	tcase_add_test(tc, puts_join_a_raw_transaction);
