@@ -63,9 +63,6 @@ const char *store_errmsg(struct store *st);
  * threads. Recursive: store_* calls made while holding it are fine. */
 void store_lock(struct store *st);
 void store_unlock(struct store *st);
-/* The one SQLite -> REG_E* mapping: 0 for SQLITE_OK/ROW/DONE, else as
- * described above. Takes primary or extended codes. */
-int store_map_sqlite(int rc);
 
 /* True when nothing was ever stored (the first run imports the examples). */
 int store_is_empty(struct store *st, bool *empty);

@@ -69,6 +69,10 @@ struct store {
 /* The connection (tests only: backends go through store.h). */
 sqlite3 *store_sqlite(struct store *st);
 
+/* The one SQLite -> REG_E* mapping (store.h): 0 for SQLITE_OK/ROW/DONE.
+ * Takes primary or extended codes. */
+int store_map_sqlite(int rc);
+
 /* The prepared statement id, or NULL with *rc set. */
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, int *rc);
 /* Resets a statement after use (NULL is fine). */
