@@ -23,8 +23,13 @@
  * On-disk format (docs/store.md): PRAGMA application_id 0x53636846
  * ("ScHF") marks the file as ours, PRAGMA user_version is the format
  * version (STORE_FORMAT_VERSION); a newer format is refused, not guessed.
- * Tables: revisions, current, refusals, files. Other backends may add
- * their own tables (through store_sqlite()) to a file that is ours.
+ * Tables: revisions, current, refusals, files, migration_runs,
+ * run_tables. An older format is upgraded when the file is opened, in one
+ * transaction (store_upgrade.c).
+ *
+ * The files: store.c (open, format, transactions), store_revs.c,
+ * store_refusals.c, store_files.c, store_runs.c; store_int.h is what they
+ * share (and what tests reach).
  */
 #ifndef SCHEMAFS_STORE_H
 #define SCHEMAFS_STORE_H
@@ -33,13 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "sbuf.h"
+#include "strlist.h"
 
 struct store;
-struct sqlite3;
 
 #define STORE_APPLICATION_ID 0x53636846 /* "ScHF" */
-#define STORE_FORMAT_VERSION 1
+#define STORE_FORMAT_VERSION 2
 
 /* Creates the file (its parent directories, mode 0700, and its tables)
  * when missing. An existing file is first inspected read-only and refused
@@ -53,17 +59,10 @@ void store_close(struct store *st);
 /* The message of the last failed call; valid until the next call. Threads
  * that share a store read it under store_lock(). */
 const char *store_errmsg(struct store *st);
-/* The connection, for backends that keep their own tables (migration runs).
- * Callers must hold store_lock() while using it. The lock is recursive:
- * store_* calls made while holding it are fine (and join an open batch). */
-struct sqlite3 *store_sqlite(struct store *st);
+/* The store's lock, for callers that read store_errmsg() from several
+ * threads. Recursive: store_* calls made while holding it are fine. */
 void store_lock(struct store *st);
 void store_unlock(struct store *st);
-/* The one SQLite -> REG_E* mapping, for backends that run statements of
- * their own on store_sqlite(): 0 for SQLITE_OK/ROW/DONE, else as described
- * above. Takes primary or extended codes (the connection reports extended
- * ones). */
-int store_map_sqlite(int rc);
 
 /* True when nothing was ever stored (the first run imports the examples). */
 int store_is_empty(struct store *st, bool *empty);
@@ -106,6 +105,9 @@ void store_revs_free(struct store_rev *revs, size_t n);
 
 /* Every current schema, sorted by name. Caller frees with store_revs_free. */
 int store_current(struct store *st, struct store_rev **revs, size_t *n);
+/* The same without the bytes (bytes is "", len 0): id, name and time of
+ * every current schema, for comparing with what is loaded. */
+int store_current_heads(struct store *st, struct store_rev **revs, size_t *n);
 /* Current registry.yaml; *found false when none. */
 int store_get_meta(struct store *st, struct store_rev *rev, bool *found);
 /* Every accepted revision of name, oldest first (empty when never existed). */
@@ -122,33 +124,30 @@ int store_get_schema(struct store *st, const char *name, struct store_rev *rev,
  * false when no such id. */
 int store_get_rev(struct store *st, int64_t id, struct store_rev *rev, bool *found);
 
-/* Cheap checks for the mount (one indexed lookup, no bytes copied). */
-/* Current revision id of schema name; REG_ENOENT when not registered. */
-int store_current_rev(struct store *st, const char *name, int64_t *rev);
-/* The highest revision id ever given (0 for an empty store): it changes
- * with every put_schema/put_meta, from this process or another. */
-int store_last_rev(struct store *st, int64_t *rev);
+/* Cheap checks for caches built from the store (no table is read). */
 /* A number that changes whenever another connection (another process:
  * an import while the mount runs) commits to the file; this handle's own
- * writes do not change it. Compare with an earlier value to know whether
- * caches built from the store are stale. */
+ * writes do not change it. */
 int store_data_version(struct store *st, int64_t *version);
+/* How many writes this handle has committed (it only grows): with
+ * store_data_version, a cache knows whether anything changed at all. */
+int64_t store_writes(struct store *st);
 
-/* The last refused write per file (file as in diagnostics, e.g.
- * "schemas/users.yaml"), replacing any earlier one. The caller clears it
- * when it accepts a write of that file (the store does not map names to
- * files); store_begin/put/clear/commit makes both one transaction.
- * Clearing a file with no refusal is not an error. Sorted by file. */
-int store_set_refused(struct store *st, const char *file, const char *message);
+/*
+ * The last refused write per file (file as in diagnostics, e.g.
+ * "schemas/users.yaml"): its diagnostics, one row each (file, line, col,
+ * severity, message), replacing any earlier refusal of file. d must hold
+ * at least one diagnostic (REG_EINVAL). The caller clears it when it
+ * accepts a write of that file (the store does not map names to files);
+ * store_begin/put/clear/commit makes both one transaction. Clearing a file
+ * with no refusal is not an error.
+ */
+int store_set_refused(struct store *st, const char *file, const struct diags *d);
 int store_clear_refused(struct store *st, const char *file);
-struct store_refusal {
-	char *file;
-	char *message;
-	int64_t time;
-};
-/* Caller frees with store_refusals_free. */
-int store_refusals(struct store *st, struct store_refusal **out, size_t *n);
-void store_refusals_free(struct store_refusal *r, size_t n);
+/* Appends every refusal's diagnostics to out, by file, in stored order. */
+int store_refusals(struct store *st, struct diags *out);
+/* Appends the files that have a refusal to out, sorted. */
+int store_refused_files(struct store *st, struct strlist *out);
 
 /*
  * Small named files that are not schemas (migrations/pending/<name>.sql,
@@ -179,5 +178,57 @@ int store_list_files(struct store *st, const char *kind, struct store_file **fil
 		     size_t *n);
 /* REG_ENOENT when there is no such file. */
 int store_delete_file(struct store *st, const char *kind, const char *name);
+
+/*
+ * Migration runs (the migrate backend's record). The target database keeps
+ * its own history (pg.h); this one also remembers refused and failed runs,
+ * the registry snapshot a run applied (so that rollback knows what
+ * "before" was) and what status/log show. A run is inserted as "running"
+ * when it starts and updated when it ends, so a crash leaves a visible
+ * "running" row. The tables a run touched and created are rows of their
+ * own (run_tables).
+ *
+ * Memory: a struct store_run owns its strings (NULL when unset) and lists;
+ * store_run_release frees them.
+ */
+struct store_run {
+	int64_t id;
+	char *kind;        /* "apply", "rollback", "check" */
+	char *state;       /* "running", "succeeded", "failed", "refused", "busy" */
+	int64_t started;   /* unix seconds */
+	int64_t finished;  /* 0 while running */
+	char *target;      /* shown without password */
+	char *token;       /* unique run token, also in the target's history */
+	int64_t nsteps;
+	int64_t completed; /* steps that ran (then were rolled back, on failure) */
+	int64_t failed_step;   /* 1-based, 0 none */
+	char *failed_what; /* "users: add column 'x'" */
+	char *error;       /* PostgreSQL's message / why it was refused */
+	char *sqlstate;
+	char *outcome;     /* what happened to the database, in words */
+	char *plan;        /* the plan as rendered */
+	char *snapshot;    /* registry after the run: "name\trevision\n" per schema */
+	struct strlist touched; /* the tables the run changed */
+	struct strlist created; /* the tables the run created */
+	char *irreversible;/* steps that cannot be undone, one per line */
+	char *notes;       /* warnings (post-checks of pending scripts) */
+	char *archived;    /* pending files archived, one per line */
+	int64_t undoes;    /* a rollback: the run it undid */
+	int64_t undone_by; /* an apply: the rollback that undid it */
+};
+
+void store_run_release(struct store_run *r);
+/* Inserts r (state "running" unless set) and sets r->id. */
+int store_run_insert(struct store *st, struct store_run *r);
+/* Writes every field of r over the run r->id; REG_ENOENT when none. */
+int store_run_update(struct store *st, const struct store_run *r);
+/* The newest run of any kind. */
+int store_run_last(struct store *st, struct store_run *r, bool *found);
+/* The newest succeeded apply with id < before (0: any) that no rollback
+ * undid: what rollback undoes, and what it restores. */
+int store_run_last_applied(struct store *st, int64_t before, struct store_run *r, bool *found);
+/* Every run, oldest first. Free with store_run_list_free. */
+int store_run_list(struct store *st, struct store_run **v, size_t *n);
+void store_run_list_free(struct store_run *v, size_t n);
 
 #endif

@@ -1118,23 +1118,12 @@ static int ctx_open(struct fs_ctx *ctx, const char *db_path, const char *example
 {
 	struct sbuf err = SBUF_INIT;
 	int ret = -1;
-	bool empty = false;
 
 	if (store_open(db_path, &ctx->store, &err)) {
 		fprintf(stderr, "schemafs: %s\n", err.buf);
 		goto out;
 	}
-	if (store_is_empty(ctx->store, &empty)) {
-		fprintf(stderr, "schemafs: %s: %s\n", db_path, store_errmsg(ctx->store));
-		goto out;
-	}
-	if (empty && examples) {
-		if (fs_import_examples(ctx->store, examples, &err)) {
-			fprintf(stderr, "schemafs: %s\n", err.buf);
-			goto out;
-		}
-	}
-	if (fs_load(ctx, &err)) {
+	if (fs_load(ctx, examples, &err)) {
 		fprintf(stderr, "schemafs: %s\n", err.buf);
 		goto out;
 	}

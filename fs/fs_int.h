@@ -96,10 +96,13 @@ int list_root(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
 int fs_schemas_new(struct fs_schemas **out);
 void fs_schemas_free(struct fs_schemas *s);
 /* Loads every current schema and registry.yaml from ctx->store into
- * ctx->reg; stored revisions that no longer parse go to ctx->load_diags. */
-int fs_load(struct fs_ctx *ctx, struct sbuf *err);
-/* Imports every DIR/<name>.yaml (and DIR/registry.yaml) into an empty store. */
-int fs_import_examples(struct store *st, const char *dir, struct sbuf *err);
+ * ctx->reg (regstore.h); stored revisions that no longer parse go to
+ * ctx->load_diags. An empty store is first given examples/NAME.yaml and
+ * examples/registry.yaml when examples is not NULL. -1 with err on failure. */
+int fs_load(struct fs_ctx *ctx, const char *examples, struct sbuf *err);
+/* Brings ctx->reg up to the store (after a rollback), invalidating the
+ * views of exactly the schemas that changed. Caller holds the lock. */
+int fs_schemas_sync(struct fs_ctx *ctx);
 /* Ends the grace periods that are over (fs.c calls it every second).
  * Caller holds the lock. */
 void fs_schemas_expire(struct fs_ctx *ctx);
@@ -113,6 +116,11 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
 /* Records a refusal ("file:line:col: error: msg" lines) and bumps the
  * generation (validation shows it). Caller holds the lock. */
 void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d);
+
+/* ---- fs_log.c ---- */
+
+/* One line "schemafs: <message>" on the daemon's stderr. */
+void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- fs.c ---- */
 

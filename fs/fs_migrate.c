@@ -17,7 +17,7 @@
  * FS_TEXT_LIVE asks the core for direct_io and noflush, without which a
  * reader of control would wait for a running command.
  */
-#include "fs.h"
+#include "fs_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,9 +26,7 @@
 #include <string.h>
 
 #include "migrate.h"
-#include "runs.h"
 #include "registry.h"
-#include "schemafile.h"
 
 struct fs_migrate {
 	struct migrate *m;
@@ -158,9 +156,9 @@ static int list_applied(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 {
 	(void)arg;
 	/* one directory per run that archived pending files */
-	struct run_record *v;
+	struct store_run *v;
 	size_t n;
-	int rc = runs_list(ctx->store, &v, &n);
+	int rc = store_run_list(ctx->store, &v, &n);
 	if (rc)
 		return as_errno(rc);
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -170,7 +168,7 @@ static int list_applied(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 		snprintf(name, sizeof(name), "%lld", (long long)v[i].id);
 		rc = fs_dir_add(dir, name, S_IFDIR | 0555);
 	}
-	runs_free(v, n);
+	store_run_list_free(v, n);
 	return rc;
 }
 
@@ -249,43 +247,6 @@ static int control_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
  * registry does not: bring ctx->reg in line (every schema whose current
  * bytes differ), then let every view re-render.
  */
-static int sync_registry(struct fs_ctx *ctx)
-{
-	struct store_rev *revs = NULL;
-	size_t n = 0;
-	int rc = store_current(ctx->store, &revs, &n);
-	if (rc)
-		return rc;
-	fs_lock(ctx);
-	for (size_t i = 0; i < n && !rc; i++) {
-		const struct reg_schema *cur = reg_get(ctx->reg, revs[i].name);
-		if (cur && cur->source && cur->source_len == revs[i].len &&
-		    !memcmp(cur->source, revs[i].bytes, revs[i].len))
-			continue;
-		char file[256];
-		struct reg_schema *s = NULL;
-		struct diags d = DIAGS_INIT;
-		snprintf(file, sizeof(file), "schemas/%s.yaml", revs[i].name);
-		rc = schemafile_parse(revs[i].bytes, revs[i].len, file, &s, &d);
-		diags_release(&d);
-		if (rc == REG_ENOMEM)
-			break;
-		rc = s ? reg_register(ctx->reg, s) : 0;
-	}
-	/* tables a rollback unregistered */
-	for (size_t i = ctx->reg->n; i-- > 0 && !rc;) {
-		bool keep = false;
-		for (size_t k = 0; k < n && !keep; k++)
-			keep = !strcmp(revs[k].name, ctx->reg->schemas[i]->name);
-		if (!keep)
-			rc = reg_unregister(ctx->reg, ctx->reg->schemas[i]->name);
-	}
-	fs_changed(ctx);
-	fs_unlock(ctx);
-	store_revs_free(revs, n);
-	return rc;
-}
-
 static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len)
 {
 	(void)arg;
@@ -309,8 +270,11 @@ static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 		sbuf_release(&out);
 		return -EINVAL;
 	}
-	if (rc == 0 && clen == 8 && !memcmp(cmd, "rollback", 8))
-		sync_registry(ctx);
+	if (rc == 0 && clen == 8 && !memcmp(cmd, "rollback", 8)) {
+		fs_lock(ctx);
+		fs_schemas_sync(ctx);
+		fs_unlock(ctx);
+	}
 	pthread_mutex_lock(&s->mu);
 	snprintf(s->last_cmd, sizeof(s->last_cmd), "%.*s", (int)clen, cmd);
 	s->last_rc = rc;
@@ -329,7 +293,7 @@ static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 	}
 }
 
-static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_migrations_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)ctx;
 	(void)arg;
@@ -353,7 +317,7 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 }
 
 const struct fs_route fs_migrate_routes[] = {
-	FS_VIEW("/migrations/README", view_readme, 0),
+	FS_VIEW("/migrations/README", view_migrations_readme, 0),
 	FS_VIEW("/migrations/plan", view_plan, FS_VIEW_PER_OPEN),
 	FS_VIEW("/migrations/plan.json", view_plan_json, FS_VIEW_PER_OPEN),
 	FS_VIEW("/migrations/check", view_check, FS_VIEW_PER_OPEN),

@@ -35,13 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <linux/fs.h>
-#include <pthread.h>
 #include <unistd.h>
 
-#include "validate.h"
-#include "schemafile.h"
+#include "regstore.h"
 
 /* An editor file: bytes in memory, shared by its open handles. */
 struct plain {
@@ -81,6 +78,7 @@ struct fs_schemas {
 	struct sfile *pending;
 	size_t ncreated;
 	bool meta_refused;
+	struct regstore *rs;       /* ctx->reg as loaded from ctx->store */
 };
 
 /* Per handle on schemas/ (h->priv). */
@@ -125,6 +123,7 @@ void fs_schemas_free(struct fs_schemas *s)
 			free(f->name);
 			free(f);
 		}
+	regstore_free(s->rs);
 	free(s);
 }
 
@@ -249,57 +248,19 @@ static bool visible(struct fs_ctx *ctx, const char *name)
 
 void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d)
 {
-	struct sbuf msg = SBUF_INIT;
-	for (size_t i = 0; i < d->n; i++) {
-		if (d->errors && d->items[i].severity != DIAG_ERROR)
-			continue;
-		diag_render(&d->items[i], &msg);
-		sbuf_addch(&msg, '\n');
-	}
-	if (!msg.len)
-		sbuf_addf(&msg, "%s: error: refused\n", file);
-	if (store_set_refused(ctx->store, file, msg.buf))
-		fprintf(stderr, "schemafs: %s: cannot record refusal: %s\n", file,
-			store_errmsg(ctx->store));
-	sbuf_release(&msg);
+	if (regstore_refuse(ctx->schemas->rs, file, d))
+		fs_log("%s: cannot record refusal: %s", file, store_errmsg(ctx->store));
 	fs_changed(ctx);
 }
 
-/* Stores an accepted save of file: a new revision of schema name (NULL:
- * registry.yaml) and, when the file had a refusal (*refused), its removal.
- * Both are one transaction, so a save costs one fsync and a crash never
- * keeps one without the other. Caller holds the lock. */
-static int store_accept(struct fs_ctx *ctx, const char *file, const char *name,
-			const char *bytes, size_t len, bool *refused)
+/* regstore_save's failure as the save's errno: a store that cannot take
+ * the save is an I/O error, logged. */
+static int save_failed(struct fs_ctx *ctx, const char *file, int rc)
 {
-	struct store *st = ctx->store;
-	int rc;
-
-	if (!*refused) {
-		rc = name ? store_put_schema(st, name, bytes, len, NULL)
-			  : store_put_meta(st, bytes, len);
-		goto out;
-	}
-	rc = store_begin(st);
-	if (rc)
-		goto out;
-	rc = name ? store_put_schema(st, name, bytes, len, NULL) : store_put_meta(st, bytes, len);
-	if (!rc)
-		rc = store_clear_refused(st, file);
-	if (rc) {
-		fprintf(stderr, "schemafs: %s: cannot store: %s\n", file, store_errmsg(st));
-		store_rollback(st);
-		return -EIO;
-	}
-	rc = store_commit(st);
-	if (!rc)
-		*refused = false;
-out:
-	if (rc) {
-		fprintf(stderr, "schemafs: %s: cannot store: %s\n", file, store_errmsg(st));
-		return -EIO;
-	}
-	return 0;
+	if (rc == REG_ENOMEM)
+		return -ENOMEM;
+	fs_log("%s: cannot store: %s", file, store_errmsg(ctx->store));
+	return -EIO;
 }
 
 static void pending_add(struct fs_schemas *s, struct sfile *f)
@@ -336,9 +297,8 @@ static void fallback_drop(struct fs_ctx *ctx, struct sfile *f)
 static void fallback_settle(struct fs_ctx *ctx, struct sfile *f)
 {
 	if (f->fallback && f->fallback_in_store && !registered(ctx, f->name) &&
-	    store_delete_schema(ctx->store, f->name))
-		fprintf(stderr, "schemafs: schemas/%s.yaml: cannot unregister: %s\n",
-			f->name, store_errmsg(ctx->store));
+	    regstore_delete(ctx->schemas->rs, f->name))
+		fs_log("schemas/%s.yaml: cannot unregister: %s", f->name, store_errmsg(ctx->store));
 	fallback_drop(ctx, f);
 }
 
@@ -385,26 +345,11 @@ static void fallback_restore(struct fs_ctx *ctx, struct sfile *f)
 static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes, size_t len)
 {
 	char file[PATH_MAX];
-	struct reg_schema *s = NULL;
 	struct diags d = DIAGS_INIT;
-	struct sfile *f;
-	int ret;
-
-	snprintf(file, sizeof(file), "schemas/%s.yaml", name);
-	f = sfile_get(ctx->schemas, name);
+	struct sfile *f = sfile_get(ctx->schemas, name);
 	if (!f)
 		return -ENOMEM;
-	ret = reg_schema_from_bytes(bytes, len, file, name, &s, &d);
-	if (ret == REG_EINVAL || ret == REG_E2BIG) {
-		fs_refuse(ctx, file, &d);
-		f->refused = true;
-		ret = ret == REG_E2BIG ? -EFBIG : -EINVAL;
-		goto out;
-	}
-	if (ret) {
-		ret = fs_errno(ret);
-		goto out;
-	}
+	snprintf(file, sizeof(file), "schemas/%s.yaml", name);
 
 	const struct reg_schema *cur = reg_get(ctx->reg, name);
 	bool same_as_store = false;
@@ -416,13 +361,23 @@ static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes
 	/* Putting the stored bytes back is not a new save: editors do it after
 	 * a refused one (vim and emacs rename their backup back, vim with
 	 * backupcopy=yes copies it back), and the refusal must stay visible. */
-	if (!same_as_store && (ret = store_accept(ctx, file, name, bytes, len, &f->refused)))
+	struct regstore_save sv = { .name = name, .bytes = bytes, .len = len,
+				    .put_back = same_as_store, .no_register = cur && same_as_store,
+				    .refused = f->refused };
+	int rc = regstore_save(ctx->schemas->rs, &sv, &d);
+	f->refused = sv.refused;
+	int ret = 0;
+	if (rc == REG_EINVAL || rc == REG_E2BIG) {
+		fs_refuse(ctx, file, &d);
+		f->refused = true;
+		ret = fs_errno(rc);
 		goto out;
-	if (!(cur && same_as_store)) {
-		ret = fs_errno(reg_register(ctx->reg, s));
-		s = NULL;
-		if (ret)
-			goto out;
+	}
+	if (rc) {
+		ret = save_failed(ctx, file, rc);
+		goto out;
+	}
+	if (!sv.no_register) {
 		fs_views_touched(ctx, name);
 		fs_changed(ctx);
 	}
@@ -433,7 +388,6 @@ static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes
 	fallback_drop(ctx, f);
 	fs_now(&f->mtime);
 out:
-	reg_schema_free(s);
 	diags_release(&d);
 	return ret;
 }
@@ -979,229 +933,126 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
 {
 	(void)arg;
 	static const char file[] = "registry.yaml";
-	struct reg_meta m;
 	struct diags d = DIAGS_INIT;
-	int ret;
+	int ret = 0;
 
-	memset(&m, 0, sizeof(m));
-	ret = schemafile_parse_meta(bytes, len, file, &m, &d);
 	fs_lock(ctx);
-	if (ret == REG_EINVAL || ret == REG_E2BIG) {
-		fs_refuse(ctx, file, &d);
-		ctx->schemas->meta_refused = true;
-		ret = ret == REG_E2BIG ? -EFBIG : -EINVAL;
-		goto out;
-	}
-	if (ret) {
-		ret = fs_errno(ret);
-		goto out;
-	}
 	const struct reg_meta *cur = &ctx->reg->meta;
 	/* as for schemas: the stored bytes put back keep the refusal */
-	if (!(cur->source && cur->source_len == len && !memcmp(cur->source, bytes, len))) {
-		ret = store_accept(ctx, file, NULL, bytes, len, &ctx->schemas->meta_refused);
-		if (ret)
-			goto out;
-		if (!m.source) {
-			m.source = malloc(len + 1);
-			if (m.source) {
-				memcpy(m.source, bytes, len);
-				m.source[len] = '\0';
-				m.source_len = len;
-			}
-		}
-		reg_set_meta(ctx->reg, &m);
+	bool same = cur->source && cur->source_len == len && !memcmp(cur->source, bytes, len);
+	struct regstore_save sv = { .name = NULL, .bytes = bytes, .len = len, .put_back = same,
+				    .no_register = same, .refused = ctx->schemas->meta_refused };
+	int rc = regstore_save(ctx->schemas->rs, &sv, &d);
+	ctx->schemas->meta_refused = sv.refused;
+	if (rc == REG_EINVAL || rc == REG_E2BIG) {
+		fs_refuse(ctx, file, &d);
+		ctx->schemas->meta_refused = true;
+		ret = fs_errno(rc);
+	} else if (rc) {
+		ret = save_failed(ctx, file, rc);
+	} else if (!same) {
 		fs_views_touched(ctx, NULL);
 		fs_changed(ctx);
 	}
-out:
 	fs_unlock(ctx);
-	reg_meta_release(&m);
 	diags_release(&d);
 	return ret;
 }
 
 /* ---- loading ---- */
 
-/* Parsing 10,000 stored schemas is most of a mount's start-up: it is
- * spread over the CPUs, each thread on a slice of the (sorted) list. */
-struct parse_job {
-	const struct store_rev *revs;
-	size_t from, to;
-	struct reg_schema **out;   /* out[i] for revs[i], NULL when refused */
-	struct diags diags;
-	int err;
-	pthread_t thread;
-};
-
-static void *parse_slice(void *arg)
+/* A new store is given the examples (when the directory exists), checked
+ * as `schemafs import` checks a directory. */
+static int import_examples(struct store *st, const char *dir, struct sbuf *err)
 {
-	struct parse_job *j = arg;
-	char file[PATH_MAX];
-	for (size_t i = j->from; i < j->to && !j->err; i++) {
-		snprintf(file, sizeof(file), "schemas/%s.yaml", j->revs[i].name);
-		/* accepted bytes were validated when saved: parsing is enough */
-		int r = schemafile_parse(j->revs[i].bytes, j->revs[i].len, file, &j->out[i],
-					  &j->diags);
-		if (r == REG_ENOMEM)
-			j->err = r;
+	struct regstore_import im = REGSTORE_IMPORT_INIT;
+	struct diags d = DIAGS_INIT;
+	int ret = -1;
+	int rc = regstore_import_read(&im, dir, "schemas", &d);
+	if (rc == REG_ENOENT) {
+		ret = 0; /* nothing to import: start empty */
+	} else if (rc) {
+		sbuf_addf(err, "%s: cannot read examples", dir);
+	} else if (d.errors) {
+		sbuf_addf(err, "%s: examples do not load:\n", dir);
+		diags_sort(&d);
+		diags_render(&d, err);
+	} else if (regstore_import_store(st, &im, false)) {
+		sbuf_addf(err, "%s", store_errmsg(st));
+	} else {
+		ret = 0;
 	}
-	return NULL;
-}
-
-static int parse_all(const struct store_rev *revs, size_t n, struct reg_schema **out,
-		     struct diags *diags)
-{
-	struct parse_job jobs[8];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t njobs = n < 2000 || cpus < 2 ? 1 : (size_t)(cpus > 8 ? 8 : cpus);
-	int ret = 0;
-
-	for (size_t k = 0; k < njobs; k++) {
-		jobs[k] = (struct parse_job){ .revs = revs, .out = out,
-			.from = n * k / njobs, .to = n * (k + 1) / njobs };
-		diags_init(&jobs[k].diags);
-		if (k == 0 || pthread_create(&jobs[k].thread, NULL, parse_slice, &jobs[k]))
-			jobs[k].thread = 0;
-	}
-	for (size_t k = 0; k < njobs; k++)
-		if (!jobs[k].thread)
-			parse_slice(&jobs[k]);
-	for (size_t k = 0; k < njobs; k++) {
-		if (jobs[k].thread)
-			pthread_join(jobs[k].thread, NULL);
-		if (jobs[k].err)
-			ret = jobs[k].err;
-		if (diags_move(diags, &jobs[k].diags))
-			ret = REG_ENOMEM;
-		diags_release(&jobs[k].diags);
-	}
+	regstore_import_release(&im);
+	diags_release(&d);
 	return ret;
 }
 
-int fs_load(struct fs_ctx *ctx, struct sbuf *err)
+/* The files the store holds a refusal of keep it until accepted. */
+static int load_refusals(struct fs_ctx *ctx)
 {
-	struct store_rev *revs = NULL, meta;
-	struct store_refusal *refs = NULL;
-	struct reg_schema **parsed = NULL;
-	size_t n = 0, nrefs = 0;
-	bool found = false;
-	int ret = -1;
-
-	memset(&meta, 0, sizeof(meta));
-	if (store_current(ctx->store, &revs, &n)) {
-		sbuf_addf(err, "%s: %s", ctx->db_path, store_errmsg(ctx->store));
-		goto out;
-	}
-	parsed = calloc(n ? n : 1, sizeof(*parsed));
-	if (!parsed || parse_all(revs, n, parsed, &ctx->load_diags)) {
-		sbuf_addf(err, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!parsed[i])
-			continue;
-		int r = reg_register(ctx->reg, parsed[i]);
-		parsed[i] = NULL;
-		struct sfile *f = r ? NULL : sfile_get(ctx->schemas, revs[i].name);
-		if (!f) {
-			sbuf_addf(err, "out of memory");
-			goto out;
-		}
-		f->mtime.tv_sec = revs[i].time;
-		f->mtime.tv_nsec = 0;
-	}
-	if (store_get_meta(ctx->store, &meta, &found)) {
-		sbuf_addf(err, "%s: %s", ctx->db_path, store_errmsg(ctx->store));
-		goto out;
-	}
-	if (found) {
-		struct reg_meta m;
-		memset(&m, 0, sizeof(m));
-		if (!schemafile_parse_meta(meta.bytes, meta.len, "registry.yaml", &m, &ctx->load_diags)) {
-			if (!m.source) {
-				m.source = meta.bytes;
-				m.source_len = meta.len;
-				meta.bytes = NULL;
-			}
-			reg_set_meta(ctx->reg, &m);
-		}
-		reg_meta_release(&m);
-	}
-	if (store_refusals(ctx->store, &refs, &nrefs)) {
-		sbuf_addf(err, "%s: %s", ctx->db_path, store_errmsg(ctx->store));
-		goto out;
-	}
-	for (size_t i = 0; i < nrefs; i++) {
+	struct strlist files = STRLIST_INIT;
+	int rc = store_refused_files(ctx->store, &files);
+	for (size_t i = 0; i < files.n && !rc; i++) {
 		char name[NAME_MAX + 1];
-		if (!strcmp(refs[i].file, "registry.yaml")) {
+		const char *file = files.items[i];
+		if (!strcmp(file, "registry.yaml")) {
 			ctx->schemas->meta_refused = true;
-		} else if (!strncmp(refs[i].file, "schemas/", 8) &&
-			   schema_name(refs[i].file + 8, name, sizeof(name))) {
+		} else if (!strncmp(file, "schemas/", 8) &&
+			   schema_name(file + 8, name, sizeof(name))) {
 			struct sfile *f = sfile_get(ctx->schemas, name);
 			if (f)
 				f->refused = true;
 		}
 	}
-	ret = 0;
-out:
-	if (parsed)
-		for (size_t i = 0; i < n; i++)
-			reg_schema_free(parsed[i]);
-	free(parsed);
-	store_refusals_free(refs, nrefs);
-	store_rev_release(&meta);
-	store_revs_free(revs, n);
-	return ret;
+	strlist_release(&files);
+	return rc;
 }
 
-int fs_import_examples(struct store *st, const char *dir, struct sbuf *err)
+int fs_load(struct fs_ctx *ctx, const char *examples, struct sbuf *err)
 {
-	struct reg_registry *r = reg_registry_new();
-	struct diags d = DIAGS_INIT;
-	int ret = -1;
-	DIR *probe = opendir(dir);
-
-	if (!probe) {
-		/* nothing to import: start empty */
-		ret = 0;
-		goto out;
+	bool empty = false;
+	if (store_is_empty(ctx->store, &empty)) {
+		sbuf_addf(err, "%s: %s", ctx->db_path, store_errmsg(ctx->store));
+		return -1;
 	}
-	closedir(probe);
-	if (!r) {
+	if (empty && examples && import_examples(ctx->store, examples, err))
+		return -1;
+	if (regstore_new(ctx->store, ctx->reg, &ctx->schemas->rs)) {
 		sbuf_addf(err, "out of memory");
-		goto out;
+		return -1;
 	}
-	if (reg_load_dir(r, dir, "schemas", &d)) {
-		sbuf_addf(err, "%s: cannot read examples", dir);
-		goto out;
+	int rc = regstore_load(ctx->schemas->rs, &ctx->load_diags);
+	for (size_t i = 0; i < ctx->reg->n && !rc; i++) {
+		int64_t t = 0;
+		struct sfile *f = sfile_get(ctx->schemas, ctx->reg->schemas[i]->name);
+		if (!f) {
+			rc = REG_ENOMEM;
+			break;
+		}
+		regstore_head(ctx->schemas->rs, f->name, NULL, &t);
+		f->mtime.tv_sec = t;
+		f->mtime.tv_nsec = 0;
 	}
-	if (d.errors) {
-		sbuf_addf(err, "%s: examples do not load:\n", dir);
-		diags_render(&d, err);
-		goto out;
-	}
-	if (store_begin(st)) {
-		sbuf_addf(err, "%s", store_errmsg(st));
-		goto out;
-	}
-	for (size_t i = 0; i < r->n; i++)
-		if (store_put_schema(st, r->schemas[i]->name, r->schemas[i]->source,
-				     r->schemas[i]->source_len, NULL))
-			goto rollback;
-	if (r->meta.source && store_put_meta(st, r->meta.source, r->meta.source_len))
-		goto rollback;
-	if (store_commit(st)) {
-		sbuf_addf(err, "%s", store_errmsg(st));
-		goto out;
-	}
-	ret = 0;
-	goto out;
-rollback:
-	sbuf_addf(err, "%s", store_errmsg(st));
-	store_rollback(st);
-out:
-	diags_release(&d);
-	reg_registry_free(r);
-	return ret;
+	if (!rc)
+		rc = load_refusals(ctx);
+	if (rc == REG_ENOMEM)
+		sbuf_addf(err, "out of memory");
+	else if (rc)
+		sbuf_addf(err, "%s: %s", ctx->db_path, store_errmsg(ctx->store));
+	return rc ? -1 : 0;
+}
+
+static void sync_changed(void *arg, const char *name)
+{
+	fs_views_touched(arg, name);
+}
+
+int fs_schemas_sync(struct fs_ctx *ctx)
+{
+	/* what does not parse keeps the registered schema as it was */
+	struct diags ignored = DIAGS_INIT;
+	int rc = regstore_sync(ctx->schemas->rs, &ignored, sync_changed, ctx);
+	diags_release(&ignored);
+	fs_changed(ctx);
+	return rc;
 }

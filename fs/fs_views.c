@@ -495,58 +495,10 @@ int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 	return 0;
 }
 
-/* "file:line:col: severity: message", as diags_render writes it. */
-static int parse_diag_line(const char *line, size_t len, const char *file, struct diags *d)
-{
-	struct reg_loc loc = { 0, 0 };
-	enum diag_severity sev = DIAG_ERROR;
-	char *copy = strndup(line, len);
-	int ret;
-	if (!copy)
-		return -ENOMEM;
-	char *p = strchr(copy, ':');
-	const char *msg = copy, *where = file;
-	if (p) {
-		char *end;
-		unsigned long l = strtoul(p + 1, &end, 10), c = 0;
-		if (end != p + 1 && *end == ':') {
-			char *end2;
-			c = strtoul(end + 1, &end2, 10);
-			if (end2 != end + 1 && *end2 == ':')
-				end = end2;
-			else
-				c = 0;
-		}
-		if (end != p + 1 && *end == ':' && end[1] == ' ') {
-			*p = '\0';
-			where = copy;
-			loc.line = (uint32_t)l;
-			loc.col = (uint32_t)c;
-			msg = end + 2;
-		} else if (*end == ' ' || p[1] == ' ') {
-			*p = '\0';
-			where = copy;
-			msg = p + 2;
-		}
-		static const char *const sevs[] = { "error: ", "warning: ", "note: " };
-		for (int i = 0; i < 3; i++)
-			if (!strncmp(msg, sevs[i], strlen(sevs[i]))) {
-				sev = (enum diag_severity)i;
-				msg += strlen(sevs[i]);
-				break;
-			}
-	}
-	ret = diags_add(d, where, loc, sev, "%s", msg) ? -ENOMEM : 0;
-	free(copy);
-	return ret;
-}
-
 /* Cross-schema problems of the registry, stored revisions that no longer
  * load, and the last refused write of every file. */
 static int collect_validation(struct fs_ctx *ctx, struct diags *d)
 {
-	struct store_refusal *refs = NULL;
-	size_t nrefs = 0;
 	int ret = mapped(reg_validate_registry(ctx->reg, d));
 	if (ret)
 		return ret;
@@ -555,18 +507,9 @@ static int collect_validation(struct fs_ctx *ctx, struct diags *d)
 		if (diags_add(d, g->file, g->loc, g->severity, "%s", g->message))
 			return -ENOMEM;
 	}
-	if (store_refusals(ctx->store, &refs, &nrefs))
-		return -EIO;
-	for (size_t i = 0; i < nrefs && !ret; i++) {
-		const char *m = refs[i].message;
-		while (*m && !ret) {
-			const char *nl = strchrnul(m, '\n');
-			if (nl > m)
-				ret = parse_diag_line(m, (size_t)(nl - m), refs[i].file, d);
-			m = *nl ? nl + 1 : nl;
-		}
-	}
-	store_refusals_free(refs, nrefs);
+	ret = store_refusals(ctx->store, d);
+	if (ret)
+		return ret == REG_ENOMEM ? -ENOMEM : -EIO;
 	diags_sort(d);
 	return ret;
 }

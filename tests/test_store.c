@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "store.h"
+#include "store_int.h"
 
 static struct store *open_ok(const char *path)
 {
@@ -64,6 +64,34 @@ static void assert_integrity(struct store *st)
 	store_unlock(st);
 }
 
+
+/* The highest revision id ever given (0 for an empty store). */
+static int64_t last_rev(struct store *st)
+{
+	return pragma_int(st, "SELECT coalesce(max(id), 0) FROM revisions");
+}
+
+/* The current revision id of name; REG_ENOENT when not registered. */
+static int current_rev(struct store *st, const char *name, int64_t *rev)
+{
+	struct store_rev r;
+	bool found = false;
+	int rc = store_get_schema(st, name, &r, &found);
+	*rev = found ? r.id : 0;
+	store_rev_release(&r);
+	return rc ? rc : found ? 0 : REG_ENOENT;
+}
+
+/* A refusal of file with one error at 1:1. */
+static int set_refused(struct store *st, const char *file, const char *msg)
+{
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(diags_add(&d, file, (struct reg_loc){ 1, 1 }, DIAG_ERROR, "%s", msg), 0);
+	int rc = store_set_refused(st, file, &d);
+	diags_release(&d);
+	return rc;
+}
+
 static void put(struct store *st, const char *name, const char *bytes, int64_t *rev)
 {
 	int rc = store_put_schema(st, name, bytes, strlen(bytes), rev);
@@ -92,7 +120,7 @@ START_TEST(open_creates_parents_and_marks_file)
 	ck_assert_int_eq(store_is_empty(st, &empty), 0);
 	ck_assert(empty);
 	int64_t last = -1;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 	store_close(st);
 	free(dir);
@@ -123,7 +151,7 @@ START_TEST(reopen_keeps_everything_byte_exact)
 	ck_assert_int_gt(rev, 0);
 	ck_assert_int_eq(store_put_meta(st, meta, strlen(meta)), 0);
 	ck_assert_int_eq(store_put_file(st, "pending", "users.sql", "ALTER TABLE users;", 18), 0);
-	ck_assert_int_eq(store_set_refused(st, "schemas/x.yaml", "schemas/x.yaml:1:1: bad"), 0);
+	ck_assert_int_eq(set_refused(st, "schemas/x.yaml", "bad"), 0);
 	store_close(st);
 
 	st = open_ok(path);
@@ -150,12 +178,13 @@ START_TEST(reopen_keeps_everything_byte_exact)
 	ck_assert(found);
 	ck_assert_str_eq(f.bytes, "ALTER TABLE users;");
 	store_file_release(&f);
-	struct store_refusal *ref = NULL;
-	size_t n = 0;
-	ck_assert_int_eq(store_refusals(st, &ref, &n), 0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(ref[0].file, "schemas/x.yaml");
-	store_refusals_free(ref, n);
+	struct diags ref = DIAGS_INIT;
+	ck_assert_int_eq(store_refusals(st, &ref), 0);
+	ck_assert_uint_eq(ref.n, 1);
+	ck_assert_str_eq(ref.items[0].file, "schemas/x.yaml");
+	ck_assert_str_eq(ref.items[0].message, "bad");
+	ck_assert_uint_eq(ref.items[0].loc.line, 1);
+	diags_release(&ref);
 	assert_integrity(st);
 	store_close(st);
 	free(path);
@@ -170,7 +199,7 @@ START_TEST(path_with_uri_characters)
 	store_close(st);
 	st = open_ok(path); /* inspection reads the same file, not "we ird" */
 	int64_t rev = 0;
-	ck_assert_int_eq(store_current_rev(st, "users", &rev), 0);
+	ck_assert_int_eq(current_rev(st, "users", &rev), 0);
 	store_close(st);
 	free(path);
 }
@@ -251,9 +280,9 @@ START_TEST(two_handles_see_each_others_writes)
 	ck_assert_int_eq(v, va); /* its own write */
 	ck_assert_int_eq(store_data_version(b, &v), 0);
 	ck_assert_int_ne(v, vb); /* the other's write */
-	ck_assert_int_eq(store_current_rev(b, "users", &seen), 0);
+	ck_assert_int_eq(current_rev(b, "users", &seen), 0);
 	ck_assert_int_eq(seen, rev);
-	ck_assert_int_eq(store_last_rev(b, &seen), 0);
+	seen = last_rev(b);
 	ck_assert_int_eq(seen, rev);
 	store_close(b);
 	store_close(a);
@@ -286,9 +315,9 @@ START_TEST(history_is_ordered_and_current_is_last)
 	ck_assert_int_eq(revs[2].id, r3);
 	store_revs_free(revs, n);
 
-	ck_assert_int_eq(store_current_rev(st, "users", &cur), 0);
+	ck_assert_int_eq(current_rev(st, "users", &cur), 0);
 	ck_assert_int_eq(cur, r3);
-	ck_assert_int_eq(store_last_rev(st, &cur), 0);
+	cur = last_rev(st);
 	ck_assert_int_eq(cur, r3);
 
 	ck_assert_int_eq(store_current(st, &revs, &n), 0);
@@ -331,7 +360,7 @@ START_TEST(delete_keeps_history)
 	ck_assert_int_eq(store_current(st, &revs, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	store_revs_free(revs, n);
-	ck_assert_int_eq(store_current_rev(st, "users", &cur), REG_ENOENT);
+	ck_assert_int_eq(current_rev(st, "users", &cur), REG_ENOENT);
 	struct store_rev r;
 	bool found = true;
 	ck_assert_int_eq(store_get_schema(st, "users", &r, &found), 0);
@@ -398,9 +427,11 @@ START_TEST(bad_names_are_refused)
 	ck_assert_int_eq(store_put_schema(st, NULL, "x", 1, NULL), REG_EINVAL);
 	ck_assert_int_eq(store_put_file(st, "", "a", "x", 1), REG_EINVAL);
 	ck_assert_int_eq(store_put_file(st, "k", "", "x", 1), REG_EINVAL);
-	ck_assert_int_eq(store_set_refused(st, "", "m"), REG_EINVAL);
+	ck_assert_int_eq(set_refused(st, "", "m"), REG_EINVAL);
+	struct diags none = DIAGS_INIT;
+	ck_assert_int_eq(store_set_refused(st, "schemas/x.yaml", &none), REG_EINVAL);
 	int64_t last;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 	store_close(st);
 	free(path);
@@ -415,7 +446,7 @@ START_TEST(names_are_bound_not_spliced)
 	const char *evil = "x'); DROP TABLE revisions; --";
 	put(st, evil, "a\n", NULL);
 	int64_t rev = 0;
-	ck_assert_int_eq(store_current_rev(st, evil, &rev), 0);
+	ck_assert_int_eq(current_rev(st, evil, &rev), 0);
 	ck_assert_int_gt(rev, 0);
 	ck_assert_int_eq(store_put_file(st, evil, evil, "b", 1), 0);
 	assert_integrity(st);
@@ -430,23 +461,27 @@ START_TEST(refusal_set_replace_clear)
 {
 	char *path = tu_tmp_path("registry.db");
 	struct store *st = open_ok(path);
-	ck_assert_int_eq(store_set_refused(st, "schemas/users.yaml", "first"), 0);
-	ck_assert_int_eq(store_set_refused(st, "schemas/a.yaml", "a"), 0);
-	ck_assert_int_eq(store_set_refused(st, "schemas/users.yaml", "second"), 0);
-	struct store_refusal *r = NULL;
-	size_t n = 0;
-	ck_assert_int_eq(store_refusals(st, &r, &n), 0);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(r[0].file, "schemas/a.yaml");
-	ck_assert_str_eq(r[1].file, "schemas/users.yaml");
-	ck_assert_str_eq(r[1].message, "second");
-	store_refusals_free(r, n);
+	ck_assert_int_eq(set_refused(st, "schemas/users.yaml", "first"), 0);
+	ck_assert_int_eq(set_refused(st, "schemas/a.yaml", "a"), 0);
+	ck_assert_int_eq(set_refused(st, "schemas/users.yaml", "second"), 0);
+	struct diags r = DIAGS_INIT;
+	ck_assert_int_eq(store_refusals(st, &r), 0);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.items[0].file, "schemas/a.yaml");
+	ck_assert_str_eq(r.items[1].file, "schemas/users.yaml");
+	ck_assert_str_eq(r.items[1].message, "second");
+	diags_release(&r);
 	ck_assert_int_eq(store_clear_refused(st, "schemas/users.yaml"), 0);
 	ck_assert_int_eq(store_clear_refused(st, "schemas/none.yaml"), 0);
-	ck_assert_int_eq(store_refusals(st, &r, &n), 0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(r[0].file, "schemas/a.yaml");
-	store_refusals_free(r, n);
+	ck_assert_int_eq(store_refusals(st, &r), 0);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.items[0].file, "schemas/a.yaml");
+	diags_release(&r);
+	struct strlist files = STRLIST_INIT;
+	ck_assert_int_eq(store_refused_files(st, &files), 0);
+	ck_assert_uint_eq(files.n, 1);
+	ck_assert_str_eq(files.items[0], "schemas/a.yaml");
+	strlist_release(&files);
 	store_close(st);
 	free(path);
 }
@@ -507,7 +542,7 @@ START_TEST(batch_commit_and_rollback)
 	put(st, "b", "b\n", NULL);
 	ck_assert_int_eq(store_rollback(st), 0);
 	int64_t last = -1;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 
 	ck_assert_int_eq(store_begin(st), 0);
@@ -550,7 +585,7 @@ START_TEST(puts_join_a_raw_transaction)
 	ck_assert_int_eq(sqlite3_exec(store_sqlite(st), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	store_unlock(st);
 	int64_t last = -1;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 0);
 
 	/* and a file with a backend's extra table is still ours */
@@ -585,7 +620,7 @@ START_TEST(busy_database_is_reported)
 	sqlite3_close(other);
 	put(st, "users", "u\n", NULL); /* and works once the lock is gone */
 	int64_t last = 0;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 1);
 	store_close(st);
 	free(path);
@@ -615,7 +650,7 @@ static void *worker_run(void *arg)
 		if (store_put_schema(w->st, name, bytes, strlen(bytes), &w->revs[i]))
 			w->failures++;
 		int64_t rev;
-		if (store_current_rev(w->st, name, &rev))
+		if (current_rev(w->st, name, &rev))
 			w->failures++;
 	}
 	return NULL;
@@ -638,7 +673,7 @@ START_TEST(concurrent_puts_from_threads)
 			ck_assert_int_lt(w[i].revs[j - 1], w[i].revs[j]);
 	}
 	int64_t last = 0;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, THREADS * PUTS);
 	struct store_rev *revs = NULL;
 	size_t n = 0;
@@ -698,7 +733,7 @@ START_TEST(concurrent_connections)
 	}
 	struct store *st = open_ok(path);
 	int64_t last = 0;
-	ck_assert_int_eq(store_last_rev(st, &last), 0);
+	last = last_rev(st);
 	ck_assert_int_eq(last, 3 * PUTS);
 	assert_integrity(st);
 	store_close(st);
@@ -826,7 +861,7 @@ START_TEST(refuses_newer_format)
 	store_unlock(st);
 	store_close(st);
 	drop_wal(path);
-	assert_refused(path, "format version 99 is newer than this schemafs (1)");
+	assert_refused(path, "format version 99 is newer than this schemafs (2)");
 	free(path);
 }
 END_TEST
@@ -846,6 +881,173 @@ START_TEST(refuses_ours_with_format_zero)
 	char *path = tu_tmp_path("registry.db");
 	sql_file(path, "PRAGMA application_id = 1399023686; CREATE TABLE revisions(x)");
 	assert_refused(path, "format version 0 is unknown");
+	free(path);
+}
+END_TEST
+
+/* ---- format 1 -> 2 ---------------------------------------------------- */
+
+/* A file as format 1 wrote it (backends/store.c and runs.c before format
+ * 2): refusals as rendered text, a run's tables as newline lists. */
+static const char format1[] =
+	"CREATE TABLE revisions (id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('schema', 'meta')), name TEXT NOT NULL,"
+	" bytes BLOB NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE INDEX revisions_by_name ON revisions(kind, name, id);"
+	"CREATE TABLE current (kind TEXT NOT NULL, name TEXT NOT NULL,"
+	" revision INTEGER NOT NULL REFERENCES revisions(id),"
+	" PRIMARY KEY (kind, name)) WITHOUT ROWID;"
+	"CREATE TABLE refusals (file TEXT PRIMARY KEY, message TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE files (kind TEXT NOT NULL, name TEXT NOT NULL, bytes BLOB NOT NULL,"
+	" updated_at INTEGER NOT NULL, PRIMARY KEY (kind, name)) WITHOUT ROWID;"
+	"PRAGMA application_id = 1399023686; PRAGMA user_version = 1;"
+	"INSERT INTO revisions VALUES (1, 'schema', 'users', CAST('name: users\n' AS BLOB), 1700000000);"
+	"INSERT INTO current VALUES ('schema', 'users', 1);"
+	"INSERT INTO refusals VALUES ('schemas/x.yaml',"
+	" 'schemas/x.yaml:6:5: error: unknown key ''nulable''\n"
+	"schemas/x.yaml:2:1: warning: odd\n', 1700000001);"
+	"INSERT INTO refusals VALUES ('registry.yaml', 'registry.yaml: error: refused\n', 1700000002);";
+
+static const char format1_runs[] =
+	"CREATE TABLE migration_runs (id INTEGER PRIMARY KEY, kind TEXT, state TEXT,"
+	" started INTEGER NOT NULL DEFAULT 0, finished INTEGER NOT NULL DEFAULT 0, target TEXT,"
+	" token TEXT, nsteps INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0,"
+	" failed_step INTEGER NOT NULL DEFAULT 0, failed_what TEXT, error TEXT, sqlstate TEXT,"
+	" outcome TEXT, plan TEXT, snapshot TEXT, touched TEXT, created TEXT, irreversible TEXT,"
+	" notes TEXT, archived TEXT, undoes INTEGER NOT NULL DEFAULT 0,"
+	" undone_by INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO migration_runs (id, kind, state, started, snapshot, touched, created)"
+	" VALUES (1, 'apply', 'succeeded', 1700000003, 'users\t1\n', 'users\nposts\n', 'posts\n');"
+	"INSERT INTO migration_runs (id, kind, state, started) VALUES (2, 'check', 'failed', 5);";
+
+START_TEST(upgrades_format_1)
+{
+	char *path = tu_tmp_path("old.db");
+	sql_file(path, format1);
+	sql_file(path, format1_runs);
+	struct store *st = open_ok(path);
+	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(STORE_FORMAT_VERSION, 2);
+
+	struct store_rev r;
+	bool found = false;
+	ck_assert_int_eq(store_get_schema(st, "users", &r, &found), 0);
+	ck_assert(found);
+	ck_assert_str_eq(r.bytes, "name: users\n");
+	store_rev_release(&r);
+
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(store_refusals(st, &d), 0);
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_str_eq(d.items[0].file, "registry.yaml");
+	ck_assert_uint_eq(d.items[0].loc.line, 0);
+	ck_assert_str_eq(d.items[0].message, "refused");
+	ck_assert_str_eq(d.items[1].file, "schemas/x.yaml");
+	ck_assert_uint_eq(d.items[1].loc.line, 6);
+	ck_assert_uint_eq(d.items[1].loc.col, 5);
+	ck_assert_int_eq(d.items[1].severity, DIAG_ERROR);
+	ck_assert_str_eq(d.items[1].message, "unknown key 'nulable'");
+	ck_assert_int_eq(d.items[2].severity, DIAG_WARNING);
+	ck_assert_str_eq(d.items[2].message, "odd");
+	diags_release(&d);
+
+	struct store_run *v = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(store_run_list(st, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].kind, "apply");
+	ck_assert_str_eq(v[0].snapshot, "users\t1\n");
+	ck_assert_uint_eq(v[0].touched.n, 2);
+	ck_assert_str_eq(v[0].touched.items[0], "users");
+	ck_assert_str_eq(v[0].touched.items[1], "posts");
+	ck_assert_uint_eq(v[0].created.n, 1);
+	ck_assert_str_eq(v[0].created.items[0], "posts");
+	ck_assert_uint_eq(v[1].touched.n, 0);
+	store_run_list_free(v, n);
+	assert_integrity(st);
+	store_close(st);
+
+	/* and it stays format 2 */
+	st = open_ok(path);
+	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), 2);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
+/* A format-1 file that never recorded a run gets format 2's run tables. */
+START_TEST(upgrades_format_1_without_runs)
+{
+	char *path = tu_tmp_path("old.db");
+	sql_file(path, format1);
+	struct store *st = open_ok(path);
+	struct store_run rec = { 0 };
+	ck_assert_int_eq(strlist_push(&rec.touched, "users"), 0);
+	ck_assert_int_eq(store_run_insert(st, &rec), 0);
+	ck_assert_int_gt(rec.id, 0);
+	store_run_release(&rec);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
+/* ---- runs ------------------------------------------------------------ */
+
+START_TEST(runs_keep_their_tables_as_rows)
+{
+	char *path = tu_tmp_path("registry.db");
+	struct store *st = open_ok(path);
+	struct store_run a = { 0 }, b = { 0 }, got = { 0 };
+	bool found = false;
+	a.kind = strdup("apply");
+	ck_assert_int_eq(strlist_push(&a.touched, "users"), 0);
+	ck_assert_int_eq(strlist_push(&a.touched, "orders"), 0);
+	ck_assert_int_eq(strlist_push(&a.created, "orders"), 0);
+	ck_assert_int_eq(store_run_insert(st, &a), 0);
+	ck_assert_str_eq(a.state, "running");
+	free(a.state);
+	a.state = strdup("succeeded");
+	strlist_release(&a.touched);
+	ck_assert_int_eq(strlist_push(&a.touched, "users"), 0);
+	ck_assert_int_eq(store_run_update(st, &a), 0);
+	b.kind = strdup("rollback");
+	ck_assert_int_eq(store_run_insert(st, &b), 0);
+
+	ck_assert_int_eq(store_run_last_applied(st, 0, &got, &found), 0);
+	ck_assert(found);
+	ck_assert_int_eq(got.id, a.id);
+	ck_assert_uint_eq(got.touched.n, 1);
+	ck_assert_str_eq(got.touched.items[0], "users");
+	ck_assert_uint_eq(got.created.n, 1);
+	store_run_release(&got);
+	ck_assert_int_eq(store_run_last(st, &got, &found), 0);
+	ck_assert(found);
+	ck_assert_int_eq(got.id, b.id);
+	store_run_release(&got);
+	ck_assert_int_eq(store_run_last_applied(st, a.id, &got, &found), 0);
+	ck_assert(!found);
+	b.id = 999;
+	ck_assert_int_eq(store_run_update(st, &b), REG_ENOENT);
+	store_run_release(&a);
+	store_run_release(&b);
+	assert_integrity(st);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
+START_TEST(writes_are_counted)
+{
+	char *path = tu_tmp_path("registry.db");
+	struct store *st = open_ok(path);
+	int64_t w = store_writes(st);
+	put(st, "users", "u\n", NULL);
+	ck_assert_int_gt(store_writes(st), w);
+	w = store_writes(st);
+	ck_assert_int_eq(store_put_schema(st, "", "x", 1, NULL), REG_EINVAL);
+	ck_assert_int_eq(store_writes(st), w);
+	store_close(st);
 	free(path);
 }
 END_TEST
@@ -944,6 +1146,10 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, bad_names_are_refused);
 	tcase_add_test(tc, names_are_bound_not_spliced);
 	tcase_add_test(tc, refusal_set_replace_clear);
+	tcase_add_test(tc, upgrades_format_1);
+	tcase_add_test(tc, upgrades_format_1_without_runs);
+	tcase_add_test(tc, runs_keep_their_tables_as_rows);
+	tcase_add_test(tc, writes_are_counted);
 	tcase_add_test(tc, files_put_get_list_delete);
 	tcase_add_test(tc, batch_commit_and_rollback);
 	tcase_add_test(tc, puts_join_a_raw_transaction);

@@ -1,0 +1,121 @@
+/*
+ * migrate_int: what the files of the migration backend share.
+ *
+ *  migrate.c          the coordinator (options, busy flag), plan/impact,
+ *                     status/log/control, the command words
+ *  migrate_session.c  one command's view: registry, pending scripts,
+ *                     connection, plan; the post-check of pending scripts
+ *  migrate_check.c    check: static checks and the dry run
+ *  migrate_run.c      recording a run; apply
+ *  migrate_rollback.c rollback, as named steps
+ *  migrate_render.c   a run as the status file and as a log line
+ */
+#ifndef SCHEMAFS_MIGRATE_INT_H
+#define SCHEMAFS_MIGRATE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "migrate.h"
+#include "pg.h"
+#include "plan.h"
+#include "regstore.h"
+#include "registry.h"
+
+struct migrate {
+	struct store *st;
+	char *target;        /* override, or NULL */
+	int lock_timeout_ms;
+	pthread_mutex_t mu;  /* guards everything below */
+	bool busy;
+	const char *busy_kind;
+	size_t step, nsteps;
+	char step_what[512];
+};
+
+/* ---- migrate_session.c ---- */
+
+struct session {
+	struct migrate *m;
+	struct reg_registry *reg;
+	struct regstore *rs;         /* reg as loaded: the revision of each schema */
+	struct diags diags;          /* everything check reports */
+	struct sbuf target;          /* shown without password */
+	struct pg_conn *pg;
+	struct plan_live live;
+	struct plan_pending pending; /* <table>.sql */
+	struct store_file *files;    /* every pending file, downs included */
+	size_t nfiles;
+	struct plan plan;
+	struct sbuf err;             /* why the session could not be prepared */
+};
+
+void session_init(struct session *s, struct migrate *m);
+void session_release(struct session *s);
+/* A store failure as the session's error: REG_EIO (or REG_ENOMEM). */
+int session_store_failed(struct session *s, const char *what, int rc);
+/* The registry as stored (validated into s->diags). */
+int session_load_registry(struct session *s);
+int session_connect(struct session *s);
+/* Registry, pending scripts and a connection. Validation problems are
+ * diagnostics (s->diags), not failures; a failure (store, connection) is
+ * in s->err. */
+int session_prepare_offline(struct session *s);
+/* The live target and the plan for reg into *out (released first), its
+ * problems into d; inside a run's transaction when one is open, so the
+ * plan is what will run. */
+int session_plan(struct session *s, const struct reg_registry *reg,
+		 const struct plan_pending *pending, const char *const *only, size_t nonly,
+		 struct plan *out, struct diags *d);
+/* prepare_offline, then the plan of the whole registry into s->plan. */
+int session_prepare(struct session *s);
+/* A session that could not be prepared: says why in out and fails. */
+int session_prepare_failed(struct session *s, int rc, struct sbuf *out);
+
+/* After the pending scripts ran (inside the run's transaction): notes
+ * each table that does not match its declaration in reg. */
+struct postcheck {
+	const struct reg_registry *reg;
+	const struct plan_pending *pending;
+};
+int session_post_check(void *ctx, struct pg_conn *c, struct sbuf *notes, struct sbuf *err);
+
+/* ---- migrate_run.c ---- */
+
+/* The busy flag: false when another apply or rollback runs. */
+bool run_claim(struct migrate *m, const char *kind);
+void run_unclaim(struct migrate *m);
+int run_set_str(char **dst, const char *s);
+/* Inserts rec (kind) as running, with its token. */
+int run_start(struct migrate *m, struct store_run *rec, const char *kind);
+int run_names(const struct strlist *in, struct strlist *out);
+/* "users=12 policies=7" for the touched schemas (recorded in the target). */
+int run_revisions_text(const struct session *s, const struct plan *p, struct sbuf *out);
+/* Runs p (begun with pg_begin) and fills the record's outcome fields. */
+int run_execute(struct session *s, struct store_run *rec, const struct plan *p,
+		const char *kind, const char *revisions, const struct postcheck *pc,
+		struct pg_exec_result *r);
+/* What a run's pg_begin/pg_finish did, into its record. */
+int run_record_outcome(struct session *s, struct store_run *rec, const struct plan *p,
+		       struct pg_exec_result *r);
+int run_finish(struct migrate *m, struct store_run *rec);
+/* Records rec as refused (why), says so in out: REG_EIO. */
+int run_refuse(struct session *s, struct store_run *rec, const char *why, struct sbuf *out);
+/* A failed rec (error: s->err), recorded and said in out: REG_EIO. */
+int run_failed(struct session *s, struct store_run *rec, struct sbuf *out);
+int run_report(const struct store_run *rec, struct sbuf *out);
+/* A run that did not succeed, recorded and reported: REG_EBUSY when another
+ * run held the lock, else REG_EIO (or the error of recording it). */
+int run_report_unsuccessful(struct migrate *m, struct store_run *rec, bool busy,
+			    struct sbuf *out);
+/* Any failure that is not out of memory or busy is REG_EIO. */
+int run_status(int rc);
+
+/* ---- migrate_render.c ---- */
+
+/* The status file: one "key: value" per line. */
+int migrate_render_status(const struct store_run *r, struct sbuf *out);
+/* One line per run: "id\tkind\tstate\tstarted\tsteps\tsummary". */
+int migrate_render_log_line(const struct store_run *r, struct sbuf *out);
+
+#endif

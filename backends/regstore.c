@@ -1,0 +1,555 @@
+#include "regstore.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "path.h"
+#include "schemafile.h"
+#include "strmap.h"
+
+#define META_FILE "registry.yaml"
+
+/* The revision of one schema that the registry holds. */
+struct head {
+	int64_t id;
+	int64_t time;
+};
+
+struct regstore {
+	struct store *st;
+	struct reg_registry *reg;
+	struct strmap heads;      /* name -> struct head */
+	int64_t data_version;     /* the store's stamp at the last load or sync */
+	int64_t writes;
+	bool stamped;
+};
+
+int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **out)
+{
+	struct regstore *rs = calloc(1, sizeof(*rs));
+	*out = rs;
+	if (!rs)
+		return REG_ENOMEM;
+	rs->st = st;
+	rs->reg = reg;
+	strmap_init(&rs->heads);
+	return 0;
+}
+
+void regstore_free(struct regstore *rs)
+{
+	if (!rs)
+		return;
+	strmap_release(&rs->heads, free);
+	free(rs);
+}
+
+static int set_head(struct regstore *rs, const char *name, int64_t id, int64_t time)
+{
+	struct head *h = strmap_get_s(&rs->heads, name);
+	if (!h) {
+		if (!(h = malloc(sizeof(*h))))
+			return REG_ENOMEM;
+		if (strmap_put_s(&rs->heads, name, h, NULL)) {
+			free(h);
+			return REG_ENOMEM;
+		}
+	}
+	h->id = id;
+	h->time = time;
+	return 0;
+}
+
+bool regstore_head(const struct regstore *rs, const char *name, int64_t *id, int64_t *time)
+{
+	const struct head *h = strmap_get_s(&rs->heads, name);
+	if (h && id)
+		*id = h->id;
+	if (h && time)
+		*time = h->time;
+	return h != NULL;
+}
+
+/* The store's stamp now; *same when it is the one recorded. */
+static int stamp(struct regstore *rs, bool *same, int64_t *dv, int64_t *writes)
+{
+	int rc = store_data_version(rs->st, dv);
+	*writes = store_writes(rs->st);
+	*same = !rc && rs->stamped && *dv == rs->data_version && *writes == rs->writes;
+	return rc;
+}
+
+static void set_stamp(struct regstore *rs, int64_t dv, int64_t writes)
+{
+	rs->data_version = dv;
+	rs->writes = writes;
+	rs->stamped = true;
+}
+
+static void schema_file(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "schemas/%s.yaml", name);
+}
+
+/* ---- loading: parsing many revisions at once ---- */
+
+/* Parsing 10,000 stored schemas is most of a mount's start-up: it is
+ * spread over the CPUs, each thread on a slice of the (sorted) list. */
+struct parse_job {
+	const struct store_rev *revs;
+	size_t from, to;
+	struct reg_schema **out;   /* out[i] for revs[i], NULL when it does not parse */
+	struct diags diags;
+	int err;
+	pthread_t thread;
+};
+
+static void *parse_slice(void *arg)
+{
+	struct parse_job *j = arg;
+	char file[PATH_MAX];
+	for (size_t i = j->from; i < j->to && !j->err; i++) {
+		schema_file(file, sizeof(file), j->revs[i].name);
+		int r = schemafile_parse(j->revs[i].bytes, j->revs[i].len, file, &j->out[i],
+					 &j->diags);
+		if (r == REG_ENOMEM)
+			j->err = r;
+	}
+	return NULL;
+}
+
+static int parse_all(const struct store_rev *revs, size_t n, struct reg_schema **out,
+		     struct diags *diags)
+{
+	struct parse_job jobs[8];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t njobs = n < 2000 || cpus < 2 ? 1 : (size_t)(cpus > 8 ? 8 : cpus);
+	int ret = 0;
+
+	for (size_t k = 0; k < njobs; k++) {
+		jobs[k] = (struct parse_job){ .revs = revs, .out = out,
+			.from = n * k / njobs, .to = n * (k + 1) / njobs };
+		diags_init(&jobs[k].diags);
+		if (k == 0 || pthread_create(&jobs[k].thread, NULL, parse_slice, &jobs[k]))
+			jobs[k].thread = 0;
+	}
+	for (size_t k = 0; k < njobs; k++)
+		if (!jobs[k].thread)
+			parse_slice(&jobs[k]);
+	for (size_t k = 0; k < njobs; k++) {
+		if (jobs[k].thread)
+			pthread_join(jobs[k].thread, NULL);
+		if (jobs[k].err)
+			ret = jobs[k].err;
+		if (diags_move(diags, &jobs[k].diags))
+			ret = REG_ENOMEM;
+		diags_release(&jobs[k].diags);
+	}
+	return ret;
+}
+
+/* Parses stored registry.yaml bytes into the registry (source: the bytes). */
+static int load_meta(struct regstore *rs, struct store_rev *meta, struct diags *diags)
+{
+	struct reg_meta m = { 0 };
+	int rc = schemafile_parse_meta(meta->bytes, meta->len, META_FILE, &m, diags);
+	if (!rc) {
+		if (!m.source) {
+			m.source = meta->bytes;
+			m.source_len = meta->len;
+			meta->bytes = NULL;
+		}
+		reg_set_meta(rs->reg, &m);
+	}
+	reg_meta_release(&m);
+	return rc == REG_ENOMEM ? rc : 0;
+}
+
+int regstore_load(struct regstore *rs, struct diags *diags)
+{
+	struct store_rev *revs = NULL, meta = { 0 };
+	struct reg_schema **parsed = NULL;
+	size_t n = 0;
+	bool found = false, same;
+	int64_t dv, writes;
+	int rc;
+
+	if ((rc = stamp(rs, &same, &dv, &writes)) || (rc = store_current(rs->st, &revs, &n)))
+		goto out;
+	if (!(parsed = calloc(n ? n : 1, sizeof(*parsed)))) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
+	if ((rc = parse_all(revs, n, parsed, diags)))
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!parsed[i])
+			continue;
+		rc = reg_register(rs->reg, parsed[i]);
+		parsed[i] = NULL;
+		if (!rc)
+			rc = set_head(rs, revs[i].name, revs[i].id, revs[i].time);
+	}
+	if (!rc && !(rc = store_get_meta(rs->st, &meta, &found)) && found)
+		rc = load_meta(rs, &meta, diags);
+	if (!rc)
+		set_stamp(rs, dv, writes);
+out:
+	if (parsed)
+		for (size_t i = 0; i < n; i++)
+			reg_schema_free(parsed[i]);
+	free(parsed);
+	store_rev_release(&meta);
+	store_revs_free(revs, n);
+	return rc;
+}
+
+/* ---- sync ---- */
+
+/* Loads one changed revision; a revision that does not parse leaves the
+ * registered schema as it was. */
+static int sync_one(struct regstore *rs, const struct store_rev *head, struct diags *diags,
+		    void (*changed)(void *ctx, const char *name), void *ctx)
+{
+	struct store_rev rev = { 0 };
+	struct reg_schema *s = NULL;
+	bool found = false;
+	char file[PATH_MAX];
+	int rc = store_get_rev(rs->st, head->id, &rev, &found);
+	if (rc || !found)
+		goto out;
+	schema_file(file, sizeof(file), head->name);
+	rc = schemafile_parse(rev.bytes, rev.len, file, &s, diags);
+	rc = rc == REG_ENOMEM ? rc : 0;
+	if (!rc)
+		rc = set_head(rs, head->name, head->id, head->time);
+	if (!rc && s) {
+		rc = reg_register(rs->reg, s);
+		s = NULL;
+		if (!rc && changed)
+			changed(ctx, head->name);
+	}
+out:
+	reg_schema_free(s);
+	store_rev_release(&rev);
+	return rc;
+}
+
+/* Schemas loaded earlier that are no longer current. */
+static int sync_gone(struct regstore *rs, const struct store_rev *heads, size_t n,
+		     void (*changed)(void *ctx, const char *name), void *ctx)
+{
+	struct strmap current = STRMAP_INIT_BORROWED;
+	struct strlist gone = STRLIST_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = strmap_put_s(&current, heads[i].name, (void *)&heads[i], NULL);
+	for (struct strmap_entry *e = NULL; !rc && (e = strmap_next(&rs->heads, e));)
+		if (!strmap_has_s(&current, e->key))
+			rc = strlist_push(&gone, e->key);
+	strlist_sort(&gone);
+	for (size_t i = 0; i < gone.n && !rc; i++) {
+		free(strmap_remove_s(&rs->heads, gone.items[i]));
+		if (reg_unregister(rs->reg, gone.items[i]) == 0 && changed)
+			changed(ctx, gone.items[i]);
+	}
+	strlist_release(&gone);
+	strmap_release(&current, NULL);
+	return rc;
+}
+
+static int sync_meta(struct regstore *rs, struct diags *diags,
+		     void (*changed)(void *ctx, const char *name), void *ctx)
+{
+	struct store_rev meta = { 0 };
+	bool found = false;
+	int rc = store_get_meta(rs->st, &meta, &found);
+	const struct reg_meta *cur = &rs->reg->meta;
+	if (!rc && found && !(cur->source && cur->source_len == meta.len &&
+			      !memcmp(cur->source, meta.bytes, meta.len))) {
+		rc = load_meta(rs, &meta, diags);
+		if (!rc && changed)
+			changed(ctx, NULL);
+	}
+	store_rev_release(&meta);
+	return rc;
+}
+
+int regstore_sync(struct regstore *rs, struct diags *diags,
+		  void (*changed)(void *ctx, const char *name), void *ctx)
+{
+	struct store_rev *heads = NULL;
+	size_t n = 0;
+	bool same = false;
+	int64_t dv, writes;
+	int rc = stamp(rs, &same, &dv, &writes);
+	if (rc || same)
+		return rc;
+	if ((rc = store_current_heads(rs->st, &heads, &n)))
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		int64_t id = 0;
+		if (!regstore_head(rs, heads[i].name, &id, NULL) || id != heads[i].id ||
+		    !reg_get(rs->reg, heads[i].name))
+			rc = sync_one(rs, &heads[i], diags, changed, ctx);
+	}
+	if (!rc)
+		rc = sync_gone(rs, heads, n, changed, ctx);
+	if (!rc)
+		rc = sync_meta(rs, diags, changed, ctx);
+	if (!rc)
+		set_stamp(rs, dv, writes);
+	store_revs_free(heads, n);
+	return rc;
+}
+
+/* ---- one save ---- */
+
+/* The validation a save passes: exactly one of *schema and meta is filled. */
+static int check(const char *name, const char *bytes, size_t len, const char *file,
+		 struct reg_schema **schema, struct reg_meta *meta, struct diags *d)
+{
+	if (name)
+		return reg_schema_from_bytes(bytes, len, file, name, schema, d);
+	int rc = schemafile_parse_meta(bytes, len, file, meta, d);
+	if (!rc && !meta->source) {
+		if (!(meta->source = malloc(len + 1)))
+			return REG_ENOMEM;
+		memcpy(meta->source, bytes, len);
+		meta->source[len] = '\0';
+		meta->source_len = len;
+	}
+	return rc;
+}
+
+/* A new revision, and the refusal's removal when there is one: one
+ * transaction, so a save costs one fsync and a crash never keeps one
+ * without the other. */
+static int put(struct regstore *rs, struct regstore_save *sv, const char *file, int64_t *id)
+{
+	struct store *st = rs->st;
+	bool batch = sv->refused;
+	int rc = batch ? store_begin(st) : 0;
+	if (!rc)
+		rc = sv->name ? store_put_schema(st, sv->name, sv->bytes, sv->len, id)
+			      : store_put_meta(st, sv->bytes, sv->len);
+	if (!rc && batch)
+		rc = store_clear_refused(st, file);
+	if (batch && rc)
+		store_rollback(st);
+	else if (batch)
+		rc = store_commit(st);
+	if (!rc)
+		sv->refused = false;
+	return rc;
+}
+
+int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d)
+{
+	char file[PATH_MAX];
+	struct reg_schema *s = NULL;
+	struct reg_meta m = { 0 };
+	int64_t id = 0;
+	if (sv->name)
+		schema_file(file, sizeof(file), sv->name);
+	else
+		snprintf(file, sizeof(file), META_FILE);
+	int rc = check(sv->name, sv->bytes, sv->len, file, &s, &m, d);
+	if (rc)
+		goto out;
+	if (!sv->put_back && (rc = put(rs, sv, file, &id)))
+		goto out;
+	if (!sv->put_back && sv->name)
+		rc = set_head(rs, sv->name, id, (int64_t)time(NULL));
+	if (rc || sv->no_register)
+		goto out;
+	if (sv->name) {
+		rc = reg_register(rs->reg, s);
+		s = NULL;
+	} else {
+		reg_set_meta(rs->reg, &m);
+	}
+out:
+	reg_schema_free(s);
+	reg_meta_release(&m);
+	return rc;
+}
+
+int regstore_refuse(struct regstore *rs, const char *file, const struct diags *d)
+{
+	struct diags rows = DIAGS_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const struct diag *g = &d->items[i];
+		if (d->errors && g->severity != DIAG_ERROR)
+			continue;
+		rc = diags_add(&rows, g->file, g->loc, g->severity, "%s", g->message);
+	}
+	if (!rc && !rows.n)
+		rc = diags_add(&rows, file, (struct reg_loc){ 0, 0 }, DIAG_ERROR, "refused");
+	if (!rc)
+		rc = store_set_refused(rs->st, file, &rows);
+	diags_release(&rows);
+	return rc;
+}
+
+int regstore_delete(struct regstore *rs, const char *name)
+{
+	int rc = store_delete_schema(rs->st, name);
+	if (!rc)
+		free(strmap_remove_s(&rs->heads, name));
+	return rc;
+}
+
+/* ---- importing a directory ---- */
+
+struct regstore_file {
+	char *name;   /* schema name; NULL for registry.yaml */
+	char *bytes;
+	size_t len;
+};
+
+void regstore_import_release(struct regstore_import *im)
+{
+	for (size_t i = 0; i < im->naccepted; i++) {
+		free(im->accepted[i].name);
+		free(im->accepted[i].bytes);
+	}
+	free(im->accepted);
+	strlist_release(&im->files);
+	memset(im, 0, sizeof(*im));
+}
+
+/* Checks DIR/fname as a save would be; an accepted file is appended to
+ * im->accepted, a refused one counted (d says why). */
+static int import_one(struct regstore_import *im, const char *dir, const char *prefix,
+		      const char *fname, struct diags *d)
+{
+	char *path = path_join(dir, fname);
+	char *shown = prefix ? path_join(prefix, fname) : path;
+	struct sbuf text = SBUF_INIT;
+	struct reg_schema *s = NULL;
+	struct reg_meta meta = { 0 };
+	char *name = NULL;
+	size_t errors = d->errors;
+	int rc = REG_ENOMEM;
+	if (!path || !shown)
+		goto out;
+	bool is_meta = !strcmp(fname, META_FILE);
+	if (!is_meta && !(name = strndup(fname, strlen(fname) - strlen(".yaml"))))
+		goto out;
+	rc = path_read_file(path, shown, REG_MAX_FILE_SIZE, &text, d);
+	if (rc == 0)
+		rc = check(name, text.buf, text.len, shown, &s, &meta, d);
+	else if (rc == 1)
+		rc = REG_EINVAL;
+	if (rc == REG_ENOMEM)
+		goto out;
+	if (rc == 0 && d->errors > errors)
+		rc = REG_EINVAL; /* never trust a success that came with errors */
+	if (rc && d->errors == errors &&
+	    diags_add(d, shown, (struct reg_loc){ 0, 0 }, DIAG_ERROR, "%s", reg_strerror(rc))) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
+	if (rc) {
+		im->nrefused++;
+		rc = 0;
+		goto out;
+	}
+	struct regstore_file *f = &im->accepted[im->naccepted++];
+	f->name = name;
+	f->bytes = sbuf_detach(&text, &f->len);
+	name = NULL;
+out:
+	reg_schema_free(s);
+	reg_meta_release(&meta);
+	sbuf_release(&text);
+	free(name);
+	if (shown != path)
+		free(shown);
+	free(path);
+	return rc;
+}
+
+int regstore_import_read(struct regstore_import *im, const char *dir, const char *prefix,
+			 struct diags *d)
+{
+	int rc = path_list_yaml(dir, &im->files);
+	if (rc)
+		return rc;
+	if (!(im->accepted = calloc(im->files.n ? im->files.n : 1, sizeof(*im->accepted))))
+		return REG_ENOMEM;
+	for (size_t i = 0; i < im->files.n && !rc; i++)
+		rc = import_one(im, dir, prefix, im->files.items[i], d);
+	return rc;
+}
+
+/* Stores f unless the current bytes are already the same: importing the
+ * same directory twice adds no history. */
+static int import_store_one(struct store *st, const struct regstore_file *f, bool *stored)
+{
+	struct store_rev cur;
+	bool found = false;
+	int rc = f->name ? store_get_schema(st, f->name, &cur, &found)
+			 : store_get_meta(st, &cur, &found);
+	if (rc)
+		return rc;
+	*stored = !(found && cur.len == f->len && !memcmp(cur.bytes, f->bytes, f->len));
+	store_rev_release(&cur);
+	if (!*stored)
+		return 0;
+	if (f->name)
+		return store_put_schema(st, f->name, f->bytes, f->len, NULL);
+	return store_put_meta(st, f->bytes, f->len);
+}
+
+/* Unregisters current schemas with no <name>.yaml among the files read. */
+static int prune(struct store *st, struct regstore_import *im)
+{
+	struct store_rev *cur = NULL;
+	struct sbuf fname = SBUF_INIT;
+	size_t n = 0;
+	int rc = store_current_heads(st, &cur, &n);
+	for (size_t i = 0; !rc && i < n; i++) {
+		sbuf_reset(&fname);
+		sbuf_addf(&fname, "%s.yaml", cur[i].name);
+		if ((rc = sbuf_error(&fname)))
+			break;
+		if (strlist_find_sorted(&im->files, fname.buf) >= 0)
+			continue;
+		rc = store_delete_schema(st, cur[i].name);
+		if (!rc)
+			im->npruned++;
+	}
+	sbuf_release(&fname);
+	store_revs_free(cur, n);
+	return rc;
+}
+
+int regstore_import_store(struct store *st, struct regstore_import *im, bool prune_missing)
+{
+	int rc = store_begin(st);
+	if (rc)
+		return rc;
+	im->nstored = im->npruned = 0;
+	for (size_t i = 0; !rc && i < im->naccepted; i++) {
+		bool stored = false;
+		rc = import_store_one(st, &im->accepted[i], &stored);
+		im->nstored += stored;
+	}
+	if (!rc && prune_missing)
+		rc = prune(st, im);
+	if (rc) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}

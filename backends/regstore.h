@@ -1,0 +1,104 @@
+/*
+ * regstore: the one path from stored bytes to the in-memory registry.
+ *
+ * Owns: loading every current revision and registry.yaml into a
+ * reg_registry; syncing it with the store afterwards, naming each schema
+ * that changed; accepting one save (validate -> store -> register);
+ * recording a refusal; importing a directory (idempotent, optional prune).
+ * The mount, the migration backend and `schemafs import` all go through it.
+ *
+ * Stored bytes passed every local rule when they were saved, so loading
+ * and syncing only parse them (schemafile_parse); a stored revision that
+ * no longer parses is a diagnostic and is not registered.
+ *
+ * Memory: a struct regstore borrows its store and registry (both must
+ * outlive it) and remembers which revision of each schema it loaded.
+ * Not thread-safe: the caller serialises (the mount holds its lock).
+ * Errors: 0 or REG_E*; REG_EIO is the store's (store_errmsg says why).
+ */
+#ifndef SCHEMAFS_REGSTORE_H
+#define SCHEMAFS_REGSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "registry.h"
+#include "store.h"
+#include "strlist.h"
+
+struct regstore;
+
+int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **out);
+void regstore_free(struct regstore *rs);
+
+/* Registers every current schema and sets registry.yaml (whose source is
+ * always the stored bytes). Revisions that do not parse go to diags. The
+ * YAML is parsed on several threads when there are many. */
+int regstore_load(struct regstore *rs, struct diags *diags);
+/* The revision of name that was loaded, saved or synced: false when none. */
+bool regstore_head(const struct regstore *rs, const char *name, int64_t *id, int64_t *time);
+
+/*
+ * Brings the registry up to what the store holds now (a rollback, another
+ * process) and calls changed(ctx, name) for each schema registered,
+ * replaced or unregistered, and changed(ctx, NULL) when registry.yaml
+ * changed. When nothing was committed to the file since the last load or
+ * sync (store_data_version, store_writes) this reads no table.
+ */
+int regstore_sync(struct regstore *rs, struct diags *diags,
+		  void (*changed)(void *ctx, const char *name), void *ctx);
+
+/*
+ * One save of schemas/<name>.yaml, or of registry.yaml when name is NULL:
+ *  1. validated (reg_schema_from_bytes, schemafile_parse_meta): when
+ *     refused, returns REG_EINVAL or REG_E2BIG and d says why (record it
+ *     with regstore_refuse); nothing else happens;
+ *  2. stored as a new revision, unless put_back (the stored bytes put
+ *     back: no new revision, and the file's refusal stays); when refused
+ *     is set the file's refusal is cleared in the same transaction, and
+ *     refused becomes false. REG_EIO when storing fails (nothing changed);
+ *  3. registered (replacing), unless no_register.
+ */
+struct regstore_save {
+	const char *name;
+	const char *bytes;
+	size_t len;
+	bool put_back;
+	bool no_register;
+	bool refused;      /* in/out: the store holds a refusal of the file */
+};
+int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d);
+
+/* Records d as file's refusal: its errors, or every item when it has no
+ * error, or "refused" when d is empty. */
+int regstore_refuse(struct regstore *rs, const char *file, const struct diags *d);
+/* Unregisters name in the store (history stays); REG_ENOENT when it was not
+ * current. The in-memory registry is the caller's business. */
+int regstore_delete(struct regstore *rs, const char *name);
+
+/*
+ * Importing a directory in the seed's layout (DIR/registry.yaml and
+ * DIR/<name>.yaml), as `schemafs import` and a new mount do. Reading
+ * checks each file as a save would be (regstore_save's step 1); storing
+ * adds a revision only for bytes that differ from the current ones, in one
+ * transaction, and with prune unregisters every current schema with no
+ * DIR/<name>.yaml at all (a refused file keeps its schema).
+ */
+struct regstore_file;
+struct regstore_import {
+	struct strlist files;          /* the *.yaml names read, sorted */
+	struct regstore_file *accepted;
+	size_t naccepted, nrefused;    /* after read */
+	size_t nstored, npruned;       /* after store */
+};
+#define REGSTORE_IMPORT_INIT { STRLIST_INIT, NULL, 0, 0, 0, 0 }
+/* Diagnostics name files "prefix/x.yaml", or "DIR/x.yaml" when prefix is
+ * NULL. REG_ENOENT or REG_EIO (errno kept) when DIR cannot be listed. */
+int regstore_import_read(struct regstore_import *im, const char *dir, const char *prefix,
+			 struct diags *d);
+int regstore_import_store(struct store *st, struct regstore_import *im, bool prune);
+void regstore_import_release(struct regstore_import *im);
+
+#endif
