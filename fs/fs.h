@@ -5,6 +5,7 @@
  * serves it. A pattern is an absolute path whose components are literal
  * or "*" (one component, any name; the matched name is the route's arg).
  * The first route that matches wins, so literal routes go before "*".
+ * Each file of fs/ exports its rows; fs.c puts them together in order.
  *
  * Kinds of route, from simplest to most general:
  *  - FS_ROUTE_DIR   a directory. Its listing is every literal child route

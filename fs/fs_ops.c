@@ -12,9 +12,8 @@
  * open runs without keep_cache, which makes the kernel drop the inode's
  * pages before open() returns (fuse_finish_open); only once that open has
  * completed (its first read, or its release) may later opens keep the
- * pages. So a derived file
- * reflects every write that completed before it was opened --
- * synchronously, with no race against an invalidation thread
+ * pages. So a derived file reflects every write that completed before it
+ * was opened -- synchronously, with no race against an invalidation thread
  * (fuse_invalidate_path is not needed). One race remains that no drop can
  * close: a handle opened on older bytes may still be reading, and its
  * read reply can put old pages back into the cache after the drop. So
