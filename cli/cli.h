@@ -11,14 +11,11 @@
 
 #include "sbuf.h"
 
-/* cmd_check.c: commands on a directory of YAML files, no mount, no db */
+/* cmd_check.c: commands on a directory of YAML files, no mount, no db.
+ * cmd_view serves every view of the catalogue (render.h): argv[0] is its
+ * command word (order, graph, dependents, cycles, docs, erd). */
 int cmd_check(int argc, char **argv);
-int cmd_order(int argc, char **argv);
-int cmd_graph(int argc, char **argv);
-int cmd_dependents(int argc, char **argv);
-int cmd_docs(int argc, char **argv);
-int cmd_erd(int argc, char **argv);
-int cmd_cycles(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 
 /* cmd_store.c: the SQLite file without a mount */
 int cmd_import(int argc, char **argv);

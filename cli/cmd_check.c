@@ -8,6 +8,8 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,52 +23,97 @@ enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 
 struct view_args {
 	const char *dir;
-	const char *name; /* dependents only */
-	int json;	  /* --json */
-	int dot;	  /* --dot */
+	const char *name; /* a view of one schema */
+	bool json;	  /* --json */
+	bool dot;	  /* --dot */
 };
 
-/*
- * Parses "DIR [NAME] [--json|--dot]" in any order; options allowed for this
- * command are given as flags. Returns -1 after -h (usage printed), 0 on
- * success, EXIT_USAGE on a usage error (message printed).
- */
-static int parse_args(int argc, char **argv, const char *usage, int want_name, int allow_json,
-		      int allow_dot, struct view_args *a)
+/* The commands: check, and one per command word of the catalogue of views
+ * (render.h), which says what forms and arguments each takes. */
+static const struct {
+	const char *command;
+	const char *usage;
+} view_commands[] = {
+	{ "order", "order DIR [--json]" },
+	{ "graph", "graph DIR [--json]" },
+	{ "dependents", "dependents DIR NAME [--json] | dependents DIR --json" },
+	{ "cycles", "cycles DIR [--json]" },
+	{ "docs", "docs DIR" },
+	{ "erd", "erd DIR [--dot]" },
+};
+
+static bool has_form(const char *command, enum render_view_form form)
 {
-	int positional = 0, only_positional = 0;
+	return render_view_find(command, form, false) || render_view_find(command, form, true);
+}
+
+enum { OPT_JSON = 256, OPT_DOT };
+
+/* An option the command does not take, as the user wrote it. */
+static int unknown_option(char **argv, const char *usage)
+{
+	if (optopt > 0 && optopt < 256)
+		fprintf(stderr, "schemafs: %s: unknown option '-%c'\n", argv[0], optopt);
+	else
+		fprintf(stderr, "schemafs: %s: unknown option '%s'\n", argv[0], argv[optind - 1]);
+	fprintf(stderr, "usage: schemafs %s\n", usage);
+	return EXIT_USAGE;
+}
+
+/*
+ * Parses "DIR [NAME] [--json|--dot]", options anywhere ("--" ends them);
+ * command is argv[0] (NULL: check, which takes --json and no NAME).
+ * Returns -1 after -h (usage printed), 0 on success, EXIT_USAGE on a usage
+ * error (message printed).
+ */
+static int parse_args(int argc, char **argv, const char *command, const char *usage,
+		      struct view_args *a)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "dot", no_argument, NULL, OPT_DOT },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool allow_json = !command || has_form(command, RENDER_FORM_JSON);
+	bool allow_dot = command && has_form(command, RENDER_FORM_DOT);
+	int c;
 
 	memset(a, 0, sizeof(*a));
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (!only_positional && arg[0] == '-' && arg[1]) {
-			if (!strcmp(arg, "--")) {
-				only_positional = 1;
-			} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-				printf("usage: schemafs %s\n", usage);
-				return -1;
-			} else if (allow_json && !strcmp(arg, "--json")) {
-				a->json = 1;
-			} else if (allow_dot && !strcmp(arg, "--dot")) {
-				a->dot = 1;
-			} else {
-				fprintf(stderr, "schemafs: %s: unknown option '%s'\n", argv[0],
-					arg);
-				goto usage;
-			}
-			continue;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: schemafs %s\n", usage);
+			return -1;
+		} else if (c == OPT_JSON && allow_json) {
+			a->json = true;
+		} else if (c == OPT_DOT && allow_dot) {
+			a->dot = true;
+		} else {
+			if (c != '?')
+				optopt = 0; /* a known option this command does not take */
+			return unknown_option(argv, usage);
 		}
-		if (positional == 0)
-			a->dir = arg;
-		else if (positional == 1 && want_name)
-			a->name = arg;
-		else {
-			fprintf(stderr, "schemafs: %s: unexpected argument '%s'\n", argv[0], arg);
-			goto usage;
-		}
-		positional++;
 	}
-	if (!a->dir || (want_name == 1 && !a->name)) {
+	/* a NAME is wanted when the form has a view of one schema; it is
+	 * optional when the form also has a view of all (dependents --json) */
+	enum render_view_form form = a->dot ? RENDER_FORM_DOT
+				     : a->json ? RENDER_FORM_JSON : RENDER_FORM_TEXT;
+	bool named = command && render_view_find(command, form, true);
+	bool need_name = named && !render_view_find(command, form, false);
+	char **pos = argv + optind;
+	int npos = argc - optind;
+	if (npos > 0)
+		a->dir = pos[0];
+	if (npos > 1 && named)
+		a->name = pos[1];
+	if (npos > (named ? 2 : 1)) {
+		fprintf(stderr, "schemafs: %s: unexpected argument '%s'\n", argv[0],
+			pos[named ? 2 : 1]);
+		goto usage;
+	}
+	if (!a->dir || (need_name && !a->name)) {
 		fprintf(stderr, "schemafs: %s: missing %s\n", argv[0], a->dir ? "NAME" : "DIR");
 		goto usage;
 	}
@@ -127,26 +174,34 @@ static int report_load(const struct diags *d)
 	return rc || d->errors ? EXIT_PROBLEMS : 0;
 }
 
-typedef int (*render_fn)(const struct reg_registry *r, const struct view_args *a, struct sbuf *out);
-
 /* The shape every view command shares: parse, load, render, print. */
-static int run_view(int argc, char **argv, const char *usage, int want_name, int allow_json,
-		    int allow_dot, render_fn render)
+int cmd_view(int argc, char **argv)
 {
+	const char *usage = NULL;
 	struct view_args a;
 	struct diags diags = DIAGS_INIT;
 	struct sbuf out = SBUF_INIT;
 	struct reg_registry *r = NULL;
-	int status = parse_args(argc, argv, usage, want_name, allow_json, allow_dot, &a);
 
+	for (size_t i = 0; i < sizeof(view_commands) / sizeof(view_commands[0]); i++)
+		if (!strcmp(argv[0], view_commands[i].command))
+			usage = view_commands[i].usage;
+	if (!usage) {
+		fprintf(stderr, "schemafs: %s: not a view\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	int status = parse_args(argc, argv, argv[0], usage, &a);
 	if (status)
 		return status < 0 ? 0 : status;
+	enum render_view_form form = a.dot ? RENDER_FORM_DOT
+				     : a.json ? RENDER_FORM_JSON : RENDER_FORM_TEXT;
+	const struct render_view *v = render_view_find(argv[0], form, a.name != NULL);
 	r = load(a.dir, &diags);
 	if (!r) {
 		status = EXIT_PROBLEMS;
 		goto out;
 	}
-	int rc = render(r, &a, &out);
+	int rc = render_view_run(v, r, a.name, &out);
 	if (rc == REG_ENOENT) {
 		fprintf(stderr, "schemafs: %s: no schema '%s' in '%s'\n", argv[0], a.name, a.dir);
 		status = EXIT_PROBLEMS;
@@ -172,7 +227,7 @@ int cmd_check(int argc, char **argv)
 	struct diags diags = DIAGS_INIT;
 	struct sbuf out = SBUF_INIT;
 	struct reg_registry *r = NULL;
-	int status = parse_args(argc, argv, usage, 0, 1, 0, &a);
+	int status = parse_args(argc, argv, NULL, usage, &a);
 
 	if (status)
 		return status < 0 ? 0 : status;
@@ -201,75 +256,3 @@ out:
 	return status;
 }
 
-static int view_order(const struct reg_registry *r, const struct view_args *a, struct sbuf *out)
-{
-	return a->json ? render_order_json(r, out) : render_order(r, out);
-}
-
-int cmd_order(int argc, char **argv)
-{
-	return run_view(argc, argv, "order DIR [--json]", 0, 1, 0, view_order);
-}
-
-static int view_graph(const struct reg_registry *r, const struct view_args *a, struct sbuf *out)
-{
-	return a->json ? render_graph_json(r, out) : render_graph(r, out);
-}
-
-int cmd_graph(int argc, char **argv)
-{
-	return run_view(argc, argv, "graph DIR [--json]", 0, 1, 0, view_graph);
-}
-
-static int view_dependents(const struct reg_registry *r, const struct view_args *a,
-			   struct sbuf *out)
-{
-	if (!a->name)
-		return render_dependents_json(r, out);
-	if (reg_find(r, a->name) < 0)
-		return REG_ENOENT;
-	return a->json ? render_dependent_json(r, a->name, out)
-		       : render_dependents(r, a->name, out);
-}
-
-int cmd_dependents(int argc, char **argv)
-{
-	/* NAME may be left out with --json: every schema's dependents */
-	int want_name = 1;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
-			want_name = 2;
-	return run_view(argc, argv, "dependents DIR NAME [--json] | dependents DIR --json",
-			want_name, 1, 0, view_dependents);
-}
-
-static int view_cycles(const struct reg_registry *r, const struct view_args *a, struct sbuf *out)
-{
-	return a->json ? render_cycles_json(r, out) : render_cycles(r, out);
-}
-
-int cmd_cycles(int argc, char **argv)
-{
-	return run_view(argc, argv, "cycles DIR [--json]", 0, 1, 0, view_cycles);
-}
-
-static int view_docs(const struct reg_registry *r, const struct view_args *a, struct sbuf *out)
-{
-	(void)a;
-	return render_docs(r, out);
-}
-
-int cmd_docs(int argc, char **argv)
-{
-	return run_view(argc, argv, "docs DIR", 0, 0, 0, view_docs);
-}
-
-static int view_erd(const struct reg_registry *r, const struct view_args *a, struct sbuf *out)
-{
-	return a->dot ? render_erd_dot(r, out) : render_erd_mermaid(r, out);
-}
-
-int cmd_erd(int argc, char **argv)
-{
-	return run_view(argc, argv, "erd DIR [--dot]", 0, 0, 1, view_erd);
-}

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -126,105 +127,97 @@ static int applied_cmd(struct store *st, int argc, char **argv)
 	return argc > 1 ? cat_file(st, kind, argv[1]) : list_files(st, kind);
 }
 
-int cmd_migrate(int argc, char **argv)
+/* What the command line asks for. */
+struct migrate_args {
+	const char *db;
+	struct migrate_opts o;
+	bool json;
+	const char *cmd;  /* plan, check, ..., pending, applied */
+	char **args;      /* the command's own arguments */
+	int nargs;
+};
+
+enum { OPT_DB = 256, OPT_TARGET, OPT_LOCK_TIMEOUT, OPT_JSON };
+
+/* Options may stand anywhere, as in the other commands; the rest, in
+ * order, is the command and its arguments ("--" ends the options).
+ * Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_options(int argc, char **argv, struct migrate_args *a)
 {
-	const char *db = NULL;
-	struct migrate_opts o = { 0 };
-	bool json = false;
-	/* options may stand anywhere, as in the other commands; the rest, in
-	 * order, is the command and its arguments ("--" ends the options) */
-	char **pos = calloc((size_t)argc, sizeof(*pos));
-	int npos = 0;
-	if (!pos) {
-		fprintf(stderr, "schemafs migrate: out of memory\n");
-		return 1;
-	}
-	for (int i = 1, opts = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!opts || a[0] != '-' || !strcmp(a, "-")) {
-			pos[npos++] = argv[i];
-		} else if (!strcmp(a, "--")) {
-			opts = 0;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			fputs(usage_text, stdout);
-			free(pos);
 			return 0;
-		} else if (!strcmp(a, "--json")) {
-			json = true;
-		} else if (!strcmp(a, "--db") || !strcmp(a, "--target") ||
-			   !strcmp(a, "--lock-timeout")) {
-			if (i + 1 == argc) {
-				free(pos);
-				return usage("an option needs a value");
-			}
-			const char *v = argv[++i];
-			if (a[2] == 'd')
-				db = v;
-			else if (a[2] == 't')
-				o.target = v;
-			else if ((o.lock_timeout_ms = atoi(v)) <= 0) {
-				free(pos);
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_DB:
+			a->db = optarg;
+			break;
+		case OPT_TARGET:
+			a->o.target = optarg;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if ((a->o.lock_timeout_ms = atoi(optarg)) <= 0)
 				return usage("'--lock-timeout' takes milliseconds");
-			}
-		} else if (!strncmp(a, "--db=", 5)) {
-			db = a + 5;
-		} else if (!strncmp(a, "--target=", 9)) {
-			o.target = a + 9;
-		} else if (!strncmp(a, "--lock-timeout=", 15)) {
-			if ((o.lock_timeout_ms = atoi(a + 15)) <= 0) {
-				free(pos);
-				return usage("'--lock-timeout' takes milliseconds");
-			}
-		} else {
-			fprintf(stderr, "schemafs migrate: unknown option '%s'\n", a);
-			free(pos);
+			break;
+		case ':':
+			return usage("an option needs a value");
+		default:
+			if (optopt > 0 && optopt < 256)
+				fprintf(stderr, "schemafs migrate: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "schemafs migrate: unknown option '%s'\n",
+					argv[optind - 1]);
 			return usage(NULL);
 		}
 	}
-	argv = pos;
-	argc = npos;
-	int i = 0;
-	int bad = 0;
-	const char *cmd = i < argc ? argv[i++] : NULL;
-	bool takes_args = cmd && (!strcmp(cmd, "pending") || !strcmp(cmd, "applied"));
-	if (!cmd)
-		bad = usage("no command");
-	else if (json && strcmp(cmd, "plan"))
-		bad = usage("'--json' is for plan only");
-	else if (!takes_args && i < argc)
-		bad = usage("too many arguments");
-	if (bad) {
-		free(pos);
-		return bad;
-	}
+	a->cmd = optind < argc ? argv[optind++] : NULL;
+	a->args = argv + optind;
+	a->nargs = argc - optind;
+	return -1;
+}
 
-	char *path = db ? strdup(db) : cli_default_db();
-	struct store *st = NULL;
+/* Usage errors of the command and its arguments: 0 or the exit status. */
+static int check_command(const struct migrate_args *a)
+{
+	bool takes_args = a->cmd && (!strcmp(a->cmd, "pending") || !strcmp(a->cmd, "applied"));
+	if (!a->cmd)
+		return usage("no command");
+	if (a->json && strcmp(a->cmd, "plan"))
+		return usage("'--json' is for plan only");
+	if (!takes_args && a->nargs)
+		return usage("too many arguments");
+	return 0;
+}
+
+/* A command of the coordinator: its output on stdout, why it failed on
+ * stderr. Returns the exit status. */
+static int run_coordinator(struct store *st, const struct migrate_args *a)
+{
 	struct migrate *m = NULL;
-	struct sbuf err = SBUF_INIT, out = SBUF_INIT;
-	int status = 1;
-	if (!path) {
+	struct sbuf out = SBUF_INIT;
+	const char *cmd = a->cmd;
+	int rc, status = 1;
+
+	if (migrate_new(st, &a->o, &m)) {
 		fprintf(stderr, "schemafs migrate: out of memory\n");
 		goto out;
 	}
-	if (store_open(path, &st, &err)) {
-		fprintf(stderr, "schemafs migrate: %s\n", err.buf);
-		goto out;
-	}
-	if (!strcmp(cmd, "pending")) {
-		status = pending_cmd(st, argc - i, argv + i);
-		goto out;
-	}
-	if (!strcmp(cmd, "applied")) {
-		status = applied_cmd(st, argc - i, argv + i);
-		goto out;
-	}
-	if (migrate_new(st, &o, &m)) {
-		fprintf(stderr, "schemafs migrate: out of memory\n");
-		goto out;
-	}
-	int rc;
-	if (json)
+	if (a->json)
 		rc = migrate_plan_json(m, &out);
 	else if (!strcmp(cmd, "status"))
 		rc = migrate_status(m, &out);
@@ -245,10 +238,41 @@ int cmd_migrate(int argc, char **argv)
 	status = rc ? 1 : 0;
 out:
 	migrate_free(m);
+	sbuf_release(&out);
+	return status;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct migrate_args a = { 0 };
+	struct store *st = NULL;
+	struct sbuf err = SBUF_INIT;
+	char *path = NULL;
+	int status = parse_options(argc, argv, &a);
+
+	if (status >= 0)
+		return status;
+	if ((status = check_command(&a)))
+		return status;
+	status = 1;
+	path = a.db ? strdup(a.db) : cli_default_db();
+	if (!path) {
+		fprintf(stderr, "schemafs migrate: out of memory\n");
+		goto out;
+	}
+	if (store_open(path, &st, &err)) {
+		fprintf(stderr, "schemafs migrate: %s\n", err.buf);
+		goto out;
+	}
+	if (!strcmp(a.cmd, "pending"))
+		status = pending_cmd(st, a.nargs, a.args);
+	else if (!strcmp(a.cmd, "applied"))
+		status = applied_cmd(st, a.nargs, a.args);
+	else
+		status = run_coordinator(st, &a);
+out:
 	store_close(st);
 	free(path);
 	sbuf_release(&err);
-	sbuf_release(&out);
-	free(pos);
 	return status;
 }

@@ -5,6 +5,7 @@
  * serves it. A pattern is an absolute path whose components are literal
  * or "*" (one component, any name; the matched name is the route's arg).
  * The first route that matches wins, so literal routes go before "*".
+ * Each file of fs/ exports its rows; fs.c puts them together in order.
  *
  * Kinds of route, from simplest to most general:
  *  - FS_ROUTE_DIR   a directory. Its listing is every literal child route
@@ -14,6 +15,8 @@
  *                   the kernel page cache kept until the bytes change), or at
  *                   every open when FS_VIEW_PER_OPEN is set (for views that
  *                   depend on something outside the registry, e.g. PostgreSQL).
+ *                   A view of the registry alone names its renderer in the
+ *                   catalogue of views (render.h) instead: FS_REG_VIEW.
  *  - FS_ROUTE_TEXT  a writable text file kept by someone else: load() gives
  *                   the current bytes, each open-for-write handle edits its
  *                   own draft, and commit() receives the draft on flush/fsync
@@ -32,8 +35,10 @@
  * After changing anything a cached view depends on, call fs_changed() with
  * the lock held.
  *
- * Errors: handlers return 0 (or a byte count) or a negative errno.
- * fs_errno() maps REG_E* codes.
+ * Errors: handlers return 0 (or a byte count) or a negative errno;
+ * fs_errno() is the one mapping of REG_E* codes to errno. A view flagged
+ * FS_VIEW_ERROR_AS_CONTENT never fails a read but for lack of memory: what
+ * its render() appended is the file (it says what went wrong).
  */
 #ifndef SCHEMAFS_FS_H
 #define SCHEMAFS_FS_H
@@ -54,6 +59,7 @@ struct fs_handle;
 struct fs_dir;
 struct fs_views;
 struct fs_schemas;
+struct render_view;
 
 enum fs_route_kind {
 	FS_ROUTE_DIR,
@@ -73,8 +79,10 @@ enum fs_route_kind {
 					locked for the whole WRITE request, so a reader's
 					open, which drops the cache, would wait for it) and
 					read-only opens set fi->noflush (the kernel's
-					fuse_flush takes the inode lock a writer holds).
-					Added by the pg helper; fs.c honours it. */
+					fuse_flush takes the inode lock a writer holds) */
+#define FS_VIEW_ERROR_AS_CONTENT 0x10u /* a render() error (but -ENOMEM) is
+					no error of the file: it holds what render()
+					appended, e.g. why PostgreSQL cannot be reached */
 
 /* Where a path landed: the route and what its "*" matched. */
 struct fs_entry {
@@ -129,6 +137,9 @@ struct fs_route {
 	/* FS_ROUTE_VIEW: appends the file's bytes; -ENOENT when arg names
 	 * nothing (that is how a "*" view says a name does not exist). */
 	int (*render)(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+	/* FS_ROUTE_VIEW of the registry alone, instead of render(): the
+	 * catalogue's renderer, given ctx->reg and arg. */
+	const struct render_view *view;
 	/* FS_ROUTE_TEXT: current bytes (-ENOENT when absent), a new version,
 	 * removal (NULL: unlink fails with EACCES). */
 	int (*load)(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
@@ -143,6 +154,9 @@ struct fs_route {
 	{ .pattern = (pat), .kind = FS_ROUTE_DIR, .list = (list_fn) }
 #define FS_VIEW(pat, render_fn, fl) \
 	{ .pattern = (pat), .kind = FS_ROUTE_VIEW, .flags = (fl), .render = (render_fn) }
+/* id: an enum render_view_id (render.h, which the table's file includes) */
+#define FS_REG_VIEW(pat, id) \
+	{ .pattern = (pat), .kind = FS_ROUTE_VIEW, .view = &render_views[(id)] }
 #define FS_TEXT(pat, load_fn, commit_fn, remove_fn, fl) \
 	{ .pattern = (pat), .kind = FS_ROUTE_TEXT, .flags = (fl), .load = (load_fn), \
 	  .commit = (commit_fn), .remove = (remove_fn) }
@@ -196,9 +210,9 @@ void fs_changed(struct fs_ctx *ctx);
 /* REG_E* -> -errno. */
 int fs_errno(int reg_err);
 
-/* The migrations/ subtree (fs_migrate.c). Routes are tried after the
- * core's; init runs once the store is open and the registry loaded
- * (before any request), destroy at unmount. */
+/* The migrations/ subtree (fs_migrate.c): its rows of the table (fs.c),
+ * init once the store is open and the registry loaded (before any
+ * request), destroy at unmount. */
 extern const struct fs_route fs_migrate_routes[];
 extern const size_t fs_migrate_nroutes;
 int fs_migrate_init(struct fs_ctx *ctx);

@@ -1,14 +1,21 @@
 /*
  * fs_int: what the files of fs/ share and nobody else needs.
  *
- *  fs.c          the route table, path matching, the FUSE operations
- *                (each one: resolve the path, lock, call the route), main
- *  fs_views.c    the view cache and every derived view's render function
+ *  fs.c          the route table (put together from each file's rows) and
+ *                path matching
+ *  fs_ops.c      the FUSE operations (each one: resolve the path, lock,
+ *                call the route)
+ *  fs_mount.c    the mount's lifecycle: open, load, mount, loop, unmount
+ *  fs_log.c      the daemon's messages
+ *  fs_views.c    the view cache and the derived views' rows
  *  fs_schemas.c  schemas/ (drafts, commits, editor files, fallbacks),
  *                registry.yaml, loading the store at mount
+ *  fs_migrate.c  migrations/
  */
 #ifndef SCHEMAFS_FS_INT_H
 #define SCHEMAFS_FS_INT_H
+
+#include <limits.h>
 
 #include "fs.h"
 
@@ -66,25 +73,9 @@ void fs_view_dropped(struct fs_ctx *ctx, const struct fs_route *route, const cha
 void fs_view_close(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
 		   const struct fs_view_buf *buf);
 
-/* Render functions (route table in fs.c). */
-int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_graph(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_graph_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_order(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_order_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_cycles(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_cycles_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_validation(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_validation_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_dependents(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_dependents_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_erd_mermaid(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
-int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
-int list_history_revs(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+/* README and every derived file of the registry: the rows of the table. */
+extern const struct fs_route fs_views_routes[];
+extern const size_t fs_views_nroutes;
 
 /* ---- fs_schemas.c ---- */
 
@@ -103,7 +94,7 @@ int fs_load(struct fs_ctx *ctx, const char *examples, struct sbuf *err);
 /* Brings ctx->reg up to the store (after a rollback), invalidating the
  * views of exactly the schemas that changed. Caller holds the lock. */
 int fs_schemas_sync(struct fs_ctx *ctx);
-/* Ends the grace periods that are over (fs.c calls it every second).
+/* Ends the grace periods that are over (the ticker of fs_mount.c calls it every second).
  * Caller holds the lock. */
 void fs_schemas_expire(struct fs_ctx *ctx);
 /* At unmount: settles every pending unregistration. Caller holds the lock. */
@@ -117,18 +108,43 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
  * generation (validation shows it). Caller holds the lock. */
 void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d);
 
-/* ---- fs_log.c ---- */
+/* ---- fs.c: the table ---- */
 
-/* One line "schemafs: <message>" on the daemon's stderr. */
-void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Where a path landed; e.arg points into arg. */
+struct fs_resolved {
+	struct fs_entry e;
+	char arg[PATH_MAX];
+};
+/* The route of path, or -ENOENT. */
+int fs_resolve(const char *path, struct fs_resolved *r);
+/* S_IFDIR | 0755, S_IFREG | 0644 (text) or 0444 (the rest). */
+mode_t fs_route_mode(const struct fs_route *r);
+/* A DIR route's listing: its literal child routes, then what list() adds. */
+int fs_route_list(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_dir *dir);
+/* A VIEW route's bytes (render() or the catalogue's view), with
+ * FS_VIEW_ERROR_AS_CONTENT applied. Locking as for render() (fs.h). */
+int fs_route_render(struct fs_ctx *ctx, const struct fs_route *rt, const char *arg,
+		    struct sbuf *out);
 
-/* ---- fs.c ---- */
+/* ---- fs_ops.c ---- */
+
+struct fuse_operations;
+extern const struct fuse_operations fs_fuse_ops;
 
 /* Whole-file read of a bytes/len snapshot at off. */
 int fs_read_bytes(const char *bytes, size_t len, char *buf, size_t size, off_t off);
 /* Writes into a draft, growing it (zero-filled); -EFBIG past the limit. */
 int fs_write_draft(struct sbuf *draft, const char *buf, size_t size, off_t off);
 int fs_truncate_draft(struct sbuf *draft, off_t size);
+
+/* ---- fs_mount.c ---- */
+
 void fs_now(struct timespec *ts);
+
+/* ---- fs_log.c ---- */
+
+/* One message of the daemon, printf-like, without the final newline:
+ * "schemafs: <message>" on stderr. */
+void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

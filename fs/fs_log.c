@@ -1,3 +1,7 @@
+/*
+ * fs_log: the daemon's one way to say something. Today a line on stderr;
+ * one place to change when it goes to syslog.
+ */
 #include "fs_int.h"
 
 #include <stdarg.h>
@@ -6,9 +10,12 @@
 void fs_log(const char *fmt, ...)
 {
 	va_list ap;
-	va_start(ap, fmt);
+	/* one line per message, even from several threads */
+	flockfile(stderr);
 	fputs("schemafs: ", stderr);
+	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
 	va_end(ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
 }

@@ -4,8 +4,11 @@
  *
  * plan, check, impact, status and log depend on PostgreSQL and on runs,
  * not on the registry's generation, so they render at every open
- * (FS_VIEW_PER_OPEN). A render that cannot reach the target still
- * succeeds: the file then says why, which `cat` shows.
+ * (FS_VIEW_PER_OPEN). Those that talk to PostgreSQL (plan, check, impact)
+ * render without the mount's lock, and a failure there is the file's
+ * content (FS_VIEW_ERROR_AS_CONTENT): `cat` shows why, not an errno nobody
+ * can read. Status, log, the archive and control are the registry's own
+ * records: failing to read them is an error of the file.
  *
  * control commits at every write(), so `echo apply > control` returns
  * when the command is done and fails when it fails:
@@ -27,6 +30,7 @@
 
 #include "migrate.h"
 #include "registry.h"
+#include "schemafile.h"
 
 struct fs_migrate {
 	struct migrate *m;
@@ -41,62 +45,43 @@ static struct fs_migrate *fsm(struct fs_ctx *ctx)
 	return ctx->migrate;
 }
 
-/* Views render without the mount's lock and may talk to PostgreSQL: any
- * failure is the file's content, not an errno nobody can read. */
-static int as_file(int rc)
-{
-	return rc == REG_ENOMEM ? -ENOMEM : 0;
-}
-
-/* Status, log, the archive and control are the registry's own records:
- * failing to read them is an error of the file. */
-static int as_errno(int rc)
-{
-	return rc == REG_ENOMEM ? -ENOMEM : rc ? -EIO : 0;
-}
-
 static int view_plan(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return as_file(migrate_plan(fsm(ctx)->m, out));
+	return fs_errno(migrate_plan(fsm(ctx)->m, out));
 }
 
 static int view_plan_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return as_file(migrate_plan_json(fsm(ctx)->m, out));
+	return fs_errno(migrate_plan_json(fsm(ctx)->m, out));
 }
 
 static int view_check(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return as_file(migrate_check(fsm(ctx)->m, out));
+	return fs_errno(migrate_check(fsm(ctx)->m, out));
 }
 
 static int view_impact(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return as_file(migrate_impact(fsm(ctx)->m, out));
+	return fs_errno(migrate_impact(fsm(ctx)->m, out));
 }
 
 static int view_status(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return as_errno(migrate_status(fsm(ctx)->m, out));
+	return fs_errno(migrate_status(fsm(ctx)->m, out));
 }
 
 static int view_log(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return as_errno(migrate_log(fsm(ctx)->m, out));
+	return fs_errno(migrate_log(fsm(ctx)->m, out));
 }
 
 /* ---- pending/ ---- */
-
-static int store_errno(int rc)
-{
-	return rc == REG_ENOENT ? -ENOENT : fs_errno(rc);
-}
 
 static int list_pending(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 {
@@ -105,7 +90,7 @@ static int list_pending(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 	size_t n;
 	int rc = store_list_files(ctx->store, MIGRATE_PENDING_KIND, &f, &n);
 	if (rc)
-		return store_errno(rc);
+		return fs_errno(rc);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = fs_dir_add(dir, f[i].name, S_IFREG | 0644);
 	store_files_free(f, n);
@@ -127,10 +112,10 @@ static int pending_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		return -ENOENT;
 	int rc = store_get_file(ctx->store, MIGRATE_PENDING_KIND, arg, &f, &found);
 	if (rc)
-		return store_errno(rc);
+		return fs_errno(rc);
 	if (!found)
 		return -ENOENT;
-	rc = sbuf_add(out, f.bytes, f.len) ? -ENOMEM : 0;
+	rc = fs_errno(sbuf_add(out, f.bytes, f.len));
 	store_file_release(&f);
 	return rc;
 }
@@ -140,14 +125,14 @@ static int pending_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 	/* only <table>.sql and <table>.down.sql: anything else would never run */
 	if (!pending_name_ok(arg))
 		return -EINVAL;
-	return store_errno(store_put_file(ctx->store, MIGRATE_PENDING_KIND, arg, bytes, len));
+	return fs_errno(store_put_file(ctx->store, MIGRATE_PENDING_KIND, arg, bytes, len));
 }
 
 static int pending_remove(struct fs_ctx *ctx, const char *arg)
 {
 	if (!pending_name_ok(arg))
 		return -ENOENT;
-	return store_errno(store_delete_file(ctx->store, MIGRATE_PENDING_KIND, arg));
+	return fs_errno(store_delete_file(ctx->store, MIGRATE_PENDING_KIND, arg));
 }
 
 /* ---- applied/<run>/<file>: the archive ---- */
@@ -160,7 +145,7 @@ static int list_applied(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 	size_t n;
 	int rc = store_run_list(ctx->store, &v, &n);
 	if (rc)
-		return as_errno(rc);
+		return fs_errno(rc);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char name[32];
 		if (!v[i].archived || !*v[i].archived)
@@ -191,7 +176,7 @@ static int list_applied_run(struct fs_ctx *ctx, const char *arg, struct fs_dir *
 	if (rc)
 		return rc;
 	if ((rc = store_list_files(ctx->store, kind, &f, &n)))
-		return store_errno(rc);
+		return fs_errno(rc);
 	if (!n)
 		rc = -ENOENT;
 	for (size_t i = 0; i < n && !rc; i++)
@@ -214,10 +199,10 @@ static int view_applied_file(struct fs_ctx *ctx, const char *arg, struct sbuf *o
 	if (rc)
 		return rc;
 	if ((rc = store_get_file(ctx->store, kind, slash + 1, &f, &found)))
-		return store_errno(rc);
+		return fs_errno(rc);
 	if (!found)
 		return -ENOENT;
-	rc = sbuf_add(out, f.bytes, f.len) ? -ENOMEM : 0;
+	rc = fs_errno(sbuf_add(out, f.bytes, f.len));
 	store_file_release(&f);
 	return rc;
 }
@@ -230,7 +215,7 @@ static int control_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	struct fs_migrate *s = fsm(ctx);
 	int rc = migrate_state(s->m, out);
 	if (rc)
-		return as_errno(rc);
+		return fs_errno(rc);
 	pthread_mutex_lock(&s->mu);
 	if (s->last_cmd[0]) {
 		const char *how = s->last_rc == REG_EBUSY ? "busy" : s->last_rc ? "failed" : "done";
@@ -239,14 +224,9 @@ static int control_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 			rc = sbuf_add(out, s->last_out.buf, s->last_out.len);
 	}
 	pthread_mutex_unlock(&s->mu);
-	return rc ? -ENOMEM : 0;
+	return fs_errno(rc);
 }
 
-/*
- * After a rollback the store holds restored revisions the mount's
- * registry does not: bring ctx->reg in line (every schema whose current
- * bytes differ), then let every view re-render.
- */
 static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len)
 {
 	(void)arg;
@@ -267,9 +247,12 @@ static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 		return 0; /* an empty write (a truncation) is not a command */
 	int rc = migrate_command(s->m, cmd, clen, &out);
 	if (rc == REG_EINVAL) {
+		/* not a command: nothing ran, nothing to remember */
 		sbuf_release(&out);
-		return -EINVAL;
+		return fs_errno(rc);
 	}
+	/* after a rollback the store holds restored revisions the mount's
+	 * registry does not: bring it in line, views of what changed only */
 	if (rc == 0 && clen == 8 && !memcmp(cmd, "rollback", 8)) {
 		fs_lock(ctx);
 		fs_schemas_sync(ctx);
@@ -281,23 +264,14 @@ static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 	sbuf_release(&s->last_out);
 	s->last_out = out;
 	pthread_mutex_unlock(&s->mu);
-	switch (rc) {
-	case 0:
-		return 0;
-	case REG_EBUSY:
-		return -EBUSY;
-	case REG_ENOMEM:
-		return -ENOMEM;
-	default:
-		return -EIO;
-	}
+	return fs_errno(rc);
 }
 
-static int view_migrations_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)ctx;
 	(void)arg;
-	return sbuf_adds(out,
+	return fs_errno(sbuf_adds(out,
 		"migrations/: coordinated PostgreSQL migrations (docs/migrations.md)\n"
 		"\n"
 		"pending/<table>.sql       rw  hand-written change SQL for <table>; replaces its generated DDL\n"
@@ -313,15 +287,18 @@ static int view_migrations_readme(struct fs_ctx *ctx, const char *arg, struct sb
 		"The target database: $SCHEMAFS_TARGET when the mount started, else registry.yaml's\n"
 		"`target` (a libpq conninfo or service=NAME), else libpq's environment (PGHOST...).\n"
 		"`echo apply > control` returns when the run is done and fails when it fails:\n"
-		"  echo apply > control || cat status\n") ? -ENOMEM : 0;
+		"  echo apply > control || cat status\n"));
 }
 
+#define PG_VIEW (FS_VIEW_PER_OPEN | FS_VIEW_ERROR_AS_CONTENT)
+
 const struct fs_route fs_migrate_routes[] = {
-	FS_VIEW("/migrations/README", view_migrations_readme, 0),
-	FS_VIEW("/migrations/plan", view_plan, FS_VIEW_PER_OPEN),
-	FS_VIEW("/migrations/plan.json", view_plan_json, FS_VIEW_PER_OPEN),
-	FS_VIEW("/migrations/check", view_check, FS_VIEW_PER_OPEN),
-	FS_VIEW("/migrations/impact", view_impact, FS_VIEW_PER_OPEN),
+	FS_DIR("/migrations", NULL),
+	FS_VIEW("/migrations/README", view_readme, 0),
+	FS_VIEW("/migrations/plan", view_plan, PG_VIEW),
+	FS_VIEW("/migrations/plan.json", view_plan_json, PG_VIEW),
+	FS_VIEW("/migrations/check", view_check, PG_VIEW),
+	FS_VIEW("/migrations/impact", view_impact, PG_VIEW),
 	FS_TEXT("/migrations/control", control_load, control_commit, NULL,
 		FS_TEXT_COMMIT_ON_WRITE | FS_TEXT_NO_CREATE | FS_TEXT_LIVE),
 	FS_VIEW("/migrations/status", view_status, FS_VIEW_PER_OPEN),

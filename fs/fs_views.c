@@ -1,9 +1,10 @@
 /*
- * fs_views: the derived files. Each render function is a thin call into
- * registry/render.h (or the store, for history/); the cache in front of
- * them renders each view once per generation and keeps the bytes (and
- * their mtime) when a change left them equal, so the kernel keeps its
- * page cache of views a change did not touch.
+ * fs_views: the derived files. A view of the registry alone is a row of
+ * the catalogue (registry/render.h); the others (README, validation, the
+ * incremental docs/schema.md, erd.svg, history/) are rendered here. The
+ * cache in front of them renders each view once per generation and keeps
+ * the bytes (and their mtime) when a change left them equal, so the
+ * kernel keeps its page cache of views a change did not touch.
  */
 #include "fs_int.h"
 
@@ -17,6 +18,40 @@
 #include "render.h"
 #include "validate.h"
 #include "schemafile.h"
+
+static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int view_validation(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int view_validation_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+static int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+static int list_history_revs(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+
+const struct fs_route fs_views_routes[] = {
+	FS_VIEW("/README", view_readme, 0),
+	FS_DIR("/dependents", list_dependents),
+	FS_REG_VIEW("/dependents/*", RENDER_VIEW_DEPENDENTS),
+	FS_REG_VIEW("/dependents.json", RENDER_VIEW_DEPENDENTS_JSON),
+	FS_REG_VIEW("/graph", RENDER_VIEW_GRAPH),
+	FS_REG_VIEW("/graph.json", RENDER_VIEW_GRAPH_JSON),
+	FS_REG_VIEW("/migration_order", RENDER_VIEW_ORDER),
+	FS_REG_VIEW("/migration_order.json", RENDER_VIEW_ORDER_JSON),
+	FS_VIEW("/validation", view_validation, 0),
+	FS_VIEW("/validation.json", view_validation_json, 0),
+	FS_REG_VIEW("/cycles", RENDER_VIEW_CYCLES),
+	FS_REG_VIEW("/cycles.json", RENDER_VIEW_CYCLES_JSON),
+	FS_DIR("/docs", NULL),
+	/* render_docs, in parts kept between renderings (the same bytes) */
+	FS_VIEW("/docs/schema.md", view_docs, 0),
+	FS_REG_VIEW("/erd.mmd", RENDER_VIEW_ERD_MERMAID),
+	FS_VIEW("/erd.svg", view_erd_svg, 0),
+	FS_DIR("/history", list_history),
+	FS_DIR("/history/*", list_history_revs),
+	FS_VIEW("/history/*/*", view_history_file, 0),
+};
+const size_t fs_views_nroutes = sizeof(fs_views_routes) / sizeof(fs_views_routes[0]);
 
 /* Above this many tables a Graphviz layout takes longer than anyone waits
  * for a `cat`; erd.svg then says so and points at erd.mmd. */
@@ -170,7 +205,7 @@ int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *ar
 
 	if (e && e->buf && e->gen == ctx->generation)
 		goto found;
-	ret = route->render(ctx, arg, &out);
+	ret = fs_route_render(ctx, route, arg, &out);
 	if (ret) {
 		sbuf_release(&out);
 		if (e && (e->open_cur || e->open_old)) {
@@ -253,7 +288,7 @@ void fs_view_close(struct fs_ctx *ctx, const struct fs_route *route, const char 
 
 /* ---- the views ---- */
 
-int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
 	int ret = sbuf_addf(out,
@@ -278,48 +313,7 @@ int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		"\n"
 		"`echo > schemas/x.yaml` cannot report a refusal: check validation afterwards.\n",
 		ctx->db_path);
-	return ret ? -ENOMEM : 0;
-}
-
-static int mapped(int reg_err)
-{
-	return fs_errno(reg_err);
-}
-
-int view_graph(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_graph(ctx->reg, out));
-}
-
-int view_graph_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_graph_json(ctx->reg, out));
-}
-
-int view_order(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_order(ctx->reg, out));
-}
-
-int view_order_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_order_json(ctx->reg, out));
-}
-
-int view_cycles(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_cycles(ctx->reg, out));
-}
-
-int view_cycles_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_cycles_json(ctx->reg, out));
+	return fs_errno(ret);
 }
 
 static struct docs_section **section_slot(struct docs_cache *c, const char *name)
@@ -357,10 +351,10 @@ static int docs_part(struct docs_part *part, struct render_docs *d, size_t t, do
 {
 	uint64_t key;
 	if (!key_of(d, t, &key))
-		return mapped(render(d, t, out));
+		return fs_errno(render(d, t, out));
 	if (!part->bytes || part->key != key) {
 		struct sbuf b = SBUF_INIT;
-		int ret = mapped(render(d, t, &b));
+		int ret = fs_errno(render(d, t, &b));
 		if (ret) {
 			sbuf_release(&b);
 			return ret;
@@ -371,7 +365,7 @@ static int docs_part(struct docs_part *part, struct render_docs *d, size_t t, do
 			return -ENOMEM;
 		part->key = key;
 	}
-	return sbuf_add(out, part->bytes, part->len) ? -ENOMEM : 0;
+	return fs_errno(sbuf_add(out, part->bytes, part->len));
 }
 
 void fs_views_touched(struct fs_ctx *ctx, const char *name)
@@ -409,7 +403,7 @@ static int docs_entries(struct fs_ctx *ctx, struct render_docs *d, struct docs_s
 	}
 	/* without bytes for every schema the parts have no keys (rendered) */
 	if (!ret && keyed)
-		ret = mapped(render_docs_use_hashes(d, hash));
+		ret = fs_errno(render_docs_use_hashes(d, hash));
 	free(hash);
 	return ret;
 }
@@ -424,24 +418,24 @@ static int docs_compose(struct fs_ctx *ctx, struct render_docs *d, struct sbuf *
 	if (!ret && sbuf_grow(out, c->last_len))
 		ret = -ENOMEM;
 	if (!ret)
-		ret = mapped(render_docs_title(d, out));
+		ret = fs_errno(render_docs_title(d, out));
 	for (size_t t = 0; t < r->n && !ret; t++)
 		ret = docs_part(&secs[t]->row, d, t, render_docs_toc_row_key, render_docs_toc_row,
 				out);
 	if (!ret)
-		ret = mapped(render_docs_toc_end(d, out));
+		ret = fs_errno(render_docs_toc_end(d, out));
 	for (size_t t = 0; t < r->n && !ret; t++)
 		ret = docs_part(&secs[t]->body, d, t, render_docs_table_key, render_docs_table, out);
 	free(secs);
 	return ret;
 }
 
-int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
 	struct docs_cache *c = &ctx->views->docs;
 	struct render_docs *d;
-	int ret = mapped(render_docs_new(ctx->reg, &d));
+	int ret = fs_errno(render_docs_new(ctx->reg, &d));
 	if (ret)
 		return ret;
 	c->round++;
@@ -467,26 +461,7 @@ int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	return 0;
 }
 
-int view_erd_mermaid(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_erd_mermaid(ctx->reg, out));
-}
-
-int view_dependents(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	if (reg_find(ctx->reg, arg) < 0)
-		return -ENOENT;
-	return mapped(render_dependents(ctx->reg, arg, out));
-}
-
-int view_dependents_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return mapped(render_dependents_json(ctx->reg, out));
-}
-
-int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+static int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 {
 	(void)arg;
 	for (size_t i = 0; i < ctx->reg->n; i++)
@@ -499,39 +474,38 @@ int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
  * load, and the last refused write of every file. */
 static int collect_validation(struct fs_ctx *ctx, struct diags *d)
 {
-	int ret = mapped(reg_validate_registry(ctx->reg, d));
+	int ret = fs_errno(reg_validate_registry(ctx->reg, d));
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < ctx->load_diags.n; i++) {
 		const struct diag *g = &ctx->load_diags.items[i];
-		if (diags_add(d, g->file, g->loc, g->severity, "%s", g->message))
-			return -ENOMEM;
+		if ((ret = fs_errno(diags_add(d, g->file, g->loc, g->severity, "%s", g->message))))
+			return ret;
 	}
-	ret = store_refusals(ctx->store, d);
-	if (ret)
-		return ret == REG_ENOMEM ? -ENOMEM : -EIO;
+	if ((ret = fs_errno(store_refusals(ctx->store, d))))
+		return ret;
 	diags_sort(d);
 	return ret;
 }
 
-int view_validation(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_validation(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
 	struct diags d = DIAGS_INIT;
 	int ret = collect_validation(ctx, &d);
 	if (!ret)
-		ret = mapped(diags_render(&d, out));
+		ret = fs_errno(diags_render(&d, out));
 	diags_release(&d);
 	return ret;
 }
 
-int view_validation_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_validation_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
 	struct diags d = DIAGS_INIT;
 	int ret = collect_validation(ctx, &d);
 	if (!ret)
-		ret = mapped(render_validation_json(&d, out));
+		ret = fs_errno(render_validation_json(&d, out));
 	diags_release(&d);
 	return ret;
 }
@@ -544,7 +518,7 @@ static int gv_quiet(char *msg)
 	return 0;
 }
 
-int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
 	struct sbuf dot = SBUF_INIT;
@@ -560,9 +534,9 @@ int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 			"<text x=\"10\" y=\"25\">%zu tables are too many to draw (limit %d): "
 			"see erd.mmd</text></svg>\n",
 			ctx->reg->n, ERD_SVG_MAX_TABLES);
-		return ret ? -ENOMEM : 0;
+		return fs_errno(ret);
 	}
-	ret = mapped(render_erd_dot(ctx->reg, &dot));
+	ret = fs_errno(render_erd_dot(ctx->reg, &dot));
 	if (ret)
 		goto out;
 	if (!ctx->views->gvc) {
@@ -586,7 +560,7 @@ int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		ret = -EIO;
 		goto out_layout;
 	}
-	ret = sbuf_add(out, svg, len) ? -ENOMEM : 0;
+	ret = fs_errno(sbuf_add(out, svg, len));
 	gvFreeRenderData(svg);
 out_layout:
 	gvFreeLayout(ctx->views->gvc, g);
@@ -652,28 +626,28 @@ static int hist_files(const struct store_rev *revs, size_t n, struct hist_file *
 	return 0;
 }
 
-int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+static int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 {
 	(void)arg;
 	char **names = NULL;
 	size_t n = 0;
-	int ret = 0;
-	if (store_history_names(ctx->store, &names, &n))
-		return -EIO;
+	int ret = fs_errno(store_history_names(ctx->store, &names, &n));
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < n && !ret; i++)
 		ret = fs_dir_add(dir, names[i], S_IFDIR | 0755);
 	store_names_free(names, n);
 	return ret;
 }
 
-int list_history_revs(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+static int list_history_revs(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 {
 	struct store_rev *revs = NULL;
 	struct hist_file *files = NULL;
 	size_t n = 0, nfiles = 0;
-	int ret;
-	if (store_history(ctx->store, arg, &revs, &n))
-		return -EIO;
+	int ret = fs_errno(store_history(ctx->store, arg, &revs, &n));
+	if (ret)
+		return ret;
 	if (n == 0) {
 		ret = -ENOENT;
 		goto out;
@@ -687,7 +661,7 @@ out:
 	return ret;
 }
 
-int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	const char *slash = strchr(arg, '/');
 	struct store_rev *revs = NULL;
@@ -699,10 +673,9 @@ int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	char *name = strndup(arg, (size_t)(slash - arg));
 	if (!name)
 		return -ENOMEM;
-	if (store_history(ctx->store, name, &revs, &n)) {
-		ret = -EIO;
+	if ((ret = fs_errno(store_history(ctx->store, name, &revs, &n))))
 		goto out;
-	}
+	ret = -ENOENT;
 	if (hist_files(revs, n, &files, &nfiles)) {
 		ret = -ENOMEM;
 		goto out;
@@ -710,7 +683,7 @@ int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	for (size_t i = 0; i < nfiles; i++)
 		if (!strcmp(files[i].name, slash + 1)) {
 			const struct store_rev *r = &revs[files[i].rev];
-			ret = sbuf_add(out, r->bytes, r->len) ? -ENOMEM : 0;
+			ret = fs_errno(sbuf_add(out, r->bytes, r->len));
 			break;
 		}
 out:

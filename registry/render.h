@@ -69,4 +69,54 @@ int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out);
 /* Graphviz DOT of the same diagram. */
 int render_erd_dot(const struct reg_registry *r, struct sbuf *out);
 
+/*
+ * ---- the catalogue of views ----
+ *
+ * Every view of a registry alone, once, for every front end: the CLI
+ * (`schemafs COMMAND DIR [NAME] [--json|--dot]`) picks a row by its
+ * command word, form and whether a schema is named; the mount's route
+ * table names rows by id (fs/fs_views.c). A row renders the whole registry
+ * (all) or one schema of it (one, given the schema's name).
+ */
+enum render_view_form {
+	RENDER_FORM_TEXT,
+	RENDER_FORM_JSON, /* the CLI's --json */
+	RENDER_FORM_DOT,  /* the CLI's --dot */
+};
+
+enum render_view_id {
+	RENDER_VIEW_ORDER,
+	RENDER_VIEW_ORDER_JSON,
+	RENDER_VIEW_GRAPH,
+	RENDER_VIEW_GRAPH_JSON,
+	RENDER_VIEW_CYCLES,
+	RENDER_VIEW_CYCLES_JSON,
+	RENDER_VIEW_DEPENDENTS,      /* of one schema */
+	RENDER_VIEW_DEPENDENT_JSON,  /* of one schema */
+	RENDER_VIEW_DEPENDENTS_JSON, /* of every schema */
+	RENDER_VIEW_DOCS,
+	RENDER_VIEW_ERD_MERMAID,
+	RENDER_VIEW_ERD_DOT,
+	RENDER_NVIEWS
+};
+
+struct render_view {
+	const char *command; /* "order" */
+	enum render_view_form form;
+	/* exactly one of the two is set */
+	int (*all)(const struct reg_registry *r, struct sbuf *out);
+	int (*one)(const struct reg_registry *r, const char *name, struct sbuf *out);
+};
+
+/* Indexed by enum render_view_id. */
+extern const struct render_view render_views[RENDER_NVIEWS];
+
+/* Appends v's rendering of r; name is the schema of a view of one (ignored
+ * otherwise). Returns 0, REG_ENOENT when r has no schema name, REG_ENOMEM. */
+int render_view_run(const struct render_view *v, const struct reg_registry *r,
+		    const char *name, struct sbuf *out);
+/* The row of command in form, of one schema (named) or of all; NULL: none. */
+const struct render_view *render_view_find(const char *command, enum render_view_form form,
+					   bool named);
+
 #endif

@@ -1,0 +1,286 @@
+/*
+ * fs_mount: the mount's lifecycle. Opens the store and loads the registry
+ * (importing the examples into an empty store), mounts, runs the FUSE
+ * loop and the ticker thread that ends grace periods, and at unmount
+ * settles what is pending and closes everything again. Also the mount's
+ * shared state: the lock and the generation (fs_changed).
+ */
+#include "fs_int.h"
+
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void fs_lock(struct fs_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+}
+
+void fs_unlock(struct fs_ctx *ctx)
+{
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+void fs_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+void fs_changed(struct fs_ctx *ctx)
+{
+	struct timespec now;
+	fs_now(&now);
+	/* strictly increasing, so that every change gives a new mtime */
+	if (now.tv_sec < ctx->changed_at.tv_sec ||
+	    (now.tv_sec == ctx->changed_at.tv_sec && now.tv_nsec <= ctx->changed_at.tv_nsec)) {
+		now = ctx->changed_at;
+		if (++now.tv_nsec >= 1000000000L) {
+			now.tv_sec++;
+			now.tv_nsec = 0;
+		}
+	}
+	ctx->changed_at = now;
+	ctx->generation++;
+}
+
+const char *fs_examples_dir(void)
+{
+	const char *env = getenv("SCHEMAFS_EXAMPLES");
+	if (env && *env)
+		return env;
+#ifdef SCHEMAFS_SOURCE_ROOT
+	return SCHEMAFS_SOURCE_ROOT "/examples/aegis";
+#else
+	return NULL;
+#endif
+}
+
+/* Ends grace periods (fs_schemas.c) even when no request comes, so that
+ * an unlink is durable within a second or so of its grace period. */
+struct ticker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool stop;
+	bool running;
+	struct fs_ctx *ctx;
+};
+
+static void *ticker_run(void *arg)
+{
+	struct ticker *t = arg;
+	pthread_mutex_lock(&t->mu);
+	while (!t->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&t->cond, &t->mu, &until);
+		if (t->stop)
+			break;
+		pthread_mutex_unlock(&t->mu);
+		fs_lock(t->ctx);
+		fs_schemas_expire(t->ctx);
+		fs_unlock(t->ctx);
+		pthread_mutex_lock(&t->mu);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+static int ticker_start(struct ticker *t, struct fs_ctx *ctx)
+{
+	memset(t, 0, sizeof(*t));
+	t->ctx = ctx;
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	if (pthread_create(&t->thread, NULL, ticker_run, t))
+		return -1;
+	t->running = true;
+	return 0;
+}
+
+static void ticker_stop(struct ticker *t)
+{
+	if (t->running) {
+		pthread_mutex_lock(&t->mu);
+		t->stop = true;
+		pthread_cond_signal(&t->cond);
+		pthread_mutex_unlock(&t->mu);
+		pthread_join(t->thread, NULL);
+		t->running = false;
+	}
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->mu);
+}
+
+static void ctx_release(struct fs_ctx *ctx)
+{
+	if (ctx->store)
+		store_close(ctx->store);
+	reg_registry_free(ctx->reg);
+	fs_views_free(ctx->views);
+	fs_schemas_free(ctx->schemas);
+	diags_release(&ctx->load_diags);
+	free(ctx->db_path);
+	pthread_mutex_destroy(&ctx->lock);
+}
+
+/* Opens the store (importing the examples into an empty one) and loads
+ * the registry. Prints why on failure. */
+static int ctx_open(struct fs_ctx *ctx, const char *db_path, const char *examples)
+{
+	struct sbuf err = SBUF_INIT;
+	int ret = -1;
+
+	if (store_open(db_path, &ctx->store, &err)) {
+		fs_log("%s", err.buf);
+		goto out;
+	}
+	if (fs_load(ctx, examples, &err)) {
+		fs_log("%s", err.buf);
+		goto out;
+	}
+	ret = 0;
+out:
+	sbuf_release(&err);
+	return ret;
+}
+
+static int ctx_init(struct fs_ctx *ctx, const char *db_path)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	pthread_mutex_init(&ctx->lock, NULL);
+	diags_init(&ctx->load_diags);
+	ctx->uid = getuid();
+	ctx->gid = getgid();
+	fs_now(&ctx->mounted_at);
+	ctx->changed_at = ctx->mounted_at;
+	ctx->db_path = strdup(db_path);
+	ctx->reg = reg_registry_new();
+	if (!ctx->db_path || !ctx->reg || fs_views_new(&ctx->views) ||
+	    fs_schemas_new(&ctx->schemas)) {
+		fs_log("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The loop returns the signal that ended it: SIGINT, SIGTERM and SIGHUP
+ * are the ordinary way to stop the daemon, not failures. */
+static int loop_status(int ret)
+{
+	if (ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP)
+		return 0;
+	return 1;
+}
+
+int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts opts;
+	struct fuse_loop_config *loop = NULL;
+	struct fuse *fuse = NULL;
+	struct ticker ticker = { .running = false };
+	struct fs_ctx ctx;
+	int status = 1;
+
+	memset(&opts, 0, sizeof(opts));
+	if (ctx_init(&ctx, db_path))
+		goto out_ctx;
+	if (fuse_parse_cmdline(&args, &opts) != 0) {
+		status = 2;
+		goto out_ctx;
+	}
+	if (opts.show_help) {
+		printf("usage: schemafs [--db FILE] [-f] [-d] [-s] [-o OPT] MOUNTPOINT\n\n");
+		fuse_cmdline_help();
+		fuse_lib_help(&args);
+		status = 0;
+		goto out_ctx;
+	}
+	if (opts.show_version) {
+		printf("schemafs, FUSE library %s\n", fuse_pkgversion());
+		status = 0;
+		goto out_ctx;
+	}
+	if (!opts.mountpoint) {
+		fs_log("no mountpoint given");
+		status = 2;
+		goto out_ctx;
+	}
+
+	/* Everything that can fail with a clear message happens before the
+	 * mount; the store is closed again across fuse_daemonize's fork
+	 * (SQLite's POSIX locks do not survive a fork) and reopened after. */
+	if (ctx_open(&ctx, db_path, examples_dir))
+		goto out_ctx;
+	if (!opts.foreground) {
+		store_close(ctx.store);
+		ctx.store = NULL;
+	}
+
+	fuse = fuse_new(&args, &fs_fuse_ops, sizeof(fs_fuse_ops), &ctx);
+	if (!fuse)
+		goto out_ctx;
+	if (fuse_mount(fuse, opts.mountpoint) != 0)
+		goto out_fuse;
+	if (fuse_daemonize(opts.foreground) != 0)
+		goto out_unmount;
+	if (!ctx.store) {
+		struct sbuf err = SBUF_INIT;
+		int r = store_open(db_path, &ctx.store, &err);
+		if (r)
+			fs_log("%s", err.buf);
+		sbuf_release(&err);
+		if (r)
+			goto out_unmount;
+	}
+	struct fuse_session *se = fuse_get_session(fuse);
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_unmount;
+	if (fs_migrate_init(&ctx)) {
+		fs_log("migrations: cannot start");
+		fuse_remove_signal_handlers(se);
+		goto out_unmount;
+	}
+	if (ticker_start(&ticker, &ctx)) {
+		fs_log("cannot start a thread");
+		goto out_signals;
+	}
+	if (opts.singlethread) {
+		status = loop_status(fuse_loop(fuse));
+	} else {
+		loop = fuse_loop_cfg_create();
+		if (!loop)
+			goto out_signals;
+		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
+		/* 3.14 warns about its own default (-1) when it is passed back */
+		if (opts.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
+		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
+		status = loop_status(fuse_loop_mt(fuse, loop));
+	}
+out_signals:
+	ticker_stop(&ticker);
+	fuse_remove_signal_handlers(se);
+	fs_migrate_destroy(&ctx);
+out_unmount:
+	fuse_unmount(fuse);
+	fs_lock(&ctx);
+	fs_schemas_settle(&ctx);
+	fs_unlock(&ctx);
+out_fuse:
+	fuse_destroy(fuse);
+out_ctx:
+	if (loop)
+		fuse_loop_cfg_destroy(loop);
+	ctx_release(&ctx);
+	free(opts.mountpoint);
+	fuse_opt_free_args(&args);
+	return status;
+}
