@@ -200,10 +200,9 @@ static void columns(struct dctx *d)
 			int optional = !not_null(n) || has_default(n);
 			ch = push(d, optional ? CONTRACT_COLUMN_ADDED_OPTIONAL
 					      : CONTRACT_COLUMN_ADDED_REQUIRED, n->loc,
-				  "adding %s column '%s'",
-				  !not_null(n) ? "nullable" : optional ? "NOT NULL (with a default)"
-								    : "NOT NULL (without a default)",
-				  n->name);
+				  "adding %s column '%s'%s", !not_null(n) ? "nullable" : "NOT NULL",
+				  n->name, !not_null(n) ? "" : optional ? " with a default"
+								       : " without a default");
 			add_column(d, ch, n->name);
 			continue;
 		}

@@ -122,26 +122,24 @@ static void add_against(const struct judge *j, struct sbuf *msg)
 		sbuf_addf(msg, " (against %s)", j->against);
 }
 
-static const char *advice(const struct contract_change *ch, bool forward_breaks)
+static const char *advice(const struct contract_change *ch)
 {
 	const char *a = contract_rule_info(ch->rule)->advice;
-	if (!forward_breaks)
-		return "split the change into steps that services updated first can follow";
 	return a ? a : "revert the change";
 }
 
 /* The message of a change that breaks a consumer the mode protects. */
 static void msg_breaking(const struct judge *j, const struct contract_change *ch,
-			 const struct sbuf *svcs, bool forward_breaks, bool met,
+			 const struct sbuf *svcs, bool met,
 			 struct sbuf *msg, const char *required)
 {
 	sbuf_addf(msg, "%s breaks %s under %s; ", ch->what, svcs->buf, j->mode->name);
 	if (!j->v.known)
-		sbuf_adds(msg, advice(ch, forward_breaks));
+		sbuf_adds(msg, advice(ch));
 	else if (met)
 		sbuf_addf(msg, "accepted as a MAJOR change (%s -> %s)", j->v.old_text, j->v.new_text);
 	else
-		sbuf_addf(msg, "bump version to %s or %s", required, advice(ch, forward_breaks));
+		sbuf_addf(msg, "bump version to %s or %s", required, advice(ch));
 }
 
 /* The message of a change that breaks no consumer the mode protects. */
@@ -195,7 +193,7 @@ static int judge_change(const struct judge *j, const struct contract_change *ch)
 		semver_bump(&j->v.old, level, &req);
 	enum diag_severity sev;
 	if (breaks) {
-		msg_breaking(j, ch, &svcs, fwd.pairs.n > 0, met, &msg, req.buf);
+		msg_breaking(j, ch, &svcs, met, &msg, req.buf);
 		sev = met ? DIAG_WARNING : DIAG_ERROR;
 	} else {
 		msg_plain(j, ch, &svcs, level, met, &msg, req.buf);
