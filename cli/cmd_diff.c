@@ -209,7 +209,8 @@ static int render_json(const struct diff_args *a, const struct diags *load,
 		jsonw_kstr(&w, "table", f->table);
 		jsonw_kstr(&w, "rule", f->rule);
 		jsonw_kstr(&w, "class", contract_class_id(f->cls));
-		jsonw_kstr(&w, "bump", f->level == SEMVER_NONE ? NULL : semver_level_name(f->level));
+		jsonw_kstr(&w, "bump",
+			   f->level == SEMVER_NONE ? NULL : semver_level_name(f->level));
 		jsonw_kstr(&w, "required", f->required);
 		jsonw_key(&w, "services");
 		jsonw_arr(&w);

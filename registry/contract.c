@@ -195,8 +195,9 @@ int contract_consumers_add(struct contract_consumers *c, const char *service,
 	u->access = access;
 	u->why = why;
 	u->loc = loc;
-	if (dup_opt(service ? service : "", &u->service) || dup_opt(table ? table : "", &u->table) ||
-	    dup_opt(column, &u->column) || dup_opt(via, &u->via) || dup_opt(file, &u->file)) {
+	if (dup_opt(service ? service : "", &u->service) ||
+	    dup_opt(table ? table : "", &u->table) || dup_opt(column, &u->column) ||
+	    dup_opt(via, &u->via) || dup_opt(file, &u->file)) {
 		free(u->service);
 		free(u->table);
 		free(u->column);
@@ -223,12 +224,13 @@ int contract_consumers_from_registry(const struct reg_registry *r, struct contra
 			if (!ref->schema || !strcmp(ref->schema, s->name))
 				continue;
 			for (size_t k = 0; k < ref->columns.n && !rc; k++) {
-				const char *fk = k < ref->foreign_keys.n ? ref->foreign_keys.items[k]
-									 : "?";
-				snprintf(via, sizeof(via), "%s.%s", s->name, fk);
-				rc = contract_consumers_add(out, s->owner, CONTRACT_READ, ref->schema,
-							    ref->columns.items[k], CONTRACT_WHY_FK,
-							    via, s->file, ref->loc);
+				const struct reg_strlist *fks = &ref->foreign_keys;
+				snprintf(via, sizeof(via), "%s.%s", s->name,
+					 k < fks->n ? fks->items[k] : "?");
+				rc = contract_consumers_add(out, s->owner, CONTRACT_READ,
+							    ref->schema, ref->columns.items[k],
+							    CONTRACT_WHY_FK, via, s->file,
+							    ref->loc);
 			}
 		}
 	}

@@ -125,8 +125,8 @@ static void column_type(struct dctx *d, const struct reg_column *o, const struct
 		return;
 	case CONTRACT_TYPE_ALIAS:
 		ch = push(d, CONTRACT_TYPE_SPELLING, n->type_loc,
-			  "spelling the type of column '%s' '%s' instead of '%s' (both %s)", n->name,
-			  n->type, o->type, nc);
+			  "spelling the type of column '%s' '%s' instead of '%s' (both %s)",
+			  n->name, n->type, o->type, nc);
 		break;
 	case CONTRACT_TYPE_FREE:
 		ch = push(d, CONTRACT_TYPE_WIDENED_FREE, n->type_loc,
@@ -450,7 +450,8 @@ static const struct reg_reference *ref_match(const struct reg_schema *s,
 {
 	for (size_t i = 0; i < s->nrefs; i++) {
 		const struct reg_reference *r = &s->refs[i];
-		if (str_eq(r->schema, want->schema) && same_list(&r->foreign_keys, &want->foreign_keys) &&
+		if (str_eq(r->schema, want->schema) &&
+		    same_list(&r->foreign_keys, &want->foreign_keys) &&
 		    same_list(&r->columns, &want->columns))
 			return r;
 	}
@@ -512,8 +513,8 @@ static void refs(struct dctx *d)
 		ref_action(d, n, "on_delete", o->on_delete, n->on_delete, n->on_delete_loc);
 		ref_action(d, n, "on_update", o->on_update, n->on_update, n->on_update_loc);
 		if (!str_eq(o->description, n->description))
-			push(d, CONTRACT_FK_DESCRIPTION, n->loc, "changing the description of the %s",
-			     ref_text(n, text, sizeof(text)));
+			push(d, CONTRACT_FK_DESCRIPTION, n->loc,
+			     "changing the description of the %s", ref_text(n, text, sizeof(text)));
 	}
 	for (size_t i = 0; i < os->nrefs && !d->err; i++) {
 		const struct reg_reference *o = &os->refs[i];

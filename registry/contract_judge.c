@@ -137,7 +137,8 @@ static void msg_breaking(const struct judge *j, const struct contract_change *ch
 	if (!j->v.known)
 		sbuf_adds(msg, advice(ch));
 	else if (met)
-		sbuf_addf(msg, "accepted as a MAJOR change (%s -> %s)", j->v.old_text, j->v.new_text);
+		sbuf_addf(msg, "accepted as a MAJOR change (%s -> %s)", j->v.old_text,
+			  j->v.new_text);
 	else
 		sbuf_addf(msg, "bump version to %s or %s", required, advice(ch));
 }
@@ -187,7 +188,8 @@ static int judge_change(const struct judge *j, const struct contract_change *ch)
 
 	bool breaks = all.pairs.n && !none;
 	enum semver_level level = breaks ? SEMVER_MAJOR
-				  : ch->forward.cls == CONTRACT_COSMETIC ? SEMVER_PATCH : SEMVER_MINOR;
+				  : ch->forward.cls == CONTRACT_COSMETIC ? SEMVER_PATCH
+									  : SEMVER_MINOR;
 	bool met = j->v.known && semver_bump_level(&j->v.old, &j->v.new_) >= level;
 	if (j->v.known)
 		semver_bump(&j->v.old, level, &req);
@@ -246,8 +248,8 @@ int contract_judge(const struct contract_changes *c, enum contract_mode mode,
 	}
 	if (j.v.known && semver_cmp(&j.v.new_, &j.v.old) < 0) {
 		struct sbuf msg = SBUF_INIT;
-		sbuf_addf(&msg, "version %s is lower than %s: a version never goes down", new_version,
-			  old_version);
+		sbuf_addf(&msg, "version %s is lower than %s: a version never goes down",
+			  new_version, old_version);
 		add_against(&j, &msg);
 		if (!sbuf_error(&msg) &&
 		    !contract_report_push(out, DIAG_ERROR, version_file, version_loc, c->table,
@@ -302,7 +304,8 @@ int contract_check_history(const struct reg_schema *s, struct contract_report *o
 		if (semver_parse(h->version, &cur))
 			continue; /* validate.c reports it */
 		if (prev_text && semver_cmp(&prev, &cur) >= 0 &&
-		    !contract_report_push(out, DIAG_ERROR, s->file, h->loc, s->name, "history-order",
+		    !contract_report_push(out, DIAG_ERROR, s->file, h->loc, s->name,
+					  "history-order",
 					  "version_history is not ascending: %s comes after %s",
 					  h->version, prev_text))
 			return REG_ENOMEM;

@@ -170,7 +170,8 @@ int contract_type_compare(const char *old_type, const char *new_type,
 	int ok_old = 0, ok_new = 0, rc;
 	old_type = old_type ? old_type : "";
 	new_type = new_type ? new_type : "";
-	if ((rc = canon(old_type, old_canon, n, &ok_old)) || (rc = canon(new_type, new_canon, n, &ok_new)))
+	if ((rc = canon(old_type, old_canon, n, &ok_old)) ||
+	    (rc = canon(new_type, new_canon, n, &ok_new)))
 		return rc;
 	if (!strcmp(old_type, new_type)) {
 		*out = CONTRACT_TYPE_SAME;

@@ -55,8 +55,12 @@ static int all_digits(const char *s, size_t n)
 static int cmp_ident(const char *a, size_t na, const char *b, size_t nb)
 {
 	int da = all_digits(a, na), db = all_digits(b, nb);
-	if (da && db) /* no leading zeros: the longer number is the larger */
-		return na != nb ? (na < nb ? -1 : 1) : memcmp(a, b, na) < 0 ? -1 : memcmp(a, b, na) > 0;
+	if (da && db && na != nb) /* no leading zeros: the longer number is the larger */
+		return na < nb ? -1 : 1;
+	if (da && db) {
+		int c = memcmp(a, b, na);
+		return c < 0 ? -1 : c > 0;
+	}
 	if (da != db)
 		return da ? -1 : 1;
 	int c = memcmp(a, b, na < nb ? na : nb);

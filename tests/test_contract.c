@@ -43,8 +43,8 @@ START_TEST(semver_order)
 		for (size_t k = 0; k < n; k++) {
 			struct semver a = V(asc[i]), b = V(asc[k]);
 			int c = semver_cmp(&a, &b);
-			ck_assert_msg(i < k ? c < 0 : i > k ? c > 0 : c == 0, "%s vs %s: %d", asc[i],
-				      asc[k], c);
+			int ok = i < k ? c < 0 : i > k ? c > 0 : c == 0;
+			ck_assert_msg(ok, "%s vs %s: %d", asc[i], asc[k], c);
 		}
 	struct semver a = V("1.2.3+build.5"), b = V("1.2.3");
 	ck_assert_int_eq(semver_cmp(&a, &b), 0);
@@ -240,13 +240,15 @@ static void load_case(const char *name, enum contract_mode *mode, struct contrac
 			ck_assert_int_eq(contract_mode_parse(m, mode), 0);
 			continue;
 		}
-		int n = sscanf(line, "use %63s %15s %127s %15s %127s", svc, access, target, why, via);
+		int n = sscanf(line, "use %63s %15s %127s %15s %127s", svc, access, target, why,
+			       via);
 		ck_assert_msg(n >= 3, "bad line '%s'", line);
 		char *dot = strchr(target, '.');
 		if (dot)
 			*dot++ = '\0';
 		enum contract_why w = !strcmp(why, "owner") ? CONTRACT_WHY_OWNER
-				      : !strcmp(why, "fk") ? CONTRACT_WHY_FK : CONTRACT_WHY_DECLARED;
+				      : !strcmp(why, "fk")  ? CONTRACT_WHY_FK
+							    : CONTRACT_WHY_DECLARED;
 		ck_assert_int_eq(contract_consumers_add(who, svc,
 							!strcmp(access, "read") ? CONTRACT_READ
 										: CONTRACT_WRITE,
@@ -373,17 +375,18 @@ START_TEST(seed_profile_image_url)
 	edit_users(new_, "    description: 삭제 일시 (소프트 삭제)\n", profile_column);
 	edit_users(new_, "version: 1.0.0", "version: 1.1.0");
 	ck_assert_uint_eq(diff_seed(old, new_, CONTRACT_BACKWARD, NULL, &out), 0);
-	ck_assert_str_eq(out.buf, "schemas/users.yaml:52:5: note: adding nullable column "
-				  "'profile_image_url' is additive, a MINOR change (1.0.0 -> 1.1.0) "
-				  "[column-added-optional]\n");
+	ck_assert_str_eq(out.buf,
+		"schemas/users.yaml:52:5: note: adding nullable column 'profile_image_url' is "
+		"additive, a MINOR change (1.0.0 -> 1.1.0) [column-added-optional]\n");
 
 	/* the same change without the MINOR bump */
 	edit_users(new_, "version: 1.1.0", "version: 1.0.0");
 	sbuf_reset(&out);
 	ck_assert_uint_eq(diff_seed(old, new_, CONTRACT_BACKWARD, NULL, &out), 1);
-	ck_assert_str_eq(out.buf, "schemas/users.yaml:52:5: error: adding nullable column "
-				  "'profile_image_url' is additive, a MINOR change: bump version to "
-				  "1.1.0 (is 1.0.0) [column-added-optional]\n");
+	ck_assert_str_eq(out.buf,
+		"schemas/users.yaml:52:5: error: adding nullable column 'profile_image_url' is "
+		"additive, a MINOR change: bump version to 1.1.0 (is 1.0.0) "
+		"[column-added-optional]\n");
 	sbuf_release(&out);
 	reg_registry_free(old);
 	reg_registry_free(new_);
@@ -392,7 +395,8 @@ END_TEST
 
 static void drop_email(struct reg_registry *r)
 {
-	edit_users(r, "  - name: idx_users_email\n    columns: [email]\n    unique: true\n  \n", "");
+	edit_users(r, "  - name: idx_users_email\n    columns: [email]\n    unique: true\n  \n",
+		   "");
 	edit_users(r, "  - name: email\n    type: VARCHAR(255)\n    nullable: false\n"
 		      "    unique: true\n    description: 사용자 이메일 주소\n  \n", "");
 }
@@ -406,9 +410,10 @@ START_TEST(seed_drop_email)
 
 	/* no service says it reads users.email: no FK uses it, only a MINOR change */
 	ck_assert_uint_eq(diff_seed(old, new_, CONTRACT_BACKWARD, NULL, &out), 1);
-	ck_assert_str_eq(out.buf, "schemas/users.yaml:7:3: error: removing column 'email' is "
-				  "breaking for readers and writers but no service uses it, a MINOR "
-				  "change: bump version to 1.1.0 (is 1.0.0) [column-removed]\n");
+	ck_assert_str_eq(out.buf,
+		"schemas/users.yaml:7:3: error: removing column 'email' is breaking for readers "
+		"and writers but no service uses it, a MINOR change: bump version to 1.1.0 (is "
+		"1.0.0) [column-removed]\n");
 
 	/* notification-service reads it */
 	ck_assert_int_eq(contract_consumers_add(&extra, "notification-service", CONTRACT_READ,
@@ -417,19 +422,19 @@ START_TEST(seed_drop_email)
 						(struct reg_loc){ 3, 5 }), 0);
 	sbuf_reset(&out);
 	ck_assert_uint_eq(diff_seed(old, new_, CONTRACT_BACKWARD, &extra, &out), 1);
-	ck_assert_str_eq(out.buf, "schemas/users.yaml:7:3: error: removing column 'email' breaks "
-				  "notification-service (reads users.email in "
-				  "services/notification-service.yaml:3) under BACKWARD; bump version "
-				  "to 2.0.0 or keep the column [column-removed]\n");
+	ck_assert_str_eq(out.buf,
+		"schemas/users.yaml:7:3: error: removing column 'email' breaks "
+		"notification-service (reads users.email in services/notification-service.yaml:3) "
+		"under BACKWARD; bump version to 2.0.0 or keep the column [column-removed]\n");
 
 	/* with the MAJOR bump: accepted, the service named as a warning */
 	edit_users(new_, "version: 1.0.0", "version: 2.0.0");
 	sbuf_reset(&out);
 	ck_assert_uint_eq(diff_seed(old, new_, CONTRACT_BACKWARD, &extra, &out), 0);
-	ck_assert_str_eq(out.buf, "schemas/users.yaml:7:3: warning: removing column 'email' breaks "
-				  "notification-service (reads users.email in "
-				  "services/notification-service.yaml:3) under BACKWARD; accepted as a "
-				  "MAJOR change (1.0.0 -> 2.0.0) [column-removed]\n");
+	ck_assert_str_eq(out.buf,
+		"schemas/users.yaml:7:3: warning: removing column 'email' breaks "
+		"notification-service (reads users.email in services/notification-service.yaml:3) "
+		"under BACKWARD; accepted as a MAJOR change (1.0.0 -> 2.0.0) [column-removed]\n");
 	contract_consumers_release(&extra);
 	sbuf_release(&out);
 	reg_registry_free(old);
@@ -444,14 +449,13 @@ START_TEST(seed_id_type)
 	edit_users(new_, "    type: UUID\n", "    type: BIGINT\n");
 	ck_assert_uint_eq(diff_seed(old, new_, CONTRACT_BACKWARD, NULL, &out), 1);
 	ck_assert_str_eq(out.buf,
-			 "schemas/users.yaml:8:11: error: changing the type of column 'id' from uuid "
-			 "to int8 breaks application-service (reads users.id through "
-			 "applications.reviewed_by, reads users.id through applications.user_id), "
-			 "audit-service (reads users.id through audit_logs.user_id), "
-			 "notification-service (reads users.id through notifications.user_id), "
-			 "policy-service (reads users.id through policies.created_by) under "
-			 "BACKWARD; bump version to 2.0.0 or add a column of the new type and keep "
-			 "this one [type-changed]\n");
+		"schemas/users.yaml:8:11: error: changing the type of column 'id' from uuid to "
+		"int8 breaks application-service (reads users.id through "
+		"applications.reviewed_by, reads users.id through applications.user_id), "
+		"audit-service (reads users.id through audit_logs.user_id), notification-service "
+		"(reads users.id through notifications.user_id), policy-service (reads users.id "
+		"through policies.created_by) under BACKWARD; bump version to 2.0.0 or add a "
+		"column of the new type and keep this one [type-changed]\n");
 	sbuf_release(&out);
 	reg_registry_free(old);
 	reg_registry_free(new_);
@@ -555,9 +559,9 @@ START_TEST(transitive)
 		enum contract_mode mode;
 		const char *want;
 	} cases[] = {
-		{ CONTRACT_BACKWARD, "schemas/t.yaml:1:7: note: changing the description of table "
-				     "'t' is cosmetic, a PATCH change (1.1.0 -> 1.1.1) (against v2) "
-				     "[table-description]\n" },
+		{ CONTRACT_BACKWARD,
+		  "schemas/t.yaml:1:7: note: changing the description of table 't' is cosmetic, a "
+		  "PATCH change (1.1.0 -> 1.1.1) (against v2) [table-description]\n" },
 		{ CONTRACT_BACKWARD_TRANSITIVE,
 		  "schemas/t.yaml:1:7: note: changing the description of table 't' is cosmetic, a "
 		  "PATCH change (1.0.0 -> 1.1.1) (against v1) [table-description]\n"
@@ -601,17 +605,18 @@ START_TEST(check_schema)
 	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
 	struct diags d = DIAGS_INIT;
 	struct sbuf out = SBUF_INIT;
+	struct reg_loc at = { 2, 3 };
 	ck_assert_int_eq(contract_consumers_add(&who, "writer-svc", CONTRACT_WRITE, "t", "a",
-						CONTRACT_WHY_DECLARED, NULL, "services/writer-svc.yaml",
-						(struct reg_loc){ 2, 3 }), 0);
+						CONTRACT_WHY_DECLARED, NULL,
+						"services/writer-svc.yaml", at), 0);
 	ck_assert_int_eq(contract_check_schema(reg_get(old, "t"), reg_get(new_, "t"),
 					       CONTRACT_BACKWARD, &who, &d), 0);
 	ck_assert_uint_eq(d.errors, 1);
 	diags_render(&d, &out);
-	ck_assert_str_eq(out.buf, "schemas/t.yaml:9:11: error: narrowing column 'a' from "
-				  "varchar(100) to varchar(50) breaks writer-svc (writes t.a in "
-				  "services/writer-svc.yaml:2) under BACKWARD; bump version to 2.0.0 "
-				  "or keep the wider type\n");
+	ck_assert_str_eq(out.buf,
+		"schemas/t.yaml:9:11: error: narrowing column 'a' from varchar(100) to "
+		"varchar(50) breaks writer-svc (writes t.a in services/writer-svc.yaml:2) under "
+		"BACKWARD; bump version to 2.0.0 or keep the wider type\n");
 	/* an API-built schema with a bad version: said once, no bump rules */
 	diags_release(&d);
 	struct reg_schema *bad = reg_schema_dup(reg_get(new_, "t"));
@@ -688,7 +693,8 @@ START_TEST(cli_diff)
 	char *out;
 	copy_seed("base", NULL, NULL);
 	copy_seed("same", NULL, NULL);
-	copy_seed("minor", "version: 1.0.0\ndescription: 사용자", "version: 1.1.0\ndescription: 사용자");
+	copy_seed("minor", "version: 1.0.0\ndescription: 사용자",
+		  "version: 1.1.0\ndescription: 사용자");
 	copy_seed("bad", "    type: UUID\n", "    type: BIGINT\n");
 
 	ck_assert_int_eq(run_diff("base same", &out), 0);
