@@ -3,7 +3,9 @@
  * every change between registry directories, oldest first, judged by
  * registry/contract.h (docs/contracts.md). No mount, no database. Exit 0
  * when nothing violates the mode or a version rule, 1 when something does
- * (or a directory or file cannot be read), 2 on a usage error.
+ * (or a directory or file cannot be read: then only the load problems are
+ * printed, as a refused file would look like a removed table), 2 on a
+ * usage error.
  */
 #include "cli.h"
 
@@ -274,9 +276,11 @@ int cmd_diff(int argc, char **argv)
 		status = fail(&a, why.buf);
 		goto out;
 	}
-	int rc = contract_diff_registries((const struct reg_registry *const *)revs,
-					  (const char *const *)a.dirs, a.ndirs, a.mode, NULL,
-					  &report);
+	/* a refused file would look like a removed table: judge nothing then */
+	int rc = load.errors ? 0
+			     : contract_diff_registries((const struct reg_registry *const *)revs,
+							(const char *const *)a.dirs, a.ndirs,
+							a.mode, NULL, &report);
 	if (!rc)
 		rc = a.format == FORMAT_JSON ? render_json(&a, &load, &report, &out)
 					     : render_text(&load, &report, a.format, &out);

@@ -757,6 +757,16 @@ START_TEST(cli_diff)
 	json_object_put(j);
 	free(out);
 
+	/* a refused file: its problem, no verdicts (it is not a removed table) */
+	char *broken = tu_tmp_path("bad/users.yaml");
+	static const char refused[] = "name: users\ncolumns: 3\n";
+	ck_assert_int_eq(tu_write_file(broken, refused, strlen(refused)), 0);
+	free(broken);
+	ck_assert_int_eq(run_diff("base bad", &out), 1);
+	ck_assert_msg(!strncmp(out, "bad/users.yaml:2:10: error: ", 28) && !strstr(out, "removing"),
+		      "%s", out);
+	free(out);
+
 	/* usage errors */
 	ck_assert_int_eq(run_diff("--mode SIDEWAYS base bad", &out), 2);
 	free(out);
