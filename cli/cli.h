@@ -30,6 +30,9 @@ int cmd_mount(int argc, char **argv);
 /* cmd_migrate.c: schemafs migrate plan|check|apply|rollback|status|log */
 int cmd_migrate(int argc, char **argv);
 
+/* cmd_diff.c: schemafs diff OLD_DIR NEW_DIR [MORE_DIRS...] (registry/contract.h) */
+int cmd_diff(int argc, char **argv);
+
 /* The default SQLite file: $SCHEMAFS_DB, else
  * ${XDG_DATA_HOME:-$HOME/.local/share}/schemafs/registry.db. Returns a
  * malloc'd path (caller frees) or NULL on OOM. */

@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{ "dependents", cmd_view,
 	  "dependents DIR NAME [--json] | DIR --json: services depending on NAME" },
 	{ "cycles", cmd_view, "cycles DIR [--json]: one dependency cycle per line" },
+	{ "diff", cmd_diff, "diff [--mode MODE] [--json] [--format github] OLD_DIR NEW_DIR...: "
+	  "classified changes, services broken; exit 1 on a break" },
 	{ "docs", cmd_view, "docs DIR: Markdown documentation" },
 	{ "erd", cmd_view, "erd DIR [--dot]: Mermaid erDiagram (or Graphviz DOT)" },
 	{ "import", cmd_import,
