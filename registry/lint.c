@@ -423,6 +423,7 @@ out:
 	lint_keys_release(&c);
 	lint_ignore_release(&c);
 	strlist_release(&c.not_valid);
+	strlist_release(&c.dropped_if_exists);
 	strmap_release(&c.created, NULL);
 	text_lines_release(&c.lines);
 	free(copy);

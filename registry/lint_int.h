@@ -72,6 +72,7 @@ struct lint_ctx {
 	size_t tx_begin, tx_stmt;  /* where the open BEGIN is */
 	bool lock_timeout, statement_timeout;   /* SET to a non-zero value */
 	bool lock_reported, statement_reported;
+	struct strlist dropped_if_exists; /* "table\tconstraint": a re-run can add it again */
 	struct strlist not_valid;  /* "table\tconstraint" added NOT VALID in this transaction */
 	struct lint_index *indexes;
 	size_t nindexes;

@@ -168,6 +168,8 @@ static void on_index(struct lint_ctx *c, json_object *st)
 			lint_emit(c, LINT_CONCURRENTLY_IN_TX, c->base,
 				  "run it on its own, outside any transaction",
 				  "CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
+		if (lint_existing(c, table))
+			lint_need_timeouts(c, c->base); /* it waits for a lock too */
 		lint_robust(c, pgq_get_bool(st, "if_not_exists"), "CREATE INDEX CONCURRENTLY",
 		       "use IF NOT EXISTS (and drop an INVALID index a failed build left)");
 	} else {
@@ -199,6 +201,7 @@ static void on_drop_index(struct lint_ctx *c, json_object *st, const char *name)
 			lint_emit(c, LINT_CONCURRENTLY_IN_TX, c->base,
 				  "run it on its own, outside any transaction",
 				  "DROP INDEX CONCURRENTLY cannot run inside a transaction block");
+		lint_need_timeouts(c, c->base);
 		return;
 	}
 	if (lint_keys_drop(c, name))
@@ -243,6 +246,8 @@ static void on_rename(struct lint_ctx *c, json_object *st)
 	lint_ident(c, newname);
 	if (!type || !lint_existing(c, table))
 		return;
+	lint_robust(c, pgq_get_bool(st, "missing_ok"), "RENAME",
+		    "guard it: ALTER TABLE IF EXISTS, or check the catalog in a DO block");
 	if (!strcmp(type, "OBJECT_COLUMN")) {
 		lint_emit(c, LINT_RENAME_COLUMN, c->base,
 			  "add the new column, write both, move readers, then drop the old one",
@@ -277,6 +282,7 @@ static void on_vacuum(struct lint_ctx *c, json_object *st)
 	if (!pgq_get_bool(st, "is_vacuumcmd"))
 		return; /* ANALYZE: fine anywhere */
 	outside_tx_only(c, "VACUUM");
+	lint_need_timeouts(c, c->base); /* it waits behind DDL on the table, and DDL behind it */
 	if (has_defelem(pgq_get(st, "options"), "full")) {
 		lint_emit(c, LINT_REWRITE_TABLE, c->base,
 			  "use pg_repack or pg_squeeze, which rewrite without the long lock",
@@ -323,6 +329,7 @@ static void on_enum(struct lint_ctx *c, json_object *st)
 		return; /* RENAME VALUE */
 	if (c->opt.pg_version < 120000)
 		outside_tx_only(c, "before PostgreSQL 12, ALTER TYPE ... ADD VALUE");
+	lint_need_timeouts(c, c->base);
 	if (!pgq_get_str(st, "newValNeighbor"))
 		lint_emit(c, LINT_ENUM_VALUE_ORDER, c->base,
 			  "say where it goes: ADD VALUE 'x' BEFORE 'y' (or AFTER)",

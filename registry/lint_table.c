@@ -219,25 +219,44 @@ static void column(struct lint_ctx *c, json_object *cd, const char *table, bool 
 	}
 	if (d.fk) {
 		char buf[300];
+		const char *ref = lint_relname(pgq_get(d.fk, "pktable"), buf, sizeof(buf));
 		char *cols = strdup(d.name);
 		if (!cols)
 			lint_oom(c);
-		lint_keys_fk(c, table, cols, lint_relname(pgq_get(d.fk, "pktable"), buf, sizeof(buf)),
-			     lint_at(c, d.fk));
+		lint_keys_fk(c, table, cols, ref, lint_at(c, d.fk));
+		if (lint_existing(c, ref))
+			lint_need_timeouts(c, c->base); /* SHARE ROW EXCLUSIVE on the parent */
 	}
 }
 
 /* ---- constraints ---- */
 
-static void remember_not_valid(struct lint_ctx *c, const char *table, const char *name)
+/* Lists and finds "table\tconstraint" pairs. */
+static void pair_push(struct lint_ctx *c, struct strlist *l, const char *table, const char *name)
 {
-	if (!name || !lint_in_tx(c))
-		return;
 	struct sbuf key = SBUF_INIT;
 	sbuf_addf(&key, "%s\t%s", table, name);
-	if (sbuf_error(&key) || strlist_push(&c->not_valid, key.buf) < 0)
+	if (sbuf_error(&key) || strlist_push(l, key.buf) < 0)
 		lint_oom(c);
 	sbuf_release(&key);
+}
+
+static bool pair_has(struct lint_ctx *c, const struct strlist *l, const char *table,
+		     const char *name)
+{
+	struct sbuf key = SBUF_INIT;
+	sbuf_addf(&key, "%s\t%s", table, name);
+	bool has = !sbuf_error(&key) && strlist_find(l, key.buf) >= 0;
+	if (sbuf_error(&key))
+		lint_oom(c);
+	sbuf_release(&key);
+	return has;
+}
+
+static void remember_not_valid(struct lint_ctx *c, const char *table, const char *name)
+{
+	if (name && lint_in_tx(c))
+		pair_push(c, &c->not_valid, table, name);
 }
 
 static void constraint(struct lint_ctx *c, json_object *con, const char *table, bool alter)
@@ -254,6 +273,8 @@ static void constraint(struct lint_ctx *c, json_object *con, const char *table, 
 	if (!strcmp(t, "CONSTR_FOREIGN")) {
 		const char *ref = lint_relname(pgq_get(con, "pktable"), buf, sizeof(buf));
 		lint_keys_fk(c, table, lint_keys_join(c, pgq_get(con, "fk_attrs")), ref, at);
+		if (lint_existing(c, ref))
+			lint_need_timeouts(c, c->base); /* SHARE ROW EXCLUSIVE on the parent */
 		if (not_valid)
 			remember_not_valid(c, table, name);
 		else if (existing)
@@ -362,16 +383,20 @@ static void alter_cmd(struct lint_ctx *c, json_object *cmd, const char *table, b
 		lint_robust(c, pgq_get_bool(cmd, "missing_ok"), "ADD COLUMN", "use ADD COLUMN IF NOT EXISTS");
 		column(c, cd, table, true);
 	} else if (!strcmp(sub, "AT_AddConstraint")) {
-		constraint(c, pgq_node_as(def, "Constraint"), table, true);
+		json_object *con = pgq_node_as(def, "Constraint");
+		const char *name = pgq_get_str(con, "conname");
+		lint_robust(c, name && pair_has(c, &c->dropped_if_exists, table, name),
+			    "ADD CONSTRAINT", "drop it first with DROP CONSTRAINT IF EXISTS");
+		constraint(c, con, table, true);
+	} else if (!strcmp(sub, "AT_DropConstraint")) {
+		if (pgq_get_bool(cmd, "missing_ok"))
+			pair_push(c, &c->dropped_if_exists, table, col);
 	} else if (!strcmp(sub, "AT_ValidateConstraint")) {
-		struct sbuf key = SBUF_INIT;
-		sbuf_addf(&key, "%s\t%s", table, col);
-		if (lint_in_tx(c) && strlist_find(&c->not_valid, key.buf) >= 0)
+		if (lint_in_tx(c) && pair_has(c, &c->not_valid, table, col))
 			lint_emit(c, LINT_VALIDATE_SAME_TX, c->base,
 				  "commit after adding it NOT VALID, then VALIDATE CONSTRAINT",
 				  "VALIDATE CONSTRAINT '%s' in the transaction that added it NOT VALID "
 				  "keeps the ACCESS EXCLUSIVE lock while it scans '%s'", col, table);
-		sbuf_release(&key);
 	} else if (!existing) {
 		return;
 	} else if (!strcmp(sub, "AT_SetNotNull")) {
