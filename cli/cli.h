@@ -24,6 +24,9 @@ int cmd_export(int argc, char **argv);
 /* cmd_import_sql.c: PostgreSQL DDL -> a directory of YAML files */
 int cmd_import_sql(int argc, char **argv);
 
+/* cmd_lint.c: migration hazards in SQL files, no database */
+int cmd_lint(int argc, char **argv);
+
 /* cmd_mount.c: schemafs [options] MOUNTPOINT */
 int cmd_mount(int argc, char **argv);
 

@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	  "DDL to YAML files" },
 	{ "export", cmd_export,
 	  "export [--db FILE] DIR: write the registry back to a directory" },
+	{ "lint", cmd_lint,
+	  "lint [--pg-version N] [--in-transaction] [--strict] [--json] FILE.sql...: hazards" },
 	{ "migrate", cmd_migrate, "migrate [--db FILE] plan|check|apply|rollback|status|log" },
 	{ "mount", cmd_mount, "mount [--db FILE] [-f] [-d] [-o OPT] MOUNTPOINT" },
 };
