@@ -55,6 +55,16 @@ FAILS=0
 WORK=$(mktemp -d "${SCHEMAFS_TEST_DIR:-/var/tmp}/schemafs-${TEST_NAME//\//-}.XXXXXX") ||
 	{ echo "FAIL: cannot make a work directory" >&2; exit 1; }
 MNT=$WORK/mnt
+# Under meson's valgrind setup every schemafs the test runs goes through
+# valgrind ($SCHEMAFS_VALGRIND, its command line), each process logging to
+# $WORK/valgrind/PID.log; finish fails the test on any error logged there.
+if [ -n "${SCHEMAFS_VALGRIND:-}" ]; then
+	mkdir -p "$WORK/valgrind"
+	printf '#!/bin/sh\nexec %s --log-file=%s/valgrind/%%p.log %s "$@"\n' \
+		"$SCHEMAFS_VALGRIND" "$WORK" "$BIN" >"$WORK/valgrind/schemafs"
+	chmod +x "$WORK/valgrind/schemafs"
+	BIN=$WORK/valgrind/schemafs
+fi
 DB=$WORK/registry.db
 mkdir -p "$MNT"
 BG_PIDS=()       # background helpers, killed at exit (bg PID)
@@ -241,7 +251,7 @@ need_fuse() {
 # ---- the end of every test ----------------------------------------------------
 
 finish() {
-	local rc=$? pid mnt
+	local rc=$? pid mnt log
 	set +e
 	trap - EXIT
 	[ $rc -eq 77 ] && [ $FAILS -eq 0 ] && { rm -rf "$WORK"; exit 77; }
@@ -254,6 +264,13 @@ finish() {
 	mountpoint -q "$MNT" 2>/dev/null && fusermount3 -u -z "$MNT"
 	[ -n "$PG_DB" ] && [ -z "$PG_PRIVATE_DIR" ] && dropdb --if-exists "$PG_DB" 2>/dev/null
 	[ -n "$PG_PRIVATE_DIR" ] && "$SRC/tests/pg/cluster.sh" stop "$PG_PRIVATE_DIR" 2>/dev/null
+	for log in "$WORK"/valgrind/*.log; do
+		[ -e "$log" ] || continue
+		if grep -q "ERROR SUMMARY: [1-9]" "$log"; then
+			fail "valgrind: errors in $(basename "$log")"
+			show "$log"
+		fi
+	done
 	[ $rc -ne 0 ] && echo "FAIL: $TEST_NAME stopped early (exit status $rc)" >&2
 	if [ $FAILS -gt 0 ] || [ $rc -ne 0 ]; then
 		echo "$TEST_NAME: $CHECKS checks, $FAILS failed; work dir kept: $WORK" >&2
