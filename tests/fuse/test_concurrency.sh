@@ -2,9 +2,8 @@
 # Several writers on different schemas plus readers of derived views at
 # once (the daemon is multithreaded, one registry lock): no error, and the
 # final state is consistent (every schema's last save, every view agrees).
-. "$(dirname "$0")/lib.sh"
-need_service python3
-setup
+. "$(dirname "$0")/../lib.sh"
+need_fuse python3
 mount_fs
 
 WRITERS=4

@@ -4,9 +4,8 @@
 # returned 0; the daemon is killed at a random moment; after a remount the
 # last logged revision (or a later one, whose close the kill interrupted)
 # is there, and the database passes PRAGMA integrity_check.
-. "$(dirname "$0")/lib.sh"
-need_service python3 sqlite3
-setup
+. "$(dirname "$0")/../lib.sh"
+need_fuse python3 sqlite3
 
 ROUNDS=${ROUNDS:-5}
 for round in $(seq 1 "$ROUNDS"); do
@@ -35,13 +34,10 @@ EOF
 	writer=$!
 	wait_until 20 test -s "$WORK/acked"
 	sleep "0.$((RANDOM % 9 + 1))"
-	kill -9 "$DAEMON_PID"
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=
-	wait "$writer" 2>/dev/null
-	fusermount3 -u -z "$MNT" 2>/dev/null
+	kill -9 "$(daemon_pid)"
 	# the kill is not an error of the daemon: drop what it printed dying
-	: >"$WORK/daemon.err"
+	daemon_discard
+	wait "$writer" 2>/dev/null
 
 	last=$(tail -n 1 "$WORK/acked")
 	check "round $round: some saves were acknowledged ($(wc -l <"$WORK/acked"))" [ -n "$last" ]

@@ -1,20 +1,14 @@
 #!/bin/bash
 # Mounting and unmounting: signals, fusermount3 -u, -o passthrough, the
 # default database, daemon mode, a database that is not ours.
-. "$(dirname "$0")/lib.sh"
-need_service sqlite3
-setup
+. "$(dirname "$0")/../lib.sh"
+need_fuse sqlite3
 
 # SIGTERM and SIGINT unmount cleanly (exit 0, nothing on stderr)
 for sig in TERM INT; do
 	mount_fs
-	kill -$sig "$DAEMON_PID"
-	rc=0
-	wait "$DAEMON_PID" || rc=$?
-	DAEMON_PID=
-	check_eq "SIG$sig: exit status" 0 "$rc"
-	check "SIG$sig: unmounted" bash -c '! mountpoint -q "$1"' _ "$MNT"
-	check_daemon_stderr
+	kill -$sig "$(daemon_pid)"
+	daemon_wait "SIG$sig"   # exit status 0, unmounted, nothing on stderr
 done
 
 # fusermount3 -u (unmount_fs checks the exit status and stderr)
@@ -36,10 +30,7 @@ EOF
 check "the database alone passes integrity_check" db_alone_ok
 
 # -o options reach FUSE; `schemafs mount ...` is the same command
-: >"$WORK/daemon.err"
-"$BIN" mount --db "$DB" -f -o fsname=schemafs-test-fs "$MNT" 2>>"$WORK/daemon.err" &
-DAEMON_PID=$!
-wait_until 20 test -e "$MNT/README"
+mount_cmd "$MNT" "$BIN" mount --db "$DB" -f -o fsname=schemafs-test-fs "$MNT"
 check "-o fsname= passes through" grep -q "^schemafs-test-fs $MNT fuse" /proc/mounts
 unmount_fs
 
@@ -53,20 +44,11 @@ check "daemon gone" wait_until 20 bash -c "! pgrep -f \"^$BIN --db $DB\" >/dev/n
 
 # the default database: $SCHEMAFS_DB, else XDG_DATA_HOME/schemafs/registry.db
 # (its directory is created), the examples imported once
-(
-	unset SCHEMAFS_DB
-	export XDG_DATA_HOME=$WORK/xdg
-	: >"$WORK/daemon.err"
-	"$BIN" -f "$MNT" 2>>"$WORK/daemon.err" &
-	pid=$!
-	wait_until 20 test -e "$MNT/README"
-	ls "$MNT/schemas" >"$WORK/default.ls"
-	fusermount3 -u "$MNT"
-	wait $pid
-)
+mount_cmd "$MNT" env -u SCHEMAFS_DB XDG_DATA_HOME="$WORK/xdg" "$BIN" -f "$MNT"
+ls "$MNT/schemas" >"$WORK/default.ls"
+unmount_fs
 check "default db created under XDG_DATA_HOME" test -s "$WORK/xdg/schemafs/registry.db"
 check_eq "default db got the examples" "5" "$(wc -l <"$WORK/default.ls")"
-check_daemon_stderr
 
 # an emptied registry is not re-filled with the examples
 mount_fs

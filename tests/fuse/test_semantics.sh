@@ -2,9 +2,8 @@
 # The write rules of SPEC §3 one by one, with the system calls editors and
 # tools make: sticky refusals, reopen-without-write, O_TRUNC, ftruncate,
 # O_APPEND, EFBIG, chmod/chown/utime, renames, editor files, registry.yaml.
-. "$(dirname "$0")/lib.sh"
-need_service python3
-setup
+. "$(dirname "$0")/../lib.sh"
+need_fuse python3
 mount_fs
 cd "$MNT/schemas"
 

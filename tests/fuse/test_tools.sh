@@ -3,9 +3,8 @@
 # invalid one. Valid: the new bytes, no stray files, validation clean.
 # Invalid: the tool reports the failure, the previous bytes stay,
 # validation says schemas/users.yaml:LINE:COL: why.
-. "$(dirname "$0")/lib.sh"
-need_service vim nano emacs tmux sed python3 install
-setup
+. "$(dirname "$0")/../lib.sh"
+need_fuse vim nano emacs tmux sed python3 install
 mount_fs
 cd "$MNT/schemas"
 

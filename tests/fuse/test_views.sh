@@ -1,9 +1,8 @@
 #!/bin/bash
 # The layout of SPEC §2: every path, read-only views, true sizes,
 # freshness after a write, history, JSON twins, erd.svg.
-. "$(dirname "$0")/lib.sh"
-need_service
-setup
+. "$(dirname "$0")/../lib.sh"
+need_fuse
 mount_fs
 
 cd "$MNT"

@@ -3,7 +3,9 @@
 # table with rows), after steps that succeeded: the database is exactly as
 # before (pg_dump --schema-only), status names the step, PostgreSQL's error
 # and SQLSTATE and the rollback; the next apply after a fix works.
-. "$(dirname "$0")/lib.sh"
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+need_pg
 
 seed_applied
 q "INSERT INTO users (id, email, name) VALUES (gen_random_uuid(), 'a@example.com', 'A')"
@@ -16,7 +18,7 @@ add_column users <<'EOF'
     nullable: false
 EOF
 new_orders
-cat >>"$work/schemas/orders.yaml" <<'EOF'
+cat >>"$WORK/schemas/orders.yaml" <<'EOF'
   - name: user_id
     type: UUID
     nullable: false
@@ -26,42 +28,41 @@ references:
     foreign_key: user_id
 EOF
 reimport
-tier_line=$(grep -n 'name: tier' "$work/schemas/users.yaml" | cut -d: -f1)
+tier_line=$(grep -n 'name: tier' "$WORK/schemas/users.yaml" | cut -d: -f1)
 
-expect_rc 0 sfs migrate plan
-contains $'2\tuser-service\tusers\t-\tadd column \'tier\''
-expect_rc 1 sfs migrate check
-contains "schemas/users.yaml:$tier_line:5: warning: NOT NULL column 'users.tier' added without a default fails if 'users' has rows"
-contains "dry run: step 2 of 4 (users: add column 'tier') failed: column \"tier\" of relation \"users\" contains null values (SQLSTATE 23502); rolled back"
+run 0 sfs migrate plan
+check_has $'2\tuser-service\tusers\t-\tadd column \'tier\''
+run 1 sfs migrate check
+check_has "schemas/users.yaml:$tier_line:5: warning: NOT NULL column 'users.tier' added without a default fails if 'users' has rows"
+check_has "dry run: step 2 of 4 (users: add column 'tier') failed: column \"tier\" of relation \"users\" contains null values (SQLSTATE 23502); rolled back"
 
-dump >"$work/before.sql"
-expect_rc 1 sfs migrate apply
-contains "state: failed"
-contains "failed step: 2 of 4: users: add column 'tier'"
-contains "error: column \"tier\" of relation \"users\" contains null values"
-contains "sqlstate: 23502"
-contains "database: rolled back: the database is exactly as before"
-dump >"$work/after.sql"
-diff -u "$work/before.sql" "$work/after.sql" || fail "the failed apply changed the database"
-[ "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders'")" = 0 ] || fail "orders exists"
-[ "$(q "SELECT count(*) FROM schemafs_migrations")" = 1 ] || fail "a failed run was recorded as applied"
-expect_rc 0 sfs migrate status
-contains "state: failed"
-contains "completed steps: 1"
-expect_rc 0 sfs migrate log
-contains $'\tapply\tfailed\t'
-contains "step 2: column \"tier\""
+dump >"$WORK/before.sql"
+run 1 sfs migrate apply
+check_has "state: failed"
+check_has "failed step: 2 of 4: users: add column 'tier'"
+check_has "error: column \"tier\" of relation \"users\" contains null values"
+check_has "sqlstate: 23502"
+check_has "database: rolled back: the database is exactly as before"
+dump >"$WORK/after.sql"
+check_file_eq "the failed apply leaves the database" "$WORK/before.sql" "$WORK/after.sql"
+check_eq "orders does not exist" 0 "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders'")"
+check_eq "a failed run is not recorded as applied" 1 "$(q "SELECT count(*) FROM schemafs_migrations")"
+run 0 sfs migrate status
+check_has "state: failed"
+check_has "completed steps: 1"
+run 0 sfs migrate log
+check_has $'\tapply\tfailed\t'
+check_has "step 2: column \"tier\""
 
 # the fix: a default for the existing rows
-sed -i "$((tier_line + 2))a\\    default: 1" "$work/schemas/users.yaml"
+sed -i "$((tier_line + 2))a\\    default: 1" "$WORK/schemas/users.yaml"
 reimport
-expect_rc 0 sfs migrate check
-lacks "warning: NOT NULL column 'users.tier'"
-expect_rc 0 sfs migrate apply
-contains "state: succeeded"
-[ "$(q "SELECT tier FROM users")" = 1 ] || fail "tier default"
-[ "$(q "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'f'")" = 1 ] ||
-	fail "orders foreign key"
-expect_rc 0 sfs migrate plan
-contains "nothing to do"
-echo "ok: $test_name"
+run 0 sfs migrate check
+check_lacks "warning: NOT NULL column 'users.tier'"
+run 0 sfs migrate apply
+check_has "state: succeeded"
+check_eq "tier default" 1 "$(q "SELECT tier FROM users")"
+check_eq "orders foreign key" 1 \
+	"$(q "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'f'")"
+run 0 sfs migrate plan
+check_has "nothing to do"

@@ -4,82 +4,62 @@
 # concurrent apply from another mount is EBUSY, reading control shows
 # "step k of n" while a run is going, pending/ and applied/ hold the
 # scripts, and a rollback shows in schemas/ at once.
-. "$(dirname "$0")/lib.sh"
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+need_fuse
+need_pg
 
-[ -e /dev/fuse ] && command -v fusermount3 >/dev/null || missing "FUSE is not available"
-# editors and tools behave differently under /tmp: mount elsewhere
-mnt_base=$(mktemp -d /var/tmp/schemafs-pgmount.XXXXXX)
-mounts=()
-mount_fs() { # DB MOUNTPOINT
-	mkdir -p "$2"
-	SCHEMAFS_LOCK_TIMEOUT=60000 "$bin" --db "$1" -f "$2" >"$2.log" 2>&1 &
-	daemons+=("$!")
-	mounts+=("$2")
-	for _ in $(seq 100); do
-		mountpoint -q "$2" && return 0
-		sleep 0.1
-	done
-	cat "$2.log" >&2
-	fail "mount of $2 did not come up"
+# mount_pg DB MOUNTPOINT: a mount whose runs wait up to 60 s for a lock; its
+# exit status and stderr are checked when it is unmounted (or at exit)
+mount_pg() {
+	mount_cmd "$2" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$1" -f "$2"
 }
-daemons=()
-# unmounting ends a daemon cleanly (its exit status and any sanitizer
-# report count); only one that hangs is killed
-unmount_all() {
-	set +e
-	for m in "${mounts[@]}"; do fusermount3 -u -z "$m" 2>/dev/null; done
-	for pid in "${daemons[@]}"; do
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill "$pid" 2>/dev/null
-	done
-	rm -rf "$mnt_base"
-}
-trap 'unmount_all; cleanup' EXIT
 
 # write_control FILE COMMAND: $rc is the write's status, $err what it said.
 write_control() {
-	set +e
-	err=$(echo "$2" 2>&1 >"$1")
-	rc=$?
-	set -e
+	rc=0
+	err=$(echo "$2" 2>&1 >"$1") || rc=$?
 }
 
-A=$mnt_base/a
-mount_fs "$work/a.db" "$A"   # a new store: the examples are imported
+# write_to FILE TEXT: for check and check_fails
+write_to() { echo "$2" >"$1"; }
+
+A=$WORK/a
+mount_pg "$WORK/a.db" "$A"   # a new store: the examples are imported
 M=$A/migrations
-[ "$(ls "$M" | tr '\n' ' ')" = "README applied check control impact log pending plan plan.json status " ] ||
-	fail "migrations/ listing: $(ls "$M")"
+check_eq "migrations/ listing" "README applied check control impact log pending plan plan.json status " \
+	"$(ls "$M" | tr '\n' ' ')"
 # the root README points here; every file in the listing is explained
 for f in pending/ plan check impact control status log applied/; do
-	grep -q "^$f" "$M/README" || fail "migrations/README does not explain $f"
+	check_match "$M/README" "^$f"   # migrations/README explains it
 done
-echo x >"$M/README" 2>/dev/null && fail "migrations/README is writable"
-grep -q '^idle$' "$M/control" || fail "control when idle"
-grep -q $'^1\tuser-service\tusers\t-\tcreate table' "$M/plan" || fail "plan"
-echo apply >"$M/control" || fail "apply through control"
-grep -q "state: succeeded" "$M/status" || fail "status after apply"
-[ "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'policies', 'applications', 'audit_logs', 'notifications')")" = 5 ] ||
-	fail "tables after apply"
-grep -q "last command: apply (done)" "$M/control" || fail "control after apply"
+check_fails "migrations/README is read-only" write_to "$M/README" x
+check_line "$M/control" idle
+check_match "$M/plan" $'^1\tuser-service\tusers\t-\tcreate table'
+check "apply through control" write_to "$M/control" apply
+check_contains "$M/status" "state: succeeded"
+check_eq "tables after apply" 5 \
+	"$(q "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'policies', 'applications', 'audit_logs', 'notifications')")"
+check_contains "$M/control" "last command: apply (done)"
 
 # unknown command: EINVAL; a failed command: EIO
 write_control "$M/control" frobnicate
-[[ $err == *"Invalid argument"* ]] || fail "unknown command: $err"
+check "an unknown command is EINVAL ($err)" grep -q "Invalid argument" <<<"$err"
 
 # the seed's pending change, written through the mount
 printf '\n        ALTER TABLE policies \n        ADD COLUMN priority INTEGER DEFAULT 0,\n        ADD INDEX idx_policies_priority (priority);\n' \
 	>"$M/pending/policies.sql"
-[ "$(ls "$M/pending")" = policies.sql ] || fail "pending listing"
-grep -q "^migrations/pending/policies.sql:4:9: error: MySQL syntax: ADD INDEX is not PostgreSQL; use CREATE INDEX$" "$M/check" ||
-	{ cat "$M/check"; fail "check of the MySQL syntax"; }
-dump >"$work/before.sql"
+check_eq "pending listing" policies.sql "$(ls "$M/pending")"
+check_line "$M/check" "migrations/pending/policies.sql:4:9: error: MySQL syntax: ADD INDEX is not PostgreSQL; use CREATE INDEX"
+dump >"$WORK/before.sql"
 write_control "$M/control" apply
-[ $rc -ne 0 ] && [[ $err == *"Input/output error"* ]] || fail "refused apply: rc=$rc $err"
-grep -q "state: refused" "$M/status" || fail "status of the refused apply"
-dump >"$work/after.sql"
-diff -u "$work/before.sql" "$work/after.sql" || fail "refused apply changed the database"
-echo apply >"$M/control" 2>/dev/null && fail "script-friendly failure"
-grep -q "error: migrations/pending/policies.sql:4:9" "$M/status" || fail "status names the problem"
+check "a refused apply is EIO (rc=$rc: $err)" \
+	bash -c '[ "$1" -ne 0 ] && [[ $2 == *"Input/output error"* ]]' _ "$rc" "$err"
+check_contains "$M/status" "state: refused"
+dump >"$WORK/after.sql"
+check_file_eq "a refused apply leaves the database" "$WORK/before.sql" "$WORK/after.sql"
+check_fails "script-friendly failure" write_to "$M/control" apply
+check_contains "$M/status" "error: migrations/pending/policies.sql:4:9"   # names the problem
 
 # fixed, with the declaration edited in the mount
 printf 'ALTER TABLE policies ADD COLUMN priority INTEGER DEFAULT 0;\n' >"$M/pending/policies.sql"
@@ -89,13 +69,13 @@ add_column_to "$A/schemas/policies.yaml" <<'EOF'
     type: INTEGER
     default: 0
 EOF
-echo check >"$M/control" || { cat "$M/check"; fail "check after the fix"; }
-echo apply >"$M/control" || { cat "$M/status"; fail "apply after the fix"; }
+check "check after the fix" write_to "$M/control" check
+check "apply after the fix" write_to "$M/control" apply
 run=$(sed -n 's/^run: //p' "$M/status")
-[ -z "$(ls "$M/pending")" ] || fail "pending not emptied"
-[ "$(ls "$M/applied/$run" | tr '\n' ' ')" = "policies.down.sql policies.sql " ] || fail "applied/$run"
-grep -q 'ADD COLUMN priority' "$M/applied/$run/policies.sql" || fail "archived bytes"
-grep -q "nothing to do" "$M/plan" || { cat "$M/plan"; fail "plan after apply"; }
+check_eq "pending emptied" "" "$(ls "$M/pending")"
+check_eq "applied/$run" "policies.down.sql policies.sql " "$(ls "$M/applied/$run" | tr '\n' ' ')"
+check_contains "$M/applied/$run/policies.sql" 'ADD COLUMN priority'   # the archived bytes
+check_contains "$M/plan" "nothing to do"
 
 # progress while a run waits, and EBUSY from a second mount on the target
 add_column_to "$A/schemas/users.yaml" <<'EOF'
@@ -103,37 +83,40 @@ add_column_to "$A/schemas/users.yaml" <<'EOF'
     type: VARCHAR(50)
 EOF
 hold_lock users
-(echo apply >"$M/control") 2>"$work/first.err" &
+(echo apply >"$M/control") 2>"$WORK/first.err" &
 first=$!
-bg_pids="$bg_pids $first"
+BG_PIDS+=("$first")
 wait_blocked
 # a reader never waits for the running command (FS_TEXT_LIVE: direct_io, noflush)
-timeout 10 cat "$M/control" >"$work/control" || fail "reading control blocked while running"
-grep -qx "running apply: step 1 of 1: users: add column 'nickname'" "$work/control" ||
-	{ cat "$work/control"; fail "control while running"; }
-grep -qx "progress: step 1 of 1: users: add column 'nickname'" "$M/status" ||
-	{ cat "$M/status"; fail "status while running"; }
-grep -qx "state: running" "$M/status" || fail "state while running"
-B=$mnt_base/b
-mount_fs "$work/b.db" "$B"
+check "reading control does not block while running" \
+	bash -c 'timeout 10 cat "$1" >"$2"' _ "$M/control" "$WORK/control"
+check_line "$WORK/control" "running apply: step 1 of 1: users: add column 'nickname'"
+check_line "$M/status" "progress: step 1 of 1: users: add column 'nickname'"
+check_line "$M/status" "state: running"
+B=$WORK/b
+mount_pg "$WORK/b.db" "$B"
 write_control "$B/migrations/control" apply
-[ $rc -ne 0 ] && [[ $err == *"Device or resource busy"* ]] || fail "second mount: rc=$rc $err"
-grep -q "state: busy" "$B/migrations/status" || fail "status of the busy apply"
-expect_rc 1 sfs migrate --db "$work/a.db" apply   # the CLI on the same store
-contains "busy"
+check "a second mount's apply is EBUSY (rc=$rc: $err)" \
+	bash -c '[ "$1" -ne 0 ] && [[ $2 == *"Device or resource busy"* ]]' _ "$rc" "$err"
+check_contains "$B/migrations/status" "state: busy"
+run 1 sfs migrate --db "$WORK/a.db" apply   # the CLI on the same store
+check_has "busy"
 release_lock
-wait "$first" || { cat "$work/first.err"; fail "the first apply failed"; }
-bg_pids=${bg_pids/ $first/}
-[ "$(grep -c $'\tapply\tsucceeded\t' "$M/log")" = 3 ] || { cat "$M/log"; fail "first apply"; }
-[ "$(column_count nickname)" = 1 ] || fail "nickname missing"
+check "the first apply succeeds" wait "$first"
+check_empty "$WORK/first.err"
+check_eq "the first apply is the third that succeeded" 3 "$(grep -c $'\tapply\tsucceeded\t' "$M/log")"
+check_eq "nickname added" 1 "$(column_count nickname)"
 
 # rollback: database and registry, visible in schemas/ at once
-echo rollback >"$M/control" || { cat "$M/status"; fail "rollback"; }
-grep -q "undoes run: " "$M/status" || fail "rollback status"
-grep -q nickname "$A/schemas/users.yaml" && fail "users.yaml not restored in the mount"
-[ "$(column_count nickname)" = 0 ] || fail "nickname still there"
-echo rollback >"$M/control" || { cat "$M/status"; fail "rollback of the pending run"; }
-[ "$(column_count priority)" = 0 ] || fail "priority still there"
-grep -q 'name: priority' "$A/schemas/policies.yaml" && fail "policies.yaml not restored"
-grep -c . "$M/log" | grep -qx 8 || { cat "$M/log"; fail "log"; }
-echo "ok: $test_name"
+check "rollback" write_to "$M/control" rollback
+check_contains "$M/status" "undoes run: "
+check_fails "users.yaml restored in the mount" grep -q nickname "$A/schemas/users.yaml"
+check_eq "nickname gone" 0 "$(column_count nickname)"
+check "rollback of the pending run" write_to "$M/control" rollback
+check_eq "priority gone" 0 "$(column_count priority)"
+check_fails "policies.yaml restored" grep -q 'name: priority' "$A/schemas/policies.yaml"
+check_eq "log lines" 8 "$(grep -c . "$M/log")"
+
+# both daemons exit 0 with nothing on stderr
+unmount_fs "$B"
+unmount_fs "$A"

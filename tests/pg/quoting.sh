@@ -3,7 +3,9 @@
 # hostile names, types and defaults never reach it at all; nothing runs
 # but the intended DDL (an event trigger records every command); no
 # password is ever shown.
-. "$(dirname "$0")/lib.sh"
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+need_pg
 
 # every DDL command the server runs, from now on
 q "CREATE TABLE ddl_log (tag text, obj text)"
@@ -24,9 +26,9 @@ q "CREATE FUNCTION log_drop() RETURNS event_trigger LANGUAGE plpgsql AS \$\$
 q "CREATE EVENT TRIGGER log_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl()"
 q "CREATE EVENT TRIGGER log_drop ON sql_drop EXECUTE FUNCTION log_drop()"
 
-mkdir -p "$work/schemas"
+mkdir -p "$WORK/schemas"
 # reserved words are valid lower-case names; only quoting makes them work
-cat >"$work/schemas/group.yaml" <<'EOF'
+cat >"$WORK/schemas/group.yaml" <<'EOF'
 name: group
 owner: shop
 columns:
@@ -37,7 +39,7 @@ columns:
     type: TEXT
     default: "'it''s; DROP TABLE users; --'"
 EOF
-cat >"$work/schemas/order.yaml" <<'EOF'
+cat >"$WORK/schemas/order.yaml" <<'EOF'
 name: order
 owner: shop
 columns:
@@ -57,18 +59,18 @@ indexes:
     columns: [user]
 EOF
 reimport
-expect_rc 0 sfs migrate plan
-contains $'\tCREATE TABLE "order" ('
-contains $'\tALTER TABLE "order" ADD FOREIGN KEY ("user") REFERENCES "group" ("table") ON DELETE CASCADE;'
-contains $'\tCREATE INDEX "from" ON "order" ("user");'
+run 0 sfs migrate plan
+check_has $'\tCREATE TABLE "order" ('
+check_has $'\tALTER TABLE "order" ADD FOREIGN KEY ("user") REFERENCES "group" ("table") ON DELETE CASCADE;'
+check_has $'\tCREATE INDEX "from" ON "order" ("user");'
 q "TRUNCATE ddl_log"
-expect_rc 0 sfs migrate apply
-contains "state: succeeded"
+run 0 sfs migrate apply
+check_has "state: succeeded"
 q "INSERT INTO \"group\" (\"table\") VALUES (1)"
-[ "$(q "SELECT \"select\" FROM \"group\"")" = "it's; DROP TABLE users; --" ] || fail "default literal"
+check_eq "default literal" "it's; DROP TABLE users; --" "$(q "SELECT \"select\" FROM \"group\"")"
 # exactly the intended commands (and schemafs's own history tables)
-q "SELECT tag || ' ' || obj FROM ddl_log ORDER BY 1" >"$work/ddl"
-cat >"$work/ddl.want" <<'EOF'
+q "SELECT tag || ' ' || obj FROM ddl_log ORDER BY 1" >"$WORK/ddl"
+cat >"$WORK/ddl.want" <<'EOF'
 ALTER SEQUENCE public.schemafs_migrations_id_seq
 ALTER TABLE public."order"
 CREATE INDEX public."from"
@@ -83,51 +85,50 @@ CREATE TABLE public."order"
 CREATE TABLE public.schemafs_migrations
 CREATE TABLE public.schemafs_tables
 EOF
-diff -u "$work/ddl.want" "$work/ddl" || fail "commands other than the intended DDL ran"
+check_file_eq "only the intended DDL ran" "$WORK/ddl.want" "$WORK/ddl"
 
 # hostile input is refused before it is stored, let alone run
 hostile() {
 	local name=$1 body=$2
-	mkdir -p "$work/hostile"
-	rm -f "$work/hostile"/*
-	printf '%s' "$body" >"$work/hostile/$name.yaml"
-	expect_rc 1 sfs import "$work/hostile"
+	mkdir -p "$WORK/hostile"
+	rm -f "$WORK/hostile"/*
+	printf '%s' "$body" >"$WORK/hostile/$name.yaml"
+	run 1 sfs import "$WORK/hostile"
 }
 hostile 'x"; DROP TABLE "order"; --' $'name: x"; DROP TABLE "order"; --\nowner: a\ncolumns:\n  - {name: a, type: INT}\n'
 hostile evil1 $'name: evil1\nowner: a\ncolumns:\n  - {name: a, type: "INT); DROP TABLE \\"order\\"; --"}\n'
-contains "hostile/evil1.yaml:4:"
+check_has "hostile/evil1.yaml:4:"
 hostile evil2 $'name: evil2\nowner: a\ncolumns:\n  - {name: a, type: INT, default: "0; DROP TABLE \\"order\\""}\n'
-contains "hostile/evil2.yaml:4:"
+check_has "hostile/evil2.yaml:4:"
 hostile evil3 $'name: evil3\nowner: a\ncolumns:\n  - {name: "a\\"; DROP TABLE x; --", type: INT}\n'
 hostile evil4 $'name: evil4\nowner: a\ncolumns:\n  - {name: a, type: INT}\nindexes:\n  - {name: "i ON x; DROP TABLE y; --", columns: [a]}\n'
-expect_rc 2 sfs migrate pending put '../../x.sql' </dev/null
-expect_rc 2 sfs migrate pending put 'x"; DROP TABLE y.sql' </dev/null
+run 2 sfs migrate pending put '../../x.sql' </dev/null
+run 2 sfs migrate pending put 'x"; DROP TABLE y.sql' </dev/null
 q "TRUNCATE ddl_log"
-expect_rc 0 sfs migrate apply
-contains "apply: nothing to do"
-[ "$(q "SELECT count(*) FROM ddl_log")" = 0 ] || fail "hostile input ran DDL"
+run 0 sfs migrate apply
+check_has "apply: nothing to do"
+check_eq "hostile input ran no DDL" 0 "$(q "SELECT count(*) FROM ddl_log")"
 
 # passwords are never shown: not in errors, status or log
-expect_rc 1 sfs migrate --target "host=$PGHOST port=$PGPORT dbname=no_such_db_$$ password=hunter2" plan
-contains "cannot connect to host=$PGHOST port=$PGPORT dbname=no_such_db_$$"
-lacks hunter2
-expect_rc 1 sfs migrate --target "password=hunter2 oops" plan
-contains "invalid target connection string"
-lacks hunter2
-expect_rc 1 sfs migrate --target "postgresql://postgres:hunter2@localhost:1/x?host=/nonexistent" apply
-lacks hunter2
-expect_rc 0 sfs migrate status
-lacks hunter2
-contains "state: refused"
-printf 'name: aegis\ntarget: "host=%s port=%s dbname=%s password=hunter2"\n' "$PGHOST" "$PGPORT" "$db" \
-	>"$work/schemas/registry.yaml"
+run 1 sfs migrate --target "host=$PGHOST port=$PGPORT dbname=no_such_db_$$ password=hunter2" plan
+check_has "cannot connect to host=$PGHOST port=$PGPORT dbname=no_such_db_$$"
+check_lacks hunter2
+run 1 sfs migrate --target "password=hunter2 oops" plan
+check_has "invalid target connection string"
+check_lacks hunter2
+run 1 sfs migrate --target "postgresql://postgres:hunter2@localhost:1/x?host=/nonexistent" apply
+check_lacks hunter2
+run 0 sfs migrate status
+check_lacks hunter2
+check_has "state: refused"
+printf 'name: aegis\ntarget: "host=%s port=%s dbname=%s password=hunter2"\n' "$PGHOST" "$PGPORT" "$PG_DB" \
+	>"$WORK/schemas/registry.yaml"
 reimport
-echo '  - {name: note, type: TEXT}' >>"$work/schemas/group.yaml"
+echo '  - {name: note, type: TEXT}' >>"$WORK/schemas/group.yaml"
 reimport
 unset PGDATABASE   # the target in registry.yaml decides now
-expect_rc 0 sfs migrate apply
-contains "target: host=$PGHOST port=$PGPORT dbname=$db"
-lacks hunter2
-expect_rc 0 sfs migrate log
-lacks hunter2
-echo "ok: $test_name"
+run 0 sfs migrate apply
+check_has "target: host=$PGHOST port=$PGPORT dbname=$PG_DB"
+check_lacks hunter2
+run 0 sfs migrate log
+check_lacks hunter2

@@ -1,45 +1,41 @@
 #!/usr/bin/env bash
 # The server stops in the middle of an apply: the run fails with a clear
 # error, nothing of it is committed, and apply works once the server is back.
-PG_PRIVATE=1   # this test stops its server: never the shared one
-. "$(dirname "$0")/lib.sh"
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+need_pg private   # this test stops its server: never the shared one
 
 seed_applied
 add_nickname
 new_orders
 reimport
-dump >"$work/before.sql"
+dump >"$WORK/before.sql"
 
 # orders (first in order) is created, then the run waits for users' lock
 hold_lock users
-sfs migrate --lock-timeout 60000 apply >"$work/apply.out" 2>&1 &
+sfs migrate --lock-timeout 60000 apply >"$WORK/apply.out" 2>&1 &
 apply=$!
-bg_pids="$bg_pids $apply"
+BG_PIDS+=("$apply")
 wait_blocked
-"$here/cluster.sh" halt "$private_cluster"
-set +e
-wait "$apply"
-rc=$?
-set -e
-bg_pids=
-[ $rc -eq 1 ] || { cat "$work/apply.out"; fail "apply exited $rc while the server stopped"; }
-grep -q "state: failed" "$work/apply.out" || { cat "$work/apply.out"; fail "state"; }
-grep -q "database: rolled back: the connection to the server was lost before COMMIT" "$work/apply.out" ||
-	{ cat "$work/apply.out"; fail "outcome"; }
-grep -qi "server closed the connection\|terminating connection\|connection" "$work/apply.out" ||
-	{ cat "$work/apply.out"; fail "no connection error"; }
+"$SRC/tests/pg/cluster.sh" halt "$PG_PRIVATE_DIR"
+rc=0
+wait "$apply" || rc=$?
+check_eq "apply exits 1 when the server stops" 1 "$rc"
+check_contains "$WORK/apply.out" "state: failed"
+check_contains "$WORK/apply.out" "database: rolled back: the connection to the server was lost before COMMIT"
+check "a connection error is reported" \
+	grep -qi "server closed the connection\|terminating connection\|connection" "$WORK/apply.out"
 
 # while it is down: a clear error, nothing recorded as applied
-expect_rc 1 sfs migrate apply
-contains "cannot connect to"
-"$here/cluster.sh" resume "$private_cluster"
+run 1 sfs migrate apply
+check_has "cannot connect to"
+"$SRC/tests/pg/cluster.sh" resume "$PG_PRIVATE_DIR"
 pg_isready -q -t 30
-dump >"$work/after.sql"
-diff -u "$work/before.sql" "$work/after.sql" || fail "partial state after the server stopped"
-[ "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders'")" = 0 ] || fail "orders exists"
-expect_rc 0 sfs migrate status
-contains "state: refused"
-expect_rc 0 sfs migrate apply
-contains "state: succeeded"
-[ "$(column_count nickname)" = 1 ] || fail "nickname missing"
-echo "ok: $test_name"
+dump >"$WORK/after.sql"
+check_file_eq "no partial state after the server stopped" "$WORK/before.sql" "$WORK/after.sql"
+check_eq "orders does not exist" 0 "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders'")"
+run 0 sfs migrate status
+check_has "state: refused"
+run 0 sfs migrate apply
+check_has "state: succeeded"
+check_eq "nickname added" 1 "$(column_count nickname)"
