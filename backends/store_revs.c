@@ -164,13 +164,15 @@ static int collect_revs(struct store *st, sqlite3_stmt *s, struct store_rev **ou
 	return rc;
 }
 
-int store_current(struct store *st, struct store_rev **revs, size_t *n)
+/* Every current schema's row through statement id (all bytes, or heads). */
+static int list_current(struct store *st, enum store_stmt_id id, struct store_rev **revs,
+			size_t *n)
 {
 	int rc;
 	*revs = NULL;
 	*n = 0;
 	store_lock(st);
-	sqlite3_stmt *s = store_stmt(st, S_CURRENT_ALL, &rc);
+	sqlite3_stmt *s = store_stmt(st, id, &rc);
 	if (!s || (rc = store_bind_text(s, 1, KIND_SCHEMA)) != SQLITE_OK)
 		rc = store_fail(st, rc, "cannot list schemas");
 	else
@@ -180,20 +182,14 @@ int store_current(struct store *st, struct store_rev **revs, size_t *n)
 	return rc;
 }
 
+int store_current(struct store *st, struct store_rev **revs, size_t *n)
+{
+	return list_current(st, S_CURRENT_ALL, revs, n);
+}
+
 int store_current_heads(struct store *st, struct store_rev **revs, size_t *n)
 {
-	int rc;
-	*revs = NULL;
-	*n = 0;
-	store_lock(st);
-	sqlite3_stmt *s = store_stmt(st, S_CURRENT_HEADS, &rc);
-	if (!s || (rc = store_bind_text(s, 1, KIND_SCHEMA)) != SQLITE_OK)
-		rc = store_fail(st, rc, "cannot list schemas");
-	else
-		rc = collect_revs(st, s, revs, n, "cannot list schemas");
-	store_stmt_done(s);
-	store_unlock(st);
-	return rc;
+	return list_current(st, S_CURRENT_HEADS, revs, n);
 }
 
 static int get_one(struct store *st, enum store_stmt_id id, const char *kind, const char *name,

@@ -689,29 +689,39 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	return ret;
 }
 
-/* Editors copy permissions and times onto a new file and treat a failure
- * as a failed save: on writable files these succeed. */
-static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+/* chmod and utimens: editors copy permissions and times onto a new file
+ * and treat a failure as a failed save, so on writable files (text routes,
+ * custom routes without a handler) they succeed; a custom route's handler
+ * decides for its own files. */
+enum attr_op { ATTR_CHMOD, ATTR_UTIMENS };
+
+static int set_attr(const char *path, enum attr_op op, mode_t mode, const struct timespec tv[2])
 {
-	(void)fi;
 	struct fs_ctx *ctx = ctx_get();
 	struct fs_resolved r;
 	int ret = fs_resolve(path, &r);
 	if (ret)
 		return ret;
+	const struct fs_node_ops *ops = r.e.route->ops;
 	switch (r.e.route->kind) {
 	case FS_ROUTE_TEXT:
 		return 0;
 	case FS_ROUTE_CUSTOM:
-		if (!r.e.route->ops->chmod)
+		if (op == ATTR_CHMOD ? !ops->chmod : !ops->utimens)
 			return 0;
 		fs_lock(ctx);
-		ret = r.e.route->ops->chmod(ctx, &r.e, mode);
+		ret = op == ATTR_CHMOD ? ops->chmod(ctx, &r.e, mode) : ops->utimens(ctx, &r.e, tv);
 		fs_unlock(ctx);
 		return ret;
 	default:
 		return -EACCES;
 	}
+}
+
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)fi;
+	return set_attr(path, ATTR_CHMOD, mode, NULL);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -729,24 +739,7 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	(void)fi;
-	struct fs_ctx *ctx = ctx_get();
-	struct fs_resolved r;
-	int ret = fs_resolve(path, &r);
-	if (ret)
-		return ret;
-	switch (r.e.route->kind) {
-	case FS_ROUTE_TEXT:
-		return 0;
-	case FS_ROUTE_CUSTOM:
-		if (!r.e.route->ops->utimens)
-			return 0;
-		fs_lock(ctx);
-		ret = r.e.route->ops->utimens(ctx, &r.e, tv);
-		fs_unlock(ctx);
-		return ret;
-	default:
-		return -EACCES;
-	}
+	return set_attr(path, ATTR_UTIMENS, 0, tv);
 }
 
 /* Does a path that resolved to a CUSTOM route name an existing file? */
