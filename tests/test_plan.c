@@ -12,6 +12,7 @@
 #include "lint.h"
 #include "plan.h"
 #include "registry.h"
+#include "schemafile.h"
 #include "sqlcheck.h"
 #include "sqllex.h"
 #include "sqlscript.h"
@@ -982,6 +983,238 @@ START_TEST(plan_impact_report)
 }
 END_TEST
 
+
+/* ---- lint on generated steps: one case per rule a YAML change makes ---- */
+
+/* The live side of the lint cases: t (id bigint primary key, name text,
+ * code text NOT NULL, index t_name on name) and p (id), both made by
+ * schemafs. */
+static void lint_live(struct plan_live *l, bool pk)
+{
+	struct plan_live_table *t = plan_live_add_table(l, "t");
+	plan_live_add_column(t, "id", "bigint", NULL, true);
+	plan_live_add_column(t, "name", "text", NULL, false);
+	plan_live_add_column(t, "code", "text", NULL, true);
+	if (pk) {
+		struct plan_live_constraint *c = plan_live_add_constraint(t, "t_pkey", PLAN_CON_PRIMARY);
+		reg_strlist_push(&c->columns, "id", NULL);
+		struct plan_live_index *x = plan_live_add_index(t, "t_pkey");
+		reg_strlist_push(&x->columns, "id", NULL);
+		x->unique = x->backs_constraint = x->simple = true;
+	}
+	struct plan_live_index *x = plan_live_add_index(t, "t_name");
+	reg_strlist_push(&x->columns, "name", NULL);
+	x->simple = true;
+	struct plan_live_table *pt = plan_live_add_table(l, "p");
+	plan_live_add_column(pt, "id", "bigint", NULL, true);
+	struct plan_live_constraint *c = plan_live_add_constraint(pt, "p_pkey", PLAN_CON_PRIMARY);
+	reg_strlist_push(&c->columns, "id", NULL);
+	plan_live_add_created(l, "t");
+	plan_live_add_created(l, "p");
+	plan_live_sort(l);
+}
+
+#define T_HEAD "name: t\nowner: o\ncolumns:\n" \
+	       "  - {name: id, type: BIGINT, primary_key: true, nullable: false}\n"
+#define T_NAME "  - {name: name, type: TEXT}\n"
+#define T_CODE "  - {name: code, type: TEXT, nullable: false}\n"
+#define T_IDX "indexes:\n  - {name: t_name, columns: [name]}\n"
+#define T_BASE T_HEAD T_NAME T_CODE T_IDX
+#define P_YAML "name: p\nowner: o\ncolumns:\n  - {name: id, type: BIGINT, primary_key: true}\n"
+
+static const struct lint_case {
+	const char *rule;
+	const char *yaml;       /* schemas/t.yaml */
+	unsigned line;          /* where the finding must be */
+	const char *quiet;      /* a t.yaml that does not trigger it */
+	const char *safe_form;  /* a step with this text is the safe form: no finding */
+	int pg;
+	bool no_pk;             /* the live t has no primary key */
+	const char *q_yaml;     /* also register q (a new table) */
+} lint_cases[] = {
+	{ "require-concurrent-index-creation",
+	  T_BASE "  - {name: t_code, columns: [code]}\n", 9, T_BASE, "CONCURRENTLY", 0, false, NULL },
+	{ "require-concurrent-index-deletion", T_HEAD T_NAME T_CODE, 1, T_BASE, "CONCURRENTLY", 0,
+	  false, NULL },
+	{ "disallowed-unique-constraint",
+	  T_HEAD T_NAME "  - {name: code, type: TEXT, nullable: false, unique: true}\n" T_IDX, 6,
+	  T_BASE, "USING INDEX", 0, false, NULL },
+	{ "adding-primary-key-constraint", T_BASE, 4, NULL, "USING INDEX", 0, true, NULL },
+	{ "set-not-null", T_HEAD "  - {name: name, type: TEXT, nullable: false}\n" T_CODE T_IDX, 5,
+	  T_BASE, "CHECK", 0, false, NULL },
+	{ "ban-drop-not-null", T_HEAD T_NAME "  - {name: code, type: TEXT}\n" T_IDX, 6, T_BASE,
+	  NULL, 0, false, NULL },
+	{ "changing-column-type", T_HEAD "  - {name: name, type: VARCHAR(20)}\n" T_CODE T_IDX, 5,
+	  T_BASE, NULL, 0, false, NULL },
+	{ "volatile-default", T_HEAD T_NAME T_CODE
+	  "  - {name: token, type: UUID, default: gen_random_uuid()}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: token, type: UUID}\n" T_IDX, NULL, 0, false, NULL },
+	{ "adding-field-with-default", T_HEAD T_NAME T_CODE
+	  "  - {name: f, type: TEXT, default: \"'x'\"}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: f, type: TEXT}\n" T_IDX, NULL, 100000, false, NULL },
+	{ "adding-required-field", T_HEAD T_NAME T_CODE
+	  "  - {name: n2, type: TEXT, nullable: false}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: n2, type: TEXT, nullable: false, default: \"''\"}\n"
+	  T_IDX, NULL, 0, false, NULL },
+	{ "ban-drop-column", T_HEAD T_NAME T_IDX, 4, T_BASE, NULL, 0, false, NULL },
+	{ "ban-char-field", T_HEAD T_NAME T_CODE "  - {name: c, type: CHAR(3)}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: c, type: TEXT}\n" T_IDX, NULL, 0, false, NULL },
+	{ "prefer-timestamptz", T_HEAD T_NAME T_CODE "  - {name: at, type: TIMESTAMP}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: at, type: TIMESTAMPTZ}\n" T_IDX, NULL, 0, false, NULL },
+	{ "prefer-bigint-over-int", T_HEAD T_NAME T_CODE "  - {name: k, type: INTEGER}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: k, type: BIGINT}\n" T_IDX, NULL, 0, false, NULL },
+	{ "prefer-bigint-over-smallint", T_HEAD T_NAME T_CODE "  - {name: k, type: SMALLINT}\n"
+	  T_IDX, 7, T_HEAD T_NAME T_CODE "  - {name: k, type: BIGINT}\n" T_IDX, NULL, 0, false,
+	  NULL },
+	{ "prefer-identity", T_HEAD T_NAME T_CODE "  - {name: k, type: BIGSERIAL}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: k, type: BIGINT}\n" T_IDX, NULL, 0, false, NULL },
+	{ "prefer-text-field", T_HEAD T_NAME T_CODE "  - {name: v, type: VARCHAR(9)}\n" T_IDX, 7,
+	  T_HEAD T_NAME T_CODE "  - {name: v, type: TEXT}\n" T_IDX, NULL, 0, false, NULL },
+	{ "adding-foreign-key-constraint", T_HEAD T_NAME T_CODE "  - {name: pid, type: BIGINT}\n"
+	  "references:\n  - {schema: p, column: id, foreign_key: pid}\n" T_IDX, 9,
+	  T_HEAD T_NAME T_CODE "  - {name: pid, type: BIGINT}\n" T_IDX, "NOT VALID", 0, false,
+	  NULL },
+	/* q is new: a CREATE TABLE and its keys */
+	{ "duplicate-index", T_BASE, 7, T_BASE, NULL, 0, false,
+	  "name: q\nowner: o\ncolumns:\n  - {name: id, type: BIGINT, primary_key: true}\n"
+	  "  - {name: e, type: TEXT, unique: true}\nindexes:\n"
+	  "  - {name: q_e, columns: [e], unique: true}\n" },
+	{ "foreign-key-without-index", T_BASE, 7, T_BASE, NULL, 0, false,
+	  "name: q\nowner: o\ncolumns:\n  - {name: id, type: BIGINT, primary_key: true}\n"
+	  "  - {name: pid, type: BIGINT}\nreferences:\n  - {schema: p, column: id, foreign_key: pid}\n" },
+};
+
+/* The findings of rule in the plan for t.yaml (and q.yaml): "" when none,
+ * else the first one's "file:line" and whether some step has safe_form. */
+static char *lint_case_run(const struct lint_case *c, const char *yaml, bool *safe)
+{
+	struct reg_registry *r = reg_registry_new();
+	struct plan_live l = { 0 };
+	struct plan p;
+	struct diags d = DIAGS_INIT;
+	lint_live(&l, !c->no_pk);
+	put(r, "t", yaml);
+	put(r, "p", P_YAML);
+	if (c->q_yaml)
+		put(r, "q", c->q_yaml);
+	struct plan_input in = { .reg = r, .live = &l, .quote = &quoter, .pg_version = c->pg };
+	ck_assert_int_eq(plan_build(&in, &p, &d), 0);
+	*safe = false;
+	for (size_t i = 0; c->safe_form && i < p.n; i++)
+		*safe |= strstr(p.steps[i].sql, c->safe_form) != NULL;
+	char want[128], *got = strdup("");
+	snprintf(want, sizeof(want), "(rule %s)", c->rule);
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.items[i].message, want)) {
+			free(got);
+			ck_assert_int_ge(asprintf(&got, "%s:%u", d.items[i].file, d.items[i].loc.line),
+					 0);
+			break;
+		}
+	diags_release(&d);
+	plan_release(&p);
+	plan_live_release(&l);
+	reg_registry_free(r);
+	return got;
+}
+
+START_TEST(plan_lint_per_rule)
+{
+	const struct lint_case *c = &lint_cases[_i];
+	bool safe;
+	char *got = lint_case_run(c, c->yaml, &safe);
+	char want[128];
+	snprintf(want, sizeof(want), "schemas/%s.yaml:%u", c->q_yaml ? "q" : "t", c->line);
+	if (safe) /* the plan took the safe form: the rule has nothing to say */
+		ck_assert_msg(!*got, "%s: safe form, yet %s", c->rule, got);
+	else
+		ck_assert_msg(!strcmp(got, want), "%s: want %s, got '%s'", c->rule, want, got);
+	free(got);
+	if (c->quiet && !c->q_yaml) {
+		got = lint_case_run(c, c->quiet, &safe);
+		ck_assert_msg(!*got, "%s: the quiet form is flagged at %s", c->rule, got);
+		free(got);
+	}
+}
+END_TEST
+
+/* lint_ignore on the column silences its rules there, and only there. */
+START_TEST(plan_lint_yaml_ignore)
+{
+	struct lint_case c = lint_cases[13]; /* prefer-bigint-over-int */
+	ck_assert_str_eq(c.rule, "prefer-bigint-over-int");
+	bool safe;
+	char *got = lint_case_run(&c, T_HEAD T_NAME T_CODE
+				  "  - {name: k, type: INTEGER, lint_ignore: [prefer-bigint-over-int]}\n"
+				  T_IDX, &safe);
+	ck_assert_str_eq(got, "");
+	free(got);
+	got = lint_case_run(&c, T_HEAD T_NAME T_CODE
+			    "  - {name: k, type: INTEGER, lint_ignore: ban-char-field}\n" T_IDX, &safe);
+	ck_assert_str_eq(got, "schemas/t.yaml:7");
+	free(got);
+	/* an unknown rule is a located error with the nearest name */
+	struct reg_schema *s = NULL;
+	struct diags d = DIAGS_INIT;
+	const char *bad = T_HEAD "  - {name: k, type: TEXT, lint_ignore: [prefer-bigint-over-itn]}\n";
+	reg_schema_from_bytes(bad, strlen(bad), "schemas/t.yaml", "t", &s, &d);
+	char *out = render_diags(&d);
+	assert_has(out, "schemas/t.yaml:5:41: error: unknown lint rule 'prefer-bigint-over-itn' in "
+			"'lint_ignore' (did you mean 'prefer-bigint-over-int'?)");
+	free(out);
+	diags_release(&d);
+	reg_schema_free(s);
+}
+END_TEST
+
+/* registry.yaml's lint: levels apply to the plan's findings. */
+START_TEST(plan_lint_levels_from_registry)
+{
+	const char *meta = "name: x\nlint:\n  prefer-bigint-over-int: off\n"
+			   "  ban-drop-column: error\n  strict: true\n";
+	struct reg_meta m;
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(schemafile_parse_meta(meta, strlen(meta), "registry.yaml", &m, &d), 0);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_uint_eq(m.nlint, 2);
+	ck_assert(m.lint_strict);
+	/* it survives a round trip through the emitter */
+	struct sbuf sb = SBUF_INIT;
+	ck_assert_int_eq(schemafile_emit_meta(&m, &sb), 0);
+	assert_has(sb.buf, "lint:\n  prefer-bigint-over-int: \"off\"\n  ban-drop-column: error\n"
+			   "  strict: true\n");
+	sbuf_release(&sb);
+	struct reg_registry *r = reg_registry_new();
+	reg_set_meta(r, &m);
+	struct plan_live l = { 0 };
+	lint_live(&l, true);
+	put(r, "t", T_HEAD T_NAME "  - {name: k, type: INTEGER}\n" T_IDX);
+	put(r, "p", P_YAML);
+	struct plan p;
+	struct plan_input in = { .reg = r, .live = &l, .quote = &quoter };
+	ck_assert_int_eq(plan_build(&in, &p, &d), 0);
+	char *out = render_diags(&d);
+	ck_assert_ptr_null(strstr(out, "prefer-bigint-over-int"));
+	assert_has(out, "schemas/t.yaml:4:3: error: DROP COLUMN 't.code'");
+	ck_assert_uint_eq(d.errors, 1);
+	free(out);
+	diags_release(&d);
+	plan_release(&p);
+	plan_live_release(&l);
+	reg_registry_free(r);
+	/* an unknown rule, a bad level */
+	meta = "lint:\n  ban-drop-colum: off\n  ban-drop-table: loud\n";
+	ck_assert_int_eq(schemafile_parse_meta(meta, strlen(meta), "registry.yaml", &m, &d), 0);
+	out = render_diags(&d);
+	assert_has(out, "registry.yaml:2:3: error: unknown lint rule 'ban-drop-colum' in 'lint' "
+			"(did you mean 'ban-drop-column'?)");
+	assert_has(out, "registry.yaml:3:19: error: invalid level for lint rule 'ban-drop-table'");
+	free(out);
+	diags_release(&d);
+	reg_meta_release(&m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -1010,6 +1243,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_quoted_names);
 	tcase_add_test(tc, plan_only_and_reserved);
 	tcase_add_test(tc, plan_impact_report);
+	tcase_add_loop_test(tc, plan_lint_per_rule, 0,
+			    (int)(sizeof(lint_cases) / sizeof(lint_cases[0])));
+	tcase_add_test(tc, plan_lint_yaml_ignore);
+	tcase_add_test(tc, plan_lint_levels_from_registry);
 	suite_add_tcase(s, tc);
 	return s;
 }
