@@ -462,12 +462,11 @@ int lint_report_diags(const struct lint_report *r, const char *file, struct diag
 
 int lint_finding_render(const struct lint_finding *f, struct sbuf *out)
 {
-	const char *id = lint_rules[f->rule].id;
-	size_t tail = f->what_len + strlen(" (rule ") + strlen(id) + 1;
+	size_t tail = f->what_len + strlen(" (rule ") + strlen(lint_rules[f->rule].id) + 1;
 	sbuf_add(out, f->message, f->what_len);
 	if (f->message[tail] == ';')
 		sbuf_adds(out, f->message + tail);
-	return sbuf_addf(out, " (rule %s)", id);
+	return sbuf_error(out);
 }
 
 int lint_script(const char *text, size_t len, const char *file, const struct lint_options *o,

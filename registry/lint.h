@@ -131,6 +131,9 @@ struct lint_options {
 	/* Hand-written SQL: the rules marked hand_only (missing timeouts)
 	 * apply; a generated plan sets its own timeouts. */
 	bool hand_written;
+	/* The caller places findings itself (a plan's steps, at their YAML):
+	 * messages do not cite lines of the script. */
+	bool no_script_lines;
 	/* Per rule; LINT_LEVEL_DEFAULT everywhere when zeroed. */
 	unsigned char level[LINT_NRULES];
 	/* Does a table exist before the script runs? NULL: every table the
@@ -178,8 +181,9 @@ void lint_report_release(struct lint_report *r);
  * 0 or REG_ENOMEM. */
 int lint_report_diags(const struct lint_report *r, const char *file, struct diags *out);
 
-/* One finding as a migration check says it: "what; safe way (rule ID)",
- * appended to out. Returns sbuf_error(out). */
+/* One finding as a migration check says it: "what; safe way" (the rule's
+ * id is lint's own output's, and JSON's), appended to out. Returns
+ * sbuf_error(out). */
 int lint_finding_render(const struct lint_finding *f, struct sbuf *out);
 
 /* lint_run + lint_report_diags in one call. */

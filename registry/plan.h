@@ -217,7 +217,7 @@ void plan_release(struct plan *p);
  * a generated step is placed at the step's YAML place (a CREATE TABLE's at
  * the column it names) and dropped when that place's lint_ignore lists
  * the rule; one in a script at the script's line:col. Text: "what; safe
- * way (rule ID)". 0 or REG_ENOMEM.
+ * way" (lint_finding_render). 0 or REG_ENOMEM.
  */
 int plan_lint_steps(const struct plan *p, const struct reg_registry *reg,
 		    const struct plan_live *live, int pg_version, struct diags *d);

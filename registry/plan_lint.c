@@ -154,6 +154,7 @@ static int lint_generated(struct plan_linter *L, bool outside)
 	struct lint_options o = L->opt;
 	o.in_transaction = !outside;
 	o.hand_written = false;
+	o.no_script_lines = true;
 	if ((rc = lint_run(text.buf, text.len, &o, &r)))
 		goto out;
 	for (size_t i = 0; i < r.n && !rc; i++) {
