@@ -118,7 +118,8 @@ int session_plan(struct session *s, const struct reg_registry *reg,
 		return rc;
 	struct plan_quoter q = pg_quoter(s->pg);
 	struct plan_input in = { .reg = reg, .live = &s->live, .pending = pending,
-				 .quote = &q, .only = only, .nonly = nonly };
+				 .quote = &q, .only = only, .nonly = nonly,
+				 .pg_version = pg_server_version(s->pg) };
 	return plan_build(&in, out, d);
 }
 
@@ -163,7 +164,7 @@ int session_post_check(void *ctx, struct pg_conn *c, struct sbuf *notes, struct 
 		goto out;
 	struct plan_quoter q = pg_quoter(c);
 	struct plan_input in = { .reg = s->reg, .live = &live, .quote = &q, .only = only,
-				 .nonly = n, .no_drop_tables = true };
+				 .nonly = n, .no_drop_tables = true, .no_lint = true };
 	if ((rc = plan_build(&in, &p, &d)))
 		goto out;
 	for (size_t i = 0; i < n && !rc; i++) {

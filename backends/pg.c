@@ -778,3 +778,11 @@ out:
 	PQclear(res);
 	return rc;
 }
+
+/* ---- what lint needs to know of the target ---- */
+
+int pg_server_version(const struct pg_conn *c)
+{
+	int v = c && c->conn ? PQserverVersion(c->conn) : 0;
+	return v > 0 ? v : 0;
+}

@@ -44,6 +44,9 @@ int pg_target_display(const char *conninfo, struct sbuf *out);
 
 /* Quoting with PQescapeIdentifier / PQescapeLiteral on this connection. */
 struct plan_quoter pg_quoter(struct pg_conn *c);
+/* The server's version number (150004), 0 when not connected: what lint
+ * judges the plan against. */
+int pg_server_version(const struct pg_conn *c);
 
 /* Fills *out (which must be zeroed) for the tables named (plus those in
  * schemafs_tables, which also fill out->created). Sorted. */

@@ -118,6 +118,15 @@ const struct lint_rule lint_rules[LINT_NRULES] = {
 #undef E
 #undef W
 
+const char *lint_rule_nearest(const char *id)
+{
+	const char *ids[LINT_NRULES + 1];
+	for (int i = 0; i < LINT_NRULES; i++)
+		ids[i] = lint_rules[i].id;
+	ids[LINT_NRULES] = NULL;
+	return reg_nearest(id, ids);
+}
+
 int lint_rule_find(const char *id)
 {
 	for (int i = 0; i < LINT_NRULES; i++)
@@ -211,11 +220,13 @@ void lint_emit(struct lint_ctx *c, enum lint_rule_id rule, size_t off, const cha
 	va_start(ap, fmt);
 	sbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	size_t what_len = msg.len;
 	sbuf_addf(&msg, " (rule %s)", r->id);
 	if (safe)
 		sbuf_addf(&msg, "; %s", safe);
 	struct lint_finding f = {
 		.rule = rule,
+		.what_len = what_len,
 		.severity = level == LINT_LEVEL_ERROR ? DIAG_ERROR
 			    : level == LINT_LEVEL_WARNING ? DIAG_WARNING : r->severity,
 		.offset = off,
@@ -307,7 +318,7 @@ static void lint_syntax(struct lint_ctx *c, const char *piece, const PgQueryErro
 static int lint_split(const char *text, size_t len, struct sqlscript *out)
 {
 	struct diags scratch = DIAGS_INIT;
-	int err = sqlscript_check(text, len, "", NULL, out, &scratch);
+	int err = sqlscript_check(text, len, "", out, &scratch);
 	diags_release(&scratch);
 	return err;
 }
@@ -447,6 +458,15 @@ int lint_report_diags(const struct lint_report *r, const char *file, struct diag
 			return REG_ENOMEM;
 	}
 	return 0;
+}
+
+int lint_finding_render(const struct lint_finding *f, struct sbuf *out)
+{
+	size_t tail = f->what_len + strlen(" (rule ") + strlen(lint_rules[f->rule].id) + 1;
+	sbuf_add(out, f->message, f->what_len);
+	if (f->message[tail] == ';')
+		sbuf_adds(out, f->message + tail);
+	return sbuf_error(out);
 }
 
 int lint_script(const char *text, size_t len, const char *file, const struct lint_options *o,

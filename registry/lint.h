@@ -106,6 +106,8 @@ extern const struct lint_rule lint_rules[LINT_NRULES];
 
 /* The rule named id, or -1. */
 int lint_rule_find(const char *id);
+/* The rule id nearest to a misspelt id (reg_nearest), or NULL. */
+const char *lint_rule_nearest(const char *id);
 
 /* What a rule becomes for one run. */
 enum lint_level {
@@ -129,6 +131,9 @@ struct lint_options {
 	/* Hand-written SQL: the rules marked hand_only (missing timeouts)
 	 * apply; a generated plan sets its own timeouts. */
 	bool hand_written;
+	/* The caller places findings itself (a plan's steps, at their YAML):
+	 * messages do not cite lines of the script. */
+	bool no_script_lines;
 	/* Per rule; LINT_LEVEL_DEFAULT everywhere when zeroed. */
 	unsigned char level[LINT_NRULES];
 	/* Does a table exist before the script runs? NULL: every table the
@@ -150,6 +155,7 @@ struct lint_finding {
 	struct reg_loc loc;            /* the place of offset */
 	size_t stmt;                   /* 0-based statement it belongs to */
 	char *message;                 /* owned; "... (rule ID); safe way" */
+	size_t what_len;               /* bytes of message before " (rule ID)" */
 };
 
 /* Owns every finding. LINT_REPORT_INIT or zeroed. */
@@ -174,6 +180,11 @@ void lint_report_release(struct lint_report *r);
 /* The findings as diagnostics named file ("file:line:col: severity: msg").
  * 0 or REG_ENOMEM. */
 int lint_report_diags(const struct lint_report *r, const char *file, struct diags *out);
+
+/* One finding as a migration check says it: "what; safe way" (the rule's
+ * id is lint's own output's, and JSON's), appended to out. Returns
+ * sbuf_error(out). */
+int lint_finding_render(const struct lint_finding *f, struct sbuf *out);
 
 /* lint_run + lint_report_diags in one call. */
 int lint_script(const char *text, size_t len, const char *file,

@@ -2,6 +2,7 @@
 #include "pgq.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,11 +71,13 @@ void lint_keys_index(struct lint_ctx *c, const char *table, char *columns, const
 	 * unique one; a unique index after a plain one adds a constraint */
 	if (old && (old->unique || !unique)) {
 		struct reg_loc where = text_lines_loc(&c->lines, old->offset);
+		char at[48] = "";
+		if (!c->opt.no_script_lines)
+			snprintf(at, sizeof(at), " declared at line %u", where.line);
 		lint_emit(c, LINT_DUPLICATE_INDEX, off, "keep one of them",
-			  "%s%s%s on '%s' (%s) duplicates the %sindex declared at line %u, which "
-			  "PostgreSQL builds and maintains separately", unique ? "unique index" : "index",
-			  *name ? " " : "", name, table, ix.columns, old->unique ? "unique " : "",
-			  where.line);
+			  "%s%s%s on '%s' (%s) duplicates the %sindex%s, which PostgreSQL builds "
+			  "and maintains separately", unique ? "unique index" : "index",
+			  *name ? " " : "", name, table, ix.columns, old->unique ? "unique " : "", at);
 	} else if (strmap_put_s(&c->index_keys, key, slot, NULL) < 0) {
 		goto oom;
 	}

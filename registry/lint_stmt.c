@@ -176,8 +176,8 @@ static void on_index(struct lint_ctx *c, json_object *st)
 		if (lint_existing(c, table)) {
 			lint_emit(c, LINT_INDEX_CONCURRENTLY, c->base,
 				  "use CREATE INDEX CONCURRENTLY, outside a transaction",
-				  "CREATE %sINDEX '%s' on existing table '%s' blocks writes to it "
-				  "while the index builds", unique ? "UNIQUE " : "",
+				  "CREATE %sINDEX '%s' on existing table '%s' without CONCURRENTLY "
+				  "blocks writes to it while the index builds", unique ? "UNIQUE " : "",
 				  name ? name : "(unnamed)", table);
 			lint_need_timeouts(c, c->base);
 		}

@@ -414,7 +414,7 @@ static void alter_cmd(struct lint_ctx *c, json_object *cmd, const char *table, b
 	} else if (!strcmp(sub, "AT_AlterColumnType")) {
 		json_object *cd = pgq_node_as(def, "ColumnDef");
 		check_type(c, pgq_get(cd, "typeName"), table, col);
-		lint_emit(c, LINT_COLUMN_TYPE, c->base,
+		lint_emit(c, LINT_COLUMN_TYPE, lint_at(c, cd),
 			  "add a column of the new type, backfill it in batches, then swap",
 			  "changing the type of '%s.%s' may rewrite '%s' and its indexes under ACCESS "
 			  "EXCLUSIVE", table, col, table);

@@ -76,6 +76,7 @@ static void column_release(struct reg_column *c)
 	free(c->type);
 	free(c->default_expr);
 	free(c->description);
+	reg_strlist_release(&c->lint_ignore);
 }
 
 static void reference_release(struct reg_reference *r)
@@ -84,6 +85,7 @@ static void reference_release(struct reg_reference *r)
 	reg_strlist_release(&r->columns);
 	reg_strlist_release(&r->foreign_keys);
 	free(r->description);
+	reg_strlist_release(&r->lint_ignore);
 }
 
 static void index_release(struct reg_index *ix)
@@ -91,6 +93,7 @@ static void index_release(struct reg_index *ix)
 	free(ix->name);
 	reg_strlist_release(&ix->columns);
 	free(ix->description);
+	reg_strlist_release(&ix->lint_ignore);
 }
 
 static void history_release(struct reg_history_entry *h)
@@ -130,6 +133,7 @@ void reg_meta_release(struct reg_meta *m)
 	free(m->name);
 	free(m->description);
 	free(m->target);
+	free(m->lint);
 	free(m->file);
 	free(m->source);
 	memset(m, 0, sizeof(*m));
@@ -275,6 +279,8 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 			b->type = dup_str(a->type, &ok);
 			b->default_expr = dup_str(a->default_expr, &ok);
 			b->description = dup_str(a->description, &ok);
+			b->lint_ignore = (struct reg_strlist){ 0 };
+			dup_strlist(&b->lint_ignore, &a->lint_ignore, &ok);
 		}
 	}
 
@@ -294,6 +300,7 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 			b->description = dup_str(a->description, &ok);
 			dup_strlist(&b->columns, &a->columns, &ok);
 			dup_strlist(&b->foreign_keys, &a->foreign_keys, &ok);
+			dup_strlist(&b->lint_ignore, &a->lint_ignore, &ok);
 		}
 	}
 
@@ -309,6 +316,7 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 			b->name = dup_str(a->name, &ok);
 			b->description = dup_str(a->description, &ok);
 			dup_strlist(&b->columns, &a->columns, &ok);
+			dup_strlist(&b->lint_ignore, &a->lint_ignore, &ok);
 		}
 	}
 

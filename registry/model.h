@@ -54,6 +54,7 @@ struct reg_column {
 	bool unique;
 	struct reg_loc loc;  /* the list item */
 	struct reg_loc name_loc, type_loc, default_loc, nullable_loc;
+	struct reg_strlist lint_ignore; /* lint rule ids silenced for it (lint.h) */
 };
 
 struct reg_reference {
@@ -64,6 +65,7 @@ struct reg_reference {
 	enum reg_fk_action on_update;
 	char *description;
 	struct reg_loc loc, schema_loc, on_delete_loc, on_update_loc;
+	struct reg_strlist lint_ignore;
 };
 
 struct reg_index {
@@ -72,6 +74,7 @@ struct reg_index {
 	bool unique;
 	char *description;
 	struct reg_loc loc, name_loc;
+	struct reg_strlist lint_ignore;
 };
 
 struct reg_history_entry {
@@ -101,10 +104,21 @@ struct reg_schema {
 	struct reg_loc name_loc, owner_loc, version_loc, columns_loc;
 };
 
+/* One entry of registry.yaml's lint: mapping. */
+struct reg_lint_level {
+	int rule;            /* enum lint_rule_id (lint.h), checked by the parser */
+	int level;           /* enum lint_level: LINT_LEVEL_OFF, _WARNING or _ERROR */
+	struct reg_loc loc;  /* of the rule's key */
+};
+
 struct reg_meta {
 	char *name;
 	char *description;
 	char *target;      /* libpq conninfo or "service=NAME"; NULL when absent */
+	/* lint: {RULE: off|warning|error, ..., strict: true} */
+	struct reg_lint_level *lint;
+	size_t nlint;
+	bool lint_strict;  /* warnings fail check too */
 	char *file;
 	char *source;
 	size_t source_len;

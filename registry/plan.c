@@ -48,6 +48,8 @@ static void step_release(struct plan_step *s)
 	strlist_release(&s->deps);
 	free(s->sql);
 	free(s->what);
+	free(s->file);
+	strlist_release(&s->lint_ignore);
 }
 
 /* The tables s references, other than itself: sorted, unique. */
@@ -64,6 +66,16 @@ static int step_deps(struct plan_step *st, const struct reg_schema *s)
 	strlist_sort(&st->deps);
 	strlist_uniq(&st->deps);
 	return 0;
+}
+
+static char *schema_file(const struct reg_schema *s, const char *name)
+{
+	struct sbuf f = SBUF_INIT;
+	if (s && s->file)
+		return strdup(s->file);
+	if (sbuf_addf(&f, "schemas/%s.yaml", name))
+		return NULL;
+	return sbuf_detach(&f, NULL);
 }
 
 static struct plan_step *steps_push(struct plan_steps *sv)
@@ -102,26 +114,20 @@ void plan_step_add(struct plan_builder *b, enum plan_phase ph, enum plan_step_ki
 	st->service = strdup(s && s->owner ? s->owner : "");
 	st->sql = sbuf_detach(&b->sql, NULL);
 	st->what = rc ? NULL : sbuf_detach(&what, NULL);
-	if (!st->schema || !st->service || !st->sql || !st->what || step_deps(st, s)) {
+	st->file = kind == PLAN_PENDING && st->what ? strdup(st->what) : schema_file(s, table);
+	st->loc = s ? s->name_loc : (struct reg_loc){ 0, 0 };
+	if (!st->schema || !st->service || !st->sql || !st->what || !st->file ||
+	    step_deps(st, s)) {
 		step_release(st);
 		plan_builder_fail(b, REG_ENOMEM);
 	} else {
 		b->phase[ph].n++;
+		b->last = ph;
 	}
 	sbuf_release(&what);
 }
 
 /* ---- diagnostics ---- */
-
-static char *schema_file(const struct reg_schema *s, const char *name)
-{
-	struct sbuf f = SBUF_INIT;
-	if (s && s->file)
-		return strdup(s->file);
-	if (sbuf_addf(&f, "schemas/%s.yaml", name))
-		return NULL;
-	return sbuf_detach(&f, NULL);
-}
 
 void plan_diag(struct plan_builder *b, const struct reg_schema *s, const char *table,
 	       struct reg_loc loc, enum diag_severity sev, struct sbuf *msg)
@@ -137,15 +143,17 @@ out:
 	sbuf_release(msg);
 }
 
-void plan_lint(struct plan_builder *b, const struct reg_schema *s, struct reg_loc loc, int rc,
-	       struct sbuf *msg)
+void plan_step_at(struct plan_builder *b, struct reg_loc loc, const struct reg_strlist *ignore)
 {
-	if (rc) {
-		plan_builder_fail(b, REG_ENOMEM);
-		sbuf_release(msg);
+	struct plan_steps *sv = &b->phase[b->last];
+	if (plan_builder_error(b) || !sv->n)
 		return;
-	}
-	plan_diag(b, s, s->name, loc, DIAG_WARNING, msg);
+	struct plan_step *st = &sv->v[sv->n - 1];
+	if (loc.line)
+		st->loc = loc;
+	for (size_t i = 0; ignore && i < ignore->n; i++)
+		if (strlist_push(&st->lint_ignore, ignore->items[i]))
+			plan_builder_fail(b, REG_ENOMEM);
 }
 
 /* ---- the build ---- */
@@ -249,6 +257,8 @@ int plan_build(const struct plan_input *in, struct plan *out, struct diags *diag
 	rc = plan_builder_error(&b);
 	if (!rc)
 		rc = finish(&b, out);
+	if (!rc && !in->no_lint)
+		rc = plan_lint_steps(out, r, in->live, in->pg_version, diags);
 out:
 	for (int ph = 0; ph < PLAN_NPHASES; ph++) {
 		for (size_t i = 0; i < b.phase[ph].n; i++)

@@ -22,8 +22,9 @@
  * by it and released by its _release function.
  *
  * Files: plan.c (plan_build and its phases), plan_diff.c (one schema vs its
- * live table), plan_ddl.c (the statements), plan_live.c, plan_pending.c,
- * plan_render.c; plan_int.h is what they share.
+ * live table), plan_ddl.c (the statements), plan_lint.c (lint on the
+ * steps), plan_live.c, plan_pending.c, plan_render.c; plan_int.h is what
+ * they share.
  */
 #ifndef SCHEMAFS_PLAN_H
 #define SCHEMAFS_PLAN_H
@@ -159,6 +160,14 @@ struct plan_step {
 	char *sql;         /* one statement, or a whole pending script */
 	char *what;        /* "add column 'login_count'" */
 	bool destructive;  /* loses data: cannot be undone by DDL */
+	/* Where the step comes from, for lint (plan_lint_steps): the YAML
+	 * place that causes it (a column's, index's or reference's reg_loc in
+	 * file), {0,0} when it has none (a dropped table); a pending script's
+	 * own file. lint_ignore: the rules that place silences (its YAML
+	 * lint_ignore), copied. */
+	char *file;
+	struct reg_loc loc;
+	struct strlist lint_ignore;
 };
 
 struct plan {
@@ -180,6 +189,11 @@ struct plan_input {
 	const char *const *only;
 	size_t nonly;
 	bool no_drop_tables;                  /* never emit DROP TABLE */
+	/* Lint (plan_lint_steps) the plan into the diagnostics too, for a
+	 * target running pg_version (0: LINT_PG_DEFAULT); no_lint skips it
+	 * (the post-check, which only wants the steps). */
+	int pg_version;
+	bool no_lint;
 };
 
 /*
@@ -192,6 +206,21 @@ struct plan_input {
  */
 int plan_build(const struct plan_input *in, struct plan *out, struct diags *diags);
 void plan_release(struct plan *p);
+
+/*
+ * Lint (lint.h) on everything the plan will run, as plan_build does unless
+ * no_lint: every pending script as hand-written SQL inside the run's
+ * transaction (the timeout rules on), and the generated steps as one
+ * generated script (the steps that must run outside the transaction, a
+ * CONCURRENTLY build or a VALIDATE, as a second one). Levels come from
+ * reg's registry.yaml (lint:); live says which tables exist. A finding on
+ * a generated step is placed at the step's YAML place (a CREATE TABLE's at
+ * the column it names) and dropped when that place's lint_ignore lists
+ * the rule; one in a script at the script's line:col. Text: "what; safe
+ * way" (lint_finding_render). 0 or REG_ENOMEM.
+ */
+int plan_lint_steps(const struct plan *p, const struct reg_registry *reg,
+		    const struct plan_live *live, int pg_version, struct diags *d);
 
 /* Tables the migration history keeps in the target; never planned. */
 bool plan_reserved_table(const char *name);

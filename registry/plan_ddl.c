@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 
-#include "sqlscript.h"
 
 void plan_ddl_ident(struct plan_builder *b, const char *name)
 {
@@ -110,6 +109,7 @@ void plan_ddl_create_index(struct plan_builder *b, const struct reg_schema *s,
 	plan_ddl_text(b, ";");
 	plan_step_add(b, PLAN_PHASE_TABLES, PLAN_CREATE_INDEX, s->name, s, false,
 		      "create index '%s'", x->name);
+	plan_step_at(b, x->name_loc.line ? x->name_loc : x->loc, &x->lint_ignore);
 }
 
 /* CREATE TABLE with columns, primary key and single-column UNIQUEs, then
@@ -149,10 +149,15 @@ void plan_ddl_add_primary(struct plan_builder *b, const struct reg_schema *s)
 	plan_ddl_text(b, ";");
 	plan_step_add(b, PLAN_PHASE_TABLES, PLAN_ADD_PRIMARY, s->name, s, false,
 		      "add primary key");
+	for (size_t i = 0; i < s->ncolumns; i++)
+		if (s->columns[i].primary_key) {
+			plan_step_at(b, s->columns[i].loc, &s->columns[i].lint_ignore);
+			break;
+		}
 }
 
 void plan_ddl_add_fk(struct plan_builder *b, const struct reg_schema *s,
-		     const struct reg_reference *r, bool lint_it)
+		     const struct reg_reference *r)
 {
 	plan_ddl_alter(b, s->name);
 	plan_ddl_text(b, "ADD FOREIGN KEY ");
@@ -172,10 +177,7 @@ void plan_ddl_add_fk(struct plan_builder *b, const struct reg_schema *s,
 	plan_ddl_text(b, ";");
 	plan_step_add(b, PLAN_PHASE_ADD_FKS, PLAN_ADD_FK, s->name, s, false,
 		      "add foreign key to '%s'", r->schema);
-	if (lint_it) {
-		struct sbuf msg = SBUF_INIT;
-		plan_lint(b, s, r->loc, sqlscript_lint_fk(&msg, s->name, r->schema), &msg);
-	}
+	plan_step_at(b, r->loc, &r->lint_ignore);
 }
 
 void plan_ddl_drop_fk(struct plan_builder *b, const struct reg_schema *s, const char *table,
@@ -194,7 +196,6 @@ void plan_ddl_drop_fk(struct plan_builder *b, const struct reg_schema *s, const 
  * the table, with a warning since its rows go with it. */
 void plan_ddl_drop_table(struct plan_builder *b, const struct plan_live_table *t)
 {
-	struct sbuf msg = SBUF_INIT;
 	for (size_t i = 0; i < t->ncons; i++)
 		if (t->cons[i].kind == PLAN_CON_FOREIGN)
 			plan_ddl_drop_fk(b, NULL, t->name, &t->cons[i]);
@@ -203,12 +204,4 @@ void plan_ddl_drop_table(struct plan_builder *b, const struct plan_live_table *t
 	plan_ddl_text(b, ";");
 	plan_step_add(b, PLAN_PHASE_DROP_TABLES, PLAN_DROP_TABLE, t->name, NULL, true,
 		      "drop table '%s'", t->name);
-	if (plan_builder_error(b))
-		return;
-	if (sqlscript_lint_drop_table(&msg, t->name)) {
-		plan_builder_fail(b, REG_ENOMEM);
-		sbuf_release(&msg);
-		return;
-	}
-	plan_diag(b, NULL, t->name, (struct reg_loc){ 0, 0 }, DIAG_WARNING, &msg);
 }

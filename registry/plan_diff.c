@@ -12,7 +12,6 @@
 #include <strings.h>
 
 #include "sqlcheck.h"
-#include "sqlscript.h"
 
 static bool declared_not_null(const struct reg_column *c)
 {
@@ -187,7 +186,6 @@ static void diff_type(struct plan_builder *b, const struct reg_schema *s,
 {
 	const char *dt = canonical(b, c->type, true);
 	const char *lt = canonical(b, lc->type, true);
-	struct sbuf msg = SBUF_INIT;
 	if (!dt || (lt && !strcmp(dt, lt)))
 		return;
 	plan_ddl_alter_column(b, s->name, c->name);
@@ -196,8 +194,7 @@ static void diff_type(struct plan_builder *b, const struct reg_schema *s,
 	plan_ddl_text(b, ";");
 	plan_step_add(b, PLAN_PHASE_TABLES, PLAN_ALTER_TYPE, s->name, s, false,
 		      "change type of '%s' from %s to %s", c->name, lc->type, c->type);
-	plan_lint(b, s, c->type_loc.line ? c->type_loc : c->loc,
-		  sqlscript_lint_type_change(&msg, s->name, c->name), &msg);
+	plan_step_at(b, c->type_loc.line ? c->type_loc : c->loc, &c->lint_ignore);
 }
 
 static void diff_default(struct plan_builder *b, const struct reg_schema *s,
@@ -220,17 +217,18 @@ static void diff_default(struct plan_builder *b, const struct reg_schema *s,
 		plan_ddl_text(b, ";");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_SET_DEFAULT, s->name, s, false,
 			      "set default of '%s'", c->name);
+		plan_step_at(b, c->default_loc.line ? c->default_loc : c->loc, &c->lint_ignore);
 	} else {
 		plan_ddl_text(b, "DROP DEFAULT;");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_DEFAULT, s->name, s, false,
 			      "drop default of '%s'", c->name);
+		plan_step_at(b, c->loc, &c->lint_ignore);
 	}
 }
 
 static void diff_not_null(struct plan_builder *b, const struct reg_schema *s,
 			  const struct reg_column *c, const struct plan_live_column *lc)
 {
-	struct sbuf msg = SBUF_INIT;
 	if (declared_not_null(c) == lc->not_null)
 		return;
 	plan_ddl_alter_column(b, s->name, c->name);
@@ -238,20 +236,18 @@ static void diff_not_null(struct plan_builder *b, const struct reg_schema *s,
 		plan_ddl_text(b, "SET NOT NULL;");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_SET_NOT_NULL, s->name, s, false,
 			      "set not null on '%s'", c->name);
-		plan_lint(b, s, c->nullable_loc.line ? c->nullable_loc : c->loc,
-			  sqlscript_lint_set_not_null(&msg, s->name, c->name), &msg);
 	} else {
 		plan_ddl_text(b, "DROP NOT NULL;");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_NOT_NULL, s->name, s, false,
 			      "drop not null on '%s'", c->name);
 	}
+	plan_step_at(b, c->nullable_loc.line ? c->nullable_loc : c->loc, &c->lint_ignore);
 }
 
 static void diff_column(struct plan_builder *b, const struct reg_schema *s,
 			const struct plan_live_table *t, const struct reg_column *c)
 {
 	const struct plan_live_column *lc = live_column(t, c->name);
-	struct sbuf msg = SBUF_INIT;
 	if (!lc) {
 		plan_ddl_alter(b, s->name);
 		plan_ddl_text(b, "ADD COLUMN ");
@@ -259,9 +255,7 @@ static void diff_column(struct plan_builder *b, const struct reg_schema *s,
 		plan_ddl_text(b, ";");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_ADD_COLUMN, s->name, s, false,
 			      "add column '%s'", c->name);
-		if (declared_not_null(c) && !c->default_expr && !is_serial(c->type))
-			plan_lint(b, s, c->loc,
-				  sqlscript_lint_not_null_no_default(&msg, s->name, c->name), &msg);
+		plan_step_at(b, c->loc, &c->lint_ignore);
 		return;
 	}
 	diff_type(b, s, c, lc);
@@ -286,6 +280,8 @@ static bool drop_changed_keys(struct plan_builder *b, const struct reg_schema *s
 		plan_ddl_text(b, ";");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_INDEX, s->name, s, false,
 			      "drop index '%s'", x->name);
+		if (d)
+			plan_step_at(b, d->name_loc.line ? d->name_loc : d->loc, &d->lint_ignore);
 	}
 	for (size_t i = 0; i < t->ncons; i++) {
 		const struct plan_live_constraint *c = &t->cons[i];
@@ -314,7 +310,6 @@ static bool drop_changed_keys(struct plan_builder *b, const struct reg_schema *s
 static void add_missing_keys(struct plan_builder *b, const struct reg_schema *s,
 			     const struct plan_live_table *t, size_t npk, bool pk_same)
 {
-	struct sbuf msg = SBUF_INIT;
 	if (npk && !pk_same)
 		plan_ddl_add_primary(b, s);
 	for (size_t i = 0; i < s->ncolumns; i++) {
@@ -327,6 +322,7 @@ static void add_missing_keys(struct plan_builder *b, const struct reg_schema *s,
 		plan_ddl_text(b, ");");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_ADD_UNIQUE, s->name, s, false,
 			      "add unique on '%s'", c->name);
+		plan_step_at(b, c->loc, &c->lint_ignore);
 	}
 	for (size_t i = 0; i < s->nindexes; i++) {
 		const struct reg_index *d = &s->indexes[i];
@@ -338,15 +334,12 @@ static void add_missing_keys(struct plan_builder *b, const struct reg_schema *s,
 		if (live)
 			continue;
 		plan_ddl_create_index(b, s, d);
-		plan_lint(b, s, d->name_loc.line ? d->name_loc : d->loc,
-			  sqlscript_lint_index(&msg, d->name, s->name), &msg);
 	}
 }
 
 static void diff_table(struct plan_builder *b, const struct reg_schema *s,
 		       const struct plan_live_table *t)
 {
-	struct sbuf msg = SBUF_INIT;
 	size_t npk = pk_count(s);
 	bool pk_same = drop_changed_keys(b, s, t, npk);
 	for (size_t i = 0; i < s->ncolumns && !plan_builder_error(b); i++)
@@ -361,25 +354,14 @@ static void diff_table(struct plan_builder *b, const struct reg_schema *s,
 		plan_ddl_text(b, ";");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_COLUMN, s->name, s, true,
 			      "drop column '%s'", name);
-		plan_lint(b, s, s->columns_loc, sqlscript_lint_drop_column(&msg, s->name, name),
-			  &msg);
+		plan_step_at(b, s->columns_loc, NULL);
 	}
 	add_missing_keys(b, s, t, npk, pk_same);
-}
-
-static bool live_exists(void *ctx, const char *table)
-{
-	return plan_live_find(ctx, table) != NULL;
 }
 
 static void pending_step(struct plan_builder *b, const struct reg_schema *s,
 			 const struct plan_script *ps)
 {
-	struct sqlscript_env env = { live_exists, (void *)b->in->live };
-	if (sqlscript_check(ps->text, ps->len, ps->file, &env, NULL, b->diags)) {
-		plan_builder_fail(b, REG_ENOMEM);
-		return;
-	}
 	plan_ddl_text(b, ps->text);
 	plan_step_add(b, PLAN_PHASE_TABLES, PLAN_PENDING, s->name, s, false, "%s", ps->file);
 }
@@ -407,8 +389,7 @@ static void diff_foreign_keys(struct plan_builder *b, const struct reg_schema *s
 		for (size_t i = 0; i < t->ncons && !live; i++)
 			live = fk_matches(&s->refs[j], &t->cons[i]);
 		if (!live)
-			plan_ddl_add_fk(b, s, &s->refs[j],
-					plan_live_find(b->in->live, s->refs[j].schema) != NULL);
+			plan_ddl_add_fk(b, s, &s->refs[j]);
 	}
 }
 
@@ -433,7 +414,7 @@ void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s)
 	if (!t) {
 		plan_ddl_create_table(b, s);
 		for (size_t i = 0; i < s->nrefs; i++)
-			plan_ddl_add_fk(b, s, &s->refs[i], false);
+			plan_ddl_add_fk(b, s, &s->refs[i]);
 		return;
 	}
 	diff_foreign_keys(b, s, t, false);

@@ -4,6 +4,7 @@
  *   plan.c         the entry: plan_build's phases, steps, diagnostics, release
  *   plan_diff.c    one registered schema vs its live table -> steps
  *   plan_ddl.c     the statements themselves (CREATE, ALTER, DROP), quoted
+ *   plan_lint.c    lint on the steps and pending scripts (plan_lint_steps)
  *   plan_live.c    the live-database model (plan.h)
  *   plan_pending.c hand-written scripts (plan.h)
  *   plan_render.c  the plan as text, JSON and the impact report
@@ -39,6 +40,7 @@ struct plan_builder {
 	struct strmap only;   /* in->only as a set (borrowed keys); empty when unset */
 	struct plan_steps phase[PLAN_NPHASES];
 	struct sbuf sql;      /* the statement being built; its error is the build's */
+	enum plan_phase last; /* the phase of the step added last (plan_step_at) */
 };
 
 static inline int plan_builder_error(const struct plan_builder *b)
@@ -60,10 +62,10 @@ void plan_step_add(struct plan_builder *b, enum plan_phase ph, enum plan_step_ki
 /* plan.c: a diagnostic at loc of table's schema file; msg is consumed. */
 void plan_diag(struct plan_builder *b, const struct reg_schema *s, const char *table,
 	       struct reg_loc loc, enum diag_severity sev, struct sbuf *msg);
-/* plan.c: a lint warning whose text a sqlscript_lint_* call put in msg
- * (rc is that call's result); msg is consumed. */
-void plan_lint(struct plan_builder *b, const struct reg_schema *s, struct reg_loc loc, int rc,
-	       struct sbuf *msg);
+/* plan.c: the YAML place that causes the step just added (plan_step.loc;
+ * plan_step_add's default is the schema's name), and the rules its
+ * lint_ignore silences (NULL: none). */
+void plan_step_at(struct plan_builder *b, struct reg_loc loc, const struct reg_strlist *ignore);
 
 /* plan_ddl.c: statement pieces appended to b->sql. */
 void plan_ddl_ident(struct plan_builder *b, const char *name);
@@ -77,7 +79,7 @@ void plan_ddl_create_index(struct plan_builder *b, const struct reg_schema *s,
 			   const struct reg_index *x);
 void plan_ddl_add_primary(struct plan_builder *b, const struct reg_schema *s);
 void plan_ddl_add_fk(struct plan_builder *b, const struct reg_schema *s,
-		     const struct reg_reference *r, bool lint_it);
+		     const struct reg_reference *r);
 void plan_ddl_drop_fk(struct plan_builder *b, const struct reg_schema *s, const char *table,
 		      const struct plan_live_constraint *c);
 void plan_ddl_drop_table(struct plan_builder *b, const struct plan_live_table *t);

@@ -9,6 +9,7 @@
  * alter or refuse escaped.
  */
 #include "schemafile.h"
+#include "lint.h"
 
 #include "text.h"
 
@@ -227,6 +228,12 @@ static void put_strlist(struct emitter *e, const char *indent, const char *key,
 	put(e, "\n");
 }
 
+static void put_rules(struct emitter *e, const char *indent, const struct reg_strlist *l)
+{
+	if (l->n)
+		put_strlist(e, indent, "lint_ignore", l);
+}
+
 static void put_column(struct emitter *e, const struct reg_column *c)
 {
 	const char *in = "    ";
@@ -239,6 +246,7 @@ static void put_column(struct emitter *e, const struct reg_column *c)
 		put_bool(e, in, "unique", true);
 	put_str(e, in, "default", c->default_expr);
 	put_str(e, in, "description", c->description);
+	put_rules(e, in, &c->lint_ignore);
 }
 
 static void put_reference(struct emitter *e, const struct reg_reference *r)
@@ -250,6 +258,7 @@ static void put_reference(struct emitter *e, const struct reg_reference *r)
 	put_str(e, in, "on_delete", reg_fk_action_sql(r->on_delete));
 	put_str(e, in, "on_update", reg_fk_action_sql(r->on_update));
 	put_str(e, in, "description", r->description);
+	put_rules(e, in, &r->lint_ignore);
 }
 
 static void put_index(struct emitter *e, const struct reg_index *ix)
@@ -260,6 +269,7 @@ static void put_index(struct emitter *e, const struct reg_index *ix)
 	if (ix->unique)
 		put_bool(e, in, "unique", true);
 	put_str(e, in, "description", ix->description);
+	put_rules(e, in, &ix->lint_ignore);
 }
 
 static void put_history(struct emitter *e, const struct reg_history_entry *h)
@@ -337,6 +347,18 @@ int schemafile_emit_meta(const struct reg_meta *m, struct sbuf *out)
 	put_str(&e, "", "name", m->name);
 	put_str(&e, "", "description", m->description);
 	put_str(&e, "", "target", m->target);
+	if (m->nlint || m->lint_strict)
+		put(&e, "lint:\n");
+	for (size_t i = 0; i < m->nlint; i++) {
+		static const char *const levels[] = {
+			[LINT_LEVEL_OFF] = "off", [LINT_LEVEL_WARNING] = "warning",
+			[LINT_LEVEL_ERROR] = "error" };
+		int lv = m->lint[i].level;
+		put_str(&e, "  ", lint_rules[m->lint[i].rule].id,
+			lv >= LINT_LEVEL_OFF && lv <= LINT_LEVEL_ERROR ? levels[lv] : "warning");
+	}
+	if (m->lint_strict)
+		put_bool(&e, "  ", "strict", true);
 	int rc = sbuf_error(out);
 	if (rc)
 		emit_undo(out, start, err0);

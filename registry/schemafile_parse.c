@@ -12,6 +12,7 @@
 #include "schemafile.h"
 #include <yaml.h>
 
+#include "lint.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -400,25 +401,29 @@ static const char *const schema_keys[] = {
 enum { S_NAME, S_OWNER, S_VERSION, S_DESCRIPTION, S_COLUMNS, S_REFERENCES, S_INDEXES, S_HISTORY, S_NKEYS };
 
 static const char *const column_keys[] = {
-	"name", "type", "nullable", "primary_key", "unique", "default", "description", NULL,
+	"name", "type", "nullable", "primary_key", "unique", "default", "description",
+	"lint_ignore", NULL,
 };
-enum { C_NAME, C_TYPE, C_NULLABLE, C_PRIMARY_KEY, C_UNIQUE, C_DEFAULT, C_DESCRIPTION, C_NKEYS };
+enum { C_NAME, C_TYPE, C_NULLABLE, C_PRIMARY_KEY, C_UNIQUE, C_DEFAULT, C_DESCRIPTION,
+       C_LINT_IGNORE, C_NKEYS };
 
 static const char *const reference_keys[] = {
-	"schema", "column", "foreign_key", "on_delete", "on_update", "description", NULL,
+	"schema", "column", "foreign_key", "on_delete", "on_update", "description",
+	"lint_ignore", NULL,
 };
-enum { R_SCHEMA, R_COLUMN, R_FOREIGN_KEY, R_ON_DELETE, R_ON_UPDATE, R_DESCRIPTION, R_NKEYS };
+enum { R_SCHEMA, R_COLUMN, R_FOREIGN_KEY, R_ON_DELETE, R_ON_UPDATE, R_DESCRIPTION,
+       R_LINT_IGNORE, R_NKEYS };
 
 static const char *const index_keys[] = {
-	"name", "columns", "unique", "description", NULL,
+	"name", "columns", "unique", "description", "lint_ignore", NULL,
 };
-enum { I_NAME, I_COLUMNS, I_UNIQUE, I_DESCRIPTION, I_NKEYS };
+enum { I_NAME, I_COLUMNS, I_UNIQUE, I_DESCRIPTION, I_LINT_IGNORE, I_NKEYS };
 
 static const char *const history_keys[] = { "version", "date", "changes", NULL };
 enum { H_VERSION, H_DATE, H_CHANGES, H_NKEYS };
 
-static const char *const meta_keys[] = { "name", "description", "target", NULL };
-enum { M_NAME, M_DESCRIPTION, M_TARGET, M_NKEYS };
+static const char *const meta_keys[] = { "name", "description", "target", "lint", NULL };
+enum { M_NAME, M_DESCRIPTION, M_TARGET, M_LINT, M_NKEYS };
 
 static void unknown_key(struct pctx *c, const struct ynode *k, const char *what,
 			const char *const *keys)
@@ -629,6 +634,45 @@ static bool list_items(struct pctx *c, const struct field *f, const char *key, s
 	return *count > 0;
 }
 
+/* An unknown lint rule id, located, with the nearest real one. */
+static void unknown_rule(struct pctx *c, const struct ynode *n, const char *key)
+{
+	const char *near = lint_rule_nearest(n->text);
+	if (near)
+		err(c, n->loc, "unknown lint rule '%s' in '%s' (did you mean '%s'?)",
+		    subject(n->text), key, near);
+	else
+		err(c, n->loc, "unknown lint rule '%s' in '%s' (schemafs lint --rules lists them)",
+		    subject(n->text), key);
+}
+
+/* lint_ignore: one rule id or a list of them, each a known rule. */
+static void get_rules(struct pctx *c, const struct field *f, struct reg_strlist *out)
+{
+	if (f->val == Y_NONE || is_null(node(c, f->val)))
+		return;
+	const struct ynode *n = node(c, f->val);
+	if (n->kind == Y_MAP) {
+		err(c, n->loc, "expected a lint rule or a list of them for 'lint_ignore', found %s",
+		    kind_name(n));
+		return;
+	}
+	uint32_t first = n->kind == Y_SEQ ? n->first : f->val;
+	for (uint32_t i = first; i != Y_NONE && !c->stop;
+	     i = n->kind == Y_SEQ ? node(c, i)->next : Y_NONE) {
+		const struct ynode *item = node(c, i);
+		if (item->kind != Y_SCALAR || is_null(item)) {
+			err(c, item->loc, "expected a lint rule in 'lint_ignore', found %s",
+			    kind_name(item));
+		} else if (lint_rule_find(item->text) < 0) {
+			unknown_rule(c, item, "lint_ignore");
+		} else if (reg_strlist_push(out, item->text, &item->loc)) {
+			c->oom = c->stop = true;
+		}
+	}
+	out->was_list = n->kind == Y_SEQ;
+}
+
 static void parse_column(struct pctx *c, uint32_t map, struct reg_column *col)
 {
 	static const int required[] = { C_NAME, C_TYPE, -1 };
@@ -643,6 +687,7 @@ static void parse_column(struct pctx *c, uint32_t map, struct reg_column *col)
 	get_bool(c, &f[C_UNIQUE], "unique", &col->unique);
 	get_str(c, &f[C_DEFAULT], "default", false, &col->default_expr);
 	get_str(c, &f[C_DESCRIPTION], "description", false, &col->description);
+	get_rules(c, &f[C_LINT_IGNORE], &col->lint_ignore);
 	col->name_loc = val_loc(c, &f[C_NAME], map);
 	col->type_loc = val_loc(c, &f[C_TYPE], map);
 	col->default_loc = val_loc(c, &f[C_DEFAULT], map);
@@ -662,6 +707,7 @@ static void parse_reference(struct pctx *c, uint32_t map, struct reg_reference *
 	get_fk_action(c, &f[R_ON_DELETE], "on_delete", &ref->on_delete);
 	get_fk_action(c, &f[R_ON_UPDATE], "on_update", &ref->on_update);
 	get_str(c, &f[R_DESCRIPTION], "description", false, &ref->description);
+	get_rules(c, &f[R_LINT_IGNORE], &ref->lint_ignore);
 	ref->schema_loc = val_loc(c, &f[R_SCHEMA], map);
 	ref->on_delete_loc = val_loc(c, &f[R_ON_DELETE], map);
 	ref->on_update_loc = val_loc(c, &f[R_ON_UPDATE], map);
@@ -679,6 +725,7 @@ static void parse_index(struct pctx *c, uint32_t map, struct reg_index *ix)
 	get_strlist(c, &f[I_COLUMNS], "columns", &ix->columns);
 	get_bool(c, &f[I_UNIQUE], "unique", &ix->unique);
 	get_str(c, &f[I_DESCRIPTION], "description", false, &ix->description);
+	get_rules(c, &f[I_LINT_IGNORE], &ix->lint_ignore);
 	ix->name_loc = val_loc(c, &f[I_NAME], map);
 	require(c, f, index_keys, required, map, "index", "index", ix->name);
 }
@@ -844,6 +891,51 @@ out:
 	return rc;
 }
 
+/* registry.yaml's lint: {RULE: off|warning|error, strict: true|false}. */
+static void get_lint(struct pctx *c, const struct field *f, struct reg_meta *m)
+{
+	static const char *const levels[] = { "off", "warning", "error", NULL };
+	if (f->val == Y_NONE || is_null(node(c, f->val)) ||
+	    !expect_kind(c, f->val, Y_MAP, "lint"))
+		return;
+	const struct ynode *map = node(c, f->val);
+	if (map->count && !(m->lint = calloc(map->count, sizeof(*m->lint)))) {
+		c->oom = c->stop = true;
+		return;
+	}
+	for (uint32_t k = map->first; k != Y_NONE && !c->stop;) {
+		uint32_t v = node(c, k)->next;
+		const struct ynode *kn = node(c, k), *vn = node(c, v);
+		k = vn->next;
+		if (kn->kind != Y_SCALAR) {
+			err(c, kn->loc, "expected a lint rule in 'lint', found %s", kind_name(kn));
+			continue;
+		}
+		if (!strcmp(kn->text, "strict")) {
+			struct field sf = { k, v };
+			get_bool(c, &sf, "strict", &m->lint_strict);
+			continue;
+		}
+		int rule = lint_rule_find(kn->text);
+		if (rule < 0) {
+			unknown_rule(c, kn, "lint");
+			continue;
+		}
+		size_t lv;
+		for (lv = 0; levels[lv] && !(vn->kind == Y_SCALAR && !strcmp(vn->text, levels[lv]));
+		     lv++)
+			;
+		if (!levels[lv]) {
+			err(c, vn->loc, "invalid level for lint rule '%s' (expected off, warning or "
+			    "error)", kn->text);
+			continue;
+		}
+		m->lint[m->nlint++] = (struct reg_lint_level){
+			rule, lv == 0 ? LINT_LEVEL_OFF : lv == 1 ? LINT_LEVEL_WARNING : LINT_LEVEL_ERROR,
+			kn->loc };
+	}
+}
+
 int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 		    struct reg_meta *out, struct diags *diags)
 {
@@ -861,6 +953,7 @@ int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 		get_str(&c, &f[M_NAME], "name", false, &out->name);
 		get_str(&c, &f[M_DESCRIPTION], "description", false, &out->description);
 		get_str(&c, &f[M_TARGET], "target", false, &out->target);
+		get_lint(&c, &f[M_LINT], out);
 	}
 	rc = parse_result(&c);
 	if (rc)

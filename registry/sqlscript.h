@@ -8,21 +8,11 @@
  * the first. Places are 1-based line and column; columns count characters
  * (UTF-8 code points), as editors do.
  *
- * Errors (refuse the script):
- *  - syntax errors, at the parser's cursor, with a hint for common MySQL
- *    spellings (COMMENT '...', AUTO_INCREMENT, `backticks`);
- *  - MySQL's "ADD INDEX idx (col)" / "ADD KEY idx (col)": PostgreSQL parses
- *    it as "ADD COLUMN index <type idx(col)>", so it is recognised by that
- *    shape (a new column named index or key whose type has a column
- *    reference as modifier), not by string matching;
- *  - statements that cannot run inside the migration's single transaction:
- *    transaction control, VACUUM, CREATE INDEX CONCURRENTLY, CREATE/DROP
- *    DATABASE, ALTER SYSTEM;
- *  - an empty script.
- * Warnings (lint, sqlscript_lint_* texts shared with plan.c):
- *  DROP TABLE, DROP COLUMN, ALTER COLUMN TYPE, SET NOT NULL, a foreign key
- *  without NOT VALID, CREATE INDEX on an existing table, a NOT NULL column
- *  added without a default to an existing table.
+ * Errors (refuse the script): syntax errors, at the parser's cursor, with a
+ * hint for common MySQL spellings (COMMENT '...', AUTO_INCREMENT,
+ * `backticks`); a statement nested too deeply to check; NUL bytes; an
+ * empty script. Everything else about what a script does (locks, MySQL's
+ * ADD INDEX, statements that cannot run in a transaction) is lint.h's.
  */
 #ifndef SCHEMAFS_SQLSCRIPT_H
 #define SCHEMAFS_SQLSCRIPT_H
@@ -31,14 +21,6 @@
 #include <stddef.h>
 
 #include "diag.h"
-
-/* Lint needs to know which tables already exist (a CREATE INDEX on a table
- * the same script creates blocks nobody). NULL callback: every table is
- * taken to exist. */
-struct sqlscript_env {
-	bool (*table_exists)(void *ctx, const char *table);
-	void *ctx;
-};
 
 struct sqlscript_stmt {
 	size_t offset;        /* byte range in the text, leading blanks skipped */
@@ -59,19 +41,8 @@ struct sqlscript {
  * Returns 0 whether or not the script is acceptable (diags->errors says),
  * or REG_ENOMEM.
  */
-int sqlscript_check(const char *text, size_t len, const char *file,
-		    const struct sqlscript_env *env, struct sqlscript *out,
+int sqlscript_check(const char *text, size_t len, const char *file, struct sqlscript *out,
 		    struct diags *diags);
 void sqlscript_release(struct sqlscript *s);
-
-/* Lint messages, shared by generated DDL (plan.c) and pending scripts so
- * both say the same thing. Each appends to out. */
-int sqlscript_lint_drop_table(struct sbuf *out, const char *table);
-int sqlscript_lint_drop_column(struct sbuf *out, const char *table, const char *column);
-int sqlscript_lint_type_change(struct sbuf *out, const char *table, const char *column);
-int sqlscript_lint_set_not_null(struct sbuf *out, const char *table, const char *column);
-int sqlscript_lint_fk(struct sbuf *out, const char *table, const char *reftable);
-int sqlscript_lint_index(struct sbuf *out, const char *index, const char *table);
-int sqlscript_lint_not_null_no_default(struct sbuf *out, const char *table, const char *column);
 
 #endif

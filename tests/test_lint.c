@@ -670,7 +670,7 @@ static size_t stmt_at(const char *sql, uint32_t line, uint32_t col)
 {
 	struct sqlscript s;
 	struct diags d = DIAGS_INIT;
-	sqlscript_check(sql, strlen(sql), "", NULL, &s, &d);
+	sqlscript_check(sql, strlen(sql), "", &s, &d);
 	size_t k = 0;
 	for (size_t i = 0; i < s.n; i++)
 		if (s.stmts[i].loc.line < line ||
