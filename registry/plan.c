@@ -48,6 +48,7 @@ static void step_release(struct plan_step *s)
 	strlist_release(&s->deps);
 	free(s->sql);
 	free(s->what);
+	free(s->index);
 }
 
 /* The tables s references, other than itself: sorted, unique. */

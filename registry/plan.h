@@ -16,7 +16,15 @@
  *      primary key, unique) / the ALTERs for a live table (drop indexes and
  *      keys, add/alter/drop columns, add keys), then CREATE INDEX;
  *   3. add foreign keys, after every table exists (so order and cycles work);
- *   4. DROP TABLE for tables the registry created and the user unregistered.
+ *   4. DROP TABLE for tables the registry created and the user unregistered;
+ *   5. the steps that must run outside the transaction (outside_tx), in the
+ *      order they were generated: CREATE/DROP INDEX CONCURRENTLY, VALIDATE
+ *      CONSTRAINT, and what needs them (SET NOT NULL over a validated CHECK,
+ *      ADD CONSTRAINT ... USING INDEX).
+ * Steps 1-4 are the transactional phase: they run in one transaction, all
+ * or nothing. A table that already exists gets the forms that take no long
+ * lock (its rows are scanned outside that transaction, under locks that let
+ * writers through); a table the plan creates gets the plain forms.
  *
  * Memory: everything in a plan, a plan_live and a plan_pending list is owned
  * by it and released by its _release function.
@@ -159,6 +167,13 @@ struct plan_step {
 	char *sql;         /* one statement, or a whole pending script */
 	char *what;        /* "add column 'login_count'" */
 	bool destructive;  /* loses data: cannot be undone by DDL */
+	/* Runs after the transactional phase committed, as a statement of its
+	 * own (autocommit), retried and resumable: see "Phases" in
+	 * docs/migrations.md. */
+	bool outside_tx;
+	/* A CONCURRENTLY build: the index it creates, so that an invalid one
+	 * left by an interrupted build is found and rebuilt; else NULL. */
+	char *index;
 };
 
 struct plan {

@@ -230,17 +230,12 @@ static void diff_default(struct plan_builder *b, const struct reg_schema *s,
 static void diff_not_null(struct plan_builder *b, const struct reg_schema *s,
 			  const struct reg_column *c, const struct plan_live_column *lc)
 {
-	struct sbuf msg = SBUF_INIT;
 	if (declared_not_null(c) == lc->not_null)
 		return;
-	plan_ddl_alter_column(b, s->name, c->name);
 	if (declared_not_null(c)) {
-		plan_ddl_text(b, "SET NOT NULL;");
-		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_SET_NOT_NULL, s->name, s, false,
-			      "set not null on '%s'", c->name);
-		plan_lint(b, s, c->nullable_loc.line ? c->nullable_loc : c->loc,
-			  sqlscript_lint_set_not_null(&msg, s->name, c->name), &msg);
+		plan_ddl_set_not_null(b, s, c);
 	} else {
+		plan_ddl_alter_column(b, s->name, c->name);
 		plan_ddl_text(b, "DROP NOT NULL;");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_NOT_NULL, s->name, s, false,
 			      "drop not null on '%s'", c->name);
@@ -281,11 +276,7 @@ static bool drop_changed_keys(struct plan_builder *b, const struct reg_schema *s
 		const struct reg_index *d = declared_index(s, x->name);
 		if (d && index_matches(d, x))
 			continue;
-		plan_ddl_text(b, "DROP INDEX ");
-		plan_ddl_ident(b, x->name);
-		plan_ddl_text(b, ";");
-		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_INDEX, s->name, s, false,
-			      "drop index '%s'", x->name);
+		plan_ddl_drop_index(b, s, x->name);
 	}
 	for (size_t i = 0; i < t->ncons; i++) {
 		const struct plan_live_constraint *c = &t->cons[i];
@@ -314,19 +305,13 @@ static bool drop_changed_keys(struct plan_builder *b, const struct reg_schema *s
 static void add_missing_keys(struct plan_builder *b, const struct reg_schema *s,
 			     const struct plan_live_table *t, size_t npk, bool pk_same)
 {
-	struct sbuf msg = SBUF_INIT;
 	if (npk && !pk_same)
 		plan_ddl_add_primary(b, s);
 	for (size_t i = 0; i < s->ncolumns; i++) {
 		const struct reg_column *c = &s->columns[i];
 		if (!c->unique || (npk == 1 && c->primary_key) || live_unique_on(t, c->name))
 			continue;
-		plan_ddl_alter(b, s->name);
-		plan_ddl_text(b, "ADD UNIQUE (");
-		plan_ddl_ident(b, c->name);
-		plan_ddl_text(b, ");");
-		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_ADD_UNIQUE, s->name, s, false,
-			      "add unique on '%s'", c->name);
+		plan_ddl_add_unique(b, s, c);
 	}
 	for (size_t i = 0; i < s->nindexes; i++) {
 		const struct reg_index *d = &s->indexes[i];
@@ -337,9 +322,7 @@ static void add_missing_keys(struct plan_builder *b, const struct reg_schema *s,
 			       index_matches(d, &t->indexes[j]);
 		if (live)
 			continue;
-		plan_ddl_create_index(b, s, d);
-		plan_lint(b, s, d->name_loc.line ? d->name_loc : d->loc,
-			  sqlscript_lint_index(&msg, d->name, s->name), &msg);
+		plan_ddl_create_index(b, s, d, true);
 	}
 }
 
@@ -407,8 +390,7 @@ static void diff_foreign_keys(struct plan_builder *b, const struct reg_schema *s
 		for (size_t i = 0; i < t->ncons && !live; i++)
 			live = fk_matches(&s->refs[j], &t->cons[i]);
 		if (!live)
-			plan_ddl_add_fk(b, s, &s->refs[j],
-					plan_live_find(b->in->live, s->refs[j].schema) != NULL);
+			plan_ddl_add_fk(b, s, &s->refs[j], true);
 	}
 }
 
