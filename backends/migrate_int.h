@@ -101,7 +101,7 @@ struct run_progress {
 	struct migrate *m;
 	const struct plan *plan;
 	const struct postcheck *pc;
-	int64_t run;             /* the run's id: its step records */
+	struct store_run *rec;   /* the run's record (its id: its step records) */
 };
 struct pg_exec_opts run_exec_opts(struct run_progress *pr, const char *kind, const char *token,
 				  const char *revisions);

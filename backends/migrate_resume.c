@@ -101,7 +101,7 @@ static int resume_run(struct session *s, struct store_run *rec, struct plan *p, 
 			rc = run_set_str(&rec->state, "succeeded") ?: store_run_update(m->st, rec);
 		goto out;
 	}
-	struct run_progress pr = { m, p, NULL, rec->id };
+	struct run_progress pr = { m, p, NULL, rec };
 	struct pg_exec_opts o = run_exec_opts(&pr, rec->kind, rec->token, NULL);
 	pg_run_outside(s->pg, p, first, true, &o, &r);
 	rec->completed = (int64_t)r.completed;

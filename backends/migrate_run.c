@@ -57,13 +57,19 @@ static struct store_run_step step_record(const struct plan_step *st, size_t k)
 static int on_before_outside(void *ctx)
 {
 	struct run_progress *p = ctx;
-	int rc = 0;
+	size_t ntx = 0;
+	while (ntx < p->plan->n && !p->plan->steps[ntx].outside_tx)
+		ntx++;
+	/* the record as it will be if the process dies after COMMIT: its
+	 * token (to tell whether COMMIT happened) and plan included */
+	p->rec->completed = (int64_t)ntx;
+	int rc = store_run_update(p->m->st, p->rec);
 	for (size_t i = 0; i < p->plan->n && !rc; i++) {
 		if (!p->plan->steps[i].outside_tx)
 			continue;
 		struct store_run_step r = step_record(&p->plan->steps[i], i + 1);
 		r.state = "pending";
-		rc = store_run_step_put(p->m->st, p->run, &r);
+		rc = store_run_step_put(p->m->st, p->rec->id, &r);
 	}
 	return rc;
 }
@@ -76,7 +82,7 @@ static int on_step_done(void *ctx, size_t k, int attempts, bool ok, const char *
 	r.attempts = attempts;
 	r.finished = time(NULL);
 	r.error = ok || !error || !*error ? NULL : (char *)error;
-	return store_run_step_put(p->m->st, p->run, &r);
+	return store_run_step_put(p->m->st, p->rec->id, &r);
 }
 
 static bool on_cancelled(void *ctx)
@@ -165,7 +171,7 @@ int run_execute(struct session *s, struct store_run *rec, const struct plan *p,
 		const char *kind, const char *revisions, const struct postcheck *pc,
 		struct pg_exec_result *r)
 {
-	struct run_progress pr = { s->m, p, pc, rec->id };
+	struct run_progress pr = { s->m, p, pc, rec };
 	struct pg_exec_opts o = run_exec_opts(&pr, kind, rec->token, revisions);
 	int rc = pg_finish(s->pg, p, &o, r);
 	if (rc == REG_ENOMEM)
