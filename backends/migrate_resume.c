@@ -14,8 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The newest apply or rollback, if it may need resuming. */
-static int last_unfinished(struct migrate *m, struct store_run *rec, bool *found)
+int run_last_unfinished(struct migrate *m, struct store_run *rec, bool *found)
 {
 	struct store_run *v = NULL;
 	size_t n = 0;
@@ -144,7 +143,7 @@ int migrate_resume(struct migrate *m, struct sbuf *out)
 		return REG_EBUSY;
 	}
 	session_init(&s, m);
-	if ((rc = last_unfinished(m, &rec, &found)))
+	if ((rc = run_last_unfinished(m, &rec, &found)))
 		goto out;
 	if (!found) {
 		rc = sbuf_adds(out, "resume: nothing to resume\n");
