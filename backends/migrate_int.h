@@ -105,9 +105,12 @@ struct run_progress {
 };
 struct pg_exec_opts run_exec_opts(struct run_progress *pr, const char *kind, const char *token,
 				  const char *revisions);
-/* migrate_resume.c: the newest apply or rollback when it is "incomplete"
- * or "running" (it may need resuming); *found false otherwise. */
-int run_last_unfinished(struct migrate *m, struct store_run *rec, bool *found);
+/* migrate_resume.c: the newest apply or rollback other than run `exclude`
+ * when it is "incomplete" or "running" (it may need resuming); *found
+ * false otherwise. */
+int run_last_unfinished(struct migrate *m, int64_t exclude, struct store_run *rec, bool *found);
+/* Whether run has steps outside its transaction that are not done. */
+int run_steps_left(struct migrate *m, int64_t run, bool *left);
 /* The steps outside the transaction of a run, as status shows them. */
 int run_render_steps(struct migrate *m, const struct store_run *rec, struct sbuf *out);
 /* Runs p (begun with pg_begin) and fills the record's outcome fields. */

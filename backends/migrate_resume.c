@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-int run_last_unfinished(struct migrate *m, struct store_run *rec, bool *found)
+int run_last_unfinished(struct migrate *m, int64_t exclude, struct store_run *rec, bool *found)
 {
 	struct store_run *v = NULL;
 	size_t n = 0;
@@ -22,7 +22,7 @@ int run_last_unfinished(struct migrate *m, struct store_run *rec, bool *found)
 	int rc = store_run_list(m->st, &v, &n);
 	for (size_t i = n; i-- > 0 && !rc;) {
 		const char *k = v[i].kind ? v[i].kind : "";
-		if (strcmp(k, "apply") && strcmp(k, "rollback"))
+		if (v[i].id == exclude || (strcmp(k, "apply") && strcmp(k, "rollback")))
 			continue;
 		const char *st = v[i].state ? v[i].state : "";
 		if (!strcmp(st, "incomplete") || !strcmp(st, "running")) {
@@ -143,7 +143,7 @@ int migrate_resume(struct migrate *m, struct sbuf *out)
 		return REG_EBUSY;
 	}
 	session_init(&s, m);
-	if ((rc = run_last_unfinished(m, &rec, &found)))
+	if ((rc = run_last_unfinished(m, 0, &rec, &found)))
 		goto out;
 	if (!found) {
 		rc = sbuf_adds(out, "resume: nothing to resume\n");
@@ -192,6 +192,18 @@ int migrate_cancel(struct migrate *m, struct sbuf *out)
 out:
 	session_release(&s);
 	return run_status(rc);
+}
+
+int run_steps_left(struct migrate *m, int64_t run, bool *left)
+{
+	struct store_run_step *v = NULL;
+	size_t n = 0;
+	int rc = store_run_steps(m->st, run, &v, &n);
+	*left = false;
+	for (size_t i = 0; i < n && !rc; i++)
+		*left = *left || strcmp(v[i].state, "done");
+	store_run_steps_free(v, n);
+	return rc;
 }
 
 int run_render_steps(struct migrate *m, const struct store_run *rec, struct sbuf *out)

@@ -56,8 +56,12 @@ static int64_t snapshot_rev(const char *snapshot, const char *name)
 static int find_run(struct migrate *m, struct store_run *rec, struct undo *u)
 {
 	bool found = false;
+	bool left = false;
 	struct store_run open = { 0 };
-	int rc = run_last_unfinished(m, &open, &found);
+	int rc = run_last_unfinished(m, rec->id, &open, &found);
+	if (!rc && found)
+		rc = run_steps_left(m, open.id, &left);
+	found = found && left;
 	if (!rc && found)
 		sbuf_addf(&u->why, "run %lld is %s: its steps outside the transaction did not all "
 			  "run; resume it first (echo resume > migrations/control)",

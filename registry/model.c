@@ -76,6 +76,7 @@ static void column_release(struct reg_column *c)
 	free(c->type);
 	free(c->default_expr);
 	free(c->description);
+	free(c->renamed_from);
 }
 
 static void reference_release(struct reg_reference *r)
@@ -108,6 +109,7 @@ void reg_schema_free(struct reg_schema *s)
 	free(s->owner);
 	free(s->version);
 	free(s->description);
+	free(s->renamed_from);
 	for (size_t i = 0; i < s->ncolumns; i++)
 		column_release(&s->columns[i]);
 	free(s->columns);
@@ -253,6 +255,8 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 	d->owner = dup_str(s->owner, &ok);
 	d->version = dup_str(s->version, &ok);
 	d->description = dup_str(s->description, &ok);
+	d->renamed_from = dup_str(s->renamed_from, &ok);
+	d->renamed_from_loc = s->renamed_from_loc;
 	d->file = dup_str(s->file, &ok);
 	if (s->source) {
 		/* source may hold any bytes; keep the NUL terminator too */
@@ -275,6 +279,7 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 			b->type = dup_str(a->type, &ok);
 			b->default_expr = dup_str(a->default_expr, &ok);
 			b->description = dup_str(a->description, &ok);
+			b->renamed_from = dup_str(a->renamed_from, &ok);
 		}
 	}
 

@@ -25,6 +25,8 @@ static const char *const kind_names[] = {
 	[PLAN_CREATE_INDEX] = "create index",
 	[PLAN_ADD_FK] = "add foreign key",
 	[PLAN_DROP_TABLE] = "drop table",
+	[PLAN_RENAME_TABLE] = "rename table",
+	[PLAN_RENAME_COLUMN] = "rename column",
 };
 
 const char *plan_step_kind_name(enum plan_step_kind k)
@@ -210,6 +212,17 @@ static void orphan_scripts(struct plan_builder *b)
 	}
 }
 
+/* Whether a schema is renamed from the live table name (it is kept). */
+static bool renamed_to_schema(const struct plan_builder *b, const char *name)
+{
+	const struct reg_registry *r = b->in->reg;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->schemas[i]->renamed_from && !strcmp(r->schemas[i]->renamed_from, name) &&
+		    plan_diff_renamed_table(b, r->schemas[i]))
+			return true;
+	return false;
+}
+
 /* What the registry created and the user unregistered. */
 static void dropped_tables(struct plan_builder *b)
 {
@@ -218,7 +231,7 @@ static void dropped_tables(struct plan_builder *b)
 		const char *name = live->created.items[i];
 		const struct plan_live_table *t = plan_live_find(live, name);
 		if (t && !reg_get(b->in->reg, name) && in_scope(b, name) &&
-		    !plan_reserved_table(name))
+		    !plan_reserved_table(name) && !renamed_to_schema(b, name))
 			plan_ddl_drop_table(b, t);
 	}
 }

@@ -9,8 +9,9 @@
  * the live ones in canonical form (aliases, casts of constants).
  *
  * Order of a plan (one statement per step):
- *   1. drop foreign keys that are gone or changed (so nothing below trips
- *      over them), and every foreign key of a table about to be dropped;
+ *   1. RENAME TO for a table declared `renamed_from:` its live name; drop
+ *      foreign keys that are gone or changed (so nothing below trips over
+ *      them), and every foreign key of a table about to be dropped;
  *   2. per schema in migration order: its pending script, which replaces
  *      everything generated for that table, or CREATE TABLE (columns,
  *      primary key, unique) / the ALTERs for a live table (drop indexes and
@@ -155,6 +156,8 @@ enum plan_step_kind {
 	PLAN_CREATE_INDEX,
 	PLAN_ADD_FK,
 	PLAN_DROP_TABLE,
+	PLAN_RENAME_TABLE,
+	PLAN_RENAME_COLUMN,
 };
 /* "create table", "add column", ... */
 const char *plan_step_kind_name(enum plan_step_kind k);

@@ -242,11 +242,44 @@ static void diff_not_null(struct plan_builder *b, const struct reg_schema *s,
 	}
 }
 
+/* The live column c was renamed from: the live table has the old name and
+ * not the new one, and no declared column keeps the old name. */
+static const struct plan_live_column *renamed_column(const struct reg_schema *s,
+						     const struct plan_live_table *t,
+						     const struct reg_column *c)
+{
+	if (!c->renamed_from || live_column(t, c->name) || reg_schema_column(s, c->renamed_from))
+		return NULL;
+	return live_column(t, c->renamed_from);
+}
+
+/* Whether the live column name is the old name of a declared column. */
+static bool renamed_away(const struct reg_schema *s, const struct plan_live_table *t,
+			 const char *name)
+{
+	for (size_t i = 0; i < s->ncolumns; i++)
+		if (s->columns[i].renamed_from && !strcmp(s->columns[i].renamed_from, name) &&
+		    renamed_column(s, t, &s->columns[i]))
+			return true;
+	return false;
+}
+
 static void diff_column(struct plan_builder *b, const struct reg_schema *s,
 			const struct plan_live_table *t, const struct reg_column *c)
 {
 	const struct plan_live_column *lc = live_column(t, c->name);
 	struct sbuf msg = SBUF_INIT;
+	if (!lc && (lc = renamed_column(s, t, c))) {
+		/* the data stays: RENAME, then the column as declared */
+		plan_ddl_alter(b, s->name);
+		plan_ddl_text(b, "RENAME COLUMN ");
+		plan_ddl_ident(b, c->renamed_from);
+		plan_ddl_text(b, " TO ");
+		plan_ddl_ident(b, c->name);
+		plan_ddl_text(b, ";");
+		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_RENAME_COLUMN, s->name, s, false,
+			      "rename column '%s' to '%s'", c->renamed_from, c->name);
+	}
 	if (!lc) {
 		plan_ddl_alter(b, s->name);
 		plan_ddl_text(b, "ADD COLUMN ");
@@ -336,7 +369,7 @@ static void diff_table(struct plan_builder *b, const struct reg_schema *s,
 		diff_column(b, s, t, &s->columns[i]);
 	for (size_t i = 0; i < t->ncolumns && !plan_builder_error(b); i++) {
 		const char *name = t->columns[i].name;
-		if (reg_schema_column(s, name))
+		if (reg_schema_column(s, name) || renamed_away(s, t, name))
 			continue;
 		plan_ddl_alter(b, s->name);
 		plan_ddl_text(b, "DROP COLUMN ");
@@ -394,6 +427,15 @@ static void diff_foreign_keys(struct plan_builder *b, const struct reg_schema *s
 	}
 }
 
+const struct plan_live_table *plan_diff_renamed_table(const struct plan_builder *b,
+						      const struct reg_schema *s)
+{
+	if (!s->renamed_from || plan_live_find(b->in->live, s->name) ||
+	    reg_get(b->in->reg, s->renamed_from))
+		return NULL;
+	return plan_live_find(b->in->live, s->renamed_from);
+}
+
 void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s)
 {
 	const struct plan_live_table *t = plan_live_find(b->in->live, s->name);
@@ -412,6 +454,16 @@ void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s)
 	}
 	if (!columns_spliceable(b, s))
 		return;
+	if (!t && (t = plan_diff_renamed_table(b, s))) {
+		/* first of all (with the foreign key drops): every later step
+		 * names the table by its new name */
+		plan_ddl_alter(b, s->renamed_from);
+		plan_ddl_text(b, "RENAME TO ");
+		plan_ddl_ident(b, s->name);
+		plan_ddl_text(b, ";");
+		plan_step_add(b, PLAN_PHASE_DROP_FKS, PLAN_RENAME_TABLE, s->name, s, false,
+			      "rename table '%s' to '%s'", s->renamed_from, s->name);
+	}
 	if (!t) {
 		plan_ddl_create_table(b, s);
 		for (size_t i = 0; i < s->nrefs; i++)

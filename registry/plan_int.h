@@ -96,5 +96,9 @@ void plan_ddl_drop_table(struct plan_builder *b, const struct plan_live_table *t
 /* plan_diff.c: the steps for one registered schema, whether its table
  * exists or not. */
 void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s);
+/* plan_diff.c: the live table s is renamed from (s->renamed_from exists
+ * live, s->name does not, no schema keeps the old name), else NULL. */
+const struct plan_live_table *plan_diff_renamed_table(const struct plan_builder *b,
+						      const struct reg_schema *s);
 
 #endif

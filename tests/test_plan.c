@@ -751,6 +751,45 @@ START_TEST(plan_safe_forms_for_live_tables)
 }
 END_TEST
 
+/* renamed_from: RENAME instead of drop + add when the live table has the
+ * old name and not the new one; nothing when both or neither exist. */
+START_TEST(plan_renames)
+{
+	struct reg_registry *r = reg_registry_new();
+	struct plan_live l = { 0 };
+	struct built b;
+	put(r, "clients", "name: clients\nowner: s\ncolumns:\n"
+			  "  - {name: id, type: INT, primary_key: true}\n"
+			  "  - {name: name, type: TEXT}\n");
+	live_from(r, &l, true);
+	reg_registry_free(r);
+	r = reg_registry_new();
+	put(r, "customers", "name: customers\nowner: s\nrenamed_from: clients\ncolumns:\n"
+			    "  - {name: id, type: INT, primary_key: true}\n"
+			    "  - {name: full_name, type: TEXT, renamed_from: name}\n");
+	build(r, &l, NULL, &b);
+	ck_assert_str_eq(b.messages, "");
+	ck_assert_uint_eq(b.plan.n, 2);
+	ck_assert_int_eq(b.plan.steps[0].kind, PLAN_RENAME_TABLE);
+	ck_assert_str_eq(b.plan.steps[0].sql, "ALTER TABLE \"clients\" RENAME TO \"customers\";");
+	ck_assert_int_eq(b.plan.steps[1].kind, PLAN_RENAME_COLUMN);
+	ck_assert_str_eq(b.plan.steps[1].sql,
+			 "ALTER TABLE \"customers\" RENAME COLUMN \"name\" TO \"full_name\";");
+	ck_assert_uint_eq(b.plan.dropped.n, 0);
+	ck_assert_uint_eq(b.plan.created.n, 0);
+	built_release(&b);
+	/* once renamed, the key changes nothing */
+	plan_live_release(&l);
+	memset(&l, 0, sizeof(l));
+	live_from(r, &l, true);
+	build(r, &l, NULL, &b);
+	ck_assert_str_eq(b.text, "nothing to do\n");
+	built_release(&b);
+	plan_live_release(&l);
+	reg_registry_free(r);
+}
+END_TEST
+
 START_TEST(plan_drops_only_tables_it_created)
 {
 	struct reg_registry *r = load_examples();
@@ -1028,6 +1067,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_alters_with_lint);
 	tcase_add_test(tc, plan_foreign_keys_and_indexes_change);
 	tcase_add_test(tc, plan_safe_forms_for_live_tables);
+	tcase_add_test(tc, plan_renames);
 	tcase_add_test(tc, plan_drops_only_tables_it_created);
 	tcase_add_test(tc, plan_cycle_creates_then_links);
 	tcase_add_test(tc, plan_pending_replaces_generated);
