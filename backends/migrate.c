@@ -22,6 +22,14 @@ int migrate_new(struct store *st, const struct migrate_opts *o, struct migrate *
 		const char *env = getenv("SCHEMAFS_LOCK_TIMEOUT");
 		m->lock_timeout_ms = env && atoi(env) > 0 ? atoi(env) : PG_DEFAULT_LOCK_TIMEOUT_MS;
 	}
+	m->statement_timeout_ms = o ? o->statement_timeout_ms : 0;
+	if (m->statement_timeout_ms <= 0) {
+		const char *env = getenv("SCHEMAFS_STATEMENT_TIMEOUT");
+		m->statement_timeout_ms = env && atoi(env) > 0 ? atoi(env) : 0;
+	}
+	m->check_statement_timeout_ms = m->statement_timeout_ms > 0
+					? m->statement_timeout_ms
+					: MIGRATE_CHECK_STATEMENT_TIMEOUT_MS;
 	pthread_mutex_init(&m->mu, NULL);
 	*out = m;
 	return 0;
@@ -121,6 +129,8 @@ int migrate_status(struct migrate *m, struct sbuf *out)
 			 m->nsteps, m->step_what);
 	pthread_mutex_unlock(&m->mu);
 	rc = migrate_render_status(&r, out);
+	if (!rc)
+		rc = run_render_steps(m, &r, out);
 	if (!rc && r.state && !strcmp(r.state, "running") && running_here)
 		rc = sbuf_adds(out, progress);
 	if (!rc && r.state && !strcmp(r.state, "running") && !running_here)
@@ -168,7 +178,7 @@ int migrate_state(struct migrate *m, struct sbuf *out)
 		store_run_release(&r);
 	}
 	if (!rc)
-		rc = sbuf_adds(out, "commands: plan check impact apply rollback\n");
+		rc = sbuf_adds(out, "commands: plan check impact apply rollback resume cancel\n");
 	return rc;
 }
 
@@ -180,6 +190,7 @@ int migrate_command(struct migrate *m, const char *cmd, size_t len, struct sbuf 
 	} cmds[] = {
 		{ "plan", migrate_plan }, { "check", migrate_check }, { "impact", migrate_impact },
 		{ "apply", migrate_apply }, { "rollback", migrate_rollback },
+		{ "resume", migrate_resume }, { "cancel", migrate_cancel },
 	};
 	while (len && (*cmd == ' ' || *cmd == '\t' || *cmd == '\n' || *cmd == '\r')) {
 		cmd++;

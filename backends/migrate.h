@@ -32,9 +32,15 @@
 
 struct migrate;
 
+#define MIGRATE_CHECK_STATEMENT_TIMEOUT_MS 5000
+
 struct migrate_opts {
 	const char *target;   /* overrides registry.yaml's target; NULL: use it */
 	int lock_timeout_ms;  /* 0: $SCHEMAFS_LOCK_TIMEOUT (ms), else 5000 */
+	/* apply/rollback/resume; 0: $SCHEMAFS_STATEMENT_TIMEOUT (ms), else
+	 * none. check's dry run: the same when set, else
+	 * MIGRATE_CHECK_STATEMENT_TIMEOUT_MS. */
+	int statement_timeout_ms;
 };
 
 /* st is borrowed and must outlive m. */
@@ -49,6 +55,14 @@ int migrate_check(struct migrate *m, struct sbuf *out);
 int migrate_impact(struct migrate *m, struct sbuf *out);
 int migrate_apply(struct migrate *m, struct sbuf *out);
 int migrate_rollback(struct migrate *m, struct sbuf *out);
+/* Continues the newest apply or rollback whose steps outside the
+ * transaction did not all run (interrupted, failed, cancelled, or killed),
+ * from its first step not done. "nothing to resume" is success. */
+int migrate_resume(struct migrate *m, struct sbuf *out);
+/* Cancels the running apply/rollback/resume -- in this process or any
+ * other on the target (pg_cancel_backend of the advisory lock's holder) --
+ * and returns once it stopped (at most ~10 s). */
+int migrate_cancel(struct migrate *m, struct sbuf *out);
 /* The last run (runs.h status format), or "no runs yet\n". */
 int migrate_status(struct migrate *m, struct sbuf *out);
 /* Every run, oldest first, one line each. */

@@ -91,6 +91,7 @@ int migrate_check(struct migrate *m, struct sbuf *out)
 		sbuf_adds(&dry, "dry run: nothing to do\n");
 	} else {
 		struct pg_exec_opts o = { .dry_run = true, .kind = "check", .run = "check",
+					  .statement_timeout_ms = m->check_statement_timeout_ms,
 					  .before_commit = session_post_check, .ctx = &pc };
 		pg_finish(s.pg, &s.plan, &o, &r);
 		if (r.ok) {

@@ -26,7 +26,10 @@ struct migrate {
 	struct store *st;
 	char *target;        /* override, or NULL */
 	int lock_timeout_ms;
+	int statement_timeout_ms;       /* apply, rollback, resume: 0 none */
+	int check_statement_timeout_ms; /* the dry run of check */
 	pthread_mutex_t mu;  /* guards everything below */
+	bool cancel;         /* a cancel was asked for the running apply/rollback */
 	bool busy;
 	const char *busy_kind;
 	size_t step, nsteps;
@@ -91,6 +94,25 @@ int run_start(struct migrate *m, struct store_run *rec, const char *kind);
 int run_names(const struct strlist *in, struct strlist *out);
 /* "users=12 policies=7" for the touched schemas (recorded in the target). */
 int run_revisions_text(const struct session *s, const struct plan *p, struct sbuf *out);
+/* The options every run executes with: timeouts, retries, progress, the
+ * per-step records of the steps outside the transaction, cancel. ctx must
+ * point to a struct run_progress that lives as long as the run. */
+struct run_progress {
+	struct migrate *m;
+	const struct plan *plan;
+	const struct postcheck *pc;
+	struct store_run *rec;   /* the run's record (its id: its step records) */
+};
+struct pg_exec_opts run_exec_opts(struct run_progress *pr, const char *kind, const char *token,
+				  const char *revisions);
+/* migrate_resume.c: the newest apply or rollback other than run `exclude`
+ * when it is "incomplete" or "running" (it may need resuming); *found
+ * false otherwise. */
+int run_last_unfinished(struct migrate *m, int64_t exclude, struct store_run *rec, bool *found);
+/* Whether run has steps outside its transaction that are not done. */
+int run_steps_left(struct migrate *m, int64_t run, bool *left);
+/* The steps outside the transaction of a run, as status shows them. */
+int run_render_steps(struct migrate *m, const struct store_run *rec, struct sbuf *out);
 /* Runs p (begun with pg_begin) and fills the record's outcome fields. */
 int run_execute(struct session *s, struct store_run *rec, const struct plan *p,
 		const char *kind, const char *revisions, const struct postcheck *pc,

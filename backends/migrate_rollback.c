@@ -56,7 +56,20 @@ static int64_t snapshot_rev(const char *snapshot, const char *name)
 static int find_run(struct migrate *m, struct store_run *rec, struct undo *u)
 {
 	bool found = false;
-	int rc = store_run_last_applied(m->st, 0, &u->last, &found);
+	bool left = false;
+	struct store_run open = { 0 };
+	int rc = run_last_unfinished(m, rec->id, &open, &found);
+	if (!rc && found)
+		rc = run_steps_left(m, open.id, &left);
+	found = found && left;
+	if (!rc && found)
+		sbuf_addf(&u->why, "run %lld is %s: its steps outside the transaction did not all "
+			  "run; resume it first (echo resume > migrations/control)",
+			  (long long)open.id, open.state);
+	store_run_release(&open);
+	if (rc || found)
+		return rc ? rc : sbuf_error(&u->why) ?: 1;
+	rc = store_run_last_applied(m->st, 0, &u->last, &found);
 	if (rc)
 		return rc;
 	if (!found)

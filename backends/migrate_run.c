@@ -15,6 +15,7 @@ bool run_claim(struct migrate *m, const char *kind)
 		m->busy_kind = kind;
 		m->step = m->nsteps = 0;
 		m->step_what[0] = 0;
+		m->cancel = false;
 	}
 	pthread_mutex_unlock(&m->mu);
 	return ok;
@@ -27,15 +28,9 @@ void run_unclaim(struct migrate *m)
 	pthread_mutex_unlock(&m->mu);
 }
 
-struct progress {
-	struct migrate *m;
-	const struct plan *plan;
-	const struct postcheck *pc;
-};
-
 static void on_step(void *ctx, size_t k, size_t n)
 {
-	struct progress *p = ctx;
+	struct run_progress *p = ctx;
 	const struct plan_step *st = &p->plan->steps[k - 1];
 	pthread_mutex_lock(&p->m->mu);
 	p->m->step = k;
@@ -46,7 +41,69 @@ static void on_step(void *ctx, size_t k, size_t n)
 
 static int progress_post_check(void *ctx, struct pg_conn *c, struct sbuf *notes, struct sbuf *err)
 {
-	return session_post_check((void *)((struct progress *)ctx)->pc, c, notes, err);
+	const struct postcheck *pc = ((struct run_progress *)ctx)->pc;
+	return pc ? session_post_check((void *)pc, c, notes, err) : 0;
+}
+
+static struct store_run_step step_record(const struct plan_step *st, size_t k)
+{
+	return (struct store_run_step){ .step = (int64_t)k, .kind = st->kind,
+					.schema = st->schema, .what = st->what, .sql = st->sql,
+					.index = st->index };
+}
+
+/* Before COMMIT: every step outside the transaction on record as pending,
+ * durably, so that a run killed right after COMMIT can be resumed. */
+static int on_before_outside(void *ctx)
+{
+	struct run_progress *p = ctx;
+	size_t ntx = 0;
+	while (ntx < p->plan->n && !p->plan->steps[ntx].outside_tx)
+		ntx++;
+	/* the record as it will be if the process dies after COMMIT: its
+	 * token (to tell whether COMMIT happened) and plan included */
+	p->rec->completed = (int64_t)ntx;
+	int rc = store_run_update(p->m->st, p->rec);
+	for (size_t i = 0; i < p->plan->n && !rc; i++) {
+		if (!p->plan->steps[i].outside_tx)
+			continue;
+		struct store_run_step r = step_record(&p->plan->steps[i], i + 1);
+		r.state = "pending";
+		rc = store_run_step_put(p->m->st, p->rec->id, &r);
+	}
+	return rc;
+}
+
+static int on_step_done(void *ctx, size_t k, int attempts, bool ok, const char *error)
+{
+	struct run_progress *p = ctx;
+	struct store_run_step r = step_record(&p->plan->steps[k - 1], k);
+	r.state = ok ? "done" : "failed";
+	r.attempts = attempts;
+	r.finished = time(NULL);
+	r.error = ok || !error || !*error ? NULL : (char *)error;
+	return store_run_step_put(p->m->st, p->rec->id, &r);
+}
+
+static bool on_cancelled(void *ctx)
+{
+	struct run_progress *p = ctx;
+	pthread_mutex_lock(&p->m->mu);
+	bool c = p->m->cancel;
+	pthread_mutex_unlock(&p->m->mu);
+	return c;
+}
+
+struct pg_exec_opts run_exec_opts(struct run_progress *pr, const char *kind, const char *token,
+				  const char *revisions)
+{
+	return (struct pg_exec_opts){ .lock_timeout_ms = pr->m->lock_timeout_ms,
+				      .statement_timeout_ms = pr->m->statement_timeout_ms,
+				      .kind = kind, .run = token, .revisions = revisions,
+				      .progress = on_step, .before_commit = progress_post_check,
+				      .before_outside = on_before_outside,
+				      .step_done = on_step_done, .cancelled = on_cancelled,
+				      .ctx = pr };
 }
 
 static char *dup_sbuf(const struct sbuf *sb)
@@ -114,14 +171,40 @@ int run_execute(struct session *s, struct store_run *rec, const struct plan *p,
 		const char *kind, const char *revisions, const struct postcheck *pc,
 		struct pg_exec_result *r)
 {
-	struct progress pr = { s->m, p, pc };
-	struct pg_exec_opts o = { .lock_timeout_ms = s->m->lock_timeout_ms, .kind = kind,
-				  .run = rec->token, .revisions = revisions, .progress = on_step,
-				  .before_commit = progress_post_check, .ctx = &pr };
+	struct run_progress pr = { s->m, p, pc, rec };
+	struct pg_exec_opts o = run_exec_opts(&pr, kind, rec->token, revisions);
 	int rc = pg_finish(s->pg, p, &o, r);
 	if (rc == REG_ENOMEM)
 		return rc;
 	return run_record_outcome(s, rec, p, r);
+}
+
+/* The transaction committed, a step outside it did not run: the run is
+ * "incomplete" until resumed (or rolled back). */
+static int run_record_incomplete(struct session *s, struct store_run *rec, const struct plan *p,
+				 const struct pg_exec_result *r)
+{
+	char outcome[400];
+	size_t ntx = 0;
+	(void)s;
+	while (p && ntx < p->n && !p->steps[ntx].outside_tx)
+		ntx++;
+	snprintf(outcome, sizeof(outcome),
+		 "partly applied: steps 1-%zu committed in one transaction; step %zu, outside "
+		 "it, %s; steps before it are done, the rest did not run: `echo resume > "
+		 "migrations/control` continues, rollback undoes",
+		 ntx, r->failed_step, r->cancelled ? "was cancelled" : "failed");
+	rec->failed_step = (int64_t)r->failed_step;
+	if (p && r->failed_step && r->failed_step <= p->n) {
+		char what[600];
+		snprintf(what, sizeof(what), "%s: %s", p->steps[r->failed_step - 1].schema,
+			 p->steps[r->failed_step - 1].what);
+		if (run_set_str(&rec->failed_what, what))
+			return REG_ENOMEM;
+	}
+	return run_set_str(&rec->state, "incomplete") ?: run_set_str(&rec->outcome, outcome) ?:
+	       run_set_str(&rec->error, r->error.len ? r->error.buf : NULL) ?:
+	       run_set_str(&rec->sqlstate, r->sqlstate[0] ? r->sqlstate : NULL);
 }
 
 int run_record_outcome(struct session *s, struct store_run *rec, const struct plan *p,
@@ -133,6 +216,8 @@ int run_record_outcome(struct session *s, struct store_run *rec, const struct pl
 		return REG_ENOMEM;
 	if (r->ok)
 		return run_set_str(&rec->state, "succeeded") ?: run_set_str(&rec->outcome, "committed");
+	if (r->committed)
+		return run_record_incomplete(s, rec, p, r);
 	struct sbuf e = SBUF_INIT;
 	int xrc = sbuf_add(&e, r->error.buf, r->error.len);
 	if (xrc || run_set_str(&rec->error, e.buf) ||
@@ -164,6 +249,9 @@ int run_record_outcome(struct session *s, struct store_run *rec, const struct pl
 			run_set_str(&rec->state, "succeeded");
 			r->ok = true;
 		}
+	} else if (r->cancelled) {
+		run_set_str(&rec->state, "cancelled");
+		outcome = "rolled back: cancelled; the database is exactly as before";
 	} else if (r->connection_lost) {
 		outcome = "rolled back: the connection to the server was lost before COMMIT, "
 			  "so nothing was committed";
@@ -375,12 +463,15 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 	rc = run_execute(&s, &rec, &s.plan, "apply", tmp.buf, &pc, &r);
 	if (rc)
 		goto out;
-	if (r.ok) {
+	if (r.ok || r.committed) {
+		/* the pending scripts ran in the committed transaction */
 		rc = archive_and_record(&s, &rec);
 		if (rc == REG_EIO)
 			sbuf_addf(out, "apply: the database migrated but %s\n", s.err.buf);
 		if (!rc)
 			rc = run_report(&rec, out);
+		if (!rc && !r.ok)
+			rc = REG_EIO; /* incomplete: status says where it stopped */
 		goto out;
 	}
 	rc = run_report_unsuccessful(m, &rec, r.busy, out);

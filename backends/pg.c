@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "diag.h"
 
@@ -185,6 +186,10 @@ static void result_error(PGconn *conn, const PGresult *res, struct pg_exec_resul
 	if (hint)
 		sbuf_addf(&r->error, "\nHINT: %s", hint);
 	r->position = pos ? atoi(pos) : 0;
+	/* query_canceled is also statement_timeout's; only a cancel says
+	 * "user request" (pg_cancel_backend, PQcancel) */
+	if (state && !strcmp(state, "57014") && primary && strstr(primary, "user request"))
+		r->cancelled = true;
 	if (PQstatus(conn) == CONNECTION_BAD)
 		r->connection_lost = true;
 }
@@ -699,15 +704,122 @@ void pg_abort(struct pg_conn *c)
 	pg_exec_result_release(&scratch);
 }
 
+/* ---- retries, phases ---- */
+
+static bool lock_timed_out(const struct pg_exec_result *r)
+{
+	return !strcmp(r->sqlstate, "55P03");
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static int tries_of(const struct pg_exec_opts *o)
+{
+	return o->lock_tries > 0 ? o->lock_tries : PG_LOCK_TRIES;
+}
+
+static bool stop_requested(const struct pg_exec_opts *o, struct pg_exec_result *r)
+{
+	if (!r->cancelled && !(o->cancelled && o->cancelled(o->ctx)))
+		return false;
+	r->cancelled = true;
+	sbuf_reset(&r->error);
+	sbuf_adds(&r->error, "cancelled");
+	snprintf(r->sqlstate, sizeof(r->sqlstate), "57014");
+	return true;
+}
+
+static void clear_error(struct pg_exec_result *r)
+{
+	sbuf_reset(&r->error);
+	r->sqlstate[0] = 0;
+	r->position = 0;
+}
+
+/* One step of the transaction, under a savepoint: a lock timeout undoes
+ * only this step, which is tried again after a pause, the locks of the
+ * steps before it kept. */
+static int tx_step(PGconn *conn, const char *sql, const struct pg_exec_opts *o,
+		   struct pg_exec_result *r)
+{
+	int wait = PG_LOCK_BACKOFF_MS;
+	for (int k = 1;; k++) {
+		if (run(conn, "SAVEPOINT schemafs_step", r))
+			return -1;
+		if (!run(conn, sql, r)) {
+			clear_error(r);
+			return run(conn, "RELEASE SAVEPOINT schemafs_step", r);
+		}
+		if (!lock_timed_out(r) || k >= tries_of(o) || stop_requested(o, r))
+			return -1;
+		struct pg_exec_result scratch;
+		pg_exec_result_init(&scratch);
+		int rc = run(conn, "ROLLBACK TO SAVEPOINT schemafs_step", &scratch);
+		pg_exec_result_release(&scratch);
+		if (rc)
+			return -1;
+		pause_ms(wait);
+		wait *= 2;
+	}
+}
+
+static int advisory(PGconn *conn, const char *fn, bool *got, struct pg_exec_result *r)
+{
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT %s(%lld)", fn, PG_ADVISORY_KEY);
+	PGresult *res = PQexec(conn, sql);
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		result_error(conn, res, r);
+		PQclear(res);
+		return -1;
+	}
+	if (got)
+		*got = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
+/* Session-level advisory locks survive ROLLBACK: released explicitly. */
+static void unlock_all(PGconn *conn)
+{
+	struct pg_exec_result scratch;
+	pg_exec_result_init(&scratch);
+	run(conn, "RESET lock_timeout; RESET statement_timeout", &scratch);
+	advisory(conn, "pg_advisory_unlock_all", NULL, &scratch);
+	pg_exec_result_release(&scratch);
+}
+
+static bool has_outside(const struct plan *p)
+{
+	return p->n && p->steps[p->n - 1].outside_tx;
+}
+
 int pg_finish(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
 	      struct pg_exec_result *r)
 {
 	PGconn *conn = c->conn;
+	char sql[96];
+	size_t ntx = 0;
 	r->ok = false;
-	for (size_t i = 0; i < p->n; i++) {
+	while (ntx < p->n && !p->steps[ntx].outside_tx)
+		ntx++;
+	if (o->statement_timeout_ms > 0) {
+		snprintf(sql, sizeof(sql), "SET LOCAL statement_timeout = %d",
+			 o->statement_timeout_ms);
+		if (run(conn, sql, r))
+			goto fail;
+	}
+	for (size_t i = 0; i < ntx; i++) {
+		if (stop_requested(o, r))
+			goto fail;
 		if (o->progress)
 			o->progress(o->ctx, i + 1, p->n);
-		if (run(conn, p->steps[i].sql, r)) {
+		if (tx_step(conn, p->steps[i].sql, o, r)) {
 			r->failed_step = i + 1;
 			goto fail;
 		}
@@ -727,6 +839,10 @@ int pg_finish(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts
 		sbuf_release(&err);
 	}
 	if (o->dry_run) {
+		if (ntx < p->n)
+			sbuf_addf(&r->notes, "steps %zu-%zu run outside a transaction "
+					     "(CONCURRENTLY, VALIDATE) and are not part of the "
+					     "dry run\n", ntx + 1, p->n);
 		if (run(conn, "ROLLBACK", r))
 			goto fail;
 		r->ok = true;
@@ -734,19 +850,204 @@ int pg_finish(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts
 	}
 	if (record(conn, p, o, r))
 		goto fail;
+	if (ntx < p->n) {
+		/* the session lock outlives COMMIT: no other run starts between
+		 * the phases (this session holds the transaction's lock already,
+		 * so it is granted at once) */
+		if (advisory(conn, "pg_advisory_lock", NULL, r))
+			goto fail;
+		if (o->before_outside && o->before_outside(o->ctx)) {
+			if (!r->error.len)
+				sbuf_adds(&r->error, "cannot record the steps outside the transaction");
+			goto fail;
+		}
+	}
 	if (run(conn, "COMMIT", r)) {
 		if (r->connection_lost)
 			r->commit_unknown = true;
 		goto fail;
 	}
+	r->committed = true;
+	if (ntx < p->n)
+		return pg_run_outside(c, p, ntx + 1, false, o, r);
 	r->ok = true;
 	return 0;
 fail:
-	if (!r->connection_lost)
+	if (!r->connection_lost) {
 		pg_abort(c);
+		if (has_outside(p) && !o->dry_run)
+			unlock_all(conn);
+	}
 	if (!r->error.len)
 		sbuf_adds(&r->error, "out of memory");
 	return REG_EIO;
+}
+
+enum index_state { INDEX_ABSENT, INDEX_VALID, INDEX_INVALID };
+
+static const char q_index_valid[] =
+	"SELECT x.indisvalid FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+	"WHERE " IN_SCHEMA " AND c.relname = $1";
+
+static int index_probe(PGconn *conn, const char *name, enum index_state *st,
+		       struct pg_exec_result *r)
+{
+	const char *v[] = { name };
+	PGresult *res = PQexecParams(conn, q_index_valid, 1, NULL, v, NULL, NULL, 0);
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		result_error(conn, res, r);
+		PQclear(res);
+		return -1;
+	}
+	*st = !PQntuples(res) ? INDEX_ABSENT
+	      : PQgetvalue(res, 0, 0)[0] == 't' ? INDEX_VALID : INDEX_INVALID;
+	PQclear(res);
+	return 0;
+}
+
+/* An invalid index (a CONCURRENTLY build that failed or was interrupted):
+ * it costs every write and serves no read; dropped before the build. */
+static int drop_invalid(PGconn *conn, const char *name, struct pg_exec_result *r)
+{
+	char *q = PQescapeIdentifier(conn, name, strlen(name));
+	struct sbuf sql = SBUF_INIT;
+	if (!q) {
+		result_error(conn, NULL, r);
+		return -1;
+	}
+	sbuf_addf(&sql, "DROP INDEX CONCURRENTLY IF EXISTS %s", q);
+	PQfreemem(q);
+	int rc = sbuf_error(&sql) ? -1 : run(conn, sql.buf, r);
+	if (!rc)
+		sbuf_addf(&r->notes, "dropped the invalid index '%s' an interrupted build left, "
+				     "and built it again\n", name);
+	sbuf_release(&sql);
+	return rc;
+}
+
+/* One step outside the transaction; *tries counts the attempts. */
+static int outside_step(PGconn *conn, const struct plan_step *st, bool interrupted,
+			const struct pg_exec_opts *o, struct pg_exec_result *r, int *tries)
+{
+	int wait = PG_LOCK_BACKOFF_MS;
+	for (;;) {
+		enum index_state is = INDEX_ABSENT;
+		++*tries;
+		if (stop_requested(o, r))
+			return -1;
+		if (st->index && index_probe(conn, st->index, &is, r))
+			return -1;
+		if (is == INDEX_VALID)
+			return 0;
+		if (is == INDEX_INVALID && drop_invalid(conn, st->index, r))
+			return -1;
+		if (!run(conn, st->sql, r)) {
+			clear_error(r);
+			return 0;
+		}
+		/* the step that was running when the run was interrupted may
+		 * have committed before it: what it adds is there already */
+		if (interrupted && (!strcmp(r->sqlstate, "42710") || !strcmp(r->sqlstate, "42P07"))) {
+			clear_error(r);
+			return 0;
+		}
+		if (!lock_timed_out(r) || *tries >= tries_of(o) || stop_requested(o, r))
+			return -1;
+		pause_ms(wait);
+		wait *= 2;
+	}
+}
+
+static int session_timeouts(PGconn *conn, const struct pg_exec_opts *o, struct pg_exec_result *r)
+{
+	char sql[128];
+	int lock = o->lock_timeout_ms > 0 ? o->lock_timeout_ms : PG_DEFAULT_LOCK_TIMEOUT_MS;
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %d; SET statement_timeout = %d", lock,
+		 o->statement_timeout_ms > 0 ? o->statement_timeout_ms : 0);
+	return run(conn, sql, r);
+}
+
+int pg_run_outside(struct pg_conn *c, const struct plan *p, size_t first, bool resuming,
+		   const struct pg_exec_opts *o, struct pg_exec_result *r)
+{
+	PGconn *conn = c->conn;
+	r->ok = false;
+	int rc = session_timeouts(conn, o, r) ? REG_EIO : 0;
+	for (size_t k = first; k <= p->n && !rc; k++) {
+		const struct plan_step *st = &p->steps[k - 1];
+		int tries = 0;
+		if (!st->outside_tx)
+			continue;
+		if (o->progress)
+			o->progress(o->ctx, k, p->n);
+		int src = outside_step(conn, st, resuming && k == first, o, r, &tries);
+		if (o->step_done && o->step_done(o->ctx, k, tries, !src, r->error.buf) && !src) {
+			sbuf_adds(&r->error, "cannot record the step");
+			src = -1;
+		}
+		if (src) {
+			r->failed_step = k;
+			rc = REG_EIO;
+			break;
+		}
+		r->completed = k;
+	}
+	if (!rc)
+		r->ok = true;
+	if (PQstatus(conn) == CONNECTION_OK)
+		unlock_all(conn);
+	else
+		r->connection_lost = true;
+	if (rc && !r->error.len)
+		sbuf_adds(&r->error, "out of memory");
+	return rc;
+}
+
+int pg_lock_runs(struct pg_conn *c, struct pg_exec_result *r)
+{
+	bool got = false;
+	if (reconnect(c->conn, r) || advisory(c->conn, "pg_try_advisory_lock", &got, r))
+		return REG_EIO;
+	if (got)
+		return 0;
+	r->busy = true;
+	sbuf_adds(&r->error, "another migration is running on this database (advisory lock held)");
+	return REG_EBUSY;
+}
+
+/* The holders of the runs' advisory lock: (classid, objid) are the key's
+ * high and low 32 bits, objsubid 1 a bigint key. */
+static const char q_cancel_runs[] =
+	"SELECT l.pid, pg_cancel_backend(l.pid) FROM pg_locks l "
+	"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+	"AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.pid <> pg_backend_pid() "
+	"AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
+int pg_cancel_runs(struct pg_conn *c, int wait_ms, int *n, struct sbuf *err)
+{
+	char hi[32], lo[32];
+	snprintf(hi, sizeof(hi), "%llu", (unsigned long long)PG_ADVISORY_KEY >> 32);
+	snprintf(lo, sizeof(lo), "%llu", (unsigned long long)PG_ADVISORY_KEY & 0xffffffffULL);
+	const char *v[] = { hi, lo };
+	*n = 0;
+	/* again until the lock is free: a cancel that lands between two
+	 * statements (a retry's pause) cancels nothing */
+	for (int waited = 0;; waited += 100) {
+		PGresult *res = PQexecParams(c->conn, q_cancel_runs, 2, NULL, v, NULL, NULL, 0);
+		if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+			sbuf_adds(err, "cannot cancel: ");
+			sbuf_adds(err, PQerrorMessage(c->conn));
+			PQclear(res);
+			return REG_EIO;
+		}
+		int rows = PQntuples(res);
+		PQclear(res);
+		if (!waited)
+			*n = rows;
+		if (!rows || waited >= wait_ms)
+			return 0;
+		pause_ms(100);
+	}
 }
 
 int pg_run_committed(struct pg_conn *c, const char *run_token)

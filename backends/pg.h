@@ -53,9 +53,18 @@ int pg_server_version(const struct pg_conn *c);
 int pg_introspect(struct pg_conn *c, char *const *names, size_t n, struct plan_live *out,
 		  struct sbuf *err);
 
+/* A step that waits longer than lock_timeout for a lock is tried again
+ * after a pause, PG_LOCK_TRIES times in all, the pause doubling from
+ * PG_LOCK_BACKOFF_MS (so 0.2 s, 0.4 s): a short wait behind a long query
+ * must not fail the run, a lock held for good must not hang it. */
+#define PG_LOCK_TRIES 3
+#define PG_LOCK_BACKOFF_MS 200
+
 struct pg_exec_opts {
 	bool dry_run;                /* ROLLBACK instead of COMMIT, no history */
 	int lock_timeout_ms;         /* 0: PG_DEFAULT_LOCK_TIMEOUT_MS */
+	int statement_timeout_ms;    /* 0: none */
+	int lock_tries;              /* 0: PG_LOCK_TRIES */
 	const char *kind;            /* "apply" or "rollback": recorded */
 	const char *run;             /* a unique token for this run: recorded */
 	const char *revisions;       /* "users=12 policies=7": recorded */
@@ -64,6 +73,15 @@ struct pg_exec_opts {
 	/* after the last step, inside the transaction; a non-zero return fails
 	 * the run (message in err) */
 	int (*before_commit)(void *ctx, struct pg_conn *c, struct sbuf *notes, struct sbuf *err);
+	/* the plan has steps outside the transaction: called before COMMIT
+	 * (so they are on record before they can be run); non-zero fails
+	 * the run, rolled back */
+	int (*before_outside)(void *ctx);
+	/* outside step k (1-based in the plan) is done after `attempts` tries,
+	 * or failed (r->error); non-zero stops the run there */
+	int (*step_done)(void *ctx, size_t k, int attempts, bool ok, const char *error);
+	/* polled between tries and steps: true stops the run (cancel) */
+	bool (*cancelled)(void *ctx);
 	void *ctx;
 };
 
@@ -78,6 +96,8 @@ struct pg_exec_result {
 	bool connection_lost;   /* the server went away: nothing was committed */
 	bool commit_unknown;    /* lost during COMMIT: it may or may not have committed */
 	struct sbuf notes;      /* what before_commit reported */
+	bool committed;         /* the transactional phase committed */
+	bool cancelled;         /* stopped by a cancel (query_canceled, or opts.cancelled) */
 };
 void pg_exec_result_init(struct pg_exec_result *r);
 void pg_exec_result_release(struct pg_exec_result *r);
@@ -99,6 +119,30 @@ int pg_begin(struct pg_conn *c, int lock_timeout_ms, struct pg_exec_result *res)
 int pg_finish(struct pg_conn *c, const struct plan *p, const struct pg_exec_opts *o,
 	      struct pg_exec_result *res);
 void pg_abort(struct pg_conn *c);
+
+/*
+ * The steps outside the transaction, from step `first` (1-based) of p on:
+ * each on its own (autocommit), with lock_timeout/statement_timeout set for
+ * the session, retried on lock timeouts; a step with an index first looks
+ * it up in pg_index: valid means built already (skipped), invalid (what an
+ * interrupted CONCURRENTLY build leaves) is dropped and built again. Under
+ * the session-level advisory lock, which pg_finish takes before COMMIT and
+ * which this releases at the end (a resume takes it with pg_lock_runs);
+ * `resuming` tolerates "already exists" from the step that was
+ * interrupted. 0 when every step ran (res->ok), else REG_EIO.
+ */
+int pg_run_outside(struct pg_conn *c, const struct plan *p, size_t first, bool resuming,
+		   const struct pg_exec_opts *o, struct pg_exec_result *res);
+
+/* The runs' advisory lock for this session (pg_run_outside releases it):
+ * REG_EBUSY when another run holds it, REG_EIO when the server cannot be
+ * reached (res says why). */
+int pg_lock_runs(struct pg_conn *c, struct pg_exec_result *res);
+
+/* Cancels the statement of every session that holds the runs' advisory
+ * lock on this database (another process's apply), until none holds it or
+ * wait_ms passed. *n: how many runs it found. */
+int pg_cancel_runs(struct pg_conn *c, int wait_ms, int *n, struct sbuf *err);
 
 /* Whether a run with this token committed (after commit_unknown): 1 yes,
  * 0 no, negative when it cannot be told (server still away). */

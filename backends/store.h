@@ -231,4 +231,30 @@ int store_run_last_applied(struct store *st, int64_t before, struct store_run *r
 int store_run_list(struct store *st, struct store_run **v, size_t *n);
 void store_run_list_free(struct store_run *v, size_t n);
 
+/*
+ * The steps of a run that run outside its transaction (docs/migrations.md,
+ * "Phases"), one record each, so that an interrupted run can be resumed
+ * from the first step not done and status can say exactly which ran. Kept
+ * as files of kind "run-steps/<run id>" (no format change); each update is
+ * durable when it returns 0.
+ */
+struct store_run_step {
+	int64_t step;      /* 1-based, in the run's plan */
+	char *state;       /* "pending", "done", "failed" */
+	int64_t attempts;  /* tries so far (lock timeouts are tried again) */
+	int64_t finished;  /* unix seconds of the last try, 0 none */
+	int64_t kind;      /* enum plan_step_kind */
+	char *schema;
+	char *what;
+	char *sql;
+	char *index;       /* the index a CONCURRENTLY build creates, or NULL */
+	char *error;       /* the last try's error, or NULL */
+};
+void store_run_step_release(struct store_run_step *s);
+void store_run_steps_free(struct store_run_step *v, size_t n);
+/* Creates or replaces the record of step s of run. */
+int store_run_step_put(struct store *st, int64_t run, const struct store_run_step *s);
+/* Every step record of run, by step. */
+int store_run_steps(struct store *st, int64_t run, struct store_run_step **v, size_t *n);
+
 #endif

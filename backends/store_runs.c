@@ -1,6 +1,7 @@
 #include "store_int.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -338,4 +339,129 @@ void store_run_list_free(struct store_run *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		store_run_release(&v[i]);
 	free(v);
+}
+
+/* ---- steps outside the transaction ---- */
+
+#define STEPS_KIND "run-steps/%lld"
+
+void store_run_step_release(struct store_run_step *s)
+{
+	if (!s)
+		return;
+	free(s->state);
+	free(s->schema);
+	free(s->what);
+	free(s->sql);
+	free(s->index);
+	free(s->error);
+	memset(s, 0, sizeof(*s));
+}
+
+void store_run_steps_free(struct store_run_step *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_run_step_release(&v[i]);
+	free(v);
+}
+
+/* A record: "state attempts finished kind\n", then each text field as
+ * "<length>:<bytes>\n" ("-:" for NULL), so SQL and errors keep every byte. */
+static const size_t step_texts[] = {
+	offsetof(struct store_run_step, schema), offsetof(struct store_run_step, what),
+	offsetof(struct store_run_step, sql), offsetof(struct store_run_step, index),
+	offsetof(struct store_run_step, error),
+};
+#define NSTEP_TEXTS (sizeof(step_texts) / sizeof(step_texts[0]))
+
+static char **step_text(struct store_run_step *s, size_t i)
+{
+	return (char **)((char *)s + step_texts[i]);
+}
+
+int store_run_step_put(struct store *st, int64_t run, const struct store_run_step *s)
+{
+	struct sbuf b = SBUF_INIT;
+	char kind[48], name[32];
+	struct store_run_step *m = (struct store_run_step *)s; /* only read */
+	snprintf(kind, sizeof(kind), STEPS_KIND, (long long)run);
+	snprintf(name, sizeof(name), "%06lld", (long long)s->step);
+	sbuf_addf(&b, "%s %lld %lld %lld\n", s->state ? s->state : "pending",
+		  (long long)s->attempts, (long long)s->finished, (long long)s->kind);
+	for (size_t i = 0; i < NSTEP_TEXTS; i++) {
+		const char *t = *step_text(m, i);
+		if (!t) {
+			sbuf_adds(&b, "-:\n");
+			continue;
+		}
+		sbuf_addf(&b, "%zu:", strlen(t));
+		sbuf_adds(&b, t);
+		sbuf_addch(&b, '\n');
+	}
+	int rc = sbuf_error(&b);
+	if (!rc)
+		rc = store_put_file(st, kind, name, b.buf, b.len);
+	sbuf_release(&b);
+	return rc;
+}
+
+static int parse_step(const struct store_file *f, struct store_run_step *s)
+{
+	char state[16];
+	long long attempts, finished, kind;
+	int used = 0;
+	memset(s, 0, sizeof(*s));
+	s->step = strtoll(f->name, NULL, 10);
+	if (sscanf(f->bytes, "%15s %lld %lld %lld\n%n", state, &attempts, &finished, &kind,
+		   &used) != 4 || !used)
+		return REG_EIO;
+	s->attempts = attempts;
+	s->finished = finished;
+	s->kind = kind;
+	if (!(s->state = strdup(state)))
+		return REG_ENOMEM;
+	const char *p = f->bytes + used, *end = f->bytes + f->len;
+	for (size_t i = 0; i < NSTEP_TEXTS; i++) {
+		if (end - p >= 3 && !strncmp(p, "-:\n", 3)) {
+			p += 3;
+			continue;
+		}
+		char *colon;
+		unsigned long long len = strtoull(p, &colon, 10);
+		if (colon >= end || *colon != ':' || len > (size_t)(end - colon - 1))
+			return REG_EIO;
+		if (!(*step_text(s, i) = strndup(colon + 1, (size_t)len)))
+			return REG_ENOMEM;
+		p = colon + 1 + len + 1;
+		if (p > end)
+			return REG_EIO;
+	}
+	return 0;
+}
+
+int store_run_steps(struct store *st, int64_t run, struct store_run_step **out, size_t *n)
+{
+	char kind[48];
+	struct store_file *f = NULL;
+	size_t nf = 0;
+	snprintf(kind, sizeof(kind), STEPS_KIND, (long long)run);
+	*out = NULL;
+	*n = 0;
+	int rc = store_list_files(st, kind, &f, &nf);
+	if (rc)
+		return rc;
+	struct store_run_step *v = calloc(nf + 1, sizeof(*v));
+	if (!v)
+		rc = REG_ENOMEM;
+	for (size_t i = 0; i < nf && !rc; i++)
+		if ((rc = parse_step(&f[i], &v[i])) == REG_EIO)
+			store_fail_msg(st, rc, "a step record of the run is damaged");
+	store_files_free(f, nf);
+	if (rc) {
+		store_run_steps_free(v, nf);
+		return rc;
+	}
+	*out = v;
+	*n = nf;
+	return 0;
 }

@@ -19,13 +19,16 @@
 #include "store.h"
 
 static const char usage_text[] =
-	"usage: schemafs migrate [--db FILE] [--target CONNINFO] [--lock-timeout MS] COMMAND\n"
+	"usage: schemafs migrate [--db FILE] [--target CONNINFO] [--lock-timeout MS]\n"
+	"                        [--statement-timeout MS] COMMAND\n"
 	"commands:\n"
 	"  plan [--json]        ordered steps: service, schema, dependencies, SQL\n"
 	"  check                errors and warnings (validation, pending SQL, lint, dry run)\n"
 	"  impact               affected services and steps\n"
 	"  apply                run the plan in one transaction\n"
 	"  rollback             undo the last applied run (database and registry)\n"
+	"  resume               continue an interrupted run's steps outside its transaction\n"
+	"  cancel               cancel the running apply/rollback/resume (any process)\n"
 	"  status               the last run\n"
 	"  log                  every run\n"
 	"  pending list         hand-written scripts waiting in migrations/pending/\n"
@@ -137,7 +140,7 @@ struct migrate_args {
 	int nargs;
 };
 
-enum { OPT_DB = 256, OPT_TARGET, OPT_LOCK_TIMEOUT, OPT_JSON };
+enum { OPT_DB = 256, OPT_TARGET, OPT_LOCK_TIMEOUT, OPT_STATEMENT_TIMEOUT, OPT_JSON };
 
 /* Options may stand anywhere, as in the other commands; the rest, in
  * order, is the command and its arguments ("--" ends the options).
@@ -150,6 +153,7 @@ static int parse_options(int argc, char **argv, struct migrate_args *a)
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+		{ "statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -173,6 +177,10 @@ static int parse_options(int argc, char **argv, struct migrate_args *a)
 		case OPT_LOCK_TIMEOUT:
 			if ((a->o.lock_timeout_ms = atoi(optarg)) <= 0)
 				return usage("'--lock-timeout' takes milliseconds");
+			break;
+		case OPT_STATEMENT_TIMEOUT:
+			if ((a->o.statement_timeout_ms = atoi(optarg)) <= 0)
+				return usage("'--statement-timeout' takes milliseconds");
 			break;
 		case ':':
 			return usage("an option needs a value");

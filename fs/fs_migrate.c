@@ -267,6 +267,29 @@ static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 	return fs_errno(rc);
 }
 
+/* migrations/cancel: a file of its own, because the kernel serialises the
+ * writers of one file: `echo cancel > control` waits behind the running
+ * `echo apply > control` of the same mount, a write here does not. */
+static int cancel_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)ctx;
+	(void)arg;
+	return fs_errno(sbuf_adds(out, "write anything here to cancel the running apply, "
+				       "rollback or resume\n"));
+}
+
+static int cancel_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len)
+{
+	(void)arg;
+	(void)bytes;
+	struct sbuf out = SBUF_INIT;
+	if (!len)
+		return 0; /* the truncation of `>` */
+	int rc = migrate_cancel(fsm(ctx)->m, &out);
+	sbuf_release(&out);
+	return fs_errno(rc);
+}
+
 static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)ctx;
@@ -279,7 +302,8 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		"plan, plan.json           ro  ordered steps: service, schema, dependencies, SQL\n"
 		"check                     ro  errors and warnings: validation, pending SQL, lint, dry run\n"
 		"impact                    ro  affected services and steps\n"
-		"control                   rw  write plan|check|apply|rollback; read: current state\n"
+		"control                   rw  write plan|check|apply|rollback|resume|cancel; read: state\n"
+		"cancel                    rw  write anything: cancels the running run (control is busy)\n"
 		"status                    ro  the last run: state, steps, failed step, error, rollback\n"
 		"log                       ro  every run so far\n"
 		"applied/<run>/            ro  the pending scripts each run archived\n"
@@ -300,6 +324,8 @@ const struct fs_route fs_migrate_routes[] = {
 	FS_VIEW("/migrations/check", view_check, PG_VIEW),
 	FS_VIEW("/migrations/impact", view_impact, PG_VIEW),
 	FS_TEXT("/migrations/control", control_load, control_commit, NULL,
+		FS_TEXT_COMMIT_ON_WRITE | FS_TEXT_NO_CREATE | FS_TEXT_LIVE),
+	FS_TEXT("/migrations/cancel", cancel_load, cancel_commit, NULL,
 		FS_TEXT_COMMIT_ON_WRITE | FS_TEXT_NO_CREATE | FS_TEXT_LIVE),
 	FS_VIEW("/migrations/status", view_status, FS_VIEW_PER_OPEN),
 	FS_VIEW("/migrations/log", view_log, FS_VIEW_PER_OPEN),

@@ -183,6 +183,8 @@ bool lint_existing(const struct lint_ctx *c, const char *table)
 {
 	if (!table || strmap_has_s(&c->created, table))
 		return false;
+	if (strmap_has_s(&c->renamed, table))
+		return true;
 	if (!c->opt.table_exists)
 		return true;
 	return c->opt.table_exists(c->opt.ctx, table);
@@ -410,6 +412,7 @@ int lint_run(const char *text, size_t len, const struct lint_options *o, struct 
 	if (!c.opt.pg_version)
 		c.opt.pg_version = LINT_PG_DEFAULT;
 	strmap_init(&c.created);
+	strmap_init(&c.renamed);
 	strmap_init(&c.index_keys);
 	strmap_init(&c.index_names);
 	if (!(copy = malloc(len + 1)))
@@ -435,8 +438,12 @@ out:
 	lint_keys_release(&c);
 	lint_ignore_release(&c);
 	strlist_release(&c.not_valid);
+	strlist_release(&c.nn_checks);
+	strlist_release(&c.nn_cols);
+	strlist_release(&c.proven_nn);
 	strlist_release(&c.dropped_if_exists);
 	strmap_release(&c.created, NULL);
+	strmap_release(&c.renamed, NULL);
 	text_lines_release(&c.lines);
 	free(copy);
 	return err;

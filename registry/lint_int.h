@@ -66,6 +66,7 @@ struct lint_ctx {
 
 	/* across statements */
 	struct strmap created;  /* tables created by this script (copied keys) */
+	struct strmap renamed;  /* new names of existing tables renamed by it */
 	struct strmap index_keys;   /* "table\x1fcolumns" -> 1 + index in indexes */
 	struct strmap index_names;  /* index name -> 1 + index in indexes */
 	int tx_depth;           /* BEGIN ... COMMIT opened by the script */
@@ -74,6 +75,9 @@ struct lint_ctx {
 	bool lock_reported, statement_reported;
 	struct strlist dropped_if_exists; /* "table\tconstraint": a re-run can add it again */
 	struct strlist not_valid;  /* "table\tconstraint" added NOT VALID in this transaction */
+	struct strlist nn_checks;  /* "table\tconstraint": a CHECK (col IS NOT NULL), in */
+	struct strlist nn_cols;    /* nn_checks' order: its column */
+	struct strlist proven_nn;  /* "table\tcolumn" with a valid CHECK (col IS NOT NULL) */
 	struct lint_index *indexes;
 	size_t nindexes;
 	struct lint_fk *fks;

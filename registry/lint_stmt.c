@@ -261,6 +261,8 @@ static void on_rename(struct lint_ctx *c, json_object *st)
 			  "renaming table '%s' to '%s' breaks every query that uses the old name",
 			  table, newname ? newname : "?");
 		lint_need_timeouts(c, c->base);
+		if (newname && strmap_put_s(&c->renamed, newname, (void *)1, NULL))
+			lint_oom(c);
 	}
 }
 

@@ -259,6 +259,49 @@ static void remember_not_valid(struct lint_ctx *c, const char *table, const char
 		pair_push(c, &c->not_valid, table, name);
 }
 
+/* The column of a CHECK (col IS NOT NULL), or NULL when con is no such check. */
+static const char *not_null_check_column(json_object *con)
+{
+	json_object *nt = pgq_node_as(pgq_get(con, "raw_expr"), "NullTest");
+	const char *kind = pgq_get_str(nt, "nulltesttype");
+	json_object *fields = pgq_get(pgq_node_as(pgq_get(nt, "arg"), "ColumnRef"), "fields");
+	if (!kind || strcmp(kind, "IS_NOT_NULL") || pgq_arr_len(fields) != 1)
+		return NULL;
+	return pgq_string_node(pgq_arr_at(fields, 0));
+}
+
+/*
+ * A valid CHECK (col IS NOT NULL) is what lets PostgreSQL 12+ SET NOT NULL
+ * without scanning the table: remember which columns have one, from the
+ * CHECK itself when added valid, or from its VALIDATE CONSTRAINT later.
+ */
+static void remember_not_null_check(struct lint_ctx *c, json_object *con, const char *table,
+				    const char *name, bool not_valid)
+{
+	const char *col = not_null_check_column(con);
+	if (!col)
+		return;
+	if (!not_valid)
+		pair_push(c, &c->proven_nn, table, col);
+	else if (name) {
+		pair_push(c, &c->nn_checks, table, name);
+		if (strlist_push(&c->nn_cols, col))
+			lint_oom(c);
+	}
+}
+
+static void validated(struct lint_ctx *c, const char *table, const char *name)
+{
+	struct sbuf key = SBUF_INIT;
+	sbuf_addf(&key, "%s\t%s", table, name);
+	long i = sbuf_error(&key) ? -1 : strlist_find(&c->nn_checks, key.buf);
+	if (sbuf_error(&key))
+		lint_oom(c);
+	sbuf_release(&key);
+	if (i >= 0 && (size_t)i < c->nn_cols.n)
+		pair_push(c, &c->proven_nn, table, c->nn_cols.items[i]);
+}
+
 static void constraint(struct lint_ctx *c, json_object *con, const char *table, bool alter)
 {
 	const char *t = pgq_get_str(con, "contype");
@@ -283,6 +326,7 @@ static void constraint(struct lint_ctx *c, json_object *con, const char *table, 
 				  "foreign key from '%s' to '%s' without NOT VALID checks every row while "
 				  "both tables are locked", table, ref ? ref : "?");
 	} else if (!strcmp(t, "CONSTR_CHECK")) {
+		remember_not_null_check(c, con, table, name, not_valid);
 		if (not_valid)
 			remember_not_valid(c, table, name);
 		else if (existing)
@@ -392,6 +436,7 @@ static void alter_cmd(struct lint_ctx *c, json_object *cmd, const char *table, b
 		if (pgq_get_bool(cmd, "missing_ok"))
 			pair_push(c, &c->dropped_if_exists, table, col);
 	} else if (!strcmp(sub, "AT_ValidateConstraint")) {
+		validated(c, table, col);
 		if (lint_in_tx(c) && pair_has(c, &c->not_valid, table, col))
 			lint_emit(c, LINT_VALIDATE_SAME_TX, c->base,
 				  "commit after adding it NOT VALID, then VALIDATE CONSTRAINT",
@@ -400,6 +445,8 @@ static void alter_cmd(struct lint_ctx *c, json_object *cmd, const char *table, b
 	} else if (!existing) {
 		return;
 	} else if (!strcmp(sub, "AT_SetNotNull")) {
+		if (c->opt.pg_version >= 120000 && pair_has(c, &c->proven_nn, table, col))
+			return; /* the valid CHECK proves it: no scan */
 		lint_emit(c, LINT_SET_NOT_NULL, c->base,
 			  c->opt.pg_version >= 120000
 				  ? "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT "

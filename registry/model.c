@@ -77,6 +77,7 @@ static void column_release(struct reg_column *c)
 	free(c->default_expr);
 	free(c->description);
 	reg_strlist_release(&c->lint_ignore);
+	free(c->renamed_from);
 }
 
 static void reference_release(struct reg_reference *r)
@@ -111,6 +112,7 @@ void reg_schema_free(struct reg_schema *s)
 	free(s->owner);
 	free(s->version);
 	free(s->description);
+	free(s->renamed_from);
 	for (size_t i = 0; i < s->ncolumns; i++)
 		column_release(&s->columns[i]);
 	free(s->columns);
@@ -257,6 +259,8 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 	d->owner = dup_str(s->owner, &ok);
 	d->version = dup_str(s->version, &ok);
 	d->description = dup_str(s->description, &ok);
+	d->renamed_from = dup_str(s->renamed_from, &ok);
+	d->renamed_from_loc = s->renamed_from_loc;
 	d->file = dup_str(s->file, &ok);
 	if (s->source) {
 		/* source may hold any bytes; keep the NUL terminator too */
@@ -281,6 +285,7 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 			b->description = dup_str(a->description, &ok);
 			b->lint_ignore = (struct reg_strlist){ 0 };
 			dup_strlist(&b->lint_ignore, &a->lint_ignore, &ok);
+			b->renamed_from = dup_str(a->renamed_from, &ok);
 		}
 	}
 

@@ -52,8 +52,9 @@ struct reg_column {
 	bool nullable;       /* default true, as in the seed */
 	bool primary_key;
 	bool unique;
+	char *renamed_from;  /* the column's previous name, NULL when absent */
 	struct reg_loc loc;  /* the list item */
-	struct reg_loc name_loc, type_loc, default_loc, nullable_loc;
+	struct reg_loc name_loc, type_loc, default_loc, nullable_loc, renamed_from_loc;
 	struct reg_strlist lint_ignore; /* lint rule ids silenced for it (lint.h) */
 };
 
@@ -97,11 +98,12 @@ struct reg_schema {
 	size_t nindexes;
 	struct reg_history_entry *history;
 	size_t nhistory;
+	char *renamed_from; /* the table's previous name, NULL when absent */
 
 	char *file;        /* name used in diagnostics: "schemas/users.yaml" */
 	char *source;      /* the accepted bytes, byte-exact; NULL when built by API */
 	size_t source_len;
-	struct reg_loc name_loc, owner_loc, version_loc, columns_loc;
+	struct reg_loc name_loc, owner_loc, version_loc, columns_loc, renamed_from_loc;
 };
 
 /* One entry of registry.yaml's lint: mapping. */

@@ -25,6 +25,8 @@ static const char *const kind_names[] = {
 	[PLAN_CREATE_INDEX] = "create index",
 	[PLAN_ADD_FK] = "add foreign key",
 	[PLAN_DROP_TABLE] = "drop table",
+	[PLAN_RENAME_TABLE] = "rename table",
+	[PLAN_RENAME_COLUMN] = "rename column",
 };
 
 const char *plan_step_kind_name(enum plan_step_kind k)
@@ -50,6 +52,7 @@ static void step_release(struct plan_step *s)
 	free(s->what);
 	free(s->file);
 	strlist_release(&s->lint_ignore);
+	free(s->index);
 }
 
 /* The tables s references, other than itself: sorted, unique. */
@@ -152,7 +155,8 @@ void plan_step_at(struct plan_builder *b, struct reg_loc loc, const struct reg_s
 	if (loc.line)
 		st->loc = loc;
 	for (size_t i = 0; ignore && i < ignore->n; i++)
-		if (strlist_push(&st->lint_ignore, ignore->items[i]))
+		if (strlist_find(&st->lint_ignore, ignore->items[i]) < 0 &&
+		    strlist_push(&st->lint_ignore, ignore->items[i]))
 			plan_builder_fail(b, REG_ENOMEM);
 }
 
@@ -217,6 +221,17 @@ static void orphan_scripts(struct plan_builder *b)
 	}
 }
 
+/* Whether a schema is renamed from the live table name (it is kept). */
+static bool renamed_to_schema(const struct plan_builder *b, const char *name)
+{
+	const struct reg_registry *r = b->in->reg;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->schemas[i]->renamed_from && !strcmp(r->schemas[i]->renamed_from, name) &&
+		    plan_diff_renamed_table(b, r->schemas[i]))
+			return true;
+	return false;
+}
+
 /* What the registry created and the user unregistered. */
 static void dropped_tables(struct plan_builder *b)
 {
@@ -225,7 +240,7 @@ static void dropped_tables(struct plan_builder *b)
 		const char *name = live->created.items[i];
 		const struct plan_live_table *t = plan_live_find(live, name);
 		if (t && !reg_get(b->in->reg, name) && in_scope(b, name) &&
-		    !plan_reserved_table(name))
+		    !plan_reserved_table(name) && !renamed_to_schema(b, name))
 			plan_ddl_drop_table(b, t);
 	}
 }

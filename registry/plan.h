@@ -9,14 +9,23 @@
  * the live ones in canonical form (aliases, casts of constants).
  *
  * Order of a plan (one statement per step):
- *   1. drop foreign keys that are gone or changed (so nothing below trips
- *      over them), and every foreign key of a table about to be dropped;
+ *   1. RENAME TO for a table declared `renamed_from:` its live name; drop
+ *      foreign keys that are gone or changed (so nothing below trips over
+ *      them), and every foreign key of a table about to be dropped;
  *   2. per schema in migration order: its pending script, which replaces
  *      everything generated for that table, or CREATE TABLE (columns,
  *      primary key, unique) / the ALTERs for a live table (drop indexes and
  *      keys, add/alter/drop columns, add keys), then CREATE INDEX;
  *   3. add foreign keys, after every table exists (so order and cycles work);
- *   4. DROP TABLE for tables the registry created and the user unregistered.
+ *   4. DROP TABLE for tables the registry created and the user unregistered;
+ *   5. the steps that must run outside the transaction (outside_tx), in the
+ *      order they were generated: CREATE/DROP INDEX CONCURRENTLY, VALIDATE
+ *      CONSTRAINT, and what needs them (SET NOT NULL over a validated CHECK,
+ *      ADD CONSTRAINT ... USING INDEX).
+ * Steps 1-4 are the transactional phase: they run in one transaction, all
+ * or nothing. A table that already exists gets the forms that take no long
+ * lock (its rows are scanned outside that transaction, under locks that let
+ * writers through); a table the plan creates gets the plain forms.
  *
  * Memory: everything in a plan, a plan_live and a plan_pending list is owned
  * by it and released by its _release function.
@@ -148,6 +157,8 @@ enum plan_step_kind {
 	PLAN_CREATE_INDEX,
 	PLAN_ADD_FK,
 	PLAN_DROP_TABLE,
+	PLAN_RENAME_TABLE,
+	PLAN_RENAME_COLUMN,
 };
 /* "create table", "add column", ... */
 const char *plan_step_kind_name(enum plan_step_kind k);
@@ -168,6 +179,13 @@ struct plan_step {
 	char *file;
 	struct reg_loc loc;
 	struct strlist lint_ignore;
+	/* Runs after the transactional phase committed, as a statement of its
+	 * own (autocommit), retried and resumable: see "Phases" in
+	 * docs/migrations.md. */
+	bool outside_tx;
+	/* A CONCURRENTLY build: the index it creates, so that an invalid one
+	 * left by an interrupted build is found and rebuilt; else NULL. */
+	char *index;
 };
 
 struct plan {

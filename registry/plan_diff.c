@@ -231,12 +231,10 @@ static void diff_not_null(struct plan_builder *b, const struct reg_schema *s,
 {
 	if (declared_not_null(c) == lc->not_null)
 		return;
-	plan_ddl_alter_column(b, s->name, c->name);
 	if (declared_not_null(c)) {
-		plan_ddl_text(b, "SET NOT NULL;");
-		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_SET_NOT_NULL, s->name, s, false,
-			      "set not null on '%s'", c->name);
+		plan_ddl_set_not_null(b, s, c);
 	} else {
+		plan_ddl_alter_column(b, s->name, c->name);
 		plan_ddl_text(b, "DROP NOT NULL;");
 		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_NOT_NULL, s->name, s, false,
 			      "drop not null on '%s'", c->name);
@@ -244,10 +242,43 @@ static void diff_not_null(struct plan_builder *b, const struct reg_schema *s,
 	plan_step_at(b, c->nullable_loc.line ? c->nullable_loc : c->loc, &c->lint_ignore);
 }
 
+/* The live column c was renamed from: the live table has the old name and
+ * not the new one, and no declared column keeps the old name. */
+static const struct plan_live_column *renamed_column(const struct reg_schema *s,
+						     const struct plan_live_table *t,
+						     const struct reg_column *c)
+{
+	if (!c->renamed_from || live_column(t, c->name) || reg_schema_column(s, c->renamed_from))
+		return NULL;
+	return live_column(t, c->renamed_from);
+}
+
+/* Whether the live column name is the old name of a declared column. */
+static bool renamed_away(const struct reg_schema *s, const struct plan_live_table *t,
+			 const char *name)
+{
+	for (size_t i = 0; i < s->ncolumns; i++)
+		if (s->columns[i].renamed_from && !strcmp(s->columns[i].renamed_from, name) &&
+		    renamed_column(s, t, &s->columns[i]))
+			return true;
+	return false;
+}
+
 static void diff_column(struct plan_builder *b, const struct reg_schema *s,
 			const struct plan_live_table *t, const struct reg_column *c)
 {
 	const struct plan_live_column *lc = live_column(t, c->name);
+	if (!lc && (lc = renamed_column(s, t, c))) {
+		/* the data stays: RENAME, then the column as declared */
+		plan_ddl_alter(b, s->name);
+		plan_ddl_text(b, "RENAME COLUMN ");
+		plan_ddl_ident(b, c->renamed_from);
+		plan_ddl_text(b, " TO ");
+		plan_ddl_ident(b, c->name);
+		plan_ddl_text(b, ";");
+		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_RENAME_COLUMN, s->name, s, false,
+			      "rename column '%s' to '%s'", c->renamed_from, c->name);
+	}
 	if (!lc) {
 		plan_ddl_alter(b, s->name);
 		plan_ddl_text(b, "ADD COLUMN ");
@@ -275,11 +306,7 @@ static bool drop_changed_keys(struct plan_builder *b, const struct reg_schema *s
 		const struct reg_index *d = declared_index(s, x->name);
 		if (d && index_matches(d, x))
 			continue;
-		plan_ddl_text(b, "DROP INDEX ");
-		plan_ddl_ident(b, x->name);
-		plan_ddl_text(b, ";");
-		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_DROP_INDEX, s->name, s, false,
-			      "drop index '%s'", x->name);
+		plan_ddl_drop_index(b, s, x->name);
 		if (d)
 			plan_step_at(b, d->name_loc.line ? d->name_loc : d->loc, &d->lint_ignore);
 	}
@@ -316,12 +343,7 @@ static void add_missing_keys(struct plan_builder *b, const struct reg_schema *s,
 		const struct reg_column *c = &s->columns[i];
 		if (!c->unique || (npk == 1 && c->primary_key) || live_unique_on(t, c->name))
 			continue;
-		plan_ddl_alter(b, s->name);
-		plan_ddl_text(b, "ADD UNIQUE (");
-		plan_ddl_ident(b, c->name);
-		plan_ddl_text(b, ");");
-		plan_step_add(b, PLAN_PHASE_TABLES, PLAN_ADD_UNIQUE, s->name, s, false,
-			      "add unique on '%s'", c->name);
+		plan_ddl_add_unique(b, s, c);
 		plan_step_at(b, c->loc, &c->lint_ignore);
 	}
 	for (size_t i = 0; i < s->nindexes; i++) {
@@ -333,7 +355,7 @@ static void add_missing_keys(struct plan_builder *b, const struct reg_schema *s,
 			       index_matches(d, &t->indexes[j]);
 		if (live)
 			continue;
-		plan_ddl_create_index(b, s, d);
+		plan_ddl_create_index(b, s, d, true);
 	}
 }
 
@@ -346,7 +368,7 @@ static void diff_table(struct plan_builder *b, const struct reg_schema *s,
 		diff_column(b, s, t, &s->columns[i]);
 	for (size_t i = 0; i < t->ncolumns && !plan_builder_error(b); i++) {
 		const char *name = t->columns[i].name;
-		if (reg_schema_column(s, name))
+		if (reg_schema_column(s, name) || renamed_away(s, t, name))
 			continue;
 		plan_ddl_alter(b, s->name);
 		plan_ddl_text(b, "DROP COLUMN ");
@@ -389,8 +411,17 @@ static void diff_foreign_keys(struct plan_builder *b, const struct reg_schema *s
 		for (size_t i = 0; i < t->ncons && !live; i++)
 			live = fk_matches(&s->refs[j], &t->cons[i]);
 		if (!live)
-			plan_ddl_add_fk(b, s, &s->refs[j]);
+			plan_ddl_add_fk(b, s, &s->refs[j], true);
 	}
+}
+
+const struct plan_live_table *plan_diff_renamed_table(const struct plan_builder *b,
+						      const struct reg_schema *s)
+{
+	if (!s->renamed_from || plan_live_find(b->in->live, s->name) ||
+	    reg_get(b->in->reg, s->renamed_from))
+		return NULL;
+	return plan_live_find(b->in->live, s->renamed_from);
 }
 
 void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s)
@@ -411,10 +442,20 @@ void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s)
 	}
 	if (!columns_spliceable(b, s))
 		return;
+	if (!t && (t = plan_diff_renamed_table(b, s))) {
+		/* first of all (with the foreign key drops): every later step
+		 * names the table by its new name */
+		plan_ddl_alter(b, s->renamed_from);
+		plan_ddl_text(b, "RENAME TO ");
+		plan_ddl_ident(b, s->name);
+		plan_ddl_text(b, ";");
+		plan_step_add(b, PLAN_PHASE_DROP_FKS, PLAN_RENAME_TABLE, s->name, s, false,
+			      "rename table '%s' to '%s'", s->renamed_from, s->name);
+	}
 	if (!t) {
 		plan_ddl_create_table(b, s);
 		for (size_t i = 0; i < s->nrefs; i++)
-			plan_ddl_add_fk(b, s, &s->refs[i]);
+			plan_ddl_add_fk(b, s, &s->refs[i], false);
 		return;
 	}
 	diff_foreign_keys(b, s, t, false);

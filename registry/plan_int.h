@@ -26,6 +26,7 @@ enum plan_phase {
 	PLAN_PHASE_TABLES,
 	PLAN_PHASE_ADD_FKS,
 	PLAN_PHASE_DROP_TABLES,
+	PLAN_PHASE_OUTSIDE,   /* after the transaction: plan_step.outside_tx */
 	PLAN_NPHASES,
 };
 
@@ -73,13 +74,23 @@ void plan_ddl_text(struct plan_builder *b, const char *text);
 void plan_ddl_alter(struct plan_builder *b, const char *table);
 void plan_ddl_alter_column(struct plan_builder *b, const char *table, const char *column);
 void plan_ddl_column_def(struct plan_builder *b, const struct reg_column *c);
-/* plan_ddl.c: whole steps. */
+/* plan_ddl.c: whole steps. `live` says the table exists (has rows): then
+ * the step takes the form without a long lock, which runs (at least in
+ * part) outside the transaction. */
 void plan_ddl_create_table(struct plan_builder *b, const struct reg_schema *s);
 void plan_ddl_create_index(struct plan_builder *b, const struct reg_schema *s,
-			   const struct reg_index *x);
+			   const struct reg_index *x, bool live);
+void plan_ddl_drop_index(struct plan_builder *b, const struct reg_schema *s, const char *name);
+/* On a live table: a unique index built concurrently, then the key USING it. */
 void plan_ddl_add_primary(struct plan_builder *b, const struct reg_schema *s);
+void plan_ddl_add_unique(struct plan_builder *b, const struct reg_schema *s,
+			 const struct reg_column *c);
+/* On a live table: CHECK (c IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL
+ * (which then skips its scan), drop the CHECK. */
+void plan_ddl_set_not_null(struct plan_builder *b, const struct reg_schema *s,
+			   const struct reg_column *c);
 void plan_ddl_add_fk(struct plan_builder *b, const struct reg_schema *s,
-		     const struct reg_reference *r);
+		     const struct reg_reference *r, bool live);
 void plan_ddl_drop_fk(struct plan_builder *b, const struct reg_schema *s, const char *table,
 		      const struct plan_live_constraint *c);
 void plan_ddl_drop_table(struct plan_builder *b, const struct plan_live_table *t);
@@ -87,5 +98,9 @@ void plan_ddl_drop_table(struct plan_builder *b, const struct plan_live_table *t
 /* plan_diff.c: the steps for one registered schema, whether its table
  * exists or not. */
 void plan_diff_schema(struct plan_builder *b, const struct reg_schema *s);
+/* plan_diff.c: the live table s is renamed from (s->renamed_from exists
+ * live, s->name does not, no schema keeps the old name), else NULL. */
+const struct plan_live_table *plan_diff_renamed_table(const struct plan_builder *b,
+						      const struct reg_schema *s);
 
 #endif

@@ -26,23 +26,6 @@ static bool live_exists(void *ctx, const char *table)
 	return plan_live_find(ctx, table) != NULL;
 }
 
-/* A step that runs outside the transactional phase: a CONCURRENTLY build
- * or drop, and the VALIDATE that follows a NOT VALID constraint in a
- * later transaction. Linted as such, so neither is reported as what it
- * avoids. */
-static bool step_outside_tx(const struct plan_step *st)
-{
-	static const char *const heads[] = { "CREATE INDEX CONCURRENTLY",
-					     "CREATE UNIQUE INDEX CONCURRENTLY",
-					     "DROP INDEX CONCURRENTLY", "REINDEX INDEX CONCURRENTLY" };
-	if (st->kind == PLAN_PENDING)
-		return false;
-	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-		if (!strncmp(st->sql, heads[i], strlen(heads[i])))
-			return true;
-	return !strncmp(st->sql, "ALTER TABLE ", 12) && strstr(st->sql, " VALIDATE CONSTRAINT ");
-}
-
 /* The quoted identifier starting at t[i] ('"'), unquoted into buf; false
  * when there is none or it does not fit. *end: the byte after it. */
 static bool quoted_ident(const char *t, size_t i, size_t n, char *buf, size_t size, size_t *end)
@@ -129,8 +112,13 @@ static int generated_finding(struct plan_linter *L, const struct plan_step *st, 
 	return rc;
 }
 
-/* The generated steps with outside == step_outside_tx, as one script. */
-static int lint_generated(struct plan_linter *L, bool outside)
+/*
+ * The generated steps as the one script they are: the transactional phase
+ * between BEGIN and COMMIT, then the steps that run outside it. One script,
+ * so that what a step relies on is seen (a VALIDATE after its NOT VALID
+ * constraint, a SET NOT NULL after the valid CHECK that proves it).
+ */
+static int lint_generated(struct plan_linter *L)
 {
 	struct sbuf text = SBUF_INIT;
 	struct lint_report r = LINT_REPORT_INIT;
@@ -140,19 +128,24 @@ static int lint_generated(struct plan_linter *L, bool outside)
 	int rc = REG_ENOMEM;
 	if (!start || !which)
 		goto out;
-	for (size_t i = 0; i < L->p->n; i++) {
-		const struct plan_step *st = &L->p->steps[i];
-		if (st->kind == PLAN_PENDING || step_outside_tx(st) != outside)
-			continue;
-		start[n] = text.len;
-		which[n++] = i;
-		sbuf_adds(&text, st->sql);
-		sbuf_addch(&text, '\n');
+	sbuf_adds(&text, "BEGIN;\n");
+	for (int outside = 0; outside < 2; outside++) {
+		for (size_t i = 0; i < L->p->n; i++) {
+			const struct plan_step *st = &L->p->steps[i];
+			if (st->kind == PLAN_PENDING || st->outside_tx != (bool)outside)
+				continue;
+			start[n] = text.len;
+			which[n++] = i;
+			sbuf_adds(&text, st->sql);
+			sbuf_addch(&text, '\n');
+		}
+		if (!outside)
+			sbuf_adds(&text, "COMMIT;\n");
 	}
 	if ((rc = sbuf_error(&text)) || !n)
 		goto out;
 	struct lint_options o = L->opt;
-	o.in_transaction = !outside;
+	o.in_transaction = false; /* the script says where the transaction is */
 	o.hand_written = false;
 	o.no_script_lines = true;
 	if ((rc = lint_run(text.buf, text.len, &o, &r)))
@@ -162,8 +155,8 @@ static int lint_generated(struct plan_linter *L, bool outside)
 		while (k > 0 && start[k - 1] > r.items[i].offset)
 			k--;
 		k = k ? k - 1 : 0;
-		rc = generated_finding(L, &L->p->steps[which[k]], r.items[i].offset - start[k],
-				       &r.items[i]);
+		size_t rel = r.items[i].offset > start[k] ? r.items[i].offset - start[k] : 0;
+		rc = generated_finding(L, &L->p->steps[which[k]], rel, &r.items[i]);
 	}
 out:
 	lint_report_release(&r);
@@ -215,8 +208,6 @@ int plan_lint_steps(const struct plan *p, const struct reg_registry *reg,
 		if (p->steps[i].kind == PLAN_PENDING)
 			rc = lint_pending(&L, &p->steps[i]);
 	if (!rc)
-		rc = lint_generated(&L, false);
-	if (!rc)
-		rc = lint_generated(&L, true);
+		rc = lint_generated(&L);
 	return rc;
 }

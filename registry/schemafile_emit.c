@@ -247,6 +247,7 @@ static void put_column(struct emitter *e, const struct reg_column *c)
 	put_str(e, in, "default", c->default_expr);
 	put_str(e, in, "description", c->description);
 	put_rules(e, in, &c->lint_ignore);
+	put_str(e, in, "renamed_from", c->renamed_from);
 }
 
 static void put_reference(struct emitter *e, const struct reg_reference *r)
@@ -298,6 +299,7 @@ int schemafile_emit(const struct reg_schema *s, struct sbuf *out)
 	put_str(&e, "", "owner", s->owner);
 	put_str(&e, "", "version", s->version ? s->version : REG_DEFAULT_VERSION);
 	put_str(&e, "", "description", s->description);
+	put_str(&e, "", "renamed_from", s->renamed_from);
 
 	put(&e, s->ncolumns ? "\ncolumns:\n" : "\ncolumns: []\n");
 	for (size_t i = 0; i < s->ncolumns; i++) {

@@ -396,16 +396,17 @@ struct field {
 /* Keys of a mapping kind, NULL-terminated, in the SPEC's order. */
 static const char *const schema_keys[] = {
 	"name", "owner", "version", "description", "columns", "references",
-	"indexes", "version_history", NULL,
+	"indexes", "version_history", "renamed_from", NULL,
 };
-enum { S_NAME, S_OWNER, S_VERSION, S_DESCRIPTION, S_COLUMNS, S_REFERENCES, S_INDEXES, S_HISTORY, S_NKEYS };
+enum { S_NAME, S_OWNER, S_VERSION, S_DESCRIPTION, S_COLUMNS, S_REFERENCES, S_INDEXES, S_HISTORY,
+       S_RENAMED_FROM, S_NKEYS };
 
 static const char *const column_keys[] = {
 	"name", "type", "nullable", "primary_key", "unique", "default", "description",
-	"lint_ignore", NULL,
+	"lint_ignore", "renamed_from", NULL,
 };
 enum { C_NAME, C_TYPE, C_NULLABLE, C_PRIMARY_KEY, C_UNIQUE, C_DEFAULT, C_DESCRIPTION,
-       C_LINT_IGNORE, C_NKEYS };
+       C_LINT_IGNORE, C_RENAMED_FROM, C_NKEYS };
 
 static const char *const reference_keys[] = {
 	"schema", "column", "foreign_key", "on_delete", "on_update", "description",
@@ -688,6 +689,8 @@ static void parse_column(struct pctx *c, uint32_t map, struct reg_column *col)
 	get_str(c, &f[C_DEFAULT], "default", false, &col->default_expr);
 	get_str(c, &f[C_DESCRIPTION], "description", false, &col->description);
 	get_rules(c, &f[C_LINT_IGNORE], &col->lint_ignore);
+	get_str(c, &f[C_RENAMED_FROM], "renamed_from", true, &col->renamed_from);
+	col->renamed_from_loc = val_loc(c, &f[C_RENAMED_FROM], map);
 	col->name_loc = val_loc(c, &f[C_NAME], map);
 	col->type_loc = val_loc(c, &f[C_TYPE], map);
 	col->default_loc = val_loc(c, &f[C_DEFAULT], map);
@@ -789,6 +792,8 @@ static void parse_schema_map(struct pctx *c, struct reg_schema *s)
 	get_str(c, &f[S_OWNER], "owner", true, &s->owner);
 	get_str(c, &f[S_VERSION], "version", true, &s->version);
 	get_str(c, &f[S_DESCRIPTION], "description", false, &s->description);
+	get_str(c, &f[S_RENAMED_FROM], "renamed_from", true, &s->renamed_from);
+	s->renamed_from_loc = val_loc(c, &f[S_RENAMED_FROM], map);
 	s->name_loc = val_loc(c, &f[S_NAME], map);
 	s->owner_loc = val_loc(c, &f[S_OWNER], map);
 	s->version_loc = val_loc(c, &f[S_VERSION], map);

@@ -666,25 +666,33 @@ START_TEST(plan_alters_with_lint)
 	r = reg_registry_new();
 	put(r, "users", users_v2);
 	build(r, &l, NULL, &b);
+	/* the transactional phase, then what runs outside it (SET NOT NULL
+	 * over a validated CHECK, the index dropped concurrently) */
 	char *expect[] = {
-		"DROP INDEX \"idx_users_name\";",
 		"ALTER TABLE \"users\" ALTER COLUMN \"email\" TYPE TEXT;",
-		"ALTER TABLE \"users\" ALTER COLUMN \"name\" SET NOT NULL;",
+		"ALTER TABLE \"users\" ADD CONSTRAINT \"users_name_not_null_check\" "
+		"CHECK (\"name\" IS NOT NULL) NOT VALID;",
 		"ALTER TABLE \"users\" ALTER COLUMN \"status\" SET DEFAULT 'ACTIVE';",
 		"ALTER TABLE \"users\" ADD COLUMN \"profile_image_url\" VARCHAR(500);",
 		"ALTER TABLE \"users\" ADD COLUMN \"tier\" INTEGER NOT NULL;",
 		"ALTER TABLE \"users\" DROP COLUMN \"legacy\";",
+		"DROP INDEX CONCURRENTLY IF EXISTS \"idx_users_name\";",
+		"ALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_name_not_null_check\";",
+		"ALTER TABLE \"users\" ALTER COLUMN \"name\" SET NOT NULL;",
+		"ALTER TABLE \"users\" DROP CONSTRAINT IF EXISTS \"users_name_not_null_check\";",
 	};
 	ck_assert_uint_eq(b.plan.n, sizeof(expect) / sizeof(expect[0]));
-	for (size_t i = 0; i < b.plan.n; i++)
+	for (size_t i = 0; i < b.plan.n; i++) {
 		ck_assert_str_eq(b.plan.steps[i].sql, expect[i]);
-	ck_assert(b.plan.steps[6].destructive);
-	ck_assert(!b.plan.steps[5].destructive);
+		ck_assert(b.plan.steps[i].outside_tx == (i >= 6));
+	}
+	ck_assert(b.plan.steps[5].destructive);
+	ck_assert(!b.plan.steps[4].destructive);
+	/* SET NOT NULL goes through a validated CHECK: no warning for it */
+	ck_assert_ptr_null(strstr(b.messages, "SET NOT NULL on"));
 	static const char *const want[] = {
 		"schemas/users.yaml:9:11: warning: changing the type of 'users.email' may rewrite "
 		"'users' and its indexes under ACCESS EXCLUSIVE; ",
-		"schemas/users.yaml:14:15: warning: SET NOT NULL on 'users.name' scans all of 'users' "
-		"under ACCESS EXCLUSIVE; ",
 		"schemas/users.yaml:20:5: warning: NOT NULL column 'users.tier' added without a "
 		"default fails if 'users' has rows; ",
 		"schemas/users.yaml:4:3: warning: DROP COLUMN 'users.legacy' loses the column's data; ",
@@ -715,18 +723,126 @@ START_TEST(plan_foreign_keys_and_indexes_change)
 			t->indexes[i].unique = true;
 	plan_live_add_index(t, "by_hand")->simple = true;
 	build(r, &l, NULL, &b);
-	ck_assert_uint_eq(b.plan.n, 5);
+	/* the live table gets the forms without long locks: the foreign key
+	 * NOT VALID in the transaction, then outside it the index drops and
+	 * build CONCURRENTLY and the VALIDATE */
+	ck_assert_uint_eq(b.plan.n, 6);
 	ck_assert_str_eq(b.plan.steps[0].sql,
 			 "ALTER TABLE \"policies\" DROP CONSTRAINT \"policies_created_by_fkey\";");
 	ck_assert_int_eq(b.plan.steps[0].kind, PLAN_DROP_FK);
-	ck_assert_str_eq(b.plan.steps[1].sql, "DROP INDEX \"idx_policies_category\";");
-	ck_assert_str_eq(b.plan.steps[2].sql, "DROP INDEX \"by_hand\";");
-	ck_assert_str_eq(b.plan.steps[3].sql,
-			 "CREATE INDEX \"idx_policies_category\" ON \"policies\" (\"category\");");
-	ck_assert_int_eq(b.plan.steps[4].kind, PLAN_ADD_FK);
-	ck_assert_ptr_nonnull(strstr(b.messages, "warning: CREATE INDEX 'idx_policies_category' on "
-						 "existing table 'policies' without CONCURRENTLY"));
-	assert_has(b.messages, "warning: foreign key from 'policies' to 'users' without NOT VALID");
+	ck_assert_int_eq(b.plan.steps[1].kind, PLAN_ADD_FK);
+	ck_assert_str_eq(b.plan.steps[1].sql,
+			 "ALTER TABLE \"policies\" ADD CONSTRAINT \"policies_created_by_fkey\" "
+			 "FOREIGN KEY (\"created_by\") REFERENCES \"users\" (\"id\") "
+			 "ON DELETE RESTRICT ON UPDATE CASCADE NOT VALID;");
+	ck_assert(!b.plan.steps[1].outside_tx);
+	ck_assert_str_eq(b.plan.steps[2].sql,
+			 "DROP INDEX CONCURRENTLY IF EXISTS \"idx_policies_category\";");
+	ck_assert_str_eq(b.plan.steps[3].sql, "DROP INDEX CONCURRENTLY IF EXISTS \"by_hand\";");
+	ck_assert_str_eq(b.plan.steps[4].sql, "CREATE INDEX CONCURRENTLY \"idx_policies_category\" "
+					      "ON \"policies\" (\"category\");");
+	ck_assert_str_eq(b.plan.steps[4].index, "idx_policies_category");
+	ck_assert_str_eq(b.plan.steps[5].sql, "ALTER TABLE \"policies\" VALIDATE CONSTRAINT "
+					      "\"policies_created_by_fkey\";");
+	for (size_t i = 2; i < 6; i++)
+		ck_assert(b.plan.steps[i].outside_tx);
+	/* nothing left to warn about: these forms take no long lock */
+	ck_assert_ptr_null(strstr(b.messages, "without CONCURRENTLY"));
+	ck_assert_ptr_null(strstr(b.messages, "without NOT VALID"));
+	built_release(&b);
+	plan_live_release(&l);
+	reg_registry_free(r);
+}
+END_TEST
+
+/* A live table gets keys from concurrently built indexes (USING INDEX); a
+ * new table the plain forms, all in the transaction. */
+START_TEST(plan_safe_forms_for_live_tables)
+{
+	struct reg_registry *r = reg_registry_new();
+	struct plan_live l = { 0 };
+	struct built b;
+	put(r, "t", "name: t\nowner: s\ncolumns:\n  - {name: id, type: INT, nullable: false}\n"
+		    "  - {name: email, type: TEXT}\n");
+	live_from(r, &l, true);
+	reg_registry_free(r);
+	r = reg_registry_new();
+	put(r, "t", "name: t\nowner: s\ncolumns:\n"
+		    "  - {name: id, type: INT, nullable: false, primary_key: true}\n"
+		    "  - {name: email, type: TEXT, unique: true}\n"
+		    "indexes:\n  - {name: t_by_email, columns: [email]}\n");
+	put(r, "n", "name: n\nowner: s\ncolumns:\n  - {name: id, type: INT, primary_key: true}\n"
+		    "  - {name: t_id, type: INT}\nindexes:\n  - {name: n_t, columns: [t_id]}\n"
+		    "references:\n  - {schema: t, column: id, foreign_key: t_id}\n");
+	build(r, &l, NULL, &b);
+	char *expect[] = {
+		"CREATE UNIQUE INDEX CONCURRENTLY \"t_pkey\" ON \"t\" (\"id\");",
+		"ALTER TABLE \"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY USING INDEX \"t_pkey\";",
+		"CREATE UNIQUE INDEX CONCURRENTLY \"t_email_key\" ON \"t\" (\"email\");",
+		"ALTER TABLE \"t\" ADD CONSTRAINT \"t_email_key\" UNIQUE USING INDEX "
+		"\"t_email_key\";",
+		"CREATE INDEX CONCURRENTLY \"t_by_email\" ON \"t\" (\"email\");",
+	};
+	size_t nx = sizeof(expect) / sizeof(expect[0]), first = b.plan.n - nx;
+	ck_assert_uint_ge(b.plan.n, nx);
+	for (size_t i = 0; i < nx; i++) {
+		ck_assert_str_eq(b.plan.steps[first + i].sql, expect[i]);
+		ck_assert(b.plan.steps[first + i].outside_tx);
+	}
+	ck_assert_str_eq(b.plan.steps[first].index, "t_pkey");
+	ck_assert_ptr_null(b.plan.steps[first + 1].index);
+	/* the new table: plain forms, inside the transaction */
+	for (size_t i = 0; i < first; i++) {
+		ck_assert(!b.plan.steps[i].outside_tx);
+		ck_assert_ptr_null(strstr(b.plan.steps[i].sql, "CONCURRENTLY"));
+		ck_assert_ptr_null(strstr(b.plan.steps[i].sql, "NOT VALID"));
+	}
+	ck_assert_int_ge(step_of(&b.plan, PLAN_CREATE_TABLE, "n"), 0);
+	ck_assert_str_eq(b.plan.steps[step_of(&b.plan, PLAN_CREATE_INDEX, "n")].sql,
+			 "CREATE INDEX \"n_t\" ON \"n\" (\"t_id\");");
+	built_release(&b);
+	plan_live_release(&l);
+	reg_registry_free(r);
+}
+END_TEST
+
+/* renamed_from: RENAME instead of drop + add when the live table has the
+ * old name and not the new one; nothing when both or neither exist. */
+START_TEST(plan_renames)
+{
+	struct reg_registry *r = reg_registry_new();
+	struct plan_live l = { 0 };
+	struct built b;
+	put(r, "clients", "name: clients\nowner: s\ncolumns:\n"
+			  "  - {name: id, type: INT, primary_key: true}\n"
+			  "  - {name: name, type: TEXT}\n");
+	live_from(r, &l, true);
+	reg_registry_free(r);
+	r = reg_registry_new();
+	put(r, "customers", "name: customers\nowner: s\nrenamed_from: clients\ncolumns:\n"
+			    "  - {name: id, type: INT, primary_key: true}\n"
+			    "  - {name: full_name, type: TEXT, renamed_from: name}\n");
+	build(r, &l, NULL, &b);
+	/* no data lost, but every reader of the old names breaks: lint says so */
+	assert_has(b.messages, "schemas/customers.yaml:1:7: warning: renaming table 'clients' to "
+			       "'customers' breaks every query that uses the old name");
+	assert_has(b.messages, "renaming column 'customers.name' to 'full_name'");
+	ck_assert_uint_eq(b.diags.errors, 0);
+	ck_assert_uint_eq(b.plan.n, 2);
+	ck_assert_int_eq(b.plan.steps[0].kind, PLAN_RENAME_TABLE);
+	ck_assert_str_eq(b.plan.steps[0].sql, "ALTER TABLE \"clients\" RENAME TO \"customers\";");
+	ck_assert_int_eq(b.plan.steps[1].kind, PLAN_RENAME_COLUMN);
+	ck_assert_str_eq(b.plan.steps[1].sql,
+			 "ALTER TABLE \"customers\" RENAME COLUMN \"name\" TO \"full_name\";");
+	ck_assert_uint_eq(b.plan.dropped.n, 0);
+	ck_assert_uint_eq(b.plan.created.n, 0);
+	built_release(&b);
+	/* once renamed, the key changes nothing */
+	plan_live_release(&l);
+	memset(&l, 0, sizeof(l));
+	live_from(r, &l, true);
+	build(r, &l, NULL, &b);
+	ck_assert_str_eq(b.text, "nothing to do\n");
 	built_release(&b);
 	plan_live_release(&l);
 	reg_registry_free(r);
@@ -1250,6 +1366,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_nothing_when_live_matches);
 	tcase_add_test(tc, plan_alters_with_lint);
 	tcase_add_test(tc, plan_foreign_keys_and_indexes_change);
+	tcase_add_test(tc, plan_safe_forms_for_live_tables);
+	tcase_add_test(tc, plan_renames);
 	tcase_add_test(tc, plan_drops_only_tables_it_created);
 	tcase_add_test(tc, plan_cycle_creates_then_links);
 	tcase_add_test(tc, plan_pending_replaces_generated);

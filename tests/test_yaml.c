@@ -236,7 +236,7 @@ static const struct fixture fixtures[] = {
 	{ "unknown_key_index.yaml", 9, 5, "unknown key 'uniqe' in index (did you mean 'unique'?)", 1 },
 	{ "unknown_key_no_suggestion.yaml", 6, 5,
 	  "unknown key 'comment' in column (expected one of: name, type, nullable, primary_key, "
-	  "unique, default, description, lint_ignore)", 1 },
+	  "unique, default, description, lint_ignore, renamed_from)", 1 },
 	/* the misspelt key also leaves the required one missing: both said */
 	{ "unknown_key_reference.yaml", 11, 5,
 	  "unknown key 'foreign_keys' in reference (did you mean 'foreign_key'?)", 2 },
