@@ -212,6 +212,48 @@ static int ctx_init(struct fs_ctx *ctx, const char *db_path)
 	return 0;
 }
 
+/* mountinfo's octal escapes (\040 for a space) undone in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* Refuses a mountpoint another schemafs daemon serves already: stacking a
+ * second one on it would hide the first, which keeps running. */
+static int mountpoint_taken(const char *mountpoint)
+{
+	char real[PATH_MAX], line[2 * PATH_MAX + 256];
+	FILE *f;
+	int taken = 0;
+	if (!realpath(mountpoint, real) || !(f = fopen("/proc/self/mountinfo", "r")))
+		return 0;
+	while (!taken && fgets(line, sizeof(line), f)) {
+		char mnt[PATH_MAX + 1], type[256], source[PATH_MAX + 1];
+		unsigned id;
+		const char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%u %*u %*s %*s %4096s", &id, mnt) != 2 ||
+		    sscanf(dash, " - %255s %4096s", type, source) != 2)
+			continue;
+		unescape(mnt);
+		if (strcmp(mnt, real) || strcmp(type, "fuse.schemafs"))
+			continue;
+		fs_log("%s: already mounted by another schemafs daemon (mount %u, %s): "
+		       "unmount it first (fusermount3 -u %s)", mountpoint, id, source, mountpoint);
+		taken = 1;
+	}
+	fclose(f);
+	return taken;
+}
+
 /* The loop returns the signal that ended it: SIGINT, SIGTERM and SIGHUP
  * are the ordinary way to stop the daemon, not failures. */
 static int loop_status(int ret)
@@ -260,6 +302,8 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 	 * mount; the store is closed again across fuse_daemonize's fork
 	 * (SQLite's POSIX locks do not survive a fork) and reopened after. */
 	ctx.schemas->log_saves = opts.debug;
+	if (mountpoint_taken(opts.mountpoint))
+		goto out_ctx;
 	if (ctx_open(&ctx, db_path, examples_dir))
 		goto out_ctx;
 	if (!opts.foreground) {

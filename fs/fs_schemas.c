@@ -645,7 +645,8 @@ static int rename_base(struct fs_ctx *ctx, const struct fs_editor_file *p, const
 		  "not saved: another process saved revision %lld after this file was "
 		  "written; read schemas/%s.yaml again", (long long)*base, name);
 	fs_refuse(ctx, file, &d);
-	fs_log("%s: refused: based on a revision older than %lld", file, (long long)*base);
+	if (ctx->schemas->log_saves)
+		fs_log("%s: refused: based on a revision older than %lld", file, (long long)*base);
 	diags_release(&d);
 	f->refused = true;
 	return -EBUSY;

@@ -87,8 +87,9 @@ static int conflict(struct fs_ctx *ctx, const char *file, const struct regstore_
 			  "not saved: another process removed it after revision %lld this "
 			  "save is based on", (long long)sv->base);
 	fs_refuse(ctx, file, &d);
-	fs_log("%s: refused: revision %lld is newer than its base %lld", file,
-	       (long long)sv->newer, (long long)sv->base);
+	if (ctx->schemas->log_saves)
+		fs_log("%s: refused: revision %lld is newer than its base %lld", file,
+		       (long long)sv->newer, (long long)sv->base);
 	diags_release(&d);
 	return -EBUSY;
 }
