@@ -2,12 +2,10 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "model.h"
 #include "path.h"
@@ -98,61 +96,34 @@ static void schema_file(char *buf, size_t size, const char *name)
 	snprintf(buf, size, "schemas/%s.yaml", name);
 }
 
-/* ---- loading: parsing many revisions at once ---- */
+/* ---- loading ---- */
 
-/* Parsing 10,000 stored schemas is most of a mount's start-up: it is
- * spread over the CPUs, each thread on a slice of the (sorted) list. */
-struct parse_job {
-	const struct store_rev *revs;
-	size_t from, to;
-	struct reg_schema **out;   /* out[i] for revs[i], NULL when it does not parse */
-	struct diags diags;
-	int err;
-	pthread_t thread;
-};
-
-static void *parse_slice(void *arg)
-{
-	struct parse_job *j = arg;
-	char file[PATH_MAX];
-	for (size_t i = j->from; i < j->to && !j->err; i++) {
-		schema_file(file, sizeof(file), j->revs[i].name);
-		int r = schemafile_parse(j->revs[i].bytes, j->revs[i].len, file, &j->out[i],
-					 &j->diags);
-		if (r == REG_ENOMEM)
-			j->err = r;
-	}
-	return NULL;
-}
-
+/* Every stored revision through the registry's parallel loader, parse
+ * only: the bytes passed every check when they were saved. */
 static int parse_all(const struct store_rev *revs, size_t n, struct reg_schema **out,
 		     struct diags *diags)
 {
-	struct parse_job jobs[8];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t njobs = n < 2000 || cpus < 2 ? 1 : (size_t)(cpus > 8 ? 8 : cpus);
-	int ret = 0;
-
-	for (size_t k = 0; k < njobs; k++) {
-		jobs[k] = (struct parse_job){ .revs = revs, .out = out,
-			.from = n * k / njobs, .to = n * (k + 1) / njobs };
-		diags_init(&jobs[k].diags);
-		if (k == 0 || pthread_create(&jobs[k].thread, NULL, parse_slice, &jobs[k]))
-			jobs[k].thread = 0;
+	struct reg_source *in = calloc(n ? n : 1, sizeof(*in));
+	char **files = calloc(n ? n : 1, sizeof(*files));
+	int rc = REG_ENOMEM;
+	if (!in || !files)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (asprintf(&files[i], "schemas/%s.yaml", revs[i].name) < 0) {
+			files[i] = NULL;
+			goto out;
+		}
+		in[i] = (struct reg_source){ .bytes = revs[i].bytes, .len = revs[i].len,
+					     .file = files[i] };
 	}
-	for (size_t k = 0; k < njobs; k++)
-		if (!jobs[k].thread)
-			parse_slice(&jobs[k]);
-	for (size_t k = 0; k < njobs; k++) {
-		if (jobs[k].thread)
-			pthread_join(jobs[k].thread, NULL);
-		if (jobs[k].err)
-			ret = jobs[k].err;
-		if (diags_move(diags, &jobs[k].diags))
-			ret = REG_ENOMEM;
-		diags_release(&jobs[k].diags);
-	}
-	return ret;
+	rc = reg_schemas_parse_bytes(in, n, out, diags);
+out:
+	if (files)
+		for (size_t i = 0; i < n; i++)
+			free(files[i]);
+	free(files);
+	free(in);
+	return rc;
 }
 
 /* Parses stored registry.yaml bytes into the registry (source: the bytes). */
@@ -329,18 +300,41 @@ static int check(const char *name, const char *bytes, size_t len, const char *fi
 	return rc;
 }
 
+/* Is name's current revision in the store still sv->base? Inside the
+ * save's transaction. */
+static int check_base(struct regstore *rs, struct regstore_save *sv)
+{
+	struct store_rev cur = { 0 };
+	bool found = false;
+	int rc = store_get_schema(rs->st, sv->name, &cur, &found);
+	int64_t id = found ? cur.id : 0;
+	store_rev_release(&cur);
+	if (rc)
+		return rc;
+	if (id != sv->base) {
+		sv->conflict = true;
+		sv->newer = id;
+		return REG_EBUSY;
+	}
+	return 0;
+}
+
 /* A new revision, and the refusal's removal when there is one: one
  * transaction, so a save costs one fsync and a crash never keeps one
- * without the other. */
+ * without the other; with the base check in it too, so that no other
+ * process can commit in between. */
 static int put(struct regstore *rs, struct regstore_save *sv, const char *file, int64_t *id)
 {
 	struct store *st = rs->st;
-	bool batch = sv->refused;
+	bool base = sv->check_base && sv->name;
+	bool batch = sv->refused || base;
 	int rc = batch ? store_begin(st) : 0;
+	if (!rc && base)
+		rc = check_base(rs, sv);
 	if (!rc)
 		rc = sv->name ? store_put_schema(st, sv->name, sv->bytes, sv->len, id)
 			      : store_put_meta(st, sv->bytes, sv->len);
-	if (!rc && batch)
+	if (!rc && sv->refused)
 		rc = store_clear_refused(st, file);
 	if (batch && rc)
 		store_rollback(st);
@@ -357,6 +351,8 @@ int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d
 	struct reg_schema *s = NULL;
 	struct reg_meta m = { 0 };
 	int64_t id = 0;
+	sv->conflict = false;
+	sv->newer = sv->rev = 0;
 	if (sv->name)
 		schema_file(file, sizeof(file), sv->name);
 	else
@@ -364,11 +360,23 @@ int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d
 	int rc = check(sv->name, sv->bytes, sv->len, file, &s, &m, d);
 	if (rc)
 		goto out;
-	if (!sv->put_back && (rc = put(rs, sv, file, &id)))
-		goto out;
-	if (!sv->put_back && sv->name)
-		rc = set_head(rs, sv->name, id, (int64_t)time(NULL));
-	if (rc || sv->no_register)
+	if (sv->put_back && sv->restore && sv->name) {
+		rc = regstore_restore(rs, sv->name, sv->restore);
+		if (rc == REG_EEXIST) {
+			sv->conflict = true;
+			regstore_head(rs, sv->name, &sv->newer, NULL);
+			rc = REG_EBUSY;
+		}
+		if (rc)
+			goto out;
+	} else if (!sv->put_back) {
+		if ((rc = put(rs, sv, file, &id)))
+			goto out;
+		sv->rev = id;
+		if (sv->name && (rc = set_head(rs, sv->name, id, (int64_t)time(NULL))))
+			goto out;
+	}
+	if (sv->no_register)
 		goto out;
 	if (sv->name) {
 		rc = reg_register(rs->reg, s);
@@ -405,6 +413,19 @@ int regstore_delete(struct regstore *rs, const char *name)
 	int rc = store_delete_schema(rs->st, name);
 	if (!rc)
 		free(strmap_remove_s(&rs->heads, name));
+	return rc;
+}
+
+int regstore_restore(struct regstore *rs, const char *name, int64_t id)
+{
+	struct store_rev rev = { 0 };
+	bool found = false;
+	int rc = store_restore_schema(rs->st, name, id);
+	if (!rc)
+		rc = store_get_rev(rs->st, id, &rev, &found);
+	if (!rc)
+		rc = set_head(rs, name, id, found ? rev.time : (int64_t)time(NULL));
+	store_rev_release(&rev);
 	return rc;
 }
 

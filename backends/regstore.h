@@ -56,9 +56,17 @@ int regstore_sync(struct regstore *rs, struct diags *diags,
  *     refused, returns REG_EINVAL or REG_E2BIG and d says why (record it
  *     with regstore_refuse); nothing else happens;
  *  2. stored as a new revision, unless put_back (the stored bytes put
- *     back: no new revision, and the file's refusal stays); when refused
- *     is set the file's refusal is cleared in the same transaction, and
- *     refused becomes false. REG_EIO when storing fails (nothing changed);
+ *     back: no new revision, and the file's refusal stays; with restore,
+ *     the unregistered revision restore is made current again). When
+ *     refused is set the file's refusal is cleared in the same
+ *     transaction, and refused becomes false. With check_base (schemas
+ *     only) the save is based on revision base (0: on no current
+ *     revision): when the store's current revision of name is another one
+ *     (another process saved or removed it meanwhile), nothing is stored,
+ *     conflict is set, newer is that revision (0: none) and the result is
+ *     REG_EBUSY; the check and the write are one transaction, so of two
+ *     saves based on one revision exactly one wins. REG_EIO when storing
+ *     fails (nothing changed); rev is the revision stored;
  *  3. registered (replacing), unless no_register.
  */
 struct regstore_save {
@@ -68,6 +76,12 @@ struct regstore_save {
 	bool put_back;
 	bool no_register;
 	bool refused;      /* in/out: the store holds a refusal of the file */
+	int64_t restore;   /* with put_back: the revision to make current again */
+	bool check_base;
+	int64_t base;
+	bool conflict;     /* out */
+	int64_t newer;     /* out, with conflict */
+	int64_t rev;       /* out: the new revision (0: none was stored) */
 };
 int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d);
 
@@ -77,6 +91,10 @@ int regstore_refuse(struct regstore *rs, const char *file, const struct diags *d
 /* Unregisters name in the store (history stays); REG_ENOENT when it was not
  * current. The in-memory registry is the caller's business. */
 int regstore_delete(struct regstore *rs, const char *name);
+/* Makes revision id of name current again (store_restore_schema): an
+ * unregistration taken back. REG_EEXIST when name is current again
+ * meanwhile. The in-memory registry is the caller's business. */
+int regstore_restore(struct regstore *rs, const char *name, int64_t id);
 
 /*
  * Importing a directory in the seed's layout (DIR/registry.yaml and

@@ -87,6 +87,11 @@ int store_put_schema(struct store *st, const char *name, const char *bytes,
 /* Unregisters name: it has no current revision any more; history stays.
  * REG_ENOENT when name is not registered. */
 int store_delete_schema(struct store *st, const char *name);
+/* Makes revision id (an earlier revision of name) current again without a
+ * new revision: an unregistration taken back (docs/mount.md, the grace
+ * period). REG_EEXIST when name is current again meanwhile (another
+ * process saved it): nothing changes then. */
+int store_restore_schema(struct store *st, const char *name, int64_t id);
 /* A new revision of registry.yaml, which becomes current. bytes NULL
  * removes registry.yaml (no current revision; history stays). */
 int store_put_meta(struct store *st, const char *bytes, size_t len);

@@ -101,6 +101,45 @@ int store_delete_schema(struct store *st, const char *name)
 	return rc;
 }
 
+/* Makes revision id current again, unless name has a current revision. */
+static int restore_current(struct store *st, const char *name, int64_t id)
+{
+	struct store_rev cur = { 0 };
+	bool found = false;
+	int rc = store_get_schema(st, name, &cur, &found);
+	store_rev_release(&cur);
+	if (rc)
+		return rc;
+	if (found)
+		return store_fail_msg(st, REG_EEXIST, "registered again meanwhile");
+	sqlite3_stmt *s = store_stmt(st, S_SET_CURRENT, &rc);
+	if (!s)
+		return store_fail(st, rc, "cannot restore");
+	if ((rc = store_bind_text(s, 1, KIND_SCHEMA)) != SQLITE_OK ||
+	    (rc = store_bind_text(s, 2, name)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 3, id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+		store_stmt_done(s);
+		return store_fail(st, rc, "cannot restore");
+	}
+	store_stmt_done(s);
+	return 0;
+}
+
+int store_restore_schema(struct store *st, const char *name, int64_t id)
+{
+	int rc = check_name(st, name);
+	if (rc)
+		return rc;
+	struct store_write w;
+	store_lock(st);
+	rc = store_write_begin(st, &w, "cannot restore");
+	if (!rc)
+		rc = store_write_end(st, &w, restore_current(st, name, id), "cannot restore");
+	store_unlock(st);
+	return rc;
+}
+
 int store_put_meta(struct store *st, const char *bytes, size_t len)
 {
 	struct store_write w;

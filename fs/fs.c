@@ -13,17 +13,6 @@
 
 #include "render.h"
 
-/* schemas/, registry.yaml and the editor files (fs_schemas.c). */
-static const struct fs_route schemas_routes[] = {
-	FS_DIR("/", list_root),
-	FS_TEXT("/registry.yaml", meta_load, meta_commit, NULL, FS_TEXT_NO_CREATE),
-	FS_DIR("/schemas", list_schemas),
-	FS_CUSTOM("/schemas/*", &fs_schemas_ops),
-	/* any other name in the root: an editor file (sed -i registry.yaml) */
-	FS_CUSTOM("/*", &fs_schemas_ops),
-};
-static const size_t schemas_nroutes = sizeof(schemas_routes) / sizeof(schemas_routes[0]);
-
 /*
  * The whole mount, fragment by fragment. A path is served by the first
  * row that matches, fragments in this order: the editor files (any other
@@ -33,6 +22,7 @@ static const size_t schemas_nroutes = sizeof(schemas_routes) / sizeof(schemas_ro
  *                 dependents/, *.json, docs/, erd.*, history/
  *   fs_migrate.c  migrations/
  *   fs_schemas.c  /, registry.yaml, schemas/, editor files in the root
+ *                 (its root "*" row last)
  */
 static const struct {
 	const struct fs_route *routes;
@@ -40,7 +30,7 @@ static const struct {
 } fs_table[] = {
 	{ fs_views_routes, &fs_views_nroutes },
 	{ fs_migrate_routes, &fs_migrate_nroutes },
-	{ schemas_routes, &schemas_nroutes },
+	{ fs_schemas_routes, &fs_schemas_nroutes },
 };
 
 #define FS_NFRAGMENTS (sizeof(fs_table) / sizeof(fs_table[0]))

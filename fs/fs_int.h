@@ -8,8 +8,13 @@
  *  fs_mount.c    the mount's lifecycle: open, load, mount, loop, unmount
  *  fs_log.c      the daemon's messages
  *  fs_views.c    the view cache and the derived views' rows
- *  fs_schemas.c  schemas/ (drafts, commits, editor files, fallbacks),
- *                registry.yaml, loading the store at mount
+ *  fs_schemas.c  schemas/: schema files (drafts, commits, fallbacks) and
+ *                the rows of /, registry.yaml, schemas/ and editor files
+ *  fs_editor.c   editor files (swap, backup and temporary files) in memory
+ *  fs_meta.c     registry.yaml
+ *  fs_store.c    the mount's side of the store: loading, one save
+ *                (validate -> store -> register, logged), refusals,
+ *                syncing with other processes, the database file's identity
  *  fs_migrate.c  migrations/
  */
 #ifndef SCHEMAFS_FS_INT_H
@@ -18,6 +23,9 @@
 #include <limits.h>
 
 #include "fs.h"
+#include "regstore.h"
+#include "strlist.h"
+#include "strmap.h"
 
 /* Grace period after a schema file is unlinked or renamed to a non-schema
  * name: a recreate within it that is refused brings the previous revision
@@ -77,36 +85,135 @@ void fs_view_close(struct fs_ctx *ctx, const struct fs_route *route, const char 
 extern const struct fs_route fs_views_routes[];
 extern const size_t fs_views_nroutes;
 
-/* ---- fs_schemas.c ---- */
+/* ---- fs_editor.c: editor files ---- */
 
-/* Serves schemas/ and the editor files in the mount's root. */
-extern const struct fs_node_ops fs_schemas_ops;
-int list_schemas(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
-int list_root(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+/* An editor file: bytes in memory, shared by its open handles. */
+struct fs_editor_file {
+	char *name;
+	bool symlink;
+	struct sbuf bytes;      /* content, or the link target */
+	mode_t mode;            /* permission bits */
+	struct timespec mtime;
+	unsigned refs;          /* the directory's + one per handle */
+	bool linked;
+	char *came_from;        /* a schema renamed to this name, or NULL */
+	uint64_t written;       /* fs_schemas's sync count at the last write */
+	struct fs_editor_file *next;
+};
+/* The editor files of one directory. */
+struct fs_editor_dir {
+	struct fs_editor_file *head;
+};
+
+void fs_editor_release(struct fs_editor_dir *dir);
+struct fs_editor_file *fs_editor_find(const struct fs_editor_dir *dir, const char *name);
+/* A new empty file in dir (one reference: the directory's), or NULL. */
+struct fs_editor_file *fs_editor_new(struct fs_editor_dir *dir, const char *name, mode_t mode);
+/* Drops the directory's reference; handles keep the file alive. */
+void fs_editor_unlink(struct fs_editor_dir *dir, struct fs_editor_file *p);
+void fs_editor_put(struct fs_editor_file *p);
+int fs_editor_list(const struct fs_editor_dir *dir, struct fs_dir *out);
+void fs_editor_stat(const struct fs_editor_file *p, struct stat *st);
+/* A handle's reference (O_TRUNC by a writer empties it); -ELOOP on a symlink. */
+int fs_editor_open(struct fs_editor_file *p, int flags, bool writer);
+int fs_editor_write(struct fs_editor_file *p, const char *buf, size_t size, off_t off,
+		    bool append);
+int fs_editor_truncate(struct fs_editor_file *p, off_t size);
+int fs_editor_symlink(struct fs_editor_dir *dir, const char *name, const char *target);
+int fs_editor_readlink(const struct fs_editor_file *p, char *buf, size_t size);
+void fs_editor_chmod(struct fs_editor_file *p, mode_t mode);
+int fs_editor_bytes(const struct fs_editor_file *p, struct sbuf *out);
+/* p takes name in dir, replacing the file of that name. */
+int fs_editor_rename(struct fs_editor_dir *dir, struct fs_editor_file *p, const char *name);
+
+/* ---- fs_schemas.c: schema files ---- */
+
+/* schemas/<name>.yaml beyond what the registry says. */
+struct fs_sfile {
+	char *name;             /* without .yaml */
+	mode_t mode;
+	struct timespec mtime;
+	bool created;           /* created, never committed: an empty file */
+	unsigned created_opens; /* handles on the created file */
+	bool refused;           /* the store holds a refusal for it */
+	struct reg_schema *fallback; /* unregistered, may come back (grace) */
+	int64_t fallback_rev;   /* its revision, restorable until fallback_until */
+	time_t fallback_until;
+	uint64_t synced;        /* the sync count when another process changed it */
+	struct fs_sfile *next_pending; /* list of sfiles holding a fallback */
+	bool pending;
+};
+
+/* ctx->schemas */
+struct fs_schemas {
+	struct fs_editor_dir plains;      /* editor files in schemas/ */
+	struct fs_editor_dir root_plains; /* editor files in the mount's root */
+	struct strmap files;              /* name -> struct fs_sfile */
+	struct fs_sfile *pending;
+	size_t ncreated;
+	bool meta_refused;
+	struct regstore *rs;              /* ctx->reg as loaded from ctx->store */
+	uint64_t syncs;                   /* syncs that brought another process's changes */
+	struct strlist inval;             /* changed names not yet invalidated in the
+					     kernel ("" is registry.yaml) */
+	dev_t db_dev;                     /* the database file the store opened */
+	ino_t db_ino;
+	bool db_gone;                     /* it was deleted or replaced (logged once) */
+	bool log_saves;                   /* log one line per commit and refusal (-d) */
+};
+
+/* /, registry.yaml, schemas/ and the editor files of the root: the rows
+ * of the table (last: its root "*" row catches every name no other row serves). */
+extern const struct fs_route fs_schemas_routes[];
+extern const size_t fs_schemas_nroutes;
 
 int fs_schemas_new(struct fs_schemas **out);
 void fs_schemas_free(struct fs_schemas *s);
-/* Loads every current schema and registry.yaml from ctx->store into
- * ctx->reg (regstore.h); stored revisions that no longer parse go to
- * ctx->load_diags. An empty store is first given examples/NAME.yaml and
- * examples/registry.yaml when examples is not NULL. -1 with err on failure. */
-int fs_load(struct fs_ctx *ctx, const char *examples, struct sbuf *err);
-/* Brings ctx->reg up to the store (after a rollback), invalidating the
- * views of exactly the schemas that changed. Caller holds the lock. */
-int fs_schemas_sync(struct fs_ctx *ctx);
-/* Ends the grace periods that are over (the ticker of fs_mount.c calls it every second).
- * Caller holds the lock. */
+/* The sfile of name, created when missing (NULL: out of memory). */
+struct fs_sfile *fs_sfile_get(struct fs_schemas *s, const char *name);
+struct fs_sfile *fs_sfile_find(struct fs_schemas *s, const char *name);
+/* "users.yaml" -> "users" in buf; false for an editor file's name. */
+bool fs_schema_name(const char *file, char *buf, size_t size);
+/* Ends the grace periods that are over. Caller holds the lock. */
 void fs_schemas_expire(struct fs_ctx *ctx);
 /* At unmount: settles every pending unregistration. Caller holds the lock. */
 void fs_schemas_settle(struct fs_ctx *ctx);
 
-/* registry.yaml as an FS_ROUTE_TEXT */
-int meta_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len);
+/* ---- fs_meta.c: registry.yaml as an FS_ROUTE_TEXT ---- */
 
+int fs_meta_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+int fs_meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len);
+
+/* ---- fs_store.c ---- */
+
+/* Loads every current schema and registry.yaml from ctx->store into
+ * ctx->reg (regstore.h); stored revisions that no longer parse go to
+ * ctx->load_diags. An empty store is first given examples/NAME.yaml and
+ * examples/registry.yaml when examples is not NULL. Remembers which file
+ * the store opened. -1 with err on failure. */
+int fs_load(struct fs_ctx *ctx, const char *examples, struct sbuf *err);
+/* Brings ctx->reg up to the store (another process, a rollback): the
+ * views of exactly the schemas that changed are invalidated, their mtime
+ * moves, and their names are queued in ctx->schemas->inval for the
+ * kernel's cache. O(1) when nothing was committed. Caller holds the lock. */
+int fs_schemas_sync(struct fs_ctx *ctx);
+/* What the ticker does every second: expire, sync, check the database
+ * file; moves the names to invalidate to out. Caller holds the lock. */
+void fs_schemas_tick(struct fs_ctx *ctx, struct strlist *out);
+
+/* One save through regstore_save (its contract), as the mount makes it:
+ * refused -> the refusal recorded, -EINVAL/-EFBIG; based on a revision
+ * another process replaced -> the refusal says which, -EBUSY; the store
+ * failing or its file gone -> logged, -EIO. Logs one line per commit and
+ * per refusal. *refused is the file's refusal flag (in/out). Caller
+ * holds the lock. */
+int fs_save(struct fs_ctx *ctx, struct regstore_save *sv, bool *refused);
 /* Records a refusal ("file:line:col: error: msg" lines) and bumps the
  * generation (validation shows it). Caller holds the lock. */
 void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d);
+/* -EIO (logged once) when the database file was deleted or replaced
+ * since the mount opened it, else 0. */
+int fs_store_check(struct fs_ctx *ctx);
 
 /* ---- fs.c: the table ---- */
 

@@ -1,8 +1,8 @@
 /*
  * fs_mount: the mount's lifecycle. Opens the store and loads the registry
  * (importing the examples into an empty store), mounts, runs the FUSE
- * loop and the ticker thread that ends grace periods, and at unmount
- * settles what is pending and closes everything again. Also the mount's
+ * loop and the ticker thread (grace periods, changes other processes
+ * commit), and at unmount settles what is pending and closes everything again. Also the mount's
  * shared state: the lock and the generation (fs_changed).
  */
 #include "fs_int.h"
@@ -60,8 +60,14 @@ const char *fs_examples_dir(void)
 #endif
 }
 
-/* Ends grace periods (fs_schemas.c) even when no request comes, so that
- * an unlink is durable within a second or so of its grace period. */
+/*
+ * The ticker: once a second, from a thread that serves no request, ends
+ * grace periods (fs_schemas.c) even when no request comes, and brings the
+ * registry up to what other processes committed to the store (fs_store.c),
+ * then tells the kernel to drop what it caches of exactly what changed.
+ * Notifications are sent without ctx->lock: the kernel may wait for a
+ * request that needs it (libfuse's doc/README.notifications).
+ */
 struct ticker {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -69,11 +75,44 @@ struct ticker {
 	bool stop;
 	bool running;
 	struct fs_ctx *ctx;
+	struct fuse *fuse;
 };
+
+static void invalidate(struct fuse *fuse, const char *fmt, const char *name)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), fmt, name) < (int)sizeof(path))
+		fuse_invalidate_path(fuse, path); /* -ENOENT: the kernel holds nothing */
+}
+
+/* The files of each changed name ("" is registry.yaml), then every view
+ * of the whole registry (each reads every schema). */
+static void ticker_invalidate(struct ticker *t, const struct strlist *names)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		const char *name = names->items[i];
+		if (!*name) {
+			invalidate(t->fuse, "/registry.yaml%s", "");
+			continue;
+		}
+		invalidate(t->fuse, "/schemas/%s.yaml", name);
+		invalidate(t->fuse, "/dependents/%s", name);
+		invalidate(t->fuse, "/history/%s", name);
+	}
+	if (!names->n)
+		return;
+	for (size_t i = 0; i < fs_views_nroutes; i++) {
+		const struct fs_route *r = &fs_views_routes[i];
+		if (r->kind == FS_ROUTE_VIEW && !strchr(r->pattern, '*') &&
+		    !(r->flags & FS_VIEW_PER_OPEN))
+			fuse_invalidate_path(t->fuse, r->pattern);
+	}
+}
 
 static void *ticker_run(void *arg)
 {
 	struct ticker *t = arg;
+	struct strlist changed = STRLIST_INIT;
 	pthread_mutex_lock(&t->mu);
 	while (!t->stop) {
 		struct timespec until;
@@ -84,18 +123,21 @@ static void *ticker_run(void *arg)
 			break;
 		pthread_mutex_unlock(&t->mu);
 		fs_lock(t->ctx);
-		fs_schemas_expire(t->ctx);
+		fs_schemas_tick(t->ctx, &changed);
 		fs_unlock(t->ctx);
+		ticker_invalidate(t, &changed);
 		pthread_mutex_lock(&t->mu);
 	}
 	pthread_mutex_unlock(&t->mu);
+	strlist_release(&changed);
 	return NULL;
 }
 
-static int ticker_start(struct ticker *t, struct fs_ctx *ctx)
+static int ticker_start(struct ticker *t, struct fs_ctx *ctx, struct fuse *fuse)
 {
 	memset(t, 0, sizeof(*t));
 	t->ctx = ctx;
+	t->fuse = fuse;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cond, NULL);
 	if (pthread_create(&t->thread, NULL, ticker_run, t))
@@ -170,6 +212,48 @@ static int ctx_init(struct fs_ctx *ctx, const char *db_path)
 	return 0;
 }
 
+/* mountinfo's octal escapes (\040 for a space) undone in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* Refuses a mountpoint another schemafs daemon serves already: stacking a
+ * second one on it would hide the first, which keeps running. */
+static int mountpoint_taken(const char *mountpoint)
+{
+	char real[PATH_MAX], line[2 * PATH_MAX + 256];
+	FILE *f;
+	int taken = 0;
+	if (!realpath(mountpoint, real) || !(f = fopen("/proc/self/mountinfo", "r")))
+		return 0;
+	while (!taken && fgets(line, sizeof(line), f)) {
+		char mnt[PATH_MAX + 1], type[256], source[PATH_MAX + 1];
+		unsigned id;
+		const char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%u %*u %*s %*s %4096s", &id, mnt) != 2 ||
+		    sscanf(dash, " - %255s %4096s", type, source) != 2)
+			continue;
+		unescape(mnt);
+		if (strcmp(mnt, real) || strcmp(type, "fuse.schemafs"))
+			continue;
+		fs_log("%s: already mounted by another schemafs daemon (mount %u, %s): "
+		       "unmount it first (fusermount3 -u %s)", mountpoint, id, source, mountpoint);
+		taken = 1;
+	}
+	fclose(f);
+	return taken;
+}
+
 /* The loop returns the signal that ended it: SIGINT, SIGTERM and SIGHUP
  * are the ordinary way to stop the daemon, not failures. */
 static int loop_status(int ret)
@@ -217,6 +301,9 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 	/* Everything that can fail with a clear message happens before the
 	 * mount; the store is closed again across fuse_daemonize's fork
 	 * (SQLite's POSIX locks do not survive a fork) and reopened after. */
+	ctx.schemas->log_saves = opts.debug;
+	if (mountpoint_taken(opts.mountpoint))
+		goto out_ctx;
 	if (ctx_open(&ctx, db_path, examples_dir))
 		goto out_ctx;
 	if (!opts.foreground) {
@@ -248,7 +335,7 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 		fuse_remove_signal_handlers(se);
 		goto out_unmount;
 	}
-	if (ticker_start(&ticker, &ctx)) {
+	if (ticker_start(&ticker, &ctx, fuse)) {
 		fs_log("cannot start a thread");
 		goto out_signals;
 	}

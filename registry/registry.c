@@ -118,7 +118,7 @@ static void batch_run(struct batch *b)
  * Runs the batch, then, in input order, moves each file's diagnostics to
  * diags and validates what parsed. out[i] gets the accepted schemas.
  */
-static int batch_finish(struct batch *b, const char *const *expected_names,
+static int batch_finish(struct batch *b, const char *const *expected_names, bool validate,
 			struct reg_schema **out, struct diags *diags)
 {
 	int rc = 0;
@@ -130,7 +130,10 @@ static int batch_finish(struct batch *b, const char *const *expected_names,
 			rc = REG_ENOMEM;
 		if (!rc && diags_move(diags, &it->diags))
 			rc = REG_ENOMEM;
-		if (!rc && it->schema) {
+		if (!rc && it->schema && !validate) {
+			out[i] = it->schema;
+			it->schema = NULL;
+		} else if (!rc && it->schema) {
 			size_t errors = diags->errors;
 			int vrc = reg_validate_schema(it->schema,
 						      expected_names ? expected_names[i] : NULL, diags);
@@ -158,8 +161,8 @@ static int parse_source(const struct batch *b, size_t i, struct batch_item *item
 	return schemafile_parse(src->bytes, src->len, src->file, &item->schema, &item->diags);
 }
 
-int reg_schemas_from_bytes(const struct reg_source *in, size_t n,
-			   struct reg_schema **out, struct diags *diags)
+static int from_bytes(const struct reg_source *in, size_t n, bool validate,
+		      struct reg_schema **out, struct diags *diags)
 {
 	if (!n)
 		return 0;
@@ -174,11 +177,23 @@ int reg_schemas_from_bytes(const struct reg_source *in, size_t n,
 	}
 	for (size_t i = 0; i < n; i++)
 		names[i] = in[i].expected_name;
-	rc = batch_finish(&b, names, out, diags);
+	rc = batch_finish(&b, names, validate, out, diags);
 out:
 	free(names);
 	free(b.items);
 	return rc;
+}
+
+int reg_schemas_from_bytes(const struct reg_source *in, size_t n,
+			   struct reg_schema **out, struct diags *diags)
+{
+	return from_bytes(in, n, true, out, diags);
+}
+
+int reg_schemas_parse_bytes(const struct reg_source *in, size_t n,
+			    struct reg_schema **out, struct diags *diags)
+{
+	return from_bytes(in, n, false, out, diags);
 }
 
 /* Position of name in r->schemas, or of where it would be inserted
@@ -369,7 +384,7 @@ int reg_load_dir(struct reg_registry *r, const char *dir, const char *prefix,
 		if (strlist_pushn(&bases, names.items[i],
 				  strlen(names.items[i]) - strlen(SCHEMA_SUFFIX)))
 			goto out;
-	rc = batch_finish(&b, (const char *const *)bases.items, out, diags);
+	rc = batch_finish(&b, (const char *const *)bases.items, true, out, diags);
 	/* in name order, so every registration appends */
 	for (size_t i = 0; i < b.n; i++) {
 		if (out[i] && !rc)

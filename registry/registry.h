@@ -8,6 +8,7 @@
 #ifndef SCHEMAFS_REGISTRY_H
 #define SCHEMAFS_REGISTRY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -51,6 +52,11 @@ struct reg_source {
  */
 int reg_schemas_from_bytes(const struct reg_source *in, size_t n,
 			   struct reg_schema **out, struct diags *diags);
+/* The same loader, parse only (schemafile_parse, no validation): for bytes
+ * that passed every check when they were stored (regstore.h). out[i] is
+ * NULL when in[i] does not parse; expected_name is not checked. */
+int reg_schemas_parse_bytes(const struct reg_source *in, size_t n,
+			    struct reg_schema **out, struct diags *diags);
 
 /*
  * Loads DIR/registry.yaml (optional) and every DIR/<name>.yaml. A file that is
