@@ -248,8 +248,14 @@ static bool visible(struct fs_ctx *ctx, const char *name)
 
 void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d)
 {
+	struct sbuf why = SBUF_INIT;
+	if (d->n)
+		diag_render(&d->items[0], &why);
+	fs_log("%s: save refused: %s", file, d->n ? why.buf : "refused");
+	sbuf_release(&why);
 	if (regstore_refuse(ctx->schemas->rs, file, d))
-		fs_log("%s: cannot record refusal: %s", file, store_errmsg(ctx->store));
+		fs_logl(FS_LOG_ERROR, "%s: cannot record refusal: %s", file,
+			store_errmsg(ctx->store));
 	fs_changed(ctx);
 }
 
@@ -259,8 +265,20 @@ static int save_failed(struct fs_ctx *ctx, const char *file, int rc)
 {
 	if (rc == REG_ENOMEM)
 		return -ENOMEM;
-	fs_log("%s: cannot store: %s", file, store_errmsg(ctx->store));
+	fs_logl(FS_LOG_ERROR, "%s: cannot store: %s", file, store_errmsg(ctx->store));
 	return -EIO;
+}
+
+/* One line per commit: which file, which stored revision. */
+static void log_saved(struct fs_ctx *ctx, const char *file, const char *name, bool same)
+{
+	int64_t rev = 0, at = 0;
+	if (same)
+		fs_log("%s: saved the stored bytes again: no new revision", file);
+	else if (name && regstore_head(ctx->schemas->rs, name, &rev, &at))
+		fs_log("%s: saved as revision %lld", file, (long long)rev);
+	else
+		fs_log("%s: saved", file);
 }
 
 static void pending_add(struct fs_schemas *s, struct sfile *f)
@@ -298,7 +316,8 @@ static void fallback_settle(struct fs_ctx *ctx, struct sfile *f)
 {
 	if (f->fallback && f->fallback_in_store && !registered(ctx, f->name) &&
 	    regstore_delete(ctx->schemas->rs, f->name))
-		fs_log("schemas/%s.yaml: cannot unregister: %s", f->name, store_errmsg(ctx->store));
+		fs_logl(FS_LOG_ERROR, "schemas/%s.yaml: cannot unregister: %s", f->name,
+			store_errmsg(ctx->store));
 	fallback_drop(ctx, f);
 }
 
@@ -377,6 +396,7 @@ static int commit_schema(struct fs_ctx *ctx, const char *name, const char *bytes
 		ret = save_failed(ctx, file, rc);
 		goto out;
 	}
+	log_saved(ctx, file, name, same_as_store);
 	if (!sv.no_register) {
 		fs_views_touched(ctx, name);
 		fs_changed(ctx);
@@ -950,9 +970,12 @@ int meta_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t l
 		ret = fs_errno(rc);
 	} else if (rc) {
 		ret = save_failed(ctx, file, rc);
-	} else if (!same) {
-		fs_views_touched(ctx, NULL);
-		fs_changed(ctx);
+	} else {
+		log_saved(ctx, file, NULL, same);
+		if (!same) {
+			fs_views_touched(ctx, NULL);
+			fs_changed(ctx);
+		}
 	}
 	fs_unlock(ctx);
 	diags_release(&d);

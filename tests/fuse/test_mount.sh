@@ -44,7 +44,7 @@ check "daemon gone" wait_until 20 bash -c "! pgrep -f \"^$BIN --db $DB\" >/dev/n
 
 # the default database: $SCHEMAFS_DB, else XDG_DATA_HOME/schemafs/registry.db
 # (its directory is created), the examples imported once
-mount_cmd "$MNT" env -u SCHEMAFS_DB XDG_DATA_HOME="$WORK/xdg" "$BIN" -f "$MNT"
+mount_cmd "$MNT" env -u SCHEMAFS_DB XDG_DATA_HOME="$WORK/xdg" "$BIN" --examples "$SCHEMAFS_EXAMPLES" -f "$MNT"
 ls "$MNT/schemas" >"$WORK/default.ls"
 unmount_fs
 check "default db created under XDG_DATA_HOME" test -s "$WORK/xdg/schemafs/registry.db"
