@@ -250,6 +250,7 @@ void cli_help_print(const struct cli_help *h, FILE *f)
 {
 	fputs(h->text, f);
 	if (!strcmp(h->name, "mount")) {
+		fprintf(f, "\n--seed imports %s\n", fs_examples_dir());
 		fputs("\nFUSE options:\n", f);
 		fflush(f);
 		fs_print_fuse_help();
