@@ -366,7 +366,7 @@ daemon_reap() {
 	: >"$WORK/allowed"
 	for pattern in "${ALLOWED_STDERR[@]}"; do printf '%s\n' "$pattern" >>"$WORK/allowed"; done
 	if [ -s "$WORK/allowed" ]; then
-		grep -vE -f "$WORK/allowed" "${DAEMON_ERR[$mnt]}" >"$WORK/unexpected"
+		grep -vE -f "$WORK/allowed" "${DAEMON_ERR[$mnt]}" >"$WORK/unexpected" || true
 	else
 		cp "${DAEMON_ERR[$mnt]}" "$WORK/unexpected"
 	fi
