@@ -79,12 +79,26 @@ static int load_pending(struct session *s)
 	return 0;
 }
 
+/* A failed connection says where the target it tried came from, and where
+ * one is configured. */
 int session_connect(struct session *s)
 {
 	const char *t = target_of(s);
 	if (pg_target_display(t, &s->target))
 		return REG_ENOMEM;
-	return pg_connect(t, &s->pg, &s->err);
+	int rc = pg_connect(t, &s->pg, &s->err);
+	if (rc != REG_EIO)
+		return rc;
+	if (s->m->target)
+		sbuf_adds(&s->err, "\nhint: the target came from --target or SCHEMAFS_TARGET");
+	else if (t)
+		sbuf_adds(&s->err, "\nhint: the target came from registry.yaml's `target`");
+	else
+		sbuf_adds(&s->err, "\nhint: no target is configured, so libpq's defaults were tried");
+	sbuf_adds(&s->err, "; a target is set by registry.yaml's `target`, `schemafs migrate "
+		  "--target CONNINFO`, SCHEMAFS_TARGET (the mount) or libpq's PGHOST, PGPORT, "
+		  "PGDATABASE, PGUSER, PGSERVICE");
+	return rc;
 }
 
 static int introspect(struct session *s, const struct reg_registry *r)

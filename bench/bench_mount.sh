@@ -55,7 +55,10 @@ now = time.perf_counter
 
 def mount():
     t0 = now()
-    p = subprocess.Popen([BIN, '--db', DB, '-f', MNT], stderr=subprocess.PIPE)
+    # the daemon logs a line per save under -f: into a file, never a pipe
+    # nobody drains
+    err = open(os.path.join(W, 'daemon.err'), 'wb')
+    p = subprocess.Popen([BIN, '--db', DB, '-f', MNT], stderr=err)
     while True:
         try:
             os.stat(os.path.join(MNT, 'README'))
@@ -64,7 +67,7 @@ def mount():
         except OSError:
             pass
         if p.poll() is not None:
-            sys.exit('mount failed: ' + p.stderr.read().decode())
+            sys.exit('mount failed: ' + open(os.path.join(W, 'daemon.err')).read())
         time.sleep(0.0005)
 
 def unmount(p):

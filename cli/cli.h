@@ -7,7 +7,9 @@
 #ifndef SCHEMAFS_CLI_H
 #define SCHEMAFS_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sbuf.h"
 
@@ -27,7 +29,8 @@ int cmd_import_sql(int argc, char **argv);
 /* cmd_lint.c: migration hazards in SQL files, no database */
 int cmd_lint(int argc, char **argv);
 
-/* cmd_mount.c: schemafs [options] MOUNTPOINT */
+/* cmd_mount.c: schemafs mount [options] MOUNTPOINT, schemafs [options]
+ * MOUNTPOINT, schemafs DATABASE MOUNTPOINT [-o OPT] (mount.fuse3) */
 int cmd_mount(int argc, char **argv);
 
 /* cmd_migrate.c: schemafs migrate plan|check|apply|rollback|status|log */
@@ -36,10 +39,36 @@ int cmd_migrate(int argc, char **argv);
 /* cmd_diff.c: schemafs diff OLD_DIR NEW_DIR [MORE_DIRS...] (registry/contract.h) */
 int cmd_diff(int argc, char **argv);
 
-/* The default SQLite file: $SCHEMAFS_DB, else
+/* cli_util.c: the default SQLite file: $SCHEMAFS_DB, else
  * ${XDG_DATA_HOME:-$HOME/.local/share}/schemafs/registry.db. Returns a
  * malloc'd path (caller frees) or NULL on OOM. */
 char *cli_default_db(void);
+
+/* cli_util.c: before opening the SQLite file path. A missing file is a new
+ * registry: "schemafs: creating a new registry at PATH" on stderr. Its
+ * missing parent directories are created (0700) only when create is set
+ * (the default location of cli_default_db without $SCHEMAFS_DB, or an
+ * explicit --create); otherwise a mistyped path is an error, printed:
+ * returns 1. Returns 0 when the file may be opened. */
+int cli_db_prepare(const char *path, bool create);
+
+/* help.c: the table of help texts, one per command word. */
+struct cli_help {
+	const char *name;     /* the command word */
+	const char *synopsis; /* its line in the list of commands */
+	const char *what;     /* ... and what it does, in a few words */
+	const char *text;     /* usage, what it does, options, environment, exit status */
+};
+/* NULL when name is no command. */
+const struct cli_help *cli_help_find(const char *name);
+/* The command name nearest to a mistyped word; NULL when none is near. */
+const char *cli_help_nearest(const char *word);
+/* Every command, one line each (schemafs help). */
+void cli_help_list(FILE *f);
+/* One command's text; mount's goes on with libfuse's options (on stdout). */
+void cli_help_print(const struct cli_help *h, FILE *f);
+/* "schemafs version V" then "FUSE library version V", as sshfs -V. */
+void cli_version(FILE *f);
 
 /* cli_util.c: reads path ("-": standard input) and appends it to out; a
  * file longer than max bytes gives its first max (SIZE_MAX: no limit).

@@ -218,15 +218,31 @@ extern const size_t fs_migrate_nroutes;
 int fs_migrate_init(struct fs_ctx *ctx);
 void fs_migrate_destroy(struct fs_ctx *ctx);
 
-/* SCHEMAFS_EXAMPLES, else the source tree's examples/aegis (compiled in). */
+/* The shipped examples (the seed's five schemas) that `mount --seed`
+ * imports: $SCHEMAFS_EXAMPLES, else DATADIR/schemafs/examples/aegis for an
+ * installed binary, the source tree's examples/aegis for one run from its
+ * build directory (both compiled in). */
 const char *fs_examples_dir(void);
 
+/* libfuse's own options (mount --help) on stdout; its version string. */
+void fs_print_fuse_help(void);
+const char *fs_fuse_version(void);
+
+struct fs_mount_opts {
+	const char *db;       /* the SQLite file (created when missing) */
+	const char *examples; /* imported first into a store that never held
+				 anything; NULL: none */
+	const char *loglevel; /* -o loglevel=: error|warning|info|debug; NULL: info */
+	bool verbose;         /* -v: debug */
+};
+
 /*
- * Mounts the registry in db_path (created when missing; when empty,
- * examples_dir is imported first when not NULL) with the FUSE command
- * line in argc/argv (mountpoint, -f, -d, -s, -o ...). Returns the exit
- * status; prints its own messages as "schemafs: ...".
+ * Mounts the registry in o->db with the FUSE command line in argc/argv
+ * (mountpoint, -f, -d, -s, -o ...). Returns the exit status (2 for a
+ * usage error such as an unknown log level); prints its own messages as
+ * "schemafs: ...", through fs_log (fs_int.h): stderr under -f, syslog once
+ * the daemon detached.
  */
-int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir);
+int fs_main(int argc, char **argv, const struct fs_mount_opts *o);
 
 #endif

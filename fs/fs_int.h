@@ -159,7 +159,6 @@ struct fs_schemas {
 	dev_t db_dev;                     /* the database file the store opened */
 	ino_t db_ino;
 	bool db_gone;                     /* it was deleted or replaced (logged once) */
-	bool log_saves;                   /* log one line per commit and refusal (-d) */
 };
 
 /* /, registry.yaml, schemas/ and the editor files of the root: the rows
@@ -250,8 +249,34 @@ void fs_now(struct timespec *ts);
 
 /* ---- fs_log.c ---- */
 
-/* One message of the daemon, printf-like, without the final newline:
- * "schemafs: <message>" on stderr. */
+/*
+ * The daemon's messages: one line each, "schemafs: [LEVEL: ]MESSAGE" on
+ * stderr until fs_log_to_syslog(), then syslog(3) (ident "schemafs",
+ * facility LOG_DAEMON). Errors keep the bare "schemafs: MESSAGE" form on
+ * stderr; warning, info and debug lines say their level. A message logged
+ * while a FUSE request is served ends with who made it: " (uid U, pid P)".
+ * Lines above the level set by fs_log_set_level (default FS_LOG_INFO) are
+ * dropped. Thread-safe; never fails (a line that cannot be written is lost).
+ */
+enum fs_log_level {
+	FS_LOG_ERROR,   /* the daemon could not do what it must (a store error) */
+	FS_LOG_WARNING, /* something is wrong around it, it goes on */
+	FS_LOG_INFO,    /* what was done: commits, refusals, migration commands */
+	FS_LOG_DEBUG,
+};
+
+/* "error", "warning", "info" or "debug" -> *out; -1 for anything else. */
+int fs_log_parse_level(const char *word, enum fs_log_level *out);
+void fs_log_set_level(enum fs_log_level max);
+/* From now on, lines go to syslog (after fuse_daemonize: stderr is /dev/null). */
+void fs_log_to_syslog(void);
+/* Requests are being served: messages may name who made them
+ * (fuse_get_context is valid only between fuse_new and fuse_destroy). */
+void fs_log_serving(bool serving);
+
+void fs_logl(enum fs_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* fs_logl(FS_LOG_INFO, ...) */
 void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -227,6 +227,22 @@ static int control_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	return fs_errno(rc);
 }
 
+/* One line per command written to control: what, how it ended, and the
+ * first line of what it said when it did not succeed. */
+static void log_command(const char *cmd, size_t clen, int rc, const struct sbuf *out)
+{
+	int n = (int)(clen > 64 ? 64 : clen);
+	const char *nl = out->len ? memchr(out->buf, '\n', out->len) : NULL;
+	int first = (int)(nl ? (size_t)(nl - out->buf) : out->len);
+	if (rc == REG_EINVAL)
+		fs_log("migrations/control: '%.*s' is not a command", n, cmd);
+	else if (!rc)
+		fs_log("migrations/control: %.*s: done", n, cmd);
+	else
+		fs_log("migrations/control: %.*s: %s: %.*s", n, cmd,
+		       rc == REG_EBUSY ? "busy" : "failed", first, out->buf);
+}
+
 static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len)
 {
 	(void)arg;
@@ -246,6 +262,7 @@ static int control_commit(struct fs_ctx *ctx, const char *arg, const char *bytes
 	if (!clen)
 		return 0; /* an empty write (a truncation) is not a command */
 	int rc = migrate_command(s->m, cmd, clen, &out);
+	log_command(cmd, clen, rc, &out);
 	if (rc == REG_EINVAL) {
 		/* not a command: nothing ran, nothing to remember */
 		sbuf_release(&out);

@@ -50,14 +50,29 @@ void fs_changed(struct fs_ctx *ctx)
 
 const char *fs_examples_dir(void)
 {
+	static char exe[PATH_MAX];
 	const char *env = getenv("SCHEMAFS_EXAMPLES");
 	if (env && *env)
 		return env;
-#ifdef SCHEMAFS_SOURCE_ROOT
-	return SCHEMAFS_SOURCE_ROOT "/examples/aegis";
-#else
-	return NULL;
-#endif
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (!strncmp(exe, SCHEMAFS_BUILD_ROOT "/", strlen(SCHEMAFS_BUILD_ROOT "/")))
+		return SCHEMAFS_SOURCE_ROOT "/examples/aegis";
+	return SCHEMAFS_DATADIR "/examples/aegis";
+}
+
+void fs_print_fuse_help(void)
+{
+	char *argv[] = { "schemafs", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	fuse_cmdline_help();
+	fuse_lib_help(&args);
+	fuse_opt_free_args(&args);
+}
+
+const char *fs_fuse_version(void)
+{
+	return fuse_pkgversion();
 }
 
 /*
@@ -180,11 +195,11 @@ static int ctx_open(struct fs_ctx *ctx, const char *db_path, const char *example
 	int ret = -1;
 
 	if (store_open(db_path, &ctx->store, &err)) {
-		fs_log("%s", err.buf);
+		fs_logl(FS_LOG_ERROR, "%s", err.buf);
 		goto out;
 	}
 	if (fs_load(ctx, examples, &err)) {
-		fs_log("%s", err.buf);
+		fs_logl(FS_LOG_ERROR, "%s", err.buf);
 		goto out;
 	}
 	ret = 0;
@@ -206,7 +221,7 @@ static int ctx_init(struct fs_ctx *ctx, const char *db_path)
 	ctx->reg = reg_registry_new();
 	if (!ctx->db_path || !ctx->reg || fs_views_new(&ctx->views) ||
 	    fs_schemas_new(&ctx->schemas)) {
-		fs_log("out of memory");
+		fs_logl(FS_LOG_ERROR, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -246,7 +261,7 @@ static int mountpoint_taken(const char *mountpoint)
 		unescape(mnt);
 		if (strcmp(mnt, real) || strcmp(type, "fuse.schemafs"))
 			continue;
-		fs_log("%s: already mounted by another schemafs daemon (mount %u, %s): "
+		fs_logl(FS_LOG_ERROR, "%s: already mounted by another schemafs daemon (mount %u, %s): "
 		       "unmount it first (fusermount3 -u %s)", mountpoint, id, source, mountpoint);
 		taken = 1;
 	}
@@ -263,8 +278,22 @@ static int loop_status(int ret)
 	return 1;
 }
 
-int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir)
+/* -o loglevel= and -v: 0, or 2 (message printed). */
+static int log_setup(const struct fs_mount_opts *o)
 {
+	enum fs_log_level level = o->verbose ? FS_LOG_DEBUG : FS_LOG_INFO;
+	if (o->loglevel && fs_log_parse_level(o->loglevel, &level)) {
+		fs_logl(FS_LOG_ERROR, "-o loglevel=%s: the levels are error, warning, info, debug",
+			o->loglevel);
+		return 2;
+	}
+	fs_log_set_level(level);
+	return 0;
+}
+
+int fs_main(int argc, char **argv, const struct fs_mount_opts *o)
+{
+	const char *db_path = o->db;
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
 	struct fuse_loop_config *loop = NULL;
@@ -276,24 +305,15 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 	memset(&opts, 0, sizeof(opts));
 	if (ctx_init(&ctx, db_path))
 		goto out_ctx;
+	if ((status = log_setup(o)))
+		goto out_ctx;
+	status = 1;
 	if (fuse_parse_cmdline(&args, &opts) != 0) {
 		status = 2;
 		goto out_ctx;
 	}
-	if (opts.show_help) {
-		printf("usage: schemafs [--db FILE] [-f] [-d] [-s] [-o OPT] MOUNTPOINT\n\n");
-		fuse_cmdline_help();
-		fuse_lib_help(&args);
-		status = 0;
-		goto out_ctx;
-	}
-	if (opts.show_version) {
-		printf("schemafs, FUSE library %s\n", fuse_pkgversion());
-		status = 0;
-		goto out_ctx;
-	}
 	if (!opts.mountpoint) {
-		fs_log("no mountpoint given");
+		fs_logl(FS_LOG_ERROR, "no mountpoint given");
 		status = 2;
 		goto out_ctx;
 	}
@@ -301,10 +321,9 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 	/* Everything that can fail with a clear message happens before the
 	 * mount; the store is closed again across fuse_daemonize's fork
 	 * (SQLite's POSIX locks do not survive a fork) and reopened after. */
-	ctx.schemas->log_saves = opts.debug;
 	if (mountpoint_taken(opts.mountpoint))
 		goto out_ctx;
-	if (ctx_open(&ctx, db_path, examples_dir))
+	if (ctx_open(&ctx, db_path, o->examples))
 		goto out_ctx;
 	if (!opts.foreground) {
 		store_close(ctx.store);
@@ -318,11 +337,14 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 		goto out_fuse;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
+	if (!opts.foreground)
+		fs_log_to_syslog();
+	fs_log_serving(true);
 	if (!ctx.store) {
 		struct sbuf err = SBUF_INIT;
 		int r = store_open(db_path, &ctx.store, &err);
 		if (r)
-			fs_log("%s", err.buf);
+			fs_logl(FS_LOG_ERROR, "%s", err.buf);
 		sbuf_release(&err);
 		if (r)
 			goto out_unmount;
@@ -331,12 +353,12 @@ int fs_main(int argc, char **argv, const char *db_path, const char *examples_dir
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_unmount;
 	if (fs_migrate_init(&ctx)) {
-		fs_log("migrations: cannot start");
+		fs_logl(FS_LOG_ERROR, "migrations: cannot start");
 		fuse_remove_signal_handlers(se);
 		goto out_unmount;
 	}
 	if (ticker_start(&ticker, &ctx, fuse)) {
-		fs_log("cannot start a thread");
+		fs_logl(FS_LOG_ERROR, "cannot start a thread");
 		goto out_signals;
 	}
 	if (opts.singlethread) {
@@ -357,6 +379,7 @@ out_signals:
 	fuse_remove_signal_handlers(se);
 	fs_migrate_destroy(&ctx);
 out_unmount:
+	fs_log_serving(false);
 	fuse_unmount(fuse);
 	fs_lock(&ctx);
 	fs_schemas_settle(&ctx);

@@ -243,7 +243,7 @@ static void fallback_restore(struct fs_ctx *ctx, struct fs_sfile *f)
 		rc = regstore_restore(ctx->schemas->rs, f->name, f->fallback_rev);
 	if (rc) {
 		if (rc != REG_EEXIST && rc != -EIO)
-			fs_log("schemas/%s.yaml: cannot bring back revision %lld: %s", f->name,
+			fs_logl(FS_LOG_ERROR, "schemas/%s.yaml: cannot bring back revision %lld: %s", f->name,
 			       (long long)f->fallback_rev, store_errmsg(ctx->store));
 		fallback_drop(ctx, f);
 		return;
@@ -318,7 +318,7 @@ static int schema_leave(struct fs_ctx *ctx, const char *name)
 	int rc = regstore_delete(ctx->schemas->rs, name);
 	if (rc && rc != REG_ENOENT) {
 		reg_schema_free(copy);
-		fs_log("schemas/%s.yaml: cannot unregister: %s", name, store_errmsg(ctx->store));
+		fs_logl(FS_LOG_ERROR, "schemas/%s.yaml: cannot unregister: %s", name, store_errmsg(ctx->store));
 		return rc == REG_ENOMEM ? -ENOMEM : -EIO;
 	}
 	reg_unregister(ctx->reg, name);
@@ -645,8 +645,7 @@ static int rename_base(struct fs_ctx *ctx, const struct fs_editor_file *p, const
 		  "not saved: another process saved revision %lld after this file was "
 		  "written; read schemas/%s.yaml again", (long long)*base, name);
 	fs_refuse(ctx, file, &d);
-	if (ctx->schemas->log_saves)
-		fs_log("%s: refused: based on a revision older than %lld", file, (long long)*base);
+	fs_log("%s: refused: based on a revision older than %lld", file, (long long)*base);
 	diags_release(&d);
 	f->refused = true;
 	return -EBUSY;

@@ -13,7 +13,6 @@
 #include "fs_int.h"
 
 #include <errno.h>
-#include <fuse.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +38,7 @@ int fs_store_check(struct fs_ctx *ctx)
 	    st.st_ino == s->db_ino)
 		return 0;
 	if (!s->db_gone)
-		fs_log("%s: the database file was deleted or replaced while mounted: "
+		fs_logl(FS_LOG_ERROR, "%s: the database file was deleted or replaced while mounted: "
 		       "every save fails until the mount is restarted", ctx->db_path);
 	s->db_gone = true;
 	return -EIO;
@@ -50,14 +49,8 @@ int fs_store_check(struct fs_ctx *ctx)
 void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d)
 {
 	if (regstore_refuse(ctx->schemas->rs, file, d))
-		fs_log("%s: cannot record refusal: %s", file, store_errmsg(ctx->store));
+		fs_logl(FS_LOG_ERROR, "%s: cannot record refusal: %s", file, store_errmsg(ctx->store));
 	fs_changed(ctx);
-}
-
-static unsigned long caller_uid(void)
-{
-	struct fuse_context *fc = fuse_get_context();
-	return fc ? (unsigned long)fc->uid : 0;
 }
 
 /* The first error of d, for the log. */
@@ -87,8 +80,7 @@ static int conflict(struct fs_ctx *ctx, const char *file, const struct regstore_
 			  "not saved: another process removed it after revision %lld this "
 			  "save is based on", (long long)sv->base);
 	fs_refuse(ctx, file, &d);
-	if (ctx->schemas->log_saves)
-		fs_log("%s: refused: revision %lld is newer than its base %lld", file,
+	fs_log("%s: refused: revision %lld is newer than its base %lld", file,
 		       (long long)sv->newer, (long long)sv->base);
 	diags_release(&d);
 	return -EBUSY;
@@ -111,8 +103,7 @@ int fs_save(struct fs_ctx *ctx, struct regstore_save *sv, bool *refused)
 	if (rc == REG_EINVAL || rc == REG_E2BIG) {
 		fs_refuse(ctx, file, &d);
 		*refused = true;
-		if (ctx->schemas->log_saves)
-			fs_log("%s: refused: %s", file, first_error(&d, why, sizeof(why)));
+		fs_log("%s: refused: %s", file, first_error(&d, why, sizeof(why)));
 		ret = fs_errno(rc);
 	} else if (sv->conflict) {
 		*refused = true;
@@ -120,10 +111,10 @@ int fs_save(struct fs_ctx *ctx, struct regstore_save *sv, bool *refused)
 	} else if (rc == REG_ENOMEM) {
 		ret = -ENOMEM;
 	} else if (rc) {
-		fs_log("%s: cannot store: %s", file, store_errmsg(ctx->store));
+		fs_logl(FS_LOG_ERROR, "%s: cannot store: %s", file, store_errmsg(ctx->store));
 		ret = -EIO;
-	} else if (sv->rev && ctx->schemas->log_saves) {
-		fs_log("%s: saved revision %lld (uid %lu)", file, (long long)sv->rev, caller_uid());
+	} else if (sv->rev) {
+		fs_log("%s: saved revision %lld", file, (long long)sv->rev);
 	}
 	diags_release(&d);
 	return ret;
@@ -252,7 +243,7 @@ void fs_schemas_tick(struct fs_ctx *ctx, struct strlist *out)
 {
 	fs_schemas_expire(ctx);
 	if (!fs_store_check(ctx) && fs_schemas_sync(ctx))
-		fs_log("cannot read what other processes saved: %s", store_errmsg(ctx->store));
+		fs_logl(FS_LOG_ERROR, "cannot read what other processes saved: %s", store_errmsg(ctx->store));
 	strlist_release(out);
 	*out = ctx->schemas->inval;
 	strlist_init(&ctx->schemas->inval);

@@ -44,7 +44,7 @@ check "daemon gone" wait_until 20 bash -c "! pgrep -f \"^$BIN --db $DB\" >/dev/n
 
 # the default database: $SCHEMAFS_DB, else XDG_DATA_HOME/schemafs/registry.db
 # (its directory is created), the examples imported once
-mount_cmd "$MNT" env -u SCHEMAFS_DB XDG_DATA_HOME="$WORK/xdg" "$BIN" -f "$MNT"
+mount_cmd "$MNT" env -u SCHEMAFS_DB XDG_DATA_HOME="$WORK/xdg" "$BIN" --examples "$SCHEMAFS_EXAMPLES" -f "$MNT"
 ls "$MNT/schemas" >"$WORK/default.ls"
 unmount_fs
 check "default db created under XDG_DATA_HOME" test -s "$WORK/xdg/schemafs/registry.db"
@@ -75,3 +75,76 @@ check "another program's SQLite file: untouched" cmp "$WORK/other.db" "$WORK/oth
 # usage errors
 "$BIN" --db "$DB" >/dev/null 2>&1; rc=$?
 check_eq "no mountpoint: exit 2" 2 "$rc"
+
+# the database as -o db=FILE (fstab, systemd), and as mount.fuse3's source
+R2=$WORK/r2.db
+"$BIN" import --db "$R2" "$SCHEMAFS_EXAMPLES" >/dev/null 2>&1
+mount_cmd "$MNT" "$BIN" -f -o fsname=schemafs-db-opt,db="$R2" "$MNT"
+check "-o db=: the registry is served" cmp "$MNT/schemas/users.yaml" "$SCHEMAFS_EXAMPLES/users.yaml"
+check "-o db=: the other -o options still reach FUSE" grep -q "^schemafs-db-opt $MNT fuse" /proc/mounts
+unmount_fs
+mount_cmd "$MNT" "$BIN" "$R2" "$MNT" -f -o rw
+check "DATABASE MOUNTPOINT: the registry is served" \
+	cmp "$MNT/schemas/users.yaml" "$SCHEMAFS_EXAMPLES/users.yaml"
+unmount_fs
+# through mount.fuse3 as /etc/fstab does (mount(8) resets PATH for its
+# helper, so there the program is named by its path: PROG#SOURCE)
+daemon_mount_check() { # WHAT CMD...: CMD mounts R2 at MNT in the background
+	local what=$1
+	shift
+	check "$what" "$@"
+	check "$what: serves" wait_until 20 test -e "$MNT/README"
+	check "$what: the database is the source" \
+		cmp "$MNT/schemas/users.yaml" "$SCHEMAFS_EXAMPLES/users.yaml"
+	check "$what: unmounts" fusermount3 -u "$MNT"
+	check "$what: daemon gone" wait_until 20 bash -c "! pgrep -f \"^[^ ]*schemafs $R2 $MNT\" >/dev/null"
+}
+if command -v mount.fuse3 >/dev/null; then
+	mkdir -p "$WORK/path"
+	ln -s "$(readlink -f "$BIN")" "$WORK/path/schemafs"
+	daemon_mount_check "mount.fuse3 DB MNT -t fuse.schemafs" \
+		env PATH="$WORK/path:$PATH" mount.fuse3 "$R2" "$MNT" -t fuse.schemafs -o loglevel=warning
+	if [ "$(id -u)" -eq 0 ]; then
+		daemon_mount_check "mount -t fuse PROG#DB MNT" \
+			mount -t fuse "$WORK/path/schemafs#$R2" "$MNT" -o loglevel=warning
+	else
+		skip_part "root (mount -t fuse)"
+	fi
+else
+	skip_part "mount.fuse3"
+fi
+
+# a new database: --create makes its directories; nothing is seeded unless asked
+mount_cmd "$MNT" "$BIN" mount --create --db "$WORK/made/here/r.db" -f "$MNT"
+check_eq "a new registry starts empty" "" "$(ls "$MNT/schemas")"
+check_contains "${DAEMON_ERR[$MNT]}" "schemafs: creating a new registry at $WORK/made/here/r.db"
+unmount_fs
+mount_cmd "$MNT" "$BIN" mount --seed --db "$WORK/seeded.db" -f "$MNT"
+check_eq "--seed: the shipped examples" 5 "$(ls "$MNT/schemas" | wc -l)"
+unmount_fs
+
+# the log: under -f one line per save, refusal and migration command on stderr
+log_lines() { # ERE: how many lines of the daemon's stderr match
+	grep -cE -- "$1" "${DAEMON_ERR[$MNT]}"
+}
+mount_cmd "$MNT" env SCHEMAFS_TARGET="host=$WORK/no-server dbname=x" \
+	"$BIN" --db "$DB" -f "$MNT"
+users_valid 9.1.0 >"$MNT/schemas/users.yaml"
+check_eq "a save: one line" 1 \
+	"$(log_lines '^schemafs: info: schemas/users\.yaml: saved as revision [0-9]+ \(uid [0-9]+, pid [0-9]+\)$')"
+users_invalid >"$WORK/bad.yaml"
+cp "$WORK/bad.yaml" "$MNT/schemas/users.yaml" 2>/dev/null
+check_eq "a refusal: one line, with the place" 1 \
+	"$(log_lines "^schemafs: info: schemas/users\.yaml: save refused: schemas/users\.yaml:$(users_invalid_where): error: unknown key 'nulable'")"
+echo plan >"$MNT/migrations/control" 2>/dev/null
+check_eq "a migration command: one line" 1 \
+	"$(log_lines '^schemafs: info: migrations/control: plan: failed: cannot connect to ')"
+check_eq "nothing else" 3 "$(wc -l <"${DAEMON_ERR[$MNT]}")"
+unmount_fs
+# -o loglevel=warning: none of them; a level that does not exist is a usage error
+mount_fs -o loglevel=warning
+users_valid 9.2.0 >"$MNT/schemas/users.yaml"
+check_eq "loglevel=warning: no info line" 0 "$(log_lines 'info:')"
+unmount_fs
+run 2 "$BIN" --db "$DB" -f -o loglevel=chatty "$MNT"
+check_has "-o loglevel=chatty: the levels are error, warning, info, debug"

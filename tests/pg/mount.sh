@@ -9,10 +9,11 @@ set -euo pipefail
 need_fuse
 need_pg
 
-# mount_pg DB MOUNTPOINT: a mount whose runs wait up to 60 s for a lock; its
+# mount_pg DB MOUNTPOINT: a mount whose runs wait up to 60 s for a lock (a new
+# DB starts with the examples); its
 # exit status and stderr are checked when it is unmounted (or at exit)
 mount_pg() {
-	mount_cmd "$2" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$1" -f "$2"
+	mount_cmd "$2" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$1" --examples "$SCHEMAFS_EXAMPLES" -f "$2"
 }
 
 # write_control FILE COMMAND: $rc is the write's status, $err what it said.
