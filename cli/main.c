@@ -21,7 +21,7 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff, "diff [--mode MODE] [--json] [--format github] OLD_DIR NEW_DIR...: "
 	  "classified changes, services broken; exit 1 on a break" },
 	{ "docs", cmd_view, "docs DIR: Markdown documentation" },
-	{ "erd", cmd_view, "erd DIR [--dot]: Mermaid erDiagram (or Graphviz DOT)" },
+	{ "erd", cmd_view, "erd DIR [--table T|--service S] [--dot|--svg]: Mermaid, DOT or SVG ERD" },
 	{ "import", cmd_import,
 	  "import [--db FILE] [--prune] DIR: load a directory into the database" },
 	{ "import-sql", cmd_import_sql,

@@ -8,7 +8,7 @@ mount_fs
 cd "$MNT"
 
 check_eq "root listing" \
-	"README cycles cycles.json dependents dependents.json docs erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas validation validation.json" \
+	"README cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas validation validation.json" \
 	"$(ls_line .)"
 check_eq "examples imported on first mount" \
 	"applications.yaml audit_logs.yaml notifications.yaml policies.yaml users.yaml" \
