@@ -42,7 +42,9 @@ int render_docs(const struct reg_registry *r, struct sbuf *out);
  *
  * The keys say what a part is made of: a table of contents row, of the
  * schema's bytes; a table's section, of those and of the bytes of every
- * schema referencing it, and of which of its references resolve. Equal
+ * schema referencing it, of which of its references resolve, and of what
+ * its diagram draws of each table it references (that table's key columns
+ * and the referenced ones). Equal
  * keys, equal parts (up to a 64-bit hash collision). False when there is
  * no key: a schema was built without bytes (model.h: source NULL), or out
  * of memory; render the part then.

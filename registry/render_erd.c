@@ -502,6 +502,19 @@ static void er_column(struct sbuf *out, const struct reg_schema *s, const struct
 	sbuf_addch(out, '\n');
 }
 
+void render_erd_mermaid_keys_of(const struct reg_schema *s, const struct reg_strlist *cols,
+				struct sbuf *out)
+{
+	for (size_t i = 0; i < s->ncolumns; i++)
+		if (s->columns[i].primary_key)
+			er_column(out, s, &s->columns[i]);
+	for (size_t i = 0; i < cols->n; i++) {
+		const struct reg_column *c = reg_schema_column(s, cols->items[i]);
+		if (c)
+			er_column(out, s, c);
+	}
+}
+
 /*
  * One relationship per reference, parent on the left: exactly one parent
  * when every foreign-key column is NOT NULL, else zero or one; one child at

@@ -82,6 +82,11 @@ int render_erd_with_sel(int err, struct render_erd_sel *sel,
  * drawing of every column). */
 int render_erd_mermaid_sel(const struct render_erd_sel *sel, struct sbuf *out);
 int render_erd_dot_sel(const struct render_erd_sel *sel, bool compact, struct sbuf *out);
+/* The lines of s's primary-key columns, then of cols, as a neighbour's
+ * entity draws them: what a table's diagram shows of a table it
+ * references, for the docs' keys (render_docs_table_key). */
+void render_erd_mermaid_keys_of(const struct reg_schema *s, const struct reg_strlist *cols,
+				struct sbuf *out);
 /* The key marks of a column, "PK, FK, UK" as far as they apply, the first
  * one after lead. */
 void render_erd_keys(struct sbuf *out, const struct reg_schema *s, const struct reg_column *c,
