@@ -86,7 +86,7 @@ int render_erd_dot_service(const struct reg_registry *r, const char *service, st
 /* Above this many tables in one drawing, the SVG draws one box per table
  * (clustered by owner, no columns): dot's layout of every column row
  * takes longer than anyone waits for a `cat` (docs/views.md, measured). */
-#define RENDER_SVG_FULL_MAX 300
+#define RENDER_SVG_FULL_MAX 500
 /* REG_EIO when Graphviz refuses the DOT or fails to lay it out. */
 int render_erd_svg(const struct reg_registry *r, struct sbuf *out);
 int render_erd_svg_table(const struct reg_registry *r, const char *name, struct sbuf *out);

@@ -24,6 +24,7 @@
 #include "render.h"
 #include "render_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,13 +274,18 @@ static int dot_edges_list(const struct render_erd_sel *sel, bool compact, struct
 		size_t j = i;
 		while (j < k && !cmp_end(&ix[i], &ix[j], e))
 			j++;
-		/* the sort is not stable: the first is the smallest index */
-		size_t first = ix[i];
-		for (size_t t = i; t < j; t++) {
-			c[ix[t]].n = j - i;
-			first = ix[t] < first ? ix[t] : first;
-		}
-		c[first].first = true;
+		/* a self reference loops on its own; the sort is not stable: the
+		 * first is the smallest index */
+		size_t first = SIZE_MAX, others = 0;
+		for (size_t t = i; t < j; t++)
+			if (e[ix[t]].child != e[ix[t]].parent) {
+				others++;
+				first = ix[t] < first ? ix[t] : first;
+			}
+		for (size_t t = i; t < j; t++)
+			c[ix[t]].n = others;
+		if (others)
+			c[first].first = true;
 		i = j;
 	}
 	free(ix);
