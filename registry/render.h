@@ -87,6 +87,9 @@ int render_erd_dot_service(const struct reg_registry *r, const char *service, st
  * (clustered by owner, no columns): dot's layout of every column row
  * takes longer than anyone waits for a `cat` (docs/views.md, measured). */
 #define RENDER_SVG_FULL_MAX 500
+/* Above this many, even that takes too long (3,000 tables: 6 s): the SVG
+ * is a notice pointing at the services' and the tables' drawings. */
+#define RENDER_SVG_MAX 2000
 /* REG_EIO when Graphviz refuses the DOT or fails to lay it out. */
 int render_erd_svg(const struct reg_registry *r, struct sbuf *out);
 int render_erd_svg_table(const struct reg_registry *r, const char *name, struct sbuf *out);

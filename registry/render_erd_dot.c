@@ -329,7 +329,7 @@ static void dot_nodes(struct sbuf *out, const struct render_erd_sel *sel, bool c
 				dot_table(out, sel, m);
 			/* a junction into m is m's (in its cluster: dot routes
 			 * edges into a cluster badly from a point outside it) */
-			for (size_t e = 0; here && e < nedges; e++)
+			for (size_t e = 0; here && !compact && e < nedges; e++)
 				if (edges[e].parent == m && ends[e].first && is_junction(&edges[e], &ends[e])) {
 					sbuf_adds(out, "    ");
 					dot_junction_id(out, &edges[e]);

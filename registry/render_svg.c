@@ -80,9 +80,20 @@ static int svg_sel(const struct render_erd_sel *sel, bool compact, struct sbuf *
 	return err;
 }
 
+/* Above RENDER_SVG_MAX tables even the compact layout takes longer than
+ * anyone waits (and the mount renders under its lock): a notice says
+ * where the drawings are. */
 static int svg_auto(const struct render_erd_sel *sel, struct sbuf *out)
 {
-	return svg_sel(sel, sel->n > RENDER_SVG_FULL_MAX, out);
+	if (sel->n <= RENDER_SVG_MAX)
+		return svg_sel(sel, sel->n > RENDER_SVG_FULL_MAX, out);
+	sbuf_addf(out,
+		  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"40\">"
+		  "<text x=\"10\" y=\"25\">%zu tables are too many for one drawing (limit %d): "
+		  "see erd/service/*.svg and erd/&lt;table&gt;.svg</text></svg>\n",
+		  sel->n, RENDER_SVG_MAX);
+	return sbuf_error(out);
 }
 
 int render_erd_svg(const struct reg_registry *r, struct sbuf *out)

@@ -378,6 +378,55 @@ START_TEST(dot_clusters_ports_feet_loops)
 }
 END_TEST
 
+/* n tables, each referencing the one before. */
+static struct reg_registry *chain(size_t n)
+{
+	struct reg_registry *r = reg_registry_new();
+	for (size_t i = 0; i < n; i++) {
+		char name[32], prev[32];
+		snprintf(name, sizeof(name), "t%05zu", i);
+		struct reg_schema *s = tr_schema(name, i % 3 ? "a-service" : "b-service");
+		tr_column(s, "id", "BIGINT", false)->primary_key = true;
+		tr_column(s, "hidden_column", "TEXT", true);
+		if (i) {
+			snprintf(prev, sizeof(prev), "t%05zu", i - 1);
+			tr_column(s, "prev_id", "BIGINT", false);
+			tr_ref(s, prev, "prev_id", "id");
+		}
+		tr_add(r, s);
+	}
+	return r;
+}
+
+START_TEST(big_registries_compact_then_notice)
+{
+	/* above RENDER_SVG_FULL_MAX: a box per table, no columns */
+	struct reg_registry *r = chain(RENDER_SVG_FULL_MAX + 1);
+	struct sbuf sb = SBUF_INIT;
+	ck_assert_int_eq(render_erd_svg(r, &sb), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "<title>t00500</title>"));
+	ck_assert_ptr_null(strstr(sb.buf, "hidden_column"));
+	ck_assert_uint_eq(count(sb.buf, "<g id=\"clust"), 2);
+	reg_registry_free(r);
+	/* a service's drawing of that registry has its columns */
+	sbuf_reset(&sb);
+	r = chain(30);
+	ck_assert_int_eq(render_erd_svg(r, &sb), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "hidden_column"));
+	reg_registry_free(r);
+	/* above RENDER_SVG_MAX: a notice */
+	sbuf_reset(&sb);
+	r = chain(RENDER_SVG_MAX + 1);
+	ck_assert_int_eq(render_erd_svg(r, &sb), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "2001 tables are too many for one drawing"));
+	sbuf_reset(&sb);
+	ck_assert_int_eq(render_erd_svg_table(r, "t01000", &sb), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "<title>t01001</title>"));
+	reg_registry_free(r);
+	sbuf_release(&sb);
+}
+END_TEST
+
 /* `schemafs erd DIR --table T|--service S [--dot|--svg]` */
 START_TEST(cli_erd_options)
 {
@@ -428,6 +477,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_test(tc, dot_clusters_ports_feet_loops);
 	tcase_add_test(tc, cli_erd_options);
+	tcase_add_test(tc, big_registries_compact_then_notice);
 	tcase_add_test(tc, adventureworks_clustered_svg);
 	tcase_add_test(tc, corpus_diagrams_in_mermaid_10_11_12);
 	suite_add_tcase(s, tc);
