@@ -23,23 +23,11 @@ enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 
 struct view_args {
 	const char *dir;
-	const char *name; /* a view of one schema */
+	const char *name; /* a view of one schema (or service) */
+	bool service;	  /* --service: name is a service */
 	bool json;	  /* --json */
 	bool dot;	  /* --dot */
-};
-
-/* The commands: check, and one per command word of the catalogue of views
- * (render.h), which says what forms and arguments each takes. */
-static const struct {
-	const char *command;
-	const char *usage;
-} view_commands[] = {
-	{ "order", "order DIR [--json]" },
-	{ "graph", "graph DIR [--json]" },
-	{ "dependents", "dependents DIR NAME [--json] | dependents DIR --json" },
-	{ "cycles", "cycles DIR [--json]" },
-	{ "docs", "docs DIR" },
-	{ "erd", "erd DIR [--dot]" },
+	bool svg;	  /* --svg */
 };
 
 static bool has_form(const char *command, enum render_view_form form)
@@ -47,7 +35,22 @@ static bool has_form(const char *command, enum render_view_form form)
 	return render_view_find(command, form, false) || render_view_find(command, form, true);
 }
 
-enum { OPT_JSON = 256, OPT_DOT };
+enum { OPT_JSON = 256, OPT_DOT, OPT_SVG, OPT_TABLE, OPT_SERVICE };
+
+static enum render_view_form form_of(const struct view_args *a)
+{
+	return a->svg ? RENDER_FORM_SVG
+	       : a->dot ? RENDER_FORM_DOT
+	       : a->json ? RENDER_FORM_JSON : RENDER_FORM_TEXT;
+}
+
+/* The row a's options pick for command. */
+static const struct render_view *view_of(const char *command, const struct view_args *a)
+{
+	if (a->service)
+		return render_view_find_service(command, form_of(a));
+	return render_view_find(command, form_of(a), a->name != NULL);
+}
 
 /* An option the command does not take, as the user wrote it. */
 static int unknown_option(char **argv, const char *usage)
@@ -61,7 +64,9 @@ static int unknown_option(char **argv, const char *usage)
 }
 
 /*
- * Parses "DIR [NAME] [--json|--dot]", options anywhere ("--" ends them);
+ * Parses "DIR [NAME] [--json|--dot|--svg] [--table NAME|--service NAME]",
+ * options anywhere ("--" ends them); --table and --service are for the
+ * commands with such views (erd), --table NAME being the same as NAME;
  * command is argv[0] (NULL: check, which takes --json and no NAME).
  * Returns -1 after -h (usage printed), 0 on success, EXIT_USAGE on a usage
  * error (message printed).
@@ -73,10 +78,16 @@ static int parse_args(int argc, char **argv, const char *command, const char *us
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "dot", no_argument, NULL, OPT_DOT },
+		{ "svg", no_argument, NULL, OPT_SVG },
+		{ "table", required_argument, NULL, OPT_TABLE },
+		{ "service", required_argument, NULL, OPT_SERVICE },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool allow_json = !command || has_form(command, RENDER_FORM_JSON);
 	bool allow_dot = command && has_form(command, RENDER_FORM_DOT);
+	bool allow_svg = command && has_form(command, RENDER_FORM_SVG);
+	bool allow_service = command && render_view_find_service(command, RENDER_FORM_TEXT);
+	const char *option_name = NULL; /* --table or --service */
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -90,6 +101,15 @@ static int parse_args(int argc, char **argv, const char *command, const char *us
 			a->json = true;
 		} else if (c == OPT_DOT && allow_dot) {
 			a->dot = true;
+		} else if (c == OPT_SVG && allow_svg) {
+			a->svg = true;
+		} else if ((c == OPT_TABLE || c == OPT_SERVICE) && allow_service) {
+			if (option_name) {
+				fprintf(stderr, "schemafs: %s: one --table or --service\n", argv[0]);
+				goto usage;
+			}
+			option_name = optarg;
+			a->service = c == OPT_SERVICE;
 		} else {
 			if (c != '?')
 				optopt = 0; /* a known option this command does not take */
@@ -98,12 +118,16 @@ static int parse_args(int argc, char **argv, const char *command, const char *us
 	}
 	/* a NAME is wanted when the form has a view of one schema; it is
 	 * optional when the form also has a view of all (dependents --json) */
-	enum render_view_form form = a->dot ? RENDER_FORM_DOT
-				     : a->json ? RENDER_FORM_JSON : RENDER_FORM_TEXT;
-	bool named = command && render_view_find(command, form, true);
+	if (a->dot + a->svg + a->json > 1) {
+		fprintf(stderr, "schemafs: %s: one of --json, --dot, --svg\n", argv[0]);
+		goto usage;
+	}
+	enum render_view_form form = form_of(a);
+	bool named = command && !option_name && render_view_find(command, form, true);
 	bool need_name = named && !render_view_find(command, form, false);
 	char **pos = argv + optind;
 	int npos = argc - optind;
+	a->name = option_name;
 	if (npos > 0)
 		a->dir = pos[0];
 	if (npos > 1 && named)
@@ -183,9 +207,13 @@ int cmd_view(int argc, char **argv)
 	struct sbuf out = SBUF_INIT;
 	struct reg_registry *r = NULL;
 
-	for (size_t i = 0; i < sizeof(view_commands) / sizeof(view_commands[0]); i++)
-		if (!strcmp(argv[0], view_commands[i].command))
-			usage = view_commands[i].usage;
+	/* the usage line is the help table's (help.c), one text per command */
+	const struct cli_help *h = cli_help_find(argv[0]);
+	if (h && render_view_find(argv[0], RENDER_FORM_TEXT, false) == NULL &&
+	    render_view_find(argv[0], RENDER_FORM_TEXT, true) == NULL)
+		h = NULL;
+	if (h)
+		usage = h->synopsis;
 	if (!usage) {
 		fprintf(stderr, "schemafs: %s: not a view\n", argv[0]);
 		return EXIT_USAGE;
@@ -193,9 +221,7 @@ int cmd_view(int argc, char **argv)
 	int status = parse_args(argc, argv, argv[0], usage, &a);
 	if (status)
 		return status < 0 ? 0 : status;
-	enum render_view_form form = a.dot ? RENDER_FORM_DOT
-				     : a.json ? RENDER_FORM_JSON : RENDER_FORM_TEXT;
-	const struct render_view *v = render_view_find(argv[0], form, a.name != NULL);
+	const struct render_view *v = view_of(argv[0], &a);
 	r = load(a.dir, &diags);
 	if (!r) {
 		status = EXIT_PROBLEMS;
@@ -203,7 +229,8 @@ int cmd_view(int argc, char **argv)
 	}
 	int rc = render_view_run(v, r, a.name, &out);
 	if (rc == REG_ENOENT) {
-		fprintf(stderr, "schemafs: %s: no schema '%s' in '%s'\n", argv[0], a.name, a.dir);
+		fprintf(stderr, "schemafs: %s: no %s '%s' in '%s'\n", argv[0],
+			a.service ? "table owned by service" : "schema", a.name, a.dir);
 		status = EXIT_PROBLEMS;
 	} else if (rc) {
 		fprintf(stderr, "schemafs: %s: %s\n", argv[0], reg_strerror(rc));
@@ -214,6 +241,8 @@ int cmd_view(int argc, char **argv)
 	if (report_load(&diags))
 		status = EXIT_PROBLEMS;
 out:
+	if (a.svg)
+		render_svg_release();
 	sbuf_release(&out);
 	diags_release(&diags);
 	reg_registry_free(r);
@@ -222,7 +251,7 @@ out:
 
 int cmd_check(int argc, char **argv)
 {
-	static const char usage[] = "check DIR [--json]";
+	const char *usage = cli_help_find("check")->synopsis;
 	struct view_args a;
 	struct diags diags = DIAGS_INIT;
 	struct sbuf out = SBUF_INIT;

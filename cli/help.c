@@ -61,10 +61,16 @@ static const struct cli_help help_table[] = {
 	{ "docs", "docs DIR", "Markdown documentation of every table",
 	  VIEW_TEXT("docs DIR", "", "Prints Markdown documentation of every table of DIR (the mount's\n"
 		    "docs/schema.md).\n") },
-	{ "erd", "erd DIR [--dot]", "Mermaid erDiagram (or Graphviz DOT)",
-	  VIEW_TEXT("erd DIR [--dot]", "  --dot       Graphviz DOT instead of Mermaid\n",
+	{ "erd", "erd DIR [--table TABLE | --service SERVICE] [--dot | --svg]",
+	  "Mermaid, DOT or SVG entity-relationship diagram",
+	  VIEW_TEXT("erd DIR [--table TABLE | --service SERVICE] [--dot | --svg]",
+		    "  --table TABLE      one table's neighbourhood (also: erd DIR TABLE)\n"
+		    "  --service SERVICE  the tables SERVICE owns and their neighbours\n"
+		    "  --dot              Graphviz DOT instead of Mermaid\n"
+		    "  --svg              an SVG picture drawn by Graphviz\n",
 		    "Prints the entity-relationship diagram of DIR as a Mermaid erDiagram (the\n"
-		    "mount's erd.mmd).\n") },
+		    "mount's erd.mmd), or of one table's or one service's neighbourhood (the\n"
+		    "mount's erd/TABLE.mmd and erd/service/SERVICE.mmd).\n") },
 	{ "diff", "diff OLD_DIR NEW_DIR...", "classified changes and the services they break",
 	  "usage: schemafs diff [--mode MODE] [--json] [--format text|github] OLD_DIR NEW_DIR\n"
 	  "                     [MORE_DIRS...]\n\n"

@@ -1,7 +1,8 @@
 /*
  * fs_views: the derived files. A view of the registry alone is a row of
  * the catalogue (registry/render.h); the others (README, validation, the
- * incremental docs/schema.md, erd.svg, history/) are rendered here. The
+ * incremental docs/schema.md, the erd/ directory, history/) are rendered
+ * here. The
  * cache in front of them renders each view once per generation and keeps
  * the bytes (and their mtime) when a change left them equal, so the
  * kernel keeps its page cache of views a change did not touch.
@@ -9,13 +10,12 @@
 #include "fs_int.h"
 
 #include <errno.h>
-#include <graphviz/cgraph.h>
-#include <graphviz/gvc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
+#include "strlist.h"
 #include "validate.h"
 #include "schemafile.h"
 
@@ -23,7 +23,10 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
 static int view_validation(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
 static int view_validation_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
 static int view_docs(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
-static int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int view_erd_table(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int view_erd_service(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
+static int list_erd_tables(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+static int list_erd_services(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
 static int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
 static int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
 static int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
@@ -46,16 +49,17 @@ const struct fs_route fs_views_routes[] = {
 	/* render_docs, in parts kept between renderings (the same bytes) */
 	FS_VIEW("/docs/schema.md", view_docs, 0),
 	FS_REG_VIEW("/erd.mmd", RENDER_VIEW_ERD_MERMAID),
-	FS_VIEW("/erd.svg", view_erd_svg, 0),
+	FS_REG_VIEW("/erd.svg", RENDER_VIEW_ERD_SVG),
+	/* one table's neighbourhood, one service's tables: <name>.mmd, <name>.svg */
+	FS_DIR("/erd", list_erd_tables),
+	FS_DIR("/erd/service", list_erd_services),
+	FS_VIEW("/erd/service/*", view_erd_service, 0),
+	FS_VIEW("/erd/*", view_erd_table, 0),
 	FS_DIR("/history", list_history),
 	FS_DIR("/history/*", list_history_revs),
 	FS_VIEW("/history/*/*", view_history_file, 0),
 };
 const size_t fs_views_nroutes = sizeof(fs_views_routes) / sizeof(fs_views_routes[0]);
-
-/* Above this many tables a Graphviz layout takes longer than anyone waits
- * for a `cat`; erd.svg then says so and points at erd.mmd. */
-#define ERD_SVG_MAX_TABLES 300
 
 struct view_entry {
 	const struct fs_route *route;
@@ -108,7 +112,6 @@ struct docs_cache {
 
 struct fs_views {
 	struct view_entry *buckets[VIEW_BUCKETS];
-	GVC_t *gvc; /* created on the first erd.svg */
 	struct docs_cache docs;
 };
 
@@ -157,8 +160,7 @@ void fs_views_free(struct fs_views *v)
 			entry_free(e);
 		}
 	}
-	if (v->gvc)
-		gvFreeContext(v->gvc);
+	render_svg_release();
 	free(v);
 }
 
@@ -304,8 +306,10 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		"validation             ro  one problem per line (file:line:col); empty when all is valid\n"
 		"cycles                 ro  one dependency cycle per line: \"a -> b -> a\"\n"
 		"docs/schema.md         ro  Markdown documentation of every table\n"
-		"erd.mmd                ro  Mermaid erDiagram\n"
-		"erd.svg                ro  the same diagram drawn by Graphviz\n"
+		"erd.mmd                ro  Mermaid erDiagram of every table\n"
+		"erd.svg                ro  every table drawn by Graphviz, clustered by owner\n"
+		"erd/<table>.mmd|.svg   ro  one table, what it references and what references it\n"
+		"erd/service/<owner>.mmd|.svg  ro  the tables a service owns and their neighbours\n"
 		"history/<name>/        ro  every accepted revision: <version>.yaml, <version>~2.yaml...\n"
 		"*.json                 ro  JSON twins of graph, migration_order, validation, cycles,\n"
 		"                           dependents\n"
@@ -510,64 +514,75 @@ static int view_validation_json(struct fs_ctx *ctx, const char *arg, struct sbuf
 	return ret;
 }
 
-/* ---- erd.svg ---- */
+/* ---- erd/<table>.mmd|.svg, erd/service/<service>.mmd|.svg ---- */
 
-static int gv_quiet(char *msg)
+/* The view of name.mmd or name.svg (id_mmd, id_svg: catalogue rows);
+ * -ENOENT for another suffix or a name that names nothing. */
+static int erd_file(struct fs_ctx *ctx, const char *arg, enum render_view_id id_mmd,
+		    enum render_view_id id_svg, struct sbuf *out)
 {
-	(void)msg;
-	return 0;
+	size_t len = strlen(arg);
+	enum render_view_id id;
+	if (len > 4 && !strcmp(arg + len - 4, ".mmd"))
+		id = id_mmd;
+	else if (len > 4 && !strcmp(arg + len - 4, ".svg"))
+		id = id_svg;
+	else
+		return -ENOENT;
+	char *name = strndup(arg, len - 4);
+	if (!name)
+		return -ENOMEM;
+	int ret = fs_errno(render_view_run(&render_views[id], ctx->reg, name, out));
+	free(name);
+	return ret;
 }
 
-static int view_erd_svg(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+static int view_erd_table(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	return erd_file(ctx, arg, RENDER_VIEW_ERD_TABLE_MERMAID, RENDER_VIEW_ERD_TABLE_SVG, out);
+}
+
+static int view_erd_service(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	return erd_file(ctx, arg, RENDER_VIEW_ERD_SERVICE_MERMAID, RENDER_VIEW_ERD_SERVICE_SVG,
+			out);
+}
+
+static int erd_pair(struct fs_dir *dir, const char *name)
+{
+	char file[1024];
+	if (strchr(name, '/') || snprintf(file, sizeof(file), "%s.mmd", name) >= (int)sizeof(file))
+		return 0; /* no file can have that name */
+	if (fs_dir_add(dir, file, S_IFREG | 0444))
+		return -ENOMEM;
+	memcpy(file + strlen(name), ".svg", 4);
+	return fs_dir_add(dir, file, S_IFREG | 0444) ? -ENOMEM : 0;
+}
+
+static int list_erd_tables(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 {
 	(void)arg;
-	struct sbuf dot = SBUF_INIT;
-	Agraph_t *g = NULL;
-	char *svg = NULL;
-	unsigned int len = 0;
-	int ret;
+	int ret = 0;
+	for (size_t i = 0; i < ctx->reg->n && !ret; i++)
+		ret = erd_pair(dir, ctx->reg->schemas[i]->name);
+	return ret;
+}
 
-	if (ctx->reg->n > ERD_SVG_MAX_TABLES) {
-		ret = sbuf_addf(out,
-			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"40\">"
-			"<text x=\"10\" y=\"25\">%zu tables are too many to draw (limit %d): "
-			"see erd.mmd</text></svg>\n",
-			ctx->reg->n, ERD_SVG_MAX_TABLES);
-		return fs_errno(ret);
-	}
-	ret = fs_errno(render_erd_dot(ctx->reg, &dot));
-	if (ret)
-		goto out;
-	if (!ctx->views->gvc) {
-		agseterrf(gv_quiet);
-		ctx->views->gvc = gvContext();
-		if (!ctx->views->gvc) {
+static int list_erd_services(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
+{
+	(void)arg;
+	struct strlist owners = STRLIST_INIT;
+	int ret = 0;
+	for (size_t i = 0; i < ctx->reg->n && !ret; i++) {
+		const char *o = ctx->reg->schemas[i]->owner;
+		if (o && *o && strlist_push(&owners, o))
 			ret = -ENOMEM;
-			goto out;
-		}
 	}
-	g = agmemread(dot.buf);
-	if (!g) {
-		ret = -EIO;
-		goto out;
-	}
-	if (gvLayout(ctx->views->gvc, g, "dot")) {
-		ret = -EIO;
-		goto out_graph;
-	}
-	if (gvRenderData(ctx->views->gvc, g, "svg", &svg, &len)) {
-		ret = -EIO;
-		goto out_layout;
-	}
-	ret = fs_errno(sbuf_add(out, svg, len));
-	gvFreeRenderData(svg);
-out_layout:
-	gvFreeLayout(ctx->views->gvc, g);
-out_graph:
-	agclose(g);
-out:
-	sbuf_release(&dot);
+	strlist_sort(&owners);
+	strlist_uniq(&owners);
+	for (size_t i = 0; i < owners.n && !ret; i++)
+		ret = erd_pair(dir, owners.items[i]);
+	strlist_release(&owners);
 	return ret;
 }
 

@@ -42,7 +42,9 @@ int render_docs(const struct reg_registry *r, struct sbuf *out);
  *
  * The keys say what a part is made of: a table of contents row, of the
  * schema's bytes; a table's section, of those and of the bytes of every
- * schema referencing it, and of which of its references resolve. Equal
+ * schema referencing it, of which of its references resolve, and of what
+ * its diagram draws of each table it references (that table's key columns
+ * and the referenced ones). Equal
  * keys, equal parts (up to a 64-bit hash collision). False when there is
  * no key: a schema was built without bytes (model.h: source NULL), or out
  * of memory; render the part then.
@@ -64,10 +66,39 @@ bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key);
  * render_docs_schema_hash() gives it (false: the schema has no bytes). */
 bool render_docs_schema_hash(const struct reg_schema *s, uint64_t *hash);
 int render_docs_use_hashes(struct render_docs *d, const uint64_t *hash);
-/* Mermaid erDiagram accepted by mermaid 11. */
+/*
+ * ERDs (docs/views.md): Mermaid erDiagram accepted by mermaid 10, 11 and
+ * 12 (render_erd.c), Graphviz DOT (render_erd_dot.c) and SVG laid out by
+ * Graphviz (render_svg.c), each of every table, of one table's
+ * neighbourhood (_table: the table with all its columns, what it
+ * references and what references it with their keys and the columns of the
+ * relationships) or of one service (_service: the tables it owns, and
+ * their neighbours as in _table). _table returns REG_ENOENT when r has no
+ * table name, _service when no table has that owner.
+ */
 int render_erd_mermaid(const struct reg_registry *r, struct sbuf *out);
-/* Graphviz DOT of the same diagram. */
+int render_erd_mermaid_table(const struct reg_registry *r, const char *name, struct sbuf *out);
+int render_erd_mermaid_service(const struct reg_registry *r, const char *service,
+			       struct sbuf *out);
 int render_erd_dot(const struct reg_registry *r, struct sbuf *out);
+int render_erd_dot_table(const struct reg_registry *r, const char *name, struct sbuf *out);
+int render_erd_dot_service(const struct reg_registry *r, const char *service, struct sbuf *out);
+/* Above this many tables in one drawing, the SVG draws one box per table
+ * (clustered by owner, no columns): dot's layout of every column row
+ * takes longer than anyone waits for a `cat` (docs/views.md, measured). */
+#define RENDER_SVG_FULL_MAX 500
+/* Above this many, even that takes too long (3,000 tables: 6 s): the SVG
+ * is a notice pointing at the services' and the tables' drawings. */
+#define RENDER_SVG_MAX 2000
+/* REG_EIO when Graphviz refuses the DOT or fails to lay it out. */
+int render_erd_svg(const struct reg_registry *r, struct sbuf *out);
+int render_erd_svg_table(const struct reg_registry *r, const char *name, struct sbuf *out);
+int render_erd_svg_service(const struct reg_registry *r, const char *service, struct sbuf *out);
+/* dot's SVG of a DOT text. Graphviz has process-wide state: one context is
+ * kept for the process and calls are serialized; render_svg_release()
+ * frees it (a later call makes a new one). */
+int render_svg_of_dot(const char *dot, struct sbuf *out);
+void render_svg_release(void);
 
 /*
  * ---- the catalogue of views ----
@@ -76,12 +107,14 @@ int render_erd_dot(const struct reg_registry *r, struct sbuf *out);
  * (`schemafs COMMAND DIR [NAME] [--json|--dot]`) picks a row by its
  * command word, form and whether a schema is named; the mount's route
  * table names rows by id (fs/fs_views.c). A row renders the whole registry
- * (all) or one schema of it (one, given the schema's name).
+ * (all) or one part of it (one, given the name of a schema, or of a
+ * service: an owner, when of says so; the CLI's --service).
  */
 enum render_view_form {
 	RENDER_FORM_TEXT,
 	RENDER_FORM_JSON, /* the CLI's --json */
 	RENDER_FORM_DOT,  /* the CLI's --dot */
+	RENDER_FORM_SVG,  /* the CLI's --svg */
 };
 
 enum render_view_id {
@@ -97,6 +130,13 @@ enum render_view_id {
 	RENDER_VIEW_DOCS,
 	RENDER_VIEW_ERD_MERMAID,
 	RENDER_VIEW_ERD_DOT,
+	RENDER_VIEW_ERD_SVG,
+	RENDER_VIEW_ERD_TABLE_MERMAID,   /* of one schema */
+	RENDER_VIEW_ERD_TABLE_DOT,       /* of one schema */
+	RENDER_VIEW_ERD_TABLE_SVG,       /* of one schema */
+	RENDER_VIEW_ERD_SERVICE_MERMAID, /* of one service */
+	RENDER_VIEW_ERD_SERVICE_DOT,     /* of one service */
+	RENDER_VIEW_ERD_SERVICE_SVG,     /* of one service */
 	RENDER_NVIEWS
 };
 
@@ -106,17 +146,22 @@ struct render_view {
 	/* exactly one of the two is set */
 	int (*all)(const struct reg_registry *r, struct sbuf *out);
 	int (*one)(const struct reg_registry *r, const char *name, struct sbuf *out);
+	enum render_view_of { RENDER_OF_SCHEMA, RENDER_OF_SERVICE } of; /* what one names */
 };
 
 /* Indexed by enum render_view_id. */
 extern const struct render_view render_views[RENDER_NVIEWS];
 
-/* Appends v's rendering of r; name is the schema of a view of one (ignored
- * otherwise). Returns 0, REG_ENOENT when r has no schema name, REG_ENOMEM. */
+/* Appends v's rendering of r; name is the schema (or service) of a view of
+ * one (ignored otherwise). Returns 0, REG_ENOENT when r has no schema name
+ * (no table owned by service name), REG_ENOMEM, or the renderer's error. */
 int render_view_run(const struct render_view *v, const struct reg_registry *r,
 		    const char *name, struct sbuf *out);
 /* The row of command in form, of one schema (named) or of all; NULL: none. */
 const struct render_view *render_view_find(const char *command, enum render_view_form form,
 					   bool named);
+/* The row of command in form of one service; NULL: none. */
+const struct render_view *render_view_find_service(const char *command,
+						   enum render_view_form form);
 
 #endif

@@ -318,6 +318,30 @@ static void md_history(struct sbuf *out, const struct reg_schema *s)
 	sbuf_addch(out, '\n');
 }
 
+/* The table's neighbourhood as a ```mermaid block (render_erd.c's
+ * diagram of one table): only when it has one, a relationship to draw. */
+static void md_diagram(struct sbuf *out, const struct reg_registry *r,
+		       const struct render_backrefs *b, size_t t)
+{
+	struct render_erd_sel sel;
+	if (b->off[t] == b->off[t + 1]) {
+		size_t k = b->first[t];
+		while (k < b->first[t + 1] && b->target[k] < 0)
+			k++;
+		if (k == b->first[t + 1])
+			return;
+	}
+	int err = render_erd_sel_table(r, b, r->schemas[t]->name, &sel);
+	if (err) {
+		sbuf_fail(out, err);
+		return;
+	}
+	ADD_LIT(out, "**Diagram**\n\n```mermaid\n");
+	render_erd_mermaid_sel(&sel, out);
+	ADD_LIT(out, "```\n\n");
+	render_erd_sel_release(&sel);
+}
+
 static void md_schema(struct sbuf *out, const struct reg_registry *r,
 		      const struct render_backrefs *b, size_t t)
 {
@@ -338,6 +362,7 @@ static void md_schema(struct sbuf *out, const struct reg_registry *r,
 	sbuf_addf(out, " | %zu | %zu | %zu |\n\n", s->ncolumns, s->nrefs,
 		  b->off[t + 1] - b->off[t]);
 	md_columns(out, s);
+	md_diagram(out, r, b, t);
 	md_references(out, r, b, t);
 	md_indexes(out, s);
 	md_referenced_by(out, r, b, t);
@@ -491,12 +516,29 @@ bool render_docs_table_key(struct render_docs *d, size_t t, uint64_t *key)
 {
 	if (!hash_all(d))
 		return false;
-	/* what md_schema reads: the schema, whether each of its references
-	 * resolves, and every reference to it (its schema and which one) */
+	/* what md_schema reads: the schema, each of its references (whether
+	 * it resolves, and what the diagram draws of the table it points at:
+	 * its keys and the referenced columns, not its bytes, so that a change
+	 * elsewhere in that table keeps this part), and every reference to it
+	 * (its schema and which one) */
 	const struct render_backrefs *b = &d->b;
+	const struct reg_schema *s = d->r->schemas[t];
+	struct sbuf drawn = SBUF_INIT;
 	uint64_t k = d->hash[t];
-	for (size_t i = b->first[t]; i < b->first[t + 1]; i++)
+	for (size_t i = b->first[t]; i < b->first[t + 1]; i++) {
 		k = key_mix(k, b->target[i] >= 0);
+		if (b->target[i] < 0 || (size_t)b->target[i] == t)
+			continue;
+		sbuf_reset(&drawn);
+		render_erd_mermaid_keys_of(d->r->schemas[b->target[i]],
+					   &s->refs[i - b->first[t]].columns, &drawn);
+		if (sbuf_error(&drawn)) {
+			sbuf_release(&drawn);
+			return false;
+		}
+		k = key_mix(k, strmap_hash(drawn.buf ? drawn.buf : "", drawn.len));
+	}
+	sbuf_release(&drawn);
 	k = key_mix(k, b->off[t + 1] - b->off[t]);
 	for (size_t i = b->off[t]; i < b->off[t + 1]; i++) {
 		k = key_mix(k, d->hash[b->items[i].from]);

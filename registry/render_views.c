@@ -22,6 +22,18 @@ const struct render_view render_views[RENDER_NVIEWS] = {
 	[RENDER_VIEW_DOCS] = { "docs", RENDER_FORM_TEXT, .all = render_docs },
 	[RENDER_VIEW_ERD_MERMAID] = { "erd", RENDER_FORM_TEXT, .all = render_erd_mermaid },
 	[RENDER_VIEW_ERD_DOT] = { "erd", RENDER_FORM_DOT, .all = render_erd_dot },
+	[RENDER_VIEW_ERD_SVG] = { "erd", RENDER_FORM_SVG, .all = render_erd_svg },
+	[RENDER_VIEW_ERD_TABLE_MERMAID] = { "erd", RENDER_FORM_TEXT,
+					    .one = render_erd_mermaid_table },
+	[RENDER_VIEW_ERD_TABLE_DOT] = { "erd", RENDER_FORM_DOT, .one = render_erd_dot_table },
+	[RENDER_VIEW_ERD_TABLE_SVG] = { "erd", RENDER_FORM_SVG, .one = render_erd_svg_table },
+	[RENDER_VIEW_ERD_SERVICE_MERMAID] = { "erd", RENDER_FORM_TEXT,
+					      .one = render_erd_mermaid_service,
+					      .of = RENDER_OF_SERVICE },
+	[RENDER_VIEW_ERD_SERVICE_DOT] = { "erd", RENDER_FORM_DOT, .one = render_erd_dot_service,
+					  .of = RENDER_OF_SERVICE },
+	[RENDER_VIEW_ERD_SERVICE_SVG] = { "erd", RENDER_FORM_SVG, .one = render_erd_svg_service,
+					  .of = RENDER_OF_SERVICE },
 };
 
 int render_view_run(const struct render_view *v, const struct reg_registry *r,
@@ -29,9 +41,9 @@ int render_view_run(const struct render_view *v, const struct reg_registry *r,
 {
 	if (!v->one)
 		return v->all(r, out);
-	if (!name || reg_find(r, name) < 0)
+	if (!name || (v->of == RENDER_OF_SCHEMA && reg_find(r, name) < 0))
 		return REG_ENOENT;
-	return v->one(r, name, out);
+	return v->one(r, name, out); /* a service's renderer says whether it has tables */
 }
 
 const struct render_view *render_view_find(const char *command, enum render_view_form form,
@@ -39,7 +51,20 @@ const struct render_view *render_view_find(const char *command, enum render_view
 {
 	for (size_t i = 0; i < RENDER_NVIEWS; i++) {
 		const struct render_view *v = &render_views[i];
-		if (!strcmp(v->command, command) && v->form == form && !!v->one == named)
+		if (!strcmp(v->command, command) && v->form == form && !!v->one == named &&
+		    v->of == RENDER_OF_SCHEMA)
+			return v;
+	}
+	return NULL;
+}
+
+const struct render_view *render_view_find_service(const char *command,
+						   enum render_view_form form)
+{
+	for (size_t i = 0; i < RENDER_NVIEWS; i++) {
+		const struct render_view *v = &render_views[i];
+		if (!strcmp(v->command, command) && v->form == form && v->one &&
+		    v->of == RENDER_OF_SERVICE)
 			return v;
 	}
 	return NULL;

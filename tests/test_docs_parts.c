@@ -176,6 +176,62 @@ START_TEST(keys_follow_what_sections_are_made_of)
 }
 END_TEST
 
+/* A table with one column besides its key, of the given types. */
+static void put_typed(struct reg_registry *r, const char *name, const char *id_type,
+		      const char *other_type, const char *ref)
+{
+	char yaml[1024];
+	int n = snprintf(yaml, sizeof(yaml),
+			 "name: %s\nowner: o\nversion: 1.0.0\n\ncolumns:\n  - name: id\n"
+			 "    type: %s\n    nullable: false\n    primary_key: true\n"
+			 "  - name: other\n    type: %s\n  - name: a_id\n    type: %s\n",
+			 name, id_type, other_type, id_type);
+	if (ref)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n,
+			      "\nreferences:\n  - schema: %s\n    column: id\n    foreign_key: a_id\n",
+			      ref);
+	struct reg_schema *s = NULL;
+	struct diags d = DIAGS_INIT;
+	ck_assert_int_eq(schemafile_parse(yaml, (size_t)n, "t.yaml", &s, &d), 0);
+	ck_assert_int_eq(reg_register(r, s), 0);
+	diags_release(&d);
+}
+
+START_TEST(diagram_keys_follow_the_neighbours)
+{
+	/* a section's diagram draws the key of each table it references:
+	 * the part is redone when that changes, and kept when the referenced
+	 * table changes elsewhere */
+	struct reg_registry *r = reg_registry_new();
+	struct snapshot s0, s1;
+	ck_assert_ptr_nonnull(r);
+	put_typed(r, "users", "UUID", "TEXT", NULL);
+	put_typed(r, "orders", "UUID", "TEXT", "users");
+	put_typed(r, "lonely", "UUID", "TEXT", NULL);
+	take(r, &s0);
+	ck_assert_ptr_nonnull(strstr(s0.section[find(&s0, "orders")], "```mermaid\n"));
+	ck_assert_ptr_null(strstr(s0.section[find(&s0, "lonely")], "```mermaid"));
+
+	/* users' key column: drawn in orders' diagram */
+	put_typed(r, "users", "BIGINT", "TEXT", NULL);
+	put_typed(r, "orders", "UUID", "TEXT", "users"); /* orders itself unchanged */
+	take(r, &s1);
+	ck_assert_ptr_nonnull(strstr(s1.section[find(&s1, "orders")], "    users {\n"
+								      "        BIGINT id PK\n"));
+	ck_assert_str_ne(s0.section[find(&s0, "orders")], s1.section[find(&s1, "orders")]);
+	compare(&s0, &s1, (const char *const[]){ "lonely", NULL });
+	drop(&s0);
+
+	/* a column of users that orders' diagram does not draw */
+	put_typed(r, "users", "BIGINT", "JSONB", NULL);
+	take(r, &s0);
+	compare(&s1, &s0, (const char *const[]){ "orders", "lonely", NULL });
+	drop(&s0);
+	drop(&s1);
+	reg_registry_free(r);
+}
+END_TEST
+
 START_TEST(no_key_without_bytes)
 {
 	/* a schema built through the API has no bytes to key on */
@@ -203,6 +259,7 @@ int main(void)
 	Suite *s = suite_create("docs_parts");
 	TCase *tc = tcase_create("docs_parts");
 	tcase_add_test(tc, keys_follow_what_sections_are_made_of);
+	tcase_add_test(tc, diagram_keys_follow_the_neighbours);
 	tcase_add_test(tc, no_key_without_bytes);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

@@ -8,7 +8,7 @@ mount_fs
 cd "$MNT"
 
 check_eq "root listing" \
-	"README cycles cycles.json dependents dependents.json docs erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas validation validation.json" \
+	"README cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas validation validation.json" \
 	"$(ls_line .)"
 check_eq "examples imported on first mount" \
 	"applications.yaml audit_logs.yaml notifications.yaml policies.yaml users.yaml" \
@@ -30,6 +30,15 @@ check "docs/schema.md mentions every table" \
 	bash -c 'for t in users policies applications audit_logs notifications; do grep -q "$t" docs/schema.md || exit 1; done'
 check "erd.mmd is a Mermaid erDiagram" grep -q '^erDiagram' erd.mmd
 check "erd.svg is SVG" grep -q '<svg' erd.svg
+check_eq "erd/ lists each table's diagrams" "applications.mmd applications.svg" \
+	"$(ls erd | grep '^applications\.' | tr '\n' ' ' | sed 's/ $//')"
+check_match erd/users.mmd '^    users \|\|--o\{ policies : "created_by"$'
+check "erd/users.svg is SVG" grep -q '<title>users</title>' erd/users.svg
+check_eq "erd/service/ lists each owner's diagrams" \
+	"user-service.mmd user-service.svg" "$(ls erd/service | grep '^user-' | tr '\n' ' ' | sed 's/ $//')"
+check_match erd/service/policy-service.mmd '^    policies \{$'
+check "erd/service/user-service.svg is SVG" grep -q '<svg' erd/service/user-service.svg
+check_fails "erd/nothing.mmd does not exist" cat erd/nothing.mmd
 for j in graph.json validation.json dependents.json migration_order.json cycles.json; do
 	check "$j is JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$j"
 done
