@@ -53,15 +53,13 @@ void fs_refuse(struct fs_ctx *ctx, const char *file, const struct diags *d)
 	fs_changed(ctx);
 }
 
-/* The first error of d, for the log. */
-static const char *first_error(const struct diags *d, char *buf, size_t size)
+/* The first error of d as diags_render writes it (file:line:col: error:
+ * message), for the log. */
+static const char *first_error(const struct diags *d, struct sbuf *buf)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (d->items[i].severity == DIAG_ERROR) {
-			snprintf(buf, size, "%u:%u: %s", d->items[i].loc.line, d->items[i].loc.col,
-				 d->items[i].message);
-			return buf;
-		}
+		if (d->items[i].severity == DIAG_ERROR && !diag_render(&d->items[i], buf))
+			return buf->buf;
 	return "refused";
 }
 
@@ -80,7 +78,7 @@ static int conflict(struct fs_ctx *ctx, const char *file, const struct regstore_
 			  "not saved: another process removed it after revision %lld this "
 			  "save is based on", (long long)sv->base);
 	fs_refuse(ctx, file, &d);
-	fs_log("%s: refused: revision %lld is newer than its base %lld", file,
+	fs_log("%s: save refused: revision %lld is newer than its base %lld", file,
 		       (long long)sv->newer, (long long)sv->base);
 	diags_release(&d);
 	return -EBUSY;
@@ -88,7 +86,7 @@ static int conflict(struct fs_ctx *ctx, const char *file, const struct regstore_
 
 int fs_save(struct fs_ctx *ctx, struct regstore_save *sv, bool *refused)
 {
-	char file[PATH_MAX], why[256];
+	char file[PATH_MAX];
 	struct diags d = DIAGS_INIT;
 	int ret = fs_store_check(ctx);
 	if (ret)
@@ -103,7 +101,9 @@ int fs_save(struct fs_ctx *ctx, struct regstore_save *sv, bool *refused)
 	if (rc == REG_EINVAL || rc == REG_E2BIG) {
 		fs_refuse(ctx, file, &d);
 		*refused = true;
-		fs_log("%s: refused: %s", file, first_error(&d, why, sizeof(why)));
+		struct sbuf why = SBUF_INIT;
+		fs_log("%s: save refused: %s", file, first_error(&d, &why));
+		sbuf_release(&why);
 		ret = fs_errno(rc);
 	} else if (sv->conflict) {
 		*refused = true;
@@ -114,7 +114,7 @@ int fs_save(struct fs_ctx *ctx, struct regstore_save *sv, bool *refused)
 		fs_logl(FS_LOG_ERROR, "%s: cannot store: %s", file, store_errmsg(ctx->store));
 		ret = -EIO;
 	} else if (sv->rev) {
-		fs_log("%s: saved revision %lld", file, (long long)sv->rev);
+		fs_log("%s: saved as revision %lld", file, (long long)sv->rev);
 	}
 	diags_release(&d);
 	return ret;

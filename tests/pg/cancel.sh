@@ -9,7 +9,7 @@ set -euo pipefail
 need_pg
 
 A=$WORK/a
-mount_cmd "$A" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$WORK/a.db" -f "$A"
+mount_cmd "$A" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$WORK/a.db" --examples "$SCHEMAFS_EXAMPLES" -f "$A"
 M=$A/migrations
 check "apply the seed" bash -c 'echo apply >"$1"' _ "$M/control"
 add_column_to "$A/schemas/users.yaml" <<'EOF'

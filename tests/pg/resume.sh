@@ -8,7 +8,7 @@ set -euo pipefail
 need_pg
 
 mount_pg() {
-	mount_cmd "$2" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$1" -f "$2"
+	mount_cmd "$2" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$1" --examples "$SCHEMAFS_EXAMPLES" -f "$2"
 }
 A=$WORK/a
 mount_pg "$WORK/a.db" "$A"
