@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "diag.h"
 #include "sbuf.h"
 
 /* cmd_check.c: commands on a directory of YAML files, no mount, no db.
@@ -49,5 +50,17 @@ char *cli_default_db(void);
 #define CLI_READ_EOPEN (-1)
 #define CLI_READ_EREAD (-2)
 int cli_read_file(const char *path, size_t max, struct sbuf *out);
+
+/* cli_util.c: one GitHub Actions workflow command (--format github) per
+ * problem, appended to out:
+ *   ::error file=F,line=L,col=C,title=T::message
+ * (warning for warnings, notice for notes; no file= when file is NULL or
+ * "", no line= when loc.line is 0, no title= when title is NULL). '%', CR
+ * and LF are escaped everywhere, ':' and ',' also in properties, as GitHub
+ * wants. Returns sbuf_error(out). */
+int cli_annotate(struct sbuf *out, enum diag_severity sev, const char *file, struct reg_loc loc,
+		 const char *title, const char *message);
+/* cli_annotate for every item of d. */
+int cli_annotate_diags(struct sbuf *out, const struct diags *d);
 
 #endif
