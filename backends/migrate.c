@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "validate.h"
 
 int migrate_new(struct store *st, const struct migrate_opts *o, struct migrate **out)
@@ -18,6 +19,7 @@ int migrate_new(struct store *st, const struct migrate_opts *o, struct migrate *
 		return REG_ENOMEM;
 	}
 	m->lock_timeout_ms = o ? o->lock_timeout_ms : 0;
+	m->force = o && o->force;
 	if (m->lock_timeout_ms <= 0) {
 		const char *env = getenv("SCHEMAFS_LOCK_TIMEOUT");
 		m->lock_timeout_ms = env && atoi(env) > 0 ? atoi(env) : PG_DEFAULT_LOCK_TIMEOUT_MS;
@@ -70,11 +72,6 @@ static int render_plan(struct session *s, struct sbuf *out)
 	return plan_render(&s->plan, out);
 }
 
-static int render_plan_json(struct session *s, struct sbuf *out)
-{
-	return plan_render_json(&s->plan, out);
-}
-
 static int render_impact(struct session *s, struct sbuf *out)
 {
 	return plan_render_impact(&s->plan, s->reg, out);
@@ -98,11 +95,6 @@ static int with_plan(struct migrate *m, int (*render)(struct session *s, struct 
 int migrate_plan(struct migrate *m, struct sbuf *out)
 {
 	return with_plan(m, render_plan, out);
-}
-
-int migrate_plan_json(struct migrate *m, struct sbuf *out)
-{
-	return with_plan(m, render_plan_json, out);
 }
 
 int migrate_impact(struct migrate *m, struct sbuf *out)
@@ -140,6 +132,23 @@ int migrate_status(struct migrate *m, struct sbuf *out)
 	return rc;
 }
 
+/* The history's problems, one "tampered: ..." line each, after the log;
+ * nothing when it is intact or the target cannot be reached (the log is
+ * the store's, and stays readable without a database). */
+static int log_tampering(struct migrate *m, struct sbuf *out)
+{
+	struct sbuf lines = SBUF_INIT;
+	int rc = migrate_verify(m, &lines);
+	if (rc == REG_ESTATE)
+		for (const char *p = lines.buf; *p;) {
+			size_t n = strcspn(p, "\n");
+			sbuf_addf(out, "tampered: %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	sbuf_release(&lines);
+	return rc == REG_ENOMEM ? rc : sbuf_error(out);
+}
+
 int migrate_log(struct migrate *m, struct sbuf *out)
 {
 	struct store_run *v;
@@ -150,6 +159,133 @@ int migrate_log(struct migrate *m, struct sbuf *out)
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = migrate_render_log_line(&v[i], out);
 	store_run_list_free(v, n);
+	return rc ?: log_tampering(m, out);
+}
+
+/* ---- JSON ---- */
+
+static int json_status(struct migrate *m, struct jsonw *w)
+{
+	struct store_run r;
+	bool found;
+	int rc = store_run_last(m->st, &r, &found);
+	if (rc)
+		return rc == REG_ENOMEM ? rc : REG_EIO;
+	if (!found) {
+		jsonw_obj(w);
+		jsonw_key(w, "run");
+		jsonw_null(w);
+		jsonw_end(w);
+		return 0;
+	}
+	migrate_render_run_json(&r, w);
+	store_run_release(&r);
+	return 0;
+}
+
+static int json_log(struct migrate *m, struct jsonw *w)
+{
+	struct store_run *v;
+	struct sbuf lines = SBUF_INIT;
+	size_t n;
+	int rc = store_run_list(m->st, &v, &n);
+	if (rc)
+		return rc == REG_ENOMEM ? rc : REG_EIO;
+	jsonw_obj(w);
+	jsonw_key(w, "runs");
+	jsonw_arr(w);
+	for (size_t i = 0; i < n; i++)
+		migrate_render_run_json(&v[i], w);
+	jsonw_end(w);
+	store_run_list_free(v, n);
+	int vrc = migrate_verify(m, &lines);
+	bool tampered = vrc == REG_ESTATE;
+	jsonw_key(w, "history");
+	jsonw_obj(w);
+	jsonw_kbool(w, "verified", !vrc || tampered);
+	jsonw_kbool(w, "intact", !vrc);
+	jsonw_key(w, vrc && !tampered ? "error" : "problems");
+	if (vrc && !tampered) {
+		jsonw_strn(w, lines.buf, strcspn(lines.buf, "\n"));
+	} else {
+		jsonw_arr(w);
+		for (const char *p = lines.buf; *p;) {
+			size_t k = strcspn(p, "\n");
+			jsonw_strn(w, p, k);
+			p += k + (p[k] == '\n');
+		}
+		jsonw_end(w);
+	}
+	jsonw_end(w);
+	jsonw_end(w);
+	sbuf_release(&lines);
+	return vrc == REG_ENOMEM ? vrc : 0;
+}
+
+/* plan, impact: a prepared session as JSON. */
+static int json_plan(struct migrate *m, bool impact, struct sbuf *out, struct sbuf *err)
+{
+	struct session s;
+	session_init(&s, m);
+	int rc = session_prepare(&s);
+	if (rc)
+		rc = session_prepare_failed(&s, rc, err);
+	else if (impact)
+		rc = plan_render_impact_json(&s.plan, s.reg, out);
+	else
+		rc = plan_render_json(&s.plan, out);
+	session_release(&s);
+	return rc;
+}
+
+static int json_check(struct migrate *m, struct sbuf *out, struct sbuf *err)
+{
+	struct migrate_check_result res;
+	migrate_check_result_init(&res);
+	int rc = migrate_check_run(m, NULL, &res);
+	if (rc != REG_ENOMEM && res.error.len)
+		sbuf_add(err, res.error.buf, res.error.len);
+	else if (rc != REG_ENOMEM && migrate_check_render_json(&res, out))
+		rc = REG_ENOMEM;
+	migrate_check_result_release(&res);
+	return rc;
+}
+
+int migrate_json(struct migrate *m, const char *what, struct sbuf *out, struct sbuf *err)
+{
+	struct sbuf why = SBUF_INIT;
+	struct jsonw w;
+	int rc;
+	jsonw_init_layout(&w, out, JSONW_SPACED);
+	if (!strcmp(what, "plan") || !strcmp(what, "impact"))
+		rc = json_plan(m, what[0] == 'i', out, &why);
+	else if (!strcmp(what, "check"))
+		rc = json_check(m, out, &why);
+	else if (!strcmp(what, "status"))
+		rc = json_status(m, &w) ?: jsonw_finish(&w) ?: sbuf_addch(out, '\n');
+	else if (!strcmp(what, "log"))
+		rc = json_log(m, &w) ?: jsonw_finish(&w) ?: sbuf_addch(out, '\n');
+	else
+		rc = REG_EINVAL;
+	if (rc && rc != REG_ENOMEM && !out->len) {
+		/* one JSON document whatever happened: the error as its content */
+		while (why.len && why.buf[why.len - 1] == '\n')
+			why.buf[--why.len] = 0;
+		if (!why.len)
+			sbuf_adds(&why, rc == REG_EINVAL ? "no such JSON view" : reg_strerror(rc));
+		if (rc == REG_EIO && !strcmp(what, "status"))
+			sbuf_addf(&why, ": %s", store_errmsg(m->st));
+		sbuf_reset(out);
+		jsonw_init_layout(&w, out, JSONW_SPACED);
+		jsonw_obj(&w);
+		jsonw_kstr(&w, "error", why.buf);
+		jsonw_end(&w);
+		if (jsonw_finish(&w) || sbuf_addch(out, '\n') || sbuf_add(err, why.buf, why.len))
+			rc = REG_ENOMEM;
+		else if (rc != REG_EINVAL)
+			rc = REG_EIO;
+	}
+	sbuf_release(&why);
 	return rc;
 }
 
@@ -191,6 +327,7 @@ int migrate_command(struct migrate *m, const char *cmd, size_t len, struct sbuf 
 		{ "plan", migrate_plan }, { "check", migrate_check }, { "impact", migrate_impact },
 		{ "apply", migrate_apply }, { "rollback", migrate_rollback },
 		{ "resume", migrate_resume }, { "cancel", migrate_cancel },
+		{ "baseline", migrate_baseline },
 	};
 	while (len && (*cmd == ' ' || *cmd == '\t' || *cmd == '\n' || *cmd == '\r')) {
 		cmd++;

@@ -8,7 +8,9 @@
  *  migrate_check.c    check: static checks and the dry run
  *  migrate_run.c      recording a run; apply
  *  migrate_rollback.c rollback, as named steps
- *  migrate_render.c   a run as the status file and as a log line
+ *  migrate_render.c   a run as the status file, as a log line, as JSON
+ *  migrate_offline.c  check without a database: the baseline as a plan_live
+ *  migrate_history.c  the target's history verified; baseline
  */
 #ifndef SCHEMAFS_MIGRATE_INT_H
 #define SCHEMAFS_MIGRATE_INT_H
@@ -30,6 +32,7 @@ struct migrate {
 	int check_statement_timeout_ms; /* the dry run of check */
 	pthread_mutex_t mu;  /* guards everything below */
 	bool cancel;         /* a cancel was asked for the running apply/rollback */
+	bool force;          /* apply on a tampered history */
 	bool busy;
 	const char *busy_kind;
 	size_t step, nsteps;
@@ -60,6 +63,8 @@ int session_store_failed(struct session *s, const char *what, int rc);
 /* The registry as stored (validated into s->diags). */
 int session_load_registry(struct session *s);
 int session_connect(struct session *s);
+/* migrations/pending/ into s->pending and s->files. */
+int session_load_pending(struct session *s);
 /* Registry, pending scripts and a connection. Validation problems are
  * diagnostics (s->diags), not failures; a failure (store, connection) is
  * in s->err. */
@@ -133,11 +138,35 @@ int run_report_unsuccessful(struct migrate *m, struct store_run *rec, bool busy,
 /* Any failure that is not out of memory or busy is REG_EIO. */
 int run_status(int rc);
 
+/* The registry as this session loaded it: "name\trevision\n" per schema. */
+int run_snapshot_text(const struct session *s, char **out);
+
+/* ---- migrate_offline.c ---- */
+
+/* The database the offline check plans against, into res->baseline and
+ * *live (zeroed by the caller): the schemas of the newest applied run's
+ * snapshot, else nothing. */
+int offline_live(struct session *s, struct plan_live *live, struct migrate_check_result *res);
+/* Quoting without a connection (PostgreSQL's rules, for lint only). */
+struct plan_quoter offline_quoter(void);
+
+/* ---- migrate_history.c ---- */
+
+/* s connected, inside the run's transaction: one line per problem of the
+ * history into out (see migrate_verify); the count into *problems. */
+int history_verify(struct session *s, struct sbuf *out, size_t *problems);
+/* apply's guard, after pg_begin: refuses rec (run_refuse, REG_EIO) on a
+ * tampered history unless the coordinator was told --force. */
+int history_guard(struct session *s, struct store_run *rec, struct sbuf *out);
+
 /* ---- migrate_render.c ---- */
 
 /* The status file: one "key: value" per line. */
 int migrate_render_status(const struct store_run *r, struct sbuf *out);
 /* One line per run: "id\tkind\tstate\tstarted\tsteps\tsummary". */
 int migrate_render_log_line(const struct store_run *r, struct sbuf *out);
+/* A run as one JSON object (the status fields). */
+struct jsonw;
+void migrate_render_run_json(const struct store_run *r, struct jsonw *w);
 
 #endif

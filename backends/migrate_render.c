@@ -1,5 +1,7 @@
 #include "migrate_int.h"
 
+#include "jsonw.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -84,4 +86,39 @@ int migrate_render_log_line(const struct store_run *r, struct sbuf *out)
 	if (!rc)
 		rc = sbuf_add(out, sum, n);
 	return rc ?: sbuf_addch(out, '\n');
+}
+
+static void json_time(struct jsonw *w, const char *key, int64_t t)
+{
+	struct sbuf sb = SBUF_INIT;
+	jsonw_key(w, key);
+	if (t && !add_time(&sb, t))
+		jsonw_str(w, sb.buf);
+	else
+		jsonw_null(w);
+	sbuf_release(&sb);
+}
+
+void migrate_render_run_json(const struct store_run *r, struct jsonw *w)
+{
+	jsonw_obj(w);
+	jsonw_kint(w, "run", r->id);
+	jsonw_kstr(w, "kind", r->kind);
+	jsonw_kstr(w, "state", r->state);
+	json_time(w, "started", r->started);
+	json_time(w, "finished", r->finished);
+	jsonw_kstr(w, "target", r->target);
+	jsonw_kstr(w, "token", r->token);
+	jsonw_kint(w, "steps", r->nsteps);
+	jsonw_kint(w, "completed_steps", r->completed);
+	jsonw_kint(w, "failed_step", r->failed_step);
+	jsonw_kstr(w, "failed_what", r->failed_what);
+	jsonw_kstr(w, "error", r->error);
+	jsonw_kstr(w, "sqlstate", r->sqlstate);
+	jsonw_kstr(w, "database", r->outcome);
+	jsonw_kstr(w, "archived", r->archived);
+	jsonw_kstr(w, "notes", r->notes);
+	jsonw_kint(w, "undoes", r->undoes);
+	jsonw_kint(w, "undone_by", r->undone_by);
+	jsonw_end(w);
 }

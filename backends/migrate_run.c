@@ -140,7 +140,7 @@ int run_names(const struct strlist *in, struct strlist *out)
 	return rc;
 }
 
-static int snapshot_text(const struct session *s, char **out)
+int run_snapshot_text(const struct session *s, char **out)
 {
 	struct sbuf sb = SBUF_INIT;
 	int rc = 0;
@@ -408,6 +408,8 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		rc = run_record_outcome(&s, &rec, NULL, &r) ?: run_report_unsuccessful(m, &rec, busy, out);
 		goto out;
 	}
+	if ((rc = history_guard(&s, &rec, out)))
+		goto out;
 	if ((rc = session_plan(&s, s.reg, &s.pending, NULL, 0, &s.plan, &s.diags))) {
 		pg_abort(s.pg);
 		if (rc == REG_ENOMEM)
@@ -442,7 +444,7 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		goto out;
 	}
 	sbuf_reset(&tmp);
-	if ((rc = snapshot_text(&s, &rec.snapshot)) ||
+	if ((rc = run_snapshot_text(&s, &rec.snapshot)) ||
 	    (rc = run_names(&s.plan.touched, &rec.touched)) ||
 	    (rc = run_names(&s.plan.created, &rec.created)) ||
 	    (rc = irreversible_text(&s.plan, &rec.irreversible)))

@@ -56,7 +56,7 @@ static const char *target_of(struct session *s)
 	return s->reg && s->reg->meta.target ? s->reg->meta.target : NULL;
 }
 
-static int load_pending(struct session *s)
+int session_load_pending(struct session *s)
 {
 	int rc = store_list_files(s->m->st, MIGRATE_PENDING_KIND, &s->files, &s->nfiles);
 	if (rc)
@@ -116,7 +116,7 @@ static int introspect(struct session *s, const struct reg_registry *r)
 int session_prepare_offline(struct session *s)
 {
 	int rc;
-	if ((rc = session_load_registry(s)) || (rc = load_pending(s)) || (rc = session_connect(s)))
+	if ((rc = session_load_registry(s)) || (rc = session_load_pending(s)) || (rc = session_connect(s)))
 		return rc;
 	return 0;
 }

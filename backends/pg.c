@@ -1087,3 +1087,63 @@ int pg_server_version(const struct pg_conn *c)
 	int v = c && c->conn ? PQserverVersion(c->conn) : 0;
 	return v > 0 ? v : 0;
 }
+
+/* ---- the history as it is now ---- */
+
+void pg_history_free(struct pg_history_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].run);
+		free(rows[i].kind);
+		free(rows[i].applied_at);
+	}
+	free(rows);
+}
+
+/* The checksum is recomputed by the server, with the very expression that
+ * recorded it (q_record), so both sides hash the same bytes. */
+static const char q_history[] =
+	"SELECT id, run, kind, applied_at::text, steps, "
+	"checksum IS NOT DISTINCT FROM encode(sha256(convert_to(sql, 'UTF8')), 'hex') "
+	"FROM schemafs_migrations ORDER BY id";
+
+int pg_history_read(struct pg_conn *c, struct pg_history_row **rows, size_t *n, bool *exists,
+		    struct sbuf *err)
+{
+	*rows = NULL;
+	*n = 0;
+	*exists = false;
+	PGresult *res = query(c->conn,
+			      "SELECT 1 FROM pg_class c WHERE " IN_SCHEMA
+			      " AND c.relname = 'schemafs_migrations'",
+			      NULL, err);
+	if (!res)
+		return REG_EIO;
+	*exists = PQntuples(res) > 0;
+	PQclear(res);
+	if (!*exists)
+		return 0;
+	if (!(res = query(c->conn, q_history, NULL, err)))
+		return REG_EIO;
+	size_t k = (size_t)PQntuples(res);
+	struct pg_history_row *v = calloc(k + 1, sizeof(*v));
+	int rc = v ? 0 : REG_ENOMEM;
+	for (size_t i = 0; i < k && !rc; i++) {
+		int r = (int)i;
+		v[i].id = atoll(PQgetvalue(res, r, 0));
+		v[i].steps = atoll(PQgetvalue(res, r, 4));
+		v[i].checksum_ok = truth(res, r, 5);
+		if (!(v[i].run = strdup(PQgetvalue(res, r, 1))) ||
+		    !(v[i].kind = strdup(PQgetvalue(res, r, 2))) ||
+		    !(v[i].applied_at = strdup(PQgetvalue(res, r, 3))))
+			rc = REG_ENOMEM;
+	}
+	PQclear(res);
+	if (rc) {
+		pg_history_free(v, k);
+		return rc;
+	}
+	*rows = v;
+	*n = k;
+	return 0;
+}

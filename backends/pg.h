@@ -148,4 +148,24 @@ int pg_cancel_runs(struct pg_conn *c, int wait_ms, int *n, struct sbuf *err);
  * 0 no, negative when it cannot be told (server still away). */
 int pg_run_committed(struct pg_conn *c, const char *run);
 
+/* ---- the target's history, as verified by check, apply and log ---- */
+
+/* One row of schemafs_migrations. checksum_ok: sha256 of the recorded sql
+ * is the recorded checksum, as pg_finish wrote them (false: either was
+ * edited by hand). Strings owned by the row. */
+struct pg_history_row {
+	long long id;
+	char *run;
+	char *kind;
+	char *applied_at;   /* as PostgreSQL prints timestamptz */
+	long long steps;
+	bool checksum_ok;
+};
+/* Every row of schemafs_migrations in the current schema, by id (none
+ * when the table does not exist: *exists false). REG_EIO with err on
+ * failure. Free with pg_history_free. */
+int pg_history_read(struct pg_conn *c, struct pg_history_row **rows, size_t *n, bool *exists,
+		    struct sbuf *err);
+void pg_history_free(struct pg_history_row *rows, size_t n);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "diag.h"
 #include "sbuf.h"
 
 /* cmd_check.c: commands on a directory of YAML files, no mount, no db.
@@ -67,6 +68,9 @@ const char *cli_help_nearest(const char *word);
 void cli_help_list(FILE *f);
 /* One command's text; mount's goes on with libfuse's options (on stdout). */
 void cli_help_print(const struct cli_help *h, FILE *f);
+/* A usage error of command name: its synopsis on stderr. Returns 2, the
+ * exit status of a usage error. */
+int cli_usage_error(const char *name);
 /* "schemafs version V" then "FUSE library version V", as sshfs -V. */
 void cli_version(FILE *f);
 
@@ -78,5 +82,17 @@ void cli_version(FILE *f);
 #define CLI_READ_EOPEN (-1)
 #define CLI_READ_EREAD (-2)
 int cli_read_file(const char *path, size_t max, struct sbuf *out);
+
+/* cli_util.c: one GitHub Actions workflow command (--format github) per
+ * problem, appended to out:
+ *   ::error file=F,line=L,col=C,title=T::message
+ * (warning for warnings, notice for notes; no file= when file is NULL or
+ * "", no line= when loc.line is 0, no title= when title is NULL). '%', CR
+ * and LF are escaped everywhere, ':' and ',' also in properties, as GitHub
+ * wants. Returns sbuf_error(out). */
+int cli_annotate(struct sbuf *out, enum diag_severity sev, const char *file, struct reg_loc loc,
+		 const char *title, const char *message);
+/* cli_annotate for every item of d. */
+int cli_annotate_diags(struct sbuf *out, const struct diags *d);
 
 #endif

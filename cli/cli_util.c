@@ -95,3 +95,54 @@ int cli_read_file(const char *path, size_t max, struct sbuf *out)
 	errno = saved;
 	return rc;
 }
+
+/* GitHub's escaping of workflow commands: properties also escape ':' and
+ * ',', which separate them. */
+static void annotate_escape(struct sbuf *out, const char *s, bool property)
+{
+	for (; s && *s; s++) {
+		if (*s == '%')
+			sbuf_adds(out, "%25");
+		else if (*s == '\r')
+			sbuf_adds(out, "%0D");
+		else if (*s == '\n')
+			sbuf_adds(out, "%0A");
+		else if (property && *s == ':')
+			sbuf_adds(out, "%3A");
+		else if (property && *s == ',')
+			sbuf_adds(out, "%2C");
+		else
+			sbuf_addch(out, *s);
+	}
+}
+
+int cli_annotate(struct sbuf *out, enum diag_severity sev, const char *file, struct reg_loc loc,
+		 const char *title, const char *message)
+{
+	const char *cmd = sev == DIAG_ERROR ? "error" : sev == DIAG_WARNING ? "warning" : "notice";
+	bool any = false;
+	sbuf_addf(out, "::%s", cmd);
+	if (file && *file) {
+		sbuf_adds(out, " file=");
+		annotate_escape(out, file, true);
+		if (loc.line)
+			sbuf_addf(out, ",line=%u,col=%u", loc.line, loc.col);
+		any = true;
+	}
+	if (title) {
+		sbuf_adds(out, any ? ",title=" : " title=");
+		annotate_escape(out, title, true);
+	}
+	sbuf_adds(out, "::");
+	annotate_escape(out, message, false);
+	sbuf_addch(out, '\n');
+	return sbuf_error(out);
+}
+
+int cli_annotate_diags(struct sbuf *out, const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		cli_annotate(out, d->items[i].severity, d->items[i].file, d->items[i].loc, NULL,
+			     d->items[i].message);
+	return sbuf_error(out);
+}

@@ -3,7 +3,8 @@
  * DIR the way the mount would (registry.yaml + *.yaml), then prints one
  * view on stdout. A file that is refused is skipped and reported; `check`
  * prints every problem on stdout, the other commands on stderr, and all of
- * them then exit 1 so that a CI step notices.
+ * them then exit 1 so that a CI step notices (`check --strict`: also on a
+ * warning).
  */
 #include "cli.h"
 
@@ -28,6 +29,8 @@ struct view_args {
 	bool json;	  /* --json */
 	bool dot;	  /* --dot */
 	bool svg;	  /* --svg */
+	bool strict;	  /* check --strict: warnings fail too */
+	bool github;	  /* check --format github */
 };
 
 static bool has_form(const char *command, enum render_view_form form)
@@ -35,7 +38,7 @@ static bool has_form(const char *command, enum render_view_form form)
 	return render_view_find(command, form, false) || render_view_find(command, form, true);
 }
 
-enum { OPT_JSON = 256, OPT_DOT, OPT_SVG, OPT_TABLE, OPT_SERVICE };
+enum { OPT_JSON = 256, OPT_DOT, OPT_SVG, OPT_TABLE, OPT_SERVICE, OPT_STRICT, OPT_FORMAT };
 
 static enum render_view_form form_of(const struct view_args *a)
 {
@@ -67,7 +70,8 @@ static int unknown_option(char **argv, const char *usage)
  * Parses "DIR [NAME] [--json|--dot|--svg] [--table NAME|--service NAME]",
  * options anywhere ("--" ends them); --table and --service are for the
  * commands with such views (erd), --table NAME being the same as NAME;
- * command is argv[0] (NULL: check, which takes --json and no NAME).
+ * command is argv[0] (NULL: check, which takes --json, --strict and
+ * --format text|json|github and no NAME).
  * Returns -1 after -h (usage printed), 0 on success, EXIT_USAGE on a usage
  * error (message printed).
  */
@@ -81,6 +85,8 @@ static int parse_args(int argc, char **argv, const char *command, const char *us
 		{ "svg", no_argument, NULL, OPT_SVG },
 		{ "table", required_argument, NULL, OPT_TABLE },
 		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool allow_json = !command || has_form(command, RENDER_FORM_JSON);
@@ -110,6 +116,16 @@ static int parse_args(int argc, char **argv, const char *command, const char *us
 			}
 			option_name = optarg;
 			a->service = c == OPT_SERVICE;
+		} else if (c == OPT_STRICT && !command) {
+			a->strict = true;
+		} else if (c == OPT_FORMAT && !command) {
+			a->json = !strcmp(optarg, "json");
+			a->github = !strcmp(optarg, "github");
+			if (!a->json && !a->github && strcmp(optarg, "text")) {
+				fprintf(stderr, "schemafs: %s: unknown format '%s' (text, json, "
+						"github)\n", argv[0], optarg);
+				goto usage;
+			}
 		} else {
 			if (c != '?')
 				optopt = 0; /* a known option this command does not take */
@@ -249,6 +265,14 @@ out:
 	return status;
 }
 
+static bool has_warnings(const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->items[i].severity == DIAG_WARNING)
+			return true;
+	return false;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	const char *usage = cli_help_find("check")->synopsis;
@@ -268,7 +292,9 @@ int cmd_check(int argc, char **argv)
 	int rc = reg_validate_registry(r, &diags);
 	if (!rc) {
 		diags_sort(&diags);
-		rc = a.json ? render_validation_json(&diags, &out) : diags_render(&diags, &out);
+		rc = a.json     ? render_validation_json(&diags, &out)
+		     : a.github ? cli_annotate_diags(&out, &diags)
+				: diags_render(&diags, &out);
 	}
 	if (rc) {
 		fprintf(stderr, "schemafs: check: %s\n", reg_strerror(rc));
@@ -276,7 +302,8 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	status = emit(stdout, &out);
-	if (diags.errors)
+	/* --strict or registry.yaml lint: {strict: true}: warnings fail too */
+	if (diags.errors || ((a.strict || r->meta.lint_strict) && has_warnings(&diags)))
 		status = EXIT_PROBLEMS;
 out:
 	sbuf_release(&out);

@@ -22,9 +22,6 @@
 enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB };
 
-static const char usage_text[] =
-	"diff [--mode MODE] [--json] [--format text|github] OLD_DIR NEW_DIR [MORE_DIRS...]";
-
 struct diff_args {
 	enum contract_mode mode;
 	enum format format;
@@ -32,11 +29,13 @@ struct diff_args {
 	size_t ndirs;
 };
 
+/* -h: the whole help text; a usage error: the synopsis (help.c has both). */
 static int usage(FILE *f, int status)
 {
-	fprintf(f, "usage: schemafs %s\n"
-		   "  MODE: BACKWARD (default), FORWARD, FULL, NONE, BACKWARD_TRANSITIVE,\n"
-		   "        FORWARD_TRANSITIVE, FULL_TRANSITIVE\n", usage_text);
+	if (f == stdout)
+		cli_help_print(cli_help_find("diff"), f);
+	else
+		cli_usage_error("diff");
 	return status;
 }
 
@@ -112,48 +111,13 @@ static int load_all(const struct diff_args *a, struct reg_registry **revs, struc
 	return 0;
 }
 
-/* GitHub's workflow-command escaping; properties also escape ':' and ','. */
-static void gh_escape(struct sbuf *out, const char *s, int property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			sbuf_adds(out, "%25");
-		else if (*s == '\r')
-			sbuf_adds(out, "%0D");
-		else if (*s == '\n')
-			sbuf_adds(out, "%0A");
-		else if (property && *s == ':')
-			sbuf_adds(out, "%3A");
-		else if (property && *s == ',')
-			sbuf_adds(out, "%2C");
-		else
-			sbuf_addch(out, *s);
-	}
-}
-
-static void render_github_one(struct sbuf *out, enum diag_severity sev, const char *file,
-			      struct reg_loc loc, const char *message)
-{
-	static const char *const cmd[] = { "error", "warning", "notice" };
-	sbuf_addf(out, "::%s", cmd[sev <= DIAG_NOTE ? sev : DIAG_NOTE]);
-	if (file && *file) {
-		sbuf_adds(out, " file=");
-		gh_escape(out, file, 1);
-		if (loc.line)
-			sbuf_addf(out, ",line=%u,col=%u", loc.line, loc.col);
-	}
-	sbuf_adds(out, "::");
-	gh_escape(out, message, 0);
-	sbuf_addch(out, '\n');
-}
-
 static int render_text(const struct diags *load, const struct contract_report *r,
 		       enum format format, struct sbuf *out)
 {
 	for (size_t i = 0; i < load->n; i++) {
 		const struct diag *d = &load->items[i];
 		if (format == FORMAT_GITHUB) {
-			render_github_one(out, d->severity, d->file, d->loc, d->message);
+			cli_annotate(out, d->severity, d->file, d->loc, NULL, d->message);
 		} else {
 			diag_render(d, out);
 			sbuf_addch(out, '\n');
@@ -162,7 +126,7 @@ static int render_text(const struct diags *load, const struct contract_report *r
 	for (size_t i = 0; i < r->n; i++) {
 		const struct contract_finding *f = &r->items[i];
 		if (format == FORMAT_GITHUB) {
-			render_github_one(out, f->severity, f->file, f->loc, f->message);
+			cli_annotate(out, f->severity, f->file, f->loc, NULL, f->message);
 			continue;
 		}
 		struct diag d = { f->file ? f->file : "", f->loc, f->severity, f->message };

@@ -22,12 +22,6 @@
 enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB };
 
-static const char usage_text[] =
-	"usage: schemafs lint [--pg-version N] [--in-transaction] [--generated] [--strict]\n"
-	"                     [--json | --format text|json|github] [--disable RULE]...\n"
-	"                     [--warning RULE]... [--error RULE]... FILE.sql...|-\n"
-	"       schemafs lint --rules\n";
-
 /* 15, 15.4, 9.6, 150004 -> server_version_num; 0 when not a version. */
 static int parse_pg_version(const char *s)
 {
@@ -62,26 +56,6 @@ static int set_level(struct lint_options *o, const char *rule, enum lint_level l
 	return EXIT_USAGE;
 }
 
-/* GitHub's workflow commands: %, CR and LF escaped in the message, and also
- * ':' and ',' in properties. */
-static void github_escape(struct sbuf *out, const char *s, bool property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			sbuf_adds(out, "%25");
-		else if (*s == '\r')
-			sbuf_adds(out, "%0D");
-		else if (*s == '\n')
-			sbuf_adds(out, "%0A");
-		else if (property && *s == ':')
-			sbuf_adds(out, "%3A");
-		else if (property && *s == ',')
-			sbuf_adds(out, "%2C");
-		else
-			sbuf_addch(out, *s);
-	}
-}
-
 static void render_finding(struct sbuf *out, struct jsonw *w, enum format fmt, const char *file,
 			   const struct lint_finding *f)
 {
@@ -96,13 +70,7 @@ static void render_finding(struct sbuf *out, struct jsonw *w, enum format fmt, c
 		jsonw_kstr(w, "message", f->message);
 		jsonw_end(w);
 	} else if (fmt == FORMAT_GITHUB) {
-		sbuf_addf(out, "::%s file=", f->severity == DIAG_ERROR ? "error" : "warning");
-		github_escape(out, file, true);
-		sbuf_addf(out, ",line=%u,col=%u,title=", f->loc.line, f->loc.col);
-		github_escape(out, lint_rules[f->rule].id, true);
-		sbuf_adds(out, "::");
-		github_escape(out, f->message, false);
-		sbuf_addch(out, '\n');
+		cli_annotate(out, f->severity, file, f->loc, lint_rules[f->rule].id, f->message);
 	} else {
 		sbuf_addf(out, "%s:%u:%u: %s: %s\n", file, f->loc.line, f->loc.col, sev, f->message);
 	}
@@ -192,7 +160,7 @@ static int parse_args(int argc, char **argv, struct lint_args *a)
 			break;
 		case O_RULES: a->rules = true; break;
 		case 'h':
-			fputs(usage_text, stdout);
+			cli_help_print(cli_help_find("lint"), stdout);
 			return -1;
 		default:
 			fprintf(stderr, "schemafs: lint: unknown option or missing value '%s'\n",

@@ -18,32 +18,11 @@
 #include "sbuf.h"
 #include "store.h"
 
-static const char usage_text[] =
-	"usage: schemafs migrate [--db FILE] [--target CONNINFO] [--lock-timeout MS]\n"
-	"                        [--statement-timeout MS] COMMAND\n"
-	"commands:\n"
-	"  plan [--json]        ordered steps: service, schema, dependencies, SQL\n"
-	"  check                errors and warnings (validation, pending SQL, lint, dry run)\n"
-	"  impact               affected services and steps\n"
-	"  apply                run the plan in one transaction\n"
-	"  rollback             undo the last applied run (database and registry)\n"
-	"  resume               continue an interrupted run's steps outside its transaction\n"
-	"  cancel               cancel the running apply/rollback/resume (any process)\n"
-	"  status               the last run\n"
-	"  log                  every run\n"
-	"  pending list         hand-written scripts waiting in migrations/pending/\n"
-	"  pending put NAME [FILE]   store FILE (default stdin) as pending/NAME\n"
-	"                       (NAME is <table>.sql or <table>.down.sql)\n"
-	"  pending cat NAME     print a pending script\n"
-	"  pending rm NAME      remove a pending script\n"
-	"  applied RUN [NAME]   list (or print) the scripts run RUN archived\n";
-
 static int usage(const char *msg)
 {
 	if (msg)
 		fprintf(stderr, "schemafs migrate: %s\n", msg);
-	fputs(usage_text, stderr);
-	return 2;
+	return cli_usage_error("migrate");
 }
 
 /* The names of kind's files, one a line. */
@@ -135,12 +114,15 @@ struct migrate_args {
 	const char *db;
 	struct migrate_opts o;
 	bool json;
+	bool github;      /* check --format github */
+	struct migrate_check_opts check;
 	const char *cmd;  /* plan, check, ..., pending, applied */
 	char **args;      /* the command's own arguments */
 	int nargs;
 };
 
-enum { OPT_DB = 256, OPT_TARGET, OPT_LOCK_TIMEOUT, OPT_STATEMENT_TIMEOUT, OPT_JSON };
+enum { OPT_DB = 256, OPT_TARGET, OPT_LOCK_TIMEOUT, OPT_STATEMENT_TIMEOUT, OPT_JSON, OPT_FORMAT,
+       OPT_STRICT, OPT_OFFLINE, OPT_FORCE };
 
 /* Options may stand anywhere, as in the other commands; the rest, in
  * order, is the command and its arguments ("--" ends the options).
@@ -154,6 +136,10 @@ static int parse_options(int argc, char **argv, struct migrate_args *a)
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -163,10 +149,25 @@ static int parse_options(int argc, char **argv, struct migrate_args *a)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(usage_text, stdout);
+			cli_help_print(cli_help_find("migrate"), stdout);
 			return 0;
 		case OPT_JSON:
 			a->json = true;
+			break;
+		case OPT_FORMAT:
+			a->json = !strcmp(optarg, "json");
+			a->github = !strcmp(optarg, "github");
+			if (!a->json && !a->github && strcmp(optarg, "text"))
+				return usage("'--format' is text, json or github");
+			break;
+		case OPT_STRICT:
+			a->check.strict = true;
+			break;
+		case OPT_OFFLINE:
+			a->check.offline = true;
+			break;
+		case OPT_FORCE:
+			a->o.force = true;
 			break;
 		case OPT_DB:
 			a->db = optarg;
@@ -205,11 +206,45 @@ static int check_command(const struct migrate_args *a)
 	bool takes_args = a->cmd && (!strcmp(a->cmd, "pending") || !strcmp(a->cmd, "applied"));
 	if (!a->cmd)
 		return usage("no command");
-	if (a->json && strcmp(a->cmd, "plan"))
-		return usage("'--json' is for plan only");
+	bool is_check = !strcmp(a->cmd, "check");
+	if (a->json && !is_check && strcmp(a->cmd, "plan") && strcmp(a->cmd, "impact") &&
+	    strcmp(a->cmd, "status") && strcmp(a->cmd, "log"))
+		return usage("'--json' is for plan, check, impact, status and log");
+	if ((a->github || a->check.strict || a->check.offline) && !is_check)
+		return usage("'--format github', '--strict' and '--offline' are for check");
+	if (a->o.force && strcmp(a->cmd, "apply"))
+		return usage("'--force' is for apply");
 	if (!takes_args && a->nargs)
 		return usage("too many arguments");
 	return 0;
+}
+
+/* check with its options: text, JSON or GitHub annotations on stdout. */
+static int run_check(struct migrate *m, const struct migrate_args *a, struct sbuf *out,
+		     struct sbuf *err)
+{
+	struct migrate_check_result res;
+	migrate_check_result_init(&res);
+	int rc = migrate_check_run(m, &a->check, &res);
+	if (rc == REG_ENOMEM)
+		goto out;
+	if (res.error.len)
+		sbuf_add(err, res.error.buf, res.error.len);
+	if (a->json) {
+		rc = migrate_check_render_json(&res, out) ?: rc;
+	} else if (a->github) {
+		cli_annotate_diags(out, &res.diags);
+		if (res.error.len)
+			cli_annotate(out, DIAG_ERROR, NULL, (struct reg_loc){ 0, 0 }, NULL,
+				     res.error.buf);
+		sbuf_add(out, res.summary.buf, res.summary.len);
+		rc = sbuf_error(out) ?: rc;
+	} else {
+		rc = migrate_check_render(&res, out) ?: rc;
+	}
+out:
+	migrate_check_result_release(&res);
+	return rc;
 }
 
 /* A command of the coordinator: its output on stdout, why it failed on
@@ -217,7 +252,7 @@ static int check_command(const struct migrate_args *a)
 static int run_coordinator(struct store *st, const struct migrate_args *a)
 {
 	struct migrate *m = NULL;
-	struct sbuf out = SBUF_INIT;
+	struct sbuf out = SBUF_INIT, err = SBUF_INIT;
 	const char *cmd = a->cmd;
 	int rc, status = 1;
 
@@ -225,8 +260,10 @@ static int run_coordinator(struct store *st, const struct migrate_args *a)
 		fprintf(stderr, "schemafs migrate: out of memory\n");
 		goto out;
 	}
-	if (a->json)
-		rc = migrate_plan_json(m, &out);
+	if (!strcmp(cmd, "check"))
+		rc = run_check(m, a, &out, &err);
+	else if (a->json)
+		rc = migrate_json(m, cmd, &out, &err);
 	else if (!strcmp(cmd, "status"))
 		rc = migrate_status(m, &out);
 	else if (!strcmp(cmd, "log"))
@@ -241,12 +278,15 @@ static int run_coordinator(struct store *st, const struct migrate_args *a)
 		fprintf(stderr, "schemafs migrate: %s: busy: another migration is running\n", cmd);
 	else if (rc == REG_ENOMEM)
 		fprintf(stderr, "schemafs migrate: %s: out of memory\n", cmd);
+	else if (rc && err.len)
+		fprintf(stderr, "schemafs migrate: %s: %s\n", cmd, err.buf);
 	else if (rc)
 		fprintf(stderr, "schemafs migrate: %s failed\n", cmd);
 	status = rc ? 1 : 0;
 out:
 	migrate_free(m);
 	sbuf_release(&out);
+	sbuf_release(&err);
 	return status;
 }
 

@@ -31,17 +31,21 @@
 	"options:\n" forms "  -h, --help  this text\n\n" DIR_EXIT
 
 static const struct cli_help help_table[] = {
-	{ "check", "check DIR [--json]", "every problem as file:line:col; exit 1 on errors",
-	  "usage: schemafs check DIR [--json]\n\n"
+	{ "check", "check DIR [--strict] [--json | --format text|json|github]",
+	  "every problem as file:line:col; exit 1 on errors",
+	  "usage: schemafs check DIR [--strict] [--json | --format text|json|github]\n\n"
 	  "Loads every file of DIR as the mount would, then applies the cross-schema\n"
 	  "rules (missing schema or column, a reference to a column that is not a key,\n"
 	  "type mismatches, cycles). Prints every problem on stdout, sorted by file,\n"
 	  "line and column: FILE:LINE:COL: error|warning: MESSAGE. Nothing when valid.\n\n"
 	  "options:\n"
-	  "  --json      the same list as one JSON array\n"
-	  "  -h, --help  this text\n\n"
-	  "exit status: 0 no errors (warnings may have been printed); 1 errors, or the\n"
-	  "directory cannot be read; 2 usage error\n" },
+	  "  --strict            warnings fail too (also registry.yaml lint: {strict: true})\n"
+	  "  --json              the same list as one JSON array\n"
+	  "  --format F          text (default), json, or github (GitHub Actions annotations:\n"
+	  "                      ::error file=F,line=L,col=C::message)\n"
+	  "  -h, --help          this text\n\n"
+	  "exit status: 0 no errors (warnings may have been printed); 1 errors (or warnings\n"
+	  "with --strict), or the directory cannot be read; 2 usage error\n" },
 	{ "order", "order DIR [--json]", "migration order, dependencies first",
 	  VIEW_TEXT("order DIR [--json]", "  --json      a JSON array\n",
 		    "Prints the migration order of the schemas of DIR, one per line, every\n"
@@ -138,38 +142,46 @@ static const struct cli_help help_table[] = {
 		     "baseline|resume|cancel",
 	  "PostgreSQL migrations without a mount",
 	  "usage: schemafs migrate [--db FILE] [--target CONNINFO] [--lock-timeout MS]\n"
-	  "                        [--offline] [--strict] [--json] COMMAND [ARGS]\n\n"
+	  "                        [--statement-timeout MS] COMMAND [ARGS]\n\n"
 	  "The migrations of the mount's migrations/ (docs/migrations.md), for CI:\n"
 	  "the same coordinator, the same output.\n\n"
 	  "commands:\n"
-	  "  plan                 ordered steps: service, schema, dependencies, SQL\n"
-	  "  check                errors and warnings: validation, pending SQL, lint, and a\n"
-	  "                       dry run on the target (none with --offline)\n"
-	  "  impact               affected services and the steps per schema\n"
-	  "  apply                run the plan (its transactional phase in one transaction)\n"
+	  "  plan [--json]        ordered steps: service, schema, dependencies, SQL\n"
+	  "  check [--offline] [--strict] [--json | --format text|json|github]\n"
+	  "                       errors and warnings (validation, pending SQL, lint, the\n"
+	  "                       history's checksums, dry run); exit 1 on an error, with\n"
+	  "                       --strict (or registry.yaml lint: {strict: true}) on a\n"
+	  "                       warning too; --offline: no database, planned against the\n"
+	  "                       last applied run's registry (else an empty database)\n"
+	  "  impact [--json]      affected services and the steps per schema\n"
+	  "  apply [--force]      run the plan (its transactional phase in one transaction);\n"
+	  "                       refused when the history was changed by hand, unless --force\n"
 	  "  rollback             undo the last applied run, database and registry\n"
 	  "  resume               continue a run stopped in its non-transactional steps\n"
-	  "  cancel               cancel a running apply (the transaction rolls back)\n"
+	  "  cancel               cancel the running apply/rollback/resume (any process)\n"
 	  "  baseline             mark an adopted database as applied at the current\n"
-	  "                       registry, running nothing\n"
-	  "  status               the last run; log: every run\n"
+	  "                       registry (nothing runs; refused when the target has runs)\n"
+	  "  status [--json]      the last run\n"
+	  "  log [--json]         every run, then any run whose history was changed by hand\n"
 	  "  pending list         hand-written scripts waiting in migrations/pending/\n"
 	  "  pending put NAME [FILE]  store FILE (default stdin) as pending/NAME\n"
 	  "                       (NAME is <table>.sql or <table>.down.sql)\n"
 	  "  pending cat NAME, pending rm NAME   print, remove a pending script\n"
 	  "  applied RUN [NAME]   list (or print) the scripts run RUN archived\n\n"
 	  "options (before or after the command; -- ends them):\n"
-	  "  --db FILE            the SQLite file\n"
-	  "  --target CONNINFO    the PostgreSQL database (a libpq conninfo or URI)\n"
-	  "  --lock-timeout MS    lock_timeout of a run (default 5000)\n"
-	  "  --offline            check without a database (no dry run)\n"
-	  "  --strict             check: warnings fail too\n"
-	  "  --json               JSON output (plan, check, impact, status, log)\n"
-	  "  -h, --help           this text\n\n"
+	  "  --db FILE               the SQLite file\n"
+	  "  --target CONNINFO       the PostgreSQL database (a libpq conninfo or URI)\n"
+	  "  --lock-timeout MS       lock_timeout of a step (default 5000; retried 3 times)\n"
+	  "  --statement-timeout MS  statement_timeout (default: none for apply, 5000 for\n"
+	  "                          check's dry run)\n"
+	  "  -h, --help              this text\n\n"
+	  "--json output is always one JSON document; on failure {\"error\": ...} (and the\n"
+	  "message on stderr), exit 1.\n\n"
 	  "The target: --target, else registry.yaml's `target`, else libpq's environment\n"
 	  "(PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE...). Passwords belong in\n"
 	  "~/.pgpass or the service file; schemafs never prints one.\n\n" DB_ENV
-	  "  SCHEMAFS_LOCK_TIMEOUT  lock_timeout in ms when --lock-timeout is not given\n"
+	  "  SCHEMAFS_LOCK_TIMEOUT       lock_timeout in ms when --lock-timeout is not given\n"
+	  "  SCHEMAFS_STATEMENT_TIMEOUT  statement_timeout in ms likewise\n"
 	  "  PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE...  libpq's defaults\n\n"
 	  "exit status: 0 done; 1 the command failed, was refused, found errors (check)\n"
 	  "or was busy; 2 usage error\n" },
@@ -261,6 +273,15 @@ void cli_help_print(const struct cli_help *h, FILE *f)
 		fflush(f);
 		fs_print_fuse_help();
 	}
+}
+
+int cli_usage_error(const char *name)
+{
+	const struct cli_help *h = cli_help_find(name);
+	if (h)
+		fprintf(stderr, "usage: schemafs %s\n(schemafs help %s: the whole text)\n",
+			h->synopsis, name);
+	return 2;
 }
 
 void cli_version(FILE *f)

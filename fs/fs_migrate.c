@@ -51,10 +51,33 @@ static int view_plan(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	return fs_errno(migrate_plan(fsm(ctx)->m, out));
 }
 
+/* plan.json, check.json, impact.json: arg is the command. Always JSON,
+ * also when the database is unreachable ({"error": ...}), so the file
+ * is readable (not an errno) whatever happened. */
+static int view_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	struct sbuf err = SBUF_INIT;
+	int rc = migrate_json(fsm(ctx)->m, arg, out, &err);
+	sbuf_release(&err);
+	return rc == REG_ENOMEM ? -ENOMEM : 0;
+}
+
 static int view_plan_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	(void)arg;
-	return fs_errno(migrate_plan_json(fsm(ctx)->m, out));
+	return view_json(ctx, "plan", out);
+}
+
+static int view_check_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return view_json(ctx, "check", out);
+}
+
+static int view_impact_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return view_json(ctx, "impact", out);
 }
 
 static int view_check(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
@@ -317,9 +340,11 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		"pending/<table>.sql       rw  hand-written change SQL for <table>; replaces its generated DDL\n"
 		"pending/<table>.down.sql  rw  how to undo it (needed by rollback)\n"
 		"plan, plan.json           ro  ordered steps: service, schema, dependencies, SQL\n"
-		"check                     ro  errors and warnings: validation, pending SQL, lint, dry run\n"
-		"impact                    ro  affected services and steps\n"
-		"control                   rw  write plan|check|apply|rollback|resume|cancel; read: state\n"
+		"check, check.json         ro  errors and warnings: validation, pending SQL, lint,\n"
+		"                              the history's checksums, dry run\n"
+		"impact, impact.json       ro  affected services and steps\n"
+		"control                   rw  write plan|check|apply|rollback|resume|cancel|baseline;\n"
+		"                              read: state\n"
 		"cancel                    rw  write anything: cancels the running run (control is busy)\n"
 		"status                    ro  the last run: state, steps, failed step, error, rollback\n"
 		"log                       ro  every run so far\n"
@@ -339,7 +364,9 @@ const struct fs_route fs_migrate_routes[] = {
 	FS_VIEW("/migrations/plan", view_plan, PG_VIEW),
 	FS_VIEW("/migrations/plan.json", view_plan_json, PG_VIEW),
 	FS_VIEW("/migrations/check", view_check, PG_VIEW),
+	FS_VIEW("/migrations/check.json", view_check_json, PG_VIEW),
 	FS_VIEW("/migrations/impact", view_impact, PG_VIEW),
+	FS_VIEW("/migrations/impact.json", view_impact_json, PG_VIEW),
 	FS_TEXT("/migrations/control", control_load, control_commit, NULL,
 		FS_TEXT_COMMIT_ON_WRITE | FS_TEXT_NO_CREATE | FS_TEXT_LIVE),
 	FS_TEXT("/migrations/cancel", cancel_load, cancel_commit, NULL,

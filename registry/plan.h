@@ -259,5 +259,9 @@ int plan_render_json(const struct plan *p, struct sbuf *out);
  * schema "schema\towner\tsteps\tdependent services".
  */
 int plan_render_impact(const struct plan *p, const struct reg_registry *r, struct sbuf *out);
+/* The same as one JSON object: {"services": [...], "schemas": [{"schema",
+ * "owner", "steps", "dependent_services": [...]}], "steps": n}. */
+int plan_render_impact_json(const struct plan *p, const struct reg_registry *r,
+			    struct sbuf *out);
 
 #endif

@@ -132,3 +132,57 @@ out:
 	sbuf_release(&rows);
 	return sbuf_error(out);
 }
+
+int plan_render_impact_json(const struct plan *p, const struct reg_registry *r,
+			    struct sbuf *out)
+{
+	struct strlist services = STRLIST_INIT;
+	struct jsonw w;
+	int rc = 0;
+	jsonw_init_layout(&w, out, JSONW_SPACED);
+	jsonw_obj(&w);
+	jsonw_key(&w, "schemas");
+	jsonw_arr(&w);
+	for (size_t i = 0; i < p->touched.n && !rc; i++) {
+		const char *name = p->touched.items[i];
+		const struct reg_schema *s = reg_get(r, name);
+		struct reg_dependents d = { 0 };
+		size_t steps = 0;
+		for (size_t k = 0; k < p->n; k++)
+			steps += !strcmp(p->steps[k].schema, name);
+		if (s && s->owner)
+			rc = strlist_push(&services, s->owner);
+		if (!rc && s)
+			rc = reg_dependents(r, name, &d);
+		if (rc)
+			break;
+		jsonw_obj(&w);
+		jsonw_kstr(&w, "schema", name);
+		jsonw_kstr(&w, "owner", s ? s->owner : NULL);
+		jsonw_kint(&w, "steps", (int64_t)steps);
+		jsonw_key(&w, "dependent_services");
+		jsonw_arr(&w);
+		for (size_t k = 0; k < d.nservices && !rc; k++) {
+			jsonw_str(&w, d.services[k]);
+			rc = strlist_push(&services, d.services[k]);
+		}
+		jsonw_end(&w);
+		jsonw_end(&w);
+		if (s)
+			reg_dependents_release(&d);
+	}
+	jsonw_end(&w);
+	if (rc)
+		sbuf_fail(out, rc);
+	strlist_sort(&services);
+	strlist_uniq(&services);
+	jsonw_key(&w, "services");
+	jsonw_arr(&w);
+	for (size_t i = 0; i < services.n; i++)
+		jsonw_str(&w, services.items[i]);
+	jsonw_end(&w);
+	jsonw_kint(&w, "steps", (int64_t)p->n);
+	jsonw_end(&w);
+	strlist_release(&services);
+	return jsonw_finish(&w) ?: sbuf_addch(out, '\n');
+}

@@ -28,7 +28,7 @@ write_to() { echo "$2" >"$1"; }
 A=$WORK/a
 mount_pg "$WORK/a.db" "$A"   # a new store: the examples are imported
 M=$A/migrations
-check_eq "migrations/ listing" "README applied cancel check control impact log pending plan plan.json status " \
+check_eq "migrations/ listing" "README applied cancel check check.json control impact impact.json log pending plan plan.json status " \
 	"$(ls "$M" | tr '\n' ' ')"
 # the root README points here; every file in the listing is explained
 for f in pending/ plan check impact control status log applied/; do

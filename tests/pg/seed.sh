@@ -37,8 +37,13 @@ check_has "nothing to do"
 # options may follow the command, as in the other commands
 run 0 sfs migrate plan --lock-timeout 1000
 check_has "nothing to do"
-run 2 sfs migrate status --json
-check_has "'--json' is for plan only"
+# status --json: the last run's fields as JSON (issue 10 asks for it)
+run 0 sfs migrate status --json
+check_json "$WORK/out"
+check_has '"kind": "apply", "state": "succeeded"'
+check_has '"database": "committed"'
+run 2 sfs migrate apply --json
+check_has "'--json' is for plan, check, impact, status and log"
 
 # 2. the seed's section 5.2: a column added to users.yaml
 add_column users <<'EOF'
