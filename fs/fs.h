@@ -184,6 +184,7 @@ struct fs_handle {
 	bool view_counted;       /* reads through the page cache (fs_view_open) */
 	bool view_dropping;      /* opened FS_VIEW_DROP, not yet confirmed */
 	void *priv;              /* the route's */
+	struct fs_handle *prev, *next; /* ctx->handles, under ctx->lock */
 };
 
 /* The daemon's state: one per mount. */
@@ -201,6 +202,7 @@ struct fs_ctx {
 	gid_t gid;
 	struct timespec mounted_at;
 	void *migrate;             /* fs_migrate.c's state */
+	struct fs_handle *handles; /* every open handle: released at unmount */
 };
 
 void fs_lock(struct fs_ctx *ctx);

@@ -279,4 +279,9 @@ void fs_logl(enum fs_log_level level, const char *fmt, ...)
 /* fs_logl(FS_LOG_INFO, ...) */
 void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* At unmount: the handles still open (a process killed while it held
+ * one, a lazy unmount) are released, as their close would have; nothing
+ * they hold is committed. */
+void fs_handles_release_all(struct fs_ctx *ctx);
+
 #endif

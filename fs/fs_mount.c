@@ -386,6 +386,7 @@ out_unmount:
 	fs_unlock(&ctx);
 out_fuse:
 	fuse_destroy(fuse);
+	fs_handles_release_all(&ctx);
 out_ctx:
 	if (loop)
 		fuse_loop_cfg_destroy(loop);

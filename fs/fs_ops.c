@@ -379,6 +379,12 @@ static int do_open(const char *path, struct fuse_file_info *fi, bool creating, m
 		handle_free(h);
 		return ret;
 	}
+	fs_lock(ctx);
+	h->next = ctx->handles;
+	if (h->next)
+		h->next->prev = h;
+	ctx->handles = h;
+	fs_unlock(ctx);
 	/* a handle that cannot write has nothing to commit: no FLUSH request
 	 * at close (one round trip less for every read of a view) */
 	if (!h->writer)
@@ -512,26 +518,39 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	return do_sync(handle_of(fi), datasync);
 }
 
-static int op_release(const char *path, struct fuse_file_info *fi)
+/* Releases h as close(2)'s last reference does; nothing is committed. */
+static void release_handle(struct fs_ctx *ctx, struct fs_handle *h)
 {
-	(void)path;
-	struct fs_ctx *ctx = ctx_get();
-	struct fs_handle *h = handle_of(fi);
 	const struct fs_route *rt = h->entry.route;
+	fs_lock(ctx);
 	if (rt->kind == FS_ROUTE_VIEW && h->view && h->view_counted) {
-		fs_lock(ctx);
 		if (h->view_dropping)
 			fs_view_dropped(ctx, rt, h->entry.arg, h->view);
 		fs_view_close(ctx, rt, h->entry.arg, h->view);
-		fs_unlock(ctx);
 	}
-	if (rt->kind == FS_ROUTE_CUSTOM && rt->ops->release) {
-		fs_lock(ctx);
+	if (rt->kind == FS_ROUTE_CUSTOM && rt->ops->release)
 		rt->ops->release(ctx, h);
-		fs_unlock(ctx);
-	}
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		ctx->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	fs_unlock(ctx);
 	handle_free(h);
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	release_handle(ctx_get(), handle_of(fi));
 	return 0;
+}
+
+void fs_handles_release_all(struct fs_ctx *ctx)
+{
+	while (ctx->handles)
+		release_handle(ctx, ctx->handles);
 }
 
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
