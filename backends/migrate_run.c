@@ -179,6 +179,18 @@ int run_execute(struct session *s, struct store_run *rec, const struct plan *p,
 	return run_record_outcome(s, rec, p, r);
 }
 
+/* The step that failed, as status shows it ("users: add column 'x'"). */
+static int failed_step(struct store_run *rec, const struct plan *p, const struct pg_exec_result *r)
+{
+	rec->failed_step = (int64_t)r->failed_step;
+	if (!p || !r->failed_step || r->failed_step > p->n)
+		return 0;
+	char what[600];
+	snprintf(what, sizeof(what), "%s: %s", p->steps[r->failed_step - 1].schema,
+		 p->steps[r->failed_step - 1].what);
+	return run_set_str(&rec->failed_what, what);
+}
+
 /* The transaction committed, a step outside it did not run: the run is
  * "incomplete" until resumed (or rolled back). */
 static int run_record_incomplete(struct session *s, struct store_run *rec, const struct plan *p,
@@ -194,14 +206,8 @@ static int run_record_incomplete(struct session *s, struct store_run *rec, const
 		 "it, %s; steps before it are done, the rest did not run: `echo resume > "
 		 "migrations/control` continues, rollback undoes",
 		 ntx, r->failed_step, r->cancelled ? "was cancelled" : "failed");
-	rec->failed_step = (int64_t)r->failed_step;
-	if (p && r->failed_step && r->failed_step <= p->n) {
-		char what[600];
-		snprintf(what, sizeof(what), "%s: %s", p->steps[r->failed_step - 1].schema,
-			 p->steps[r->failed_step - 1].what);
-		if (run_set_str(&rec->failed_what, what))
-			return REG_ENOMEM;
-	}
+	if (failed_step(rec, p, r))
+		return REG_ENOMEM;
 	return run_set_str(&rec->state, "incomplete") ?: run_set_str(&rec->outcome, outcome) ?:
 	       run_set_str(&rec->error, r->error.len ? r->error.buf : NULL) ?:
 	       run_set_str(&rec->sqlstate, r->sqlstate[0] ? r->sqlstate : NULL);
@@ -227,14 +233,8 @@ int run_record_outcome(struct session *s, struct store_run *rec, const struct pl
 		return REG_ENOMEM;
 	}
 	sbuf_release(&e);
-	rec->failed_step = (int64_t)r->failed_step;
-	if (p && r->failed_step && r->failed_step <= p->n) {
-		char what[600];
-		snprintf(what, sizeof(what), "%s: %s", p->steps[r->failed_step - 1].schema,
-			 p->steps[r->failed_step - 1].what);
-		if (run_set_str(&rec->failed_what, what))
-			return REG_ENOMEM;
-	}
+	if (failed_step(rec, p, r))
+		return REG_ENOMEM;
 	const char *outcome;
 	if (r->busy) {
 		outcome = "untouched: another migration holds the lock";

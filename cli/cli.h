@@ -95,4 +95,10 @@ int cli_annotate(struct sbuf *out, enum diag_severity sev, const char *file, str
 /* cli_annotate for every item of d. */
 int cli_annotate_diags(struct sbuf *out, const struct diags *d);
 
+/* --format WORD of every command that takes one: text, json or github
+ * (GitHub Actions annotations). False, with a message on stderr naming
+ * cmd, for any other word. */
+enum cli_format { CLI_FORMAT_TEXT, CLI_FORMAT_JSON, CLI_FORMAT_GITHUB };
+bool cli_parse_format(const char *cmd, const char *word, enum cli_format *out);
+
 #endif

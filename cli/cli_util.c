@@ -146,3 +146,15 @@ int cli_annotate_diags(struct sbuf *out, const struct diags *d)
 			     d->items[i].message);
 	return sbuf_error(out);
 }
+
+bool cli_parse_format(const char *cmd, const char *word, enum cli_format *out)
+{
+	static const char *const names[] = { "text", "json", "github" };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(word, names[i])) {
+			*out = (enum cli_format)i;
+			return true;
+		}
+	fprintf(stderr, "schemafs: %s: unknown format '%s' (text, json, github)\n", cmd, word);
+	return false;
+}

@@ -119,13 +119,11 @@ static int parse_args(int argc, char **argv, const char *command, const char *us
 		} else if (c == OPT_STRICT && !command) {
 			a->strict = true;
 		} else if (c == OPT_FORMAT && !command) {
-			a->json = !strcmp(optarg, "json");
-			a->github = !strcmp(optarg, "github");
-			if (!a->json && !a->github && strcmp(optarg, "text")) {
-				fprintf(stderr, "schemafs: %s: unknown format '%s' (text, json, "
-						"github)\n", argv[0], optarg);
+			enum cli_format f;
+			if (!cli_parse_format(argv[0], optarg, &f))
 				goto usage;
-			}
+			a->json = f == CLI_FORMAT_JSON;
+			a->github = f == CLI_FORMAT_GITHUB;
 		} else {
 			if (c != '?')
 				optopt = 0; /* a known option this command does not take */

@@ -20,11 +20,10 @@
 #include "registry.h"
 
 enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB };
 
 struct diff_args {
 	enum contract_mode mode;
-	enum format format;
+	enum cli_format format;
 	char **dirs;
 	size_t ndirs;
 };
@@ -63,17 +62,11 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
 			}
 			break;
 		case 'j':
-			a->format = FORMAT_JSON;
+			a->format = CLI_FORMAT_JSON;
 			break;
 		case 'F':
-			if (!strcmp(optarg, "github"))
-				a->format = FORMAT_GITHUB;
-			else if (!strcmp(optarg, "text"))
-				a->format = FORMAT_TEXT;
-			else {
-				fprintf(stderr, "schemafs: diff: unknown format '%s'\n", optarg);
+			if (!cli_parse_format("diff", optarg, &a->format))
 				return usage(stderr, EXIT_USAGE);
-			}
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -112,11 +105,11 @@ static int load_all(const struct diff_args *a, struct reg_registry **revs, struc
 }
 
 static int render_text(const struct diags *load, const struct contract_report *r,
-		       enum format format, struct sbuf *out)
+		       enum cli_format format, struct sbuf *out)
 {
 	for (size_t i = 0; i < load->n; i++) {
 		const struct diag *d = &load->items[i];
-		if (format == FORMAT_GITHUB) {
+		if (format == CLI_FORMAT_GITHUB) {
 			cli_annotate(out, d->severity, d->file, d->loc, NULL, d->message);
 		} else {
 			diag_render(d, out);
@@ -125,7 +118,7 @@ static int render_text(const struct diags *load, const struct contract_report *r
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct contract_finding *f = &r->items[i];
-		if (format == FORMAT_GITHUB) {
+		if (format == CLI_FORMAT_GITHUB) {
 			cli_annotate(out, f->severity, f->file, f->loc, NULL, f->message);
 			continue;
 		}
@@ -205,7 +198,7 @@ static int emit(FILE *f, const struct sbuf *sb)
 /* A failure before any verdict: {"error": ...} for --json, else stderr. */
 static int fail(const struct diff_args *a, const char *why)
 {
-	if (a->format != FORMAT_JSON) {
+	if (a->format != CLI_FORMAT_JSON) {
 		fprintf(stderr, "schemafs: diff: %s\n", why);
 		return EXIT_PROBLEMS;
 	}
@@ -246,7 +239,7 @@ int cmd_diff(int argc, char **argv)
 							(const char *const *)a.dirs, a.ndirs,
 							a.mode, NULL, &report);
 	if (!rc)
-		rc = a.format == FORMAT_JSON ? render_json(&a, &load, &report, &out)
+		rc = a.format == CLI_FORMAT_JSON ? render_json(&a, &load, &report, &out)
 					     : render_text(&load, &report, a.format, &out);
 	if (rc) {
 		status = fail(&a, reg_strerror(rc));

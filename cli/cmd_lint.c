@@ -20,7 +20,6 @@
 #include "lint.h"
 
 enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB };
 
 /* 15, 15.4, 9.6, 150004 -> server_version_num; 0 when not a version. */
 static int parse_pg_version(const char *s)
@@ -56,11 +55,11 @@ static int set_level(struct lint_options *o, const char *rule, enum lint_level l
 	return EXIT_USAGE;
 }
 
-static void render_finding(struct sbuf *out, struct jsonw *w, enum format fmt, const char *file,
+static void render_finding(struct sbuf *out, struct jsonw *w, enum cli_format fmt, const char *file,
 			   const struct lint_finding *f)
 {
 	const char *sev = diag_severity_name(f->severity);
-	if (fmt == FORMAT_JSON) {
+	if (fmt == CLI_FORMAT_JSON) {
 		jsonw_obj(w);
 		jsonw_kstr(w, "file", file);
 		jsonw_kint(w, "line", f->loc.line);
@@ -69,19 +68,19 @@ static void render_finding(struct sbuf *out, struct jsonw *w, enum format fmt, c
 		jsonw_kstr(w, "rule", lint_rules[f->rule].id);
 		jsonw_kstr(w, "message", f->message);
 		jsonw_end(w);
-	} else if (fmt == FORMAT_GITHUB) {
+	} else if (fmt == CLI_FORMAT_GITHUB) {
 		cli_annotate(out, f->severity, file, f->loc, lint_rules[f->rule].id, f->message);
 	} else {
 		sbuf_addf(out, "%s:%u:%u: %s: %s\n", file, f->loc.line, f->loc.col, sev, f->message);
 	}
 }
 
-static int fail(enum format fmt, const char *what, const char *path, int err)
+static int fail(enum cli_format fmt, const char *what, const char *path, int err)
 {
 	char msg[512];
 	snprintf(msg, sizeof(msg), "%s '%s': %s", what, path, strerror(err));
 	fprintf(stderr, "schemafs: lint: %s\n", msg);
-	if (fmt == FORMAT_JSON) {
+	if (fmt == CLI_FORMAT_JSON) {
 		struct sbuf out = SBUF_INIT;
 		struct jsonw w;
 		jsonw_init(&w, &out);
@@ -97,7 +96,7 @@ static int fail(enum format fmt, const char *what, const char *path, int err)
 
 struct lint_args {
 	struct lint_options opt;
-	enum format fmt;
+	enum cli_format fmt;
 	bool strict, rules;
 };
 
@@ -135,19 +134,10 @@ static int parse_args(int argc, char **argv, struct lint_args *a)
 		case O_TX: a->opt.in_transaction = true; break;
 		case O_GEN: a->opt.hand_written = false; break;
 		case O_STRICT: a->strict = true; break;
-		case O_JSON: a->fmt = FORMAT_JSON; break;
+		case O_JSON: a->fmt = CLI_FORMAT_JSON; break;
 		case O_FORMAT:
-			if (!strcmp(optarg, "text"))
-				a->fmt = FORMAT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				a->fmt = FORMAT_JSON;
-			else if (!strcmp(optarg, "github"))
-				a->fmt = FORMAT_GITHUB;
-			else {
-				fprintf(stderr, "schemafs: lint: unknown format '%s' (text, json, "
-						"github)\n", optarg);
+			if (!cli_parse_format("lint", optarg, &a->fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case O_DISABLE:
 		case O_WARN:
@@ -175,10 +165,10 @@ static int parse_args(int argc, char **argv, struct lint_args *a)
 	return 0;
 }
 
-static int print_rules(enum format fmt)
+static int print_rules(enum cli_format fmt)
 {
 	struct sbuf out = SBUF_INIT;
-	if (fmt == FORMAT_JSON) {
+	if (fmt == CLI_FORMAT_JSON) {
 		struct jsonw w;
 		jsonw_init(&w, &out);
 		jsonw_arr(&w);
@@ -227,7 +217,7 @@ int cmd_lint(int argc, char **argv)
 		}
 	}
 	jsonw_init(&w, &out);
-	if (a.fmt == FORMAT_JSON)
+	if (a.fmt == CLI_FORMAT_JSON)
 		jsonw_arr(&w);
 	for (int i = 0; i < nfiles; i++) {
 		struct lint_report r = LINT_REPORT_INIT;
@@ -243,7 +233,7 @@ int cmd_lint(int argc, char **argv)
 		warnings += r.warnings;
 		lint_report_release(&r);
 	}
-	if (a.fmt == FORMAT_JSON) {
+	if (a.fmt == CLI_FORMAT_JSON) {
 		jsonw_end(&w);
 		jsonw_finish(&w);
 		sbuf_addch(&out, '\n');

@@ -154,12 +154,14 @@ static int parse_options(int argc, char **argv, struct migrate_args *a)
 		case OPT_JSON:
 			a->json = true;
 			break;
-		case OPT_FORMAT:
-			a->json = !strcmp(optarg, "json");
-			a->github = !strcmp(optarg, "github");
-			if (!a->json && !a->github && strcmp(optarg, "text"))
-				return usage("'--format' is text, json or github");
+		case OPT_FORMAT: {
+			enum cli_format f;
+			if (!cli_parse_format("migrate", optarg, &f))
+				return usage(NULL);
+			a->json = f == CLI_FORMAT_JSON;
+			a->github = f == CLI_FORMAT_GITHUB;
 			break;
+		}
 		case OPT_STRICT:
 			a->check.strict = true;
 			break;
