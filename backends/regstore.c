@@ -9,12 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "model.h"
 #include "path.h"
 #include "schemafile.h"
+#include "servicefile.h"
 #include "strmap.h"
 
 #define META_FILE "registry.yaml"
+/* Services files are revisions named "services/<name>" (docs/store.md). */
+#define SERVICE_PREFIX SERVICEFILE_DIR "/"
 
 /* The revision of one schema that the registry holds. */
 struct head {
@@ -29,6 +33,7 @@ struct regstore {
 	int64_t data_version;     /* the store's stamp at the last load or sync */
 	int64_t writes;
 	bool stamped;
+	int64_t warned_run;       /* the applied run contract_warnings were computed from */
 };
 
 int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **out)
@@ -39,6 +44,7 @@ int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **o
 		return REG_ENOMEM;
 	rs->st = st;
 	rs->reg = reg;
+	rs->warned_run = -1;
 	strmap_init(&rs->heads);
 	return 0;
 }
@@ -96,6 +102,221 @@ static void set_stamp(struct regstore *rs, int64_t dv, int64_t writes)
 static void schema_file(char *buf, size_t size, const char *name)
 {
 	snprintf(buf, size, "schemas/%s.yaml", name);
+}
+
+bool regstore_is_service(const char *store_name)
+{
+	return !strncmp(store_name, SERVICE_PREFIX, strlen(SERVICE_PREFIX));
+}
+
+/* A stored services revision into the registry; one that no longer
+ * parses is a diagnostic. */
+static int load_service(struct reg_registry *reg, const struct store_rev *rev, struct diags *d)
+{
+	const char *name = rev->name + strlen(SERVICE_PREFIX);
+	char file[PATH_MAX];
+	struct reg_service *sv = NULL;
+	snprintf(file, sizeof(file), "%s.yaml", rev->name);
+	int rc = servicefile_parse(rev->bytes, rev->len, file, name, &sv, d);
+	if (rc)
+		return rc == REG_ENOMEM ? rc : 0;
+	return reg_register_service(reg, sv);
+}
+
+/* Moves the services revisions of revs[0..*n) to the end, keeping both
+ * parts in order; *n becomes the number of schemas. */
+static void split_services(struct store_rev *revs, size_t *n, struct store_rev *tmp)
+{
+	size_t k = 0, m = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (!regstore_is_service(revs[i].name))
+			revs[k++] = revs[i];
+		else
+			tmp[m++] = revs[i];
+	memcpy(revs + k, tmp, m * sizeof(*revs));
+	*n = k;
+}
+
+/* ---- the contract baseline ---- */
+
+/* The revision id of name in a run's snapshot ("name\tid\n" lines); 0
+ * when absent. */
+static int64_t snapshot_id(const char *snapshot, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = snapshot; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		if (!strncmp(p, name, n) && p[n] == '\t')
+			return strtoll(p + n + 1, NULL, 10);
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Parses revision id of name; *out NULL when it is gone or no longer
+ * parses (then there is nothing to judge against). */
+static int parse_rev(struct store *st, const char *name, int64_t id, struct reg_schema **out)
+{
+	struct store_rev rev = { 0 };
+	struct diags ignored = DIAGS_INIT;
+	char file[PATH_MAX];
+	bool found = false;
+	*out = NULL;
+	int rc = store_get_rev(st, id, &rev, &found);
+	if (!rc && found) {
+		schema_file(file, sizeof(file), name);
+		rc = schemafile_parse(rev.bytes, rev.len, file, out, &ignored);
+		rc = rc == REG_ENOMEM ? rc : 0;
+	}
+	diags_release(&ignored);
+	store_rev_release(&rev);
+	return rc;
+}
+
+/* The baseline's revision id given the last applied run (NULL: none). */
+static int baseline_id(struct store *st, const struct store_run *run, const char *name,
+		       int64_t *id)
+{
+	struct store_rev *revs = NULL;
+	size_t n = 0;
+	*id = run ? snapshot_id(run->snapshot, name) : 0;
+	if (*id)
+		return 0;
+	int rc = store_history(st, name, &revs, &n);
+	if (!rc && n)
+		*id = revs[0].id;
+	store_revs_free(revs, n);
+	return rc;
+}
+
+int regstore_baseline(struct store *st, const char *name, struct reg_schema **out)
+{
+	struct store_run run = { 0 };
+	bool found = false;
+	int64_t id = 0;
+	*out = NULL;
+	int rc = store_run_last_applied(st, 0, &run, &found);
+	if (!rc)
+		rc = baseline_id(st, found ? &run : NULL, name, &id);
+	if (!rc && id)
+		rc = parse_rev(st, name, id, out);
+	store_run_release(&run);
+	return rc;
+}
+
+int regstore_baseline_registry(struct store *st, const struct reg_registry *now,
+			       struct reg_registry **out)
+{
+	struct store_run run = { 0 };
+	bool found = false;
+	struct reg_registry *b = reg_registry_new();
+	*out = NULL;
+	if (!b)
+		return REG_ENOMEM;
+	int rc = store_run_last_applied(st, 0, &run, &found);
+	for (size_t i = 0; i < now->n && !rc; i++) {
+		struct reg_schema *s = NULL;
+		int64_t id = 0;
+		rc = baseline_id(st, found ? &run : NULL, now->schemas[i]->name, &id);
+		if (!rc && id)
+			rc = parse_rev(st, now->schemas[i]->name, id, &s);
+		if (!rc && s)
+			rc = reg_register(b, s);
+	}
+	/* tables applied and since removed are part of the baseline too */
+	for (const char *p = found ? run.snapshot : NULL; p && *p && !rc;) {
+		const char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
+		if (!tab)
+			break;
+		char *name = strndup(p, (size_t)(tab - p));
+		struct reg_schema *s = NULL;
+		if (!name)
+			rc = REG_ENOMEM;
+		else if (!reg_get(now, name) && !(rc = parse_rev(st, name, strtoll(tab + 1, NULL, 10), &s)) && s)
+			rc = reg_register(b, s);
+		free(name);
+		p = nl ? nl + 1 : NULL;
+	}
+	if (!rc && now->meta.compatibility && !(b->meta.compatibility = strdup(now->meta.compatibility)))
+		rc = REG_ENOMEM;
+	store_run_release(&run);
+	if (rc)
+		reg_registry_free(b);
+	else
+		*out = b;
+	return rc;
+}
+
+/* Judges s against its baseline under its mode for every consumer the
+ * registry knows: errors refuse the save (they go to d); warnings (a
+ * breaking change with its MAJOR bump) go to warn. */
+static int contract_gate(struct regstore *rs, const struct reg_schema *s, struct diags *d,
+			 struct diags *warn)
+{
+	struct reg_schema *base = NULL;
+	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
+	struct diags found = DIAGS_INIT;
+	int rc = regstore_baseline(rs->st, s->name, &base);
+	if (!rc)
+		rc = contract_consumers_of(rs->reg, &who);
+	if (!rc)
+		rc = contract_check_schema(base, s,
+					   (enum contract_mode)contract_mode_of(rs->reg, s), &who,
+					   &found);
+	for (size_t i = 0; i < found.n && !rc; i++) {
+		const struct diag *g = &found.items[i];
+		struct diags *to = g->severity == DIAG_ERROR ? d : g->severity == DIAG_WARNING ? warn : NULL;
+		if (to)
+			rc = diags_add(to, g->file, g->loc, g->severity, "%s", g->message);
+	}
+	if (!rc && found.errors)
+		rc = REG_EINVAL;
+	diags_release(&found);
+	contract_consumers_release(&who);
+	reg_schema_free(base);
+	return rc;
+}
+
+/* contract_warnings as of the last applied run: every table whose current
+ * revision is not the one applied, judged against the applied one. Saves
+ * since then add theirs (regstore_save); nothing is recomputed until the
+ * next apply. */
+static int refresh_warnings(struct regstore *rs)
+{
+	struct store_run run = { 0 };
+	bool found = false;
+	int rc = store_run_last_applied(rs->st, 0, &run, &found);
+	int64_t id = found ? run.id : 0;
+	if (rc || id == rs->warned_run) {
+		store_run_release(&run);
+		return rc;
+	}
+	diags_release(&rs->reg->contract_warnings);
+	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
+	if (found)
+		rc = contract_consumers_of(rs->reg, &who);
+	for (size_t i = 0; found && i < rs->reg->n && !rc; i++) {
+		const struct reg_schema *s = rs->reg->schemas[i];
+		int64_t applied = snapshot_id(run.snapshot, s->name), head = 0;
+		struct reg_schema *base = NULL;
+		struct diags d = DIAGS_INIT;
+		if (!applied || !regstore_head(rs, s->name, &head, NULL) || head == applied)
+			continue;
+		rc = parse_rev(rs->st, s->name, applied, &base);
+		if (!rc && base)
+			rc = contract_check_schema(base, s,
+						   (enum contract_mode)contract_mode_of(rs->reg, s),
+						   &who, &d);
+		if (!rc)
+			rc = reg_set_contract_warnings(rs->reg, s->file, &d);
+		diags_release(&d);
+		reg_schema_free(base);
+	}
+	contract_consumers_release(&who);
+	store_run_release(&run);
+	if (!rc)
+		rs->warned_run = id;
+	return rc;
 }
 
 /* ---- loading: parsing many revisions at once ---- */
@@ -181,13 +402,23 @@ int regstore_load(struct regstore *rs, struct diags *diags)
 	int64_t dv, writes;
 	int rc;
 
-	if ((rc = stamp(rs, &same, &dv, &writes)) || (rc = store_current(rs->st, &revs, &n)))
+	size_t nall = 0;
+	struct store_rev *tmp = NULL;
+	if ((rc = stamp(rs, &same, &dv, &writes)) || (rc = store_current(rs->st, &revs, &nall)))
 		goto out;
-	if (!(parsed = calloc(n ? n : 1, sizeof(*parsed)))) {
+	n = nall;
+	if (!(parsed = calloc(n ? n : 1, sizeof(*parsed))) ||
+	    !(tmp = malloc((n ? n : 1) * sizeof(*tmp)))) {
+		free(tmp);
 		rc = REG_ENOMEM;
 		goto out;
 	}
-	if ((rc = parse_all(revs, n, parsed, diags)))
+	split_services(revs, &n, tmp);
+	free(tmp);
+	for (size_t i = n; i < nall && !rc; i++)
+		if (!(rc = load_service(rs->reg, &revs[i], diags)))
+			rc = set_head(rs, revs[i].name, revs[i].id, revs[i].time);
+	if (rc || (rc = parse_all(revs, n, parsed, diags)))
 		goto out;
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (!parsed[i])
@@ -200,6 +431,8 @@ int regstore_load(struct regstore *rs, struct diags *diags)
 	if (!rc && !(rc = store_get_meta(rs->st, &meta, &found)) && found)
 		rc = load_meta(rs, &meta, diags);
 	if (!rc)
+		rc = refresh_warnings(rs);
+	if (!rc)
 		set_stamp(rs, dv, writes);
 out:
 	if (parsed)
@@ -207,7 +440,7 @@ out:
 			reg_schema_free(parsed[i]);
 	free(parsed);
 	store_rev_release(&meta);
-	store_revs_free(revs, n);
+	store_revs_free(revs, nall);
 	return rc;
 }
 
@@ -225,6 +458,14 @@ static int sync_one(struct regstore *rs, const struct store_rev *head, struct di
 	int rc = store_get_rev(rs->st, head->id, &rev, &found);
 	if (rc || !found)
 		goto out;
+	if (regstore_is_service(head->name)) {
+		rc = load_service(rs->reg, &rev, diags);
+		if (!rc)
+			rc = set_head(rs, head->name, head->id, head->time);
+		if (!rc && changed)
+			changed(ctx, NULL);
+		goto out;
+	}
 	schema_file(file, sizeof(file), head->name);
 	rc = schemafile_parse(rev.bytes, rev.len, file, &s, diags);
 	rc = rc == REG_ENOMEM ? rc : 0;
@@ -256,9 +497,14 @@ static int sync_gone(struct regstore *rs, const struct store_rev *heads, size_t 
 			rc = strlist_push(&gone, e->key);
 	strlist_sort(&gone);
 	for (size_t i = 0; i < gone.n && !rc; i++) {
-		free(strmap_remove_s(&rs->heads, gone.items[i]));
-		if (reg_unregister(rs->reg, gone.items[i]) == 0 && changed)
-			changed(ctx, gone.items[i]);
+		const char *name = gone.items[i];
+		free(strmap_remove_s(&rs->heads, name));
+		if (regstore_is_service(name)) {
+			if (!reg_unregister_service(rs->reg, name + strlen(SERVICE_PREFIX)) && changed)
+				changed(ctx, NULL);
+		} else if (reg_unregister(rs->reg, name) == 0 && changed) {
+			changed(ctx, name);
+		}
 	}
 	strlist_release(&gone);
 	strmap_release(&current, NULL);
@@ -296,14 +542,19 @@ int regstore_sync(struct regstore *rs, struct diags *diags,
 		return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
 		int64_t id = 0;
-		if (!regstore_head(rs, heads[i].name, &id, NULL) || id != heads[i].id ||
-		    !reg_get(rs->reg, heads[i].name))
+		bool service = regstore_is_service(heads[i].name);
+		bool known = service ? reg_get_service(rs->reg, heads[i].name +
+							strlen(SERVICE_PREFIX)) != NULL
+				     : reg_get(rs->reg, heads[i].name) != NULL;
+		if (!regstore_head(rs, heads[i].name, &id, NULL) || id != heads[i].id || !known)
 			rc = sync_one(rs, &heads[i], diags, changed, ctx);
 	}
 	if (!rc)
 		rc = sync_gone(rs, heads, n, changed, ctx);
 	if (!rc)
 		rc = sync_meta(rs, diags, changed, ctx);
+	if (!rc)
+		rc = refresh_warnings(rs);
 	if (!rc)
 		set_stamp(rs, dv, writes);
 	store_revs_free(heads, n);
@@ -361,10 +612,15 @@ int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d
 		schema_file(file, sizeof(file), sv->name);
 	else
 		snprintf(file, sizeof(file), META_FILE);
+	struct diags warn = DIAGS_INIT;
 	int rc = check(sv->name, sv->bytes, sv->len, file, &s, &m, d);
+	if (!rc && sv->name && !sv->put_back)
+		rc = contract_gate(rs, s, d, &warn);
 	if (rc)
 		goto out;
 	if (!sv->put_back && (rc = put(rs, sv, file, &id)))
+		goto out;
+	if (!sv->put_back && sv->name && (rc = reg_set_contract_warnings(rs->reg, file, &warn)))
 		goto out;
 	if (!sv->put_back && sv->name)
 		rc = set_head(rs, sv->name, id, (int64_t)time(NULL));
@@ -377,6 +633,7 @@ int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d
 		reg_set_meta(rs->reg, &m);
 	}
 out:
+	diags_release(&warn);
 	reg_schema_free(s);
 	reg_meta_release(&m);
 	return rc;
@@ -405,6 +662,50 @@ int regstore_delete(struct regstore *rs, const char *name)
 	int rc = store_delete_schema(rs->st, name);
 	if (!rc)
 		free(strmap_remove_s(&rs->heads, name));
+	return rc;
+}
+
+/* ---- services files ---- */
+
+int regstore_save_service(struct store *st, struct reg_registry *reg, const char *name,
+			  const char *bytes, size_t len, bool refused, struct diags *d)
+{
+	char file[PATH_MAX + 16], sname[PATH_MAX];
+	struct reg_service *sv = NULL;
+	snprintf(sname, sizeof(sname), SERVICE_PREFIX "%s", name);
+	snprintf(file, sizeof(file), "%s.yaml", sname);
+	if (!servicefile_name_ok(name))
+		return diags_add(d, file, (struct reg_loc){ 0, 0 }, DIAG_ERROR,
+				 "'%s' cannot name a service (letters, digits, '-', '_' and '.')",
+				 name) ?: REG_EINVAL;
+	int rc = servicefile_parse(bytes, len, file, name, &sv, d);
+	if (rc)
+		return rc;
+	const struct reg_service *cur = reg_get_service(reg, name);
+	bool same = cur && cur->source_len == len && !memcmp(cur->source, bytes, len);
+	if (!same && !(rc = store_begin(st))) {
+		rc = store_put_schema(st, sname, bytes, len, NULL);
+		if (!rc && refused)
+			rc = store_clear_refused(st, file);
+		if (rc)
+			store_rollback(st);
+		else
+			rc = store_commit(st);
+	}
+	if (!rc)
+		rc = reg_register_service(reg, sv);
+	else
+		reg_service_free(sv);
+	return rc;
+}
+
+int regstore_delete_service(struct store *st, struct reg_registry *reg, const char *name)
+{
+	char sname[PATH_MAX];
+	snprintf(sname, sizeof(sname), SERVICE_PREFIX "%s", name);
+	int rc = store_delete_schema(st, sname);
+	if (!rc || rc == REG_ENOENT)
+		reg_unregister_service(reg, name);
 	return rc;
 }
 
@@ -446,8 +747,14 @@ static int import_one(struct regstore_import *im, const char *dir, const char *p
 	if (!is_meta && !(name = strndup(fname, strlen(fname) - strlen(".yaml"))))
 		goto out;
 	rc = path_read_file(path, shown, REG_MAX_FILE_SIZE, &text, d);
-	if (rc == 0)
+	if (rc == 0 && name && regstore_is_service(name)) {
+		struct reg_service *sv = NULL;
+		rc = servicefile_parse(text.buf, text.len, shown, name + strlen(SERVICE_PREFIX),
+				       &sv, d);
+		reg_service_free(sv);
+	} else if (rc == 0) {
 		rc = check(name, text.buf, text.len, shown, &s, &meta, d);
+	}
 	else if (rc == 1)
 		rc = REG_EINVAL;
 	if (rc == REG_ENOMEM)
@@ -479,10 +786,33 @@ out:
 	return rc;
 }
 
+/* DIR/services/x.yaml as "services/x.yaml" among the files read. */
+static int list_services(const char *dir, struct strlist *files)
+{
+	struct strlist names = STRLIST_INIT;
+	struct sbuf f = SBUF_INIT;
+	char *sdir = path_join(dir, SERVICEFILE_DIR);
+	int rc = sdir ? path_list_yaml(sdir, &names) : REG_ENOMEM;
+	if (rc == REG_ENOENT)
+		rc = 0;
+	for (size_t i = 0; i < names.n && !rc; i++) {
+		sbuf_reset(&f);
+		sbuf_addf(&f, SERVICE_PREFIX "%s", names.items[i]);
+		rc = sbuf_error(&f) ?: strlist_push(files, f.buf);
+	}
+	strlist_sort(files);
+	sbuf_release(&f);
+	strlist_release(&names);
+	free(sdir);
+	return rc;
+}
+
 int regstore_import_read(struct regstore_import *im, const char *dir, const char *prefix,
 			 struct diags *d)
 {
 	int rc = path_list_yaml(dir, &im->files);
+	if (!rc)
+		rc = list_services(dir, &im->files);
 	if (rc)
 		return rc;
 	if (!(im->accepted = calloc(im->files.n ? im->files.n : 1, sizeof(*im->accepted))))

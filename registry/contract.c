@@ -406,9 +406,9 @@ static int judge_pair(const struct reg_schema *old, const struct reg_schema *new
 static int consumers_for(const struct reg_registry *old, const struct reg_registry *new_,
 			 const struct contract_consumers *extra, struct contract_consumers *who)
 {
-	int rc = contract_consumers_from_registry(old, who);
+	int rc = contract_consumers_of(old, who);
 	if (!rc)
-		rc = contract_consumers_from_registry(new_, who);
+		rc = contract_consumers_of(new_, who);
 	for (size_t i = 0; extra && i < extra->n && !rc; i++) {
 		const struct contract_use *u = &extra->items[i];
 		rc = contract_consumers_add(who, u->service, u->access, u->table, u->column, u->why,
@@ -417,22 +417,53 @@ static int consumers_for(const struct reg_registry *old, const struct reg_regist
 	return rc;
 }
 
+/* The mode a table is judged under: forced, else its own, else the
+ * registry's (a removed table: the registry it was removed from). */
+static enum contract_mode mode_for(const enum contract_mode *forced,
+				   const struct reg_registry *r, const struct reg_schema *s)
+{
+	return forced ? *forced : (enum contract_mode)contract_mode_of(r, s);
+}
+
 /* Every table of revs[last] and every table of revs[base] it lacks, judged
- * against revs[base]. */
+ * against revs[base] when base is the revision before last or the table's
+ * mode is transitive. */
 static int judge_revision(const struct reg_registry *base, const struct reg_registry *last,
-			  enum contract_mode mode, const struct contract_consumers *extra,
-			  const char *against, struct contract_report *out)
+			  bool previous, const enum contract_mode *forced,
+			  const struct contract_consumers *extra, const char *against,
+			  struct contract_report *out)
 {
 	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
 	int rc = consumers_for(base, last, extra, &who);
 	for (size_t i = 0; i < last->n && !rc; i++) {
 		const struct reg_schema *s = last->schemas[i];
-		rc = judge_pair(reg_get(base, s->name), s, mode, &who, against, out);
+		enum contract_mode m = mode_for(forced, last, s);
+		if (previous || contract_mode_info(m)->transitive)
+			rc = judge_pair(reg_get(base, s->name), s, m, &who, against, out);
 	}
-	for (size_t i = 0; i < base->n && !rc; i++)
-		if (!reg_get(last, base->schemas[i]->name))
-			rc = judge_pair(base->schemas[i], NULL, mode, &who, against, out);
+	for (size_t i = 0; i < base->n && !rc; i++) {
+		const struct reg_schema *s = base->schemas[i];
+		enum contract_mode m = mode_for(forced, base, s);
+		if (!reg_get(last, s->name) && (previous || contract_mode_info(m)->transitive))
+			rc = judge_pair(s, NULL, m, &who, against, out);
+	}
 	contract_consumers_release(&who);
+	return rc;
+}
+
+static int diff_registries(const struct reg_registry *const *revs, const char *const *labels,
+			   size_t n, const enum contract_mode *forced,
+			   const struct contract_consumers *extra, struct contract_report *out)
+{
+	int rc = 0;
+	if (n < 2)
+		return 0;
+	const struct reg_registry *last = revs[n - 1];
+	for (size_t i = 0; i + 1 < n && !rc; i++)
+		rc = judge_revision(revs[i], last, i + 2 == n, forced, extra,
+				    n > 2 && labels ? labels[i] : NULL, out);
+	for (size_t i = 0; i < last->n && !rc; i++)
+		rc = contract_check_history(last->schemas[i], out);
 	return rc;
 }
 
@@ -440,15 +471,19 @@ int contract_diff_registries(const struct reg_registry *const *revs, const char 
 			     size_t n, enum contract_mode mode,
 			     const struct contract_consumers *extra, struct contract_report *out)
 {
-	int rc = 0;
-	if (n < 2)
-		return 0;
-	const struct reg_registry *last = revs[n - 1];
-	size_t first = contract_mode_info(mode)->transitive ? 0 : n - 2;
-	for (size_t i = first; i + 1 < n && !rc; i++)
-		rc = judge_revision(revs[i], last, mode, extra,
-				    n > 2 && labels ? labels[i] : NULL, out);
-	for (size_t i = 0; i < last->n && !rc; i++)
-		rc = contract_check_history(last->schemas[i], out);
-	return rc;
+	return diff_registries(revs, labels, n, &mode, extra, out);
+}
+
+int contract_diff_own_modes(const struct reg_registry *const *revs, const char *const *labels,
+			    size_t n, const struct contract_consumers *extra,
+			    struct contract_report *out)
+{
+	return diff_registries(revs, labels, n, NULL, extra, out);
+}
+
+int contract_impact(const struct reg_registry *baseline, const struct reg_registry *now,
+		    struct contract_report *out)
+{
+	const struct reg_registry *revs[2] = { baseline, now };
+	return diff_registries(revs, NULL, 2, NULL, NULL, out);
 }

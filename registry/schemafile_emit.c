@@ -288,6 +288,7 @@ int schemafile_emit(const struct reg_schema *s, struct sbuf *out)
 	put_str(&e, "", "owner", s->owner);
 	put_str(&e, "", "version", s->version ? s->version : REG_DEFAULT_VERSION);
 	put_str(&e, "", "description", s->description);
+	put_str(&e, "", "compatibility", s->compatibility);
 
 	put(&e, s->ncolumns ? "\ncolumns:\n" : "\ncolumns: []\n");
 	for (size_t i = 0; i < s->ncolumns; i++) {
@@ -337,6 +338,7 @@ int schemafile_emit_meta(const struct reg_meta *m, struct sbuf *out)
 	put_str(&e, "", "name", m->name);
 	put_str(&e, "", "description", m->description);
 	put_str(&e, "", "target", m->target);
+	put_str(&e, "", "compatibility", m->compatibility);
 	int rc = sbuf_error(out);
 	if (rc)
 		emit_undo(out, start, err0);
