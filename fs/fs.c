@@ -31,6 +31,7 @@ static const size_t schemas_nroutes = sizeof(schemas_routes) / sizeof(schemas_ro
  *
  *   fs_views.c    README, graph, migration_order, cycles, validation,
  *                 dependents/, *.json, docs/, erd.*, history/
+ *   fs_services.c services/, changes/
  *   fs_migrate.c  migrations/
  *   fs_schemas.c  /, registry.yaml, schemas/, editor files in the root
  */
@@ -39,6 +40,7 @@ static const struct {
 	const size_t *n;
 } fs_table[] = {
 	{ fs_views_routes, &fs_views_nroutes },
+	{ fs_services_routes, &fs_services_nroutes },
 	{ fs_migrate_routes, &fs_migrate_nroutes },
 	{ schemas_routes, &schemas_nroutes },
 };
@@ -60,7 +62,12 @@ static bool route_match(const char *pattern, const char *path, char *arg, size_t
 		size_t plen = (size_t)(pe - pattern), slen = (size_t)(se - path);
 		if (slen == 0)
 			return false;
-		if (plen == 1 && pattern[0] == '*') {
+		/* "*.yaml": a name with that suffix, matched whole */
+		size_t suf = plen - 1;
+		if (plen > 1 && pattern[0] == '*' &&
+		    (slen <= suf || memcmp(se - suf, pattern + 1, suf)))
+			return false;
+		if (pattern[0] == '*') {
 			if (alen + slen + 2 > argsz)
 				return false;
 			if (alen)
@@ -101,7 +108,7 @@ static const char *literal_child(const char *dir, const char *child)
 	if (strncmp(child, dir, dl) || child[dl] != '/' || !child[dl + 1])
 		return NULL;
 	const char *name = child + dl + 1;
-	if (strchr(name, '/') || !strcmp(name, "*"))
+	if (strchr(name, '/') || name[0] == '*')
 		return NULL;
 	return name;
 }

@@ -11,6 +11,7 @@
  *  fs_schemas.c  schemas/ (drafts, commits, editor files, fallbacks),
  *                registry.yaml, loading the store at mount
  *  fs_migrate.c  migrations/
+ *  fs_services.c services/ (services files and per-service views), changes/
  */
 #ifndef SCHEMAFS_FS_INT_H
 #define SCHEMAFS_FS_INT_H
@@ -76,6 +77,10 @@ void fs_view_close(struct fs_ctx *ctx, const struct fs_route *route, const char 
 /* README and every derived file of the registry: the rows of the table. */
 extern const struct fs_route fs_views_routes[];
 extern const size_t fs_views_nroutes;
+
+/* services/ and changes/ (fs_services.c): the rows of the table. */
+extern const struct fs_route fs_services_routes[];
+extern const size_t fs_services_nroutes;
 
 /* ---- fs_schemas.c ---- */
 
