@@ -133,7 +133,8 @@ static void split_services(struct store_rev *revs, size_t *n, struct store_rev *
 			revs[k++] = revs[i];
 		else
 			tmp[m++] = revs[i];
-	memcpy(revs + k, tmp, m * sizeof(*revs));
+	if (m)
+		memcpy(revs + k, tmp, m * sizeof(*revs));
 	*n = k;
 }
 
