@@ -403,12 +403,41 @@ static int judge_pair(const struct reg_schema *old, const struct reg_schema *new
 	return rc;
 }
 
+static bool same_opt(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* A use the services file of both revisions declares is named once, at
+ * the old revision's line. */
+static bool declared_twice(const struct contract_consumers *who, size_t n,
+			   const struct contract_use *u)
+{
+	for (size_t i = 0; u->why == CONTRACT_WHY_DECLARED && i < n; i++) {
+		const struct contract_use *v = &who->items[i];
+		if (v->why == CONTRACT_WHY_DECLARED && v->access == u->access &&
+		    !strcmp(v->service, u->service) && !strcmp(v->table, u->table) &&
+		    same_opt(v->column, u->column))
+			return true;
+	}
+	return false;
+}
+
 static int consumers_for(const struct reg_registry *old, const struct reg_registry *new_,
 			 const struct contract_consumers *extra, struct contract_consumers *who)
 {
+	struct contract_consumers later = CONTRACT_CONSUMERS_INIT;
 	int rc = contract_consumers_of(old, who);
+	size_t nold = who->n;
 	if (!rc)
-		rc = contract_consumers_of(new_, who);
+		rc = contract_consumers_of(new_, &later);
+	for (size_t i = 0; i < later.n && !rc; i++) {
+		const struct contract_use *u = &later.items[i];
+		if (!declared_twice(who, nold, u))
+			rc = contract_consumers_add(who, u->service, u->access, u->table, u->column,
+						    u->why, u->via, u->file, u->loc);
+	}
+	contract_consumers_release(&later);
 	for (size_t i = 0; extra && i < extra->n && !rc; i++) {
 		const struct contract_use *u = &extra->items[i];
 		rc = contract_consumers_add(who, u->service, u->access, u->table, u->column, u->why,
