@@ -34,6 +34,11 @@ struct regstore {
 	int64_t writes;
 	bool stamped;
 	int64_t warned_run;       /* the applied run contract_warnings were computed from */
+	/* the contract baselines: the last applied run (read at load and at
+	 * every sync that saw a change) and each table's first revision */
+	struct store_run applied;
+	bool applied_known;
+	struct strmap first_rev;  /* name -> first revision id, as a pointer */
 };
 
 int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **out)
@@ -46,6 +51,7 @@ int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **o
 	rs->reg = reg;
 	rs->warned_run = -1;
 	strmap_init(&rs->heads);
+	strmap_init(&rs->first_rev);
 	return 0;
 }
 
@@ -54,6 +60,8 @@ void regstore_free(struct regstore *rs)
 	if (!rs)
 		return;
 	strmap_release(&rs->heads, free);
+	strmap_release(&rs->first_rev, NULL);
+	store_run_release(&rs->applied);
 	free(rs);
 }
 
@@ -248,6 +256,60 @@ int regstore_baseline_registry(struct store *st, const struct reg_registry *now,
 	return rc;
 }
 
+/* The last applied run, read once and then at every refresh_warnings. */
+static int applied_run(struct regstore *rs, const struct store_run **run)
+{
+	bool found = false;
+	int rc = 0;
+	if (!rs->applied_known) {
+		store_run_release(&rs->applied);
+		memset(&rs->applied, 0, sizeof(rs->applied));
+		rc = store_run_last_applied(rs->st, 0, &rs->applied, &found);
+		rs->applied_known = !rc;
+		if (!found)
+			rs->applied.id = 0;
+	}
+	*run = rs->applied.id ? &rs->applied : NULL;
+	return rc;
+}
+
+/* regstore_baseline with what rs remembers: the applied run, and each
+ * table's first revision (which never changes once it exists). */
+static int cached_baseline(struct regstore *rs, const char *name, struct reg_schema **out)
+{
+	const struct store_run *run;
+	int64_t id = 0;
+	*out = NULL;
+	int rc = applied_run(rs, &run);
+	if (!rc && run)
+		id = snapshot_id(run->snapshot, name);
+	if (!rc && !id && !(id = (int64_t)(intptr_t)strmap_get_s(&rs->first_rev, name))) {
+		rc = baseline_id(rs->st, NULL, name, &id);
+		if (!rc && id)
+			rc = strmap_put_s(&rs->first_rev, name, (void *)(intptr_t)id, NULL);
+	}
+	if (!rc && id)
+		rc = parse_rev(rs->st, name, id, out);
+	return rc;
+}
+
+/* The tables a judgement of s reads uses of: s, and the targets of its
+ * foreign keys in both revisions (an FK's actions hit their writers). */
+static int judged_tables(const struct reg_schema *s, const struct reg_schema *base,
+			 struct strlist *out)
+{
+	int rc = strlist_push(out, s->name);
+	for (size_t i = 0; i < s->nrefs && !rc; i++)
+		if (s->refs[i].schema)
+			rc = strlist_push(out, s->refs[i].schema);
+	for (size_t i = 0; base && i < base->nrefs && !rc; i++)
+		if (base->refs[i].schema)
+			rc = strlist_push(out, base->refs[i].schema);
+	strlist_sort(out);
+	strlist_uniq(out);
+	return rc;
+}
+
 /* Judges s against its baseline under its mode for every consumer the
  * registry knows: errors refuse the save (they go to d); warnings (a
  * breaking change with its MAJOR bump) go to warn. */
@@ -257,9 +319,13 @@ static int contract_gate(struct regstore *rs, const struct reg_schema *s, struct
 	struct reg_schema *base = NULL;
 	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
 	struct diags found = DIAGS_INIT;
-	int rc = regstore_baseline(rs->st, s->name, &base);
+	struct strlist tables = STRLIST_INIT;
+	int rc = cached_baseline(rs, s->name, &base);
 	if (!rc)
-		rc = contract_consumers_of(rs->reg, &who);
+		rc = judged_tables(s, base, &tables);
+	if (!rc)
+		rc = contract_consumers_of_tables(rs->reg, (const char *const *)tables.items,
+						  tables.n, &who);
 	if (!rc)
 		rc = contract_check_schema(base, s,
 					   (enum contract_mode)contract_mode_of(rs->reg, s), &who,
@@ -272,6 +338,7 @@ static int contract_gate(struct regstore *rs, const struct reg_schema *s, struct
 	}
 	if (!rc && found.errors)
 		rc = REG_EINVAL;
+	strlist_release(&tables);
 	diags_release(&found);
 	contract_consumers_release(&who);
 	reg_schema_free(base);
@@ -284,21 +351,19 @@ static int contract_gate(struct regstore *rs, const struct reg_schema *s, struct
  * next apply. */
 static int refresh_warnings(struct regstore *rs)
 {
-	struct store_run run = { 0 };
-	bool found = false;
-	int rc = store_run_last_applied(rs->st, 0, &run, &found);
-	int64_t id = found ? run.id : 0;
-	if (rc || id == rs->warned_run) {
-		store_run_release(&run);
+	const struct store_run *run;
+	rs->applied_known = false; /* a load or a sync that saw a change: read it again */
+	int rc = applied_run(rs, &run);
+	int64_t id = run ? run->id : 0;
+	if (rc || id == rs->warned_run)
 		return rc;
-	}
 	diags_release(&rs->reg->contract_warnings);
 	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
-	if (found)
+	if (run)
 		rc = contract_consumers_of(rs->reg, &who);
-	for (size_t i = 0; found && i < rs->reg->n && !rc; i++) {
+	for (size_t i = 0; run && i < rs->reg->n && !rc; i++) {
 		const struct reg_schema *s = rs->reg->schemas[i];
-		int64_t applied = snapshot_id(run.snapshot, s->name), head = 0;
+		int64_t applied = snapshot_id(run->snapshot, s->name), head = 0;
 		struct reg_schema *base = NULL;
 		struct diags d = DIAGS_INIT;
 		if (!applied || !regstore_head(rs, s->name, &head, NULL) || head == applied)
@@ -314,7 +379,6 @@ static int refresh_warnings(struct regstore *rs)
 		reg_schema_free(base);
 	}
 	contract_consumers_release(&who);
-	store_run_release(&run);
 	if (!rc)
 		rs->warned_run = id;
 	return rc;
@@ -660,9 +724,13 @@ int regstore_refuse(struct regstore *rs, const char *file, const struct diags *d
 
 int regstore_delete(struct regstore *rs, const char *name)
 {
+	char file[PATH_MAX];
 	int rc = store_delete_schema(rs->st, name);
 	if (!rc)
 		free(strmap_remove_s(&rs->heads, name));
+	schema_file(file, sizeof(file), name);
+	if (!rc)
+		rc = reg_set_contract_warnings(rs->reg, file, NULL);
 	return rc;
 }
 

@@ -209,19 +209,42 @@ int contract_consumers_add(struct contract_consumers *c, const char *service,
 	return 0;
 }
 
-int contract_consumers_from_registry(const struct reg_registry *r, struct contract_consumers *out)
+/* Is name one of tables[0..n)? With tables NULL every name is. */
+bool contract_table_in(const char *name, const char *const *tables, size_t n)
+{
+	if (!tables)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (name && !strcmp(name, tables[i]))
+			return true;
+	return false;
+}
+
+static int owner_use(struct contract_consumers *out, const struct reg_schema *s)
+{
+	return contract_consumers_add(out, s->owner, CONTRACT_WRITE, s->name, NULL,
+				      CONTRACT_WHY_OWNER, NULL, NULL, (struct reg_loc){ 0, 0 });
+}
+
+int contract_consumers_of_tables(const struct reg_registry *r, const char *const *tables,
+				 size_t ntables, struct contract_consumers *out)
 {
 	char via[2 * REG_MAX_IDENT_LEN + 2];
 	int rc = 0;
+	/* a few tables: their owners by lookup, not by a walk over every name */
+	for (size_t i = 0; tables && i < ntables && !rc; i++) {
+		const struct reg_schema *s = reg_get(r, tables[i]);
+		if (s && s->owner)
+			rc = owner_use(out, s);
+	}
 	for (size_t i = 0; i < r->n && !rc; i++) {
 		const struct reg_schema *s = r->schemas[i];
-		if (s->owner)
-			rc = contract_consumers_add(out, s->owner, CONTRACT_WRITE, s->name, NULL,
-						    CONTRACT_WHY_OWNER, NULL, NULL,
-						    (struct reg_loc){ 0, 0 });
+		if (!tables && s->owner)
+			rc = owner_use(out, s);
 		for (size_t j = 0; j < s->nrefs && !rc; j++) {
 			const struct reg_reference *ref = &s->refs[j];
-			if (!ref->schema || !strcmp(ref->schema, s->name))
+			if (!ref->schema || !strcmp(ref->schema, s->name) ||
+			    !contract_table_in(ref->schema, tables, ntables))
 				continue;
 			for (size_t k = 0; k < ref->columns.n && !rc; k++) {
 				const struct reg_strlist *fks = &ref->foreign_keys;
@@ -234,7 +257,14 @@ int contract_consumers_from_registry(const struct reg_registry *r, struct contra
 			}
 		}
 	}
-	return rc;
+	return rc ? rc : contract_services_uses(r, tables, ntables, out);
+}
+
+int contract_consumers_from_registry(const struct reg_registry *r, struct contract_consumers *out)
+{
+	struct reg_registry bare = *r;
+	bare.nservices = 0; /* the registry's own uses only */
+	return contract_consumers_of_tables(&bare, NULL, 0, out);
 }
 
 /* ---- changes ---- */

@@ -124,6 +124,11 @@ int contract_consumers_from_services(const struct reg_registry *r,
 				     struct contract_consumers *out);
 /* Both: what the registry says and what its services declare. */
 int contract_consumers_of(const struct reg_registry *r, struct contract_consumers *out);
+/* The same, only the uses of tables[0..ntables) (NULL: every table): what
+ * judging one table needs (itself and the targets of its foreign keys),
+ * without building the uses of a whole registry at every save. */
+int contract_consumers_of_tables(const struct reg_registry *r, const char *const *tables,
+				 size_t ntables, struct contract_consumers *out);
 
 /* The mode s is judged under: its `compatibility:`, else registry.yaml's,
  * else BACKWARD (an enum contract_mode). s may be NULL. */

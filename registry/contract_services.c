@@ -2,7 +2,7 @@
  * contract_services: the services files as consumers, their cross-file
  * checks, and which mode a table is judged under (contract.h).
  */
-#include "contract.h"
+#include "contract_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,13 +30,16 @@ static void split_item(const char *item, char *table, size_t size, const char **
 }
 
 static int add_list(const struct reg_service *sv, const struct reg_strlist *l,
-		    enum contract_access access, struct contract_consumers *out)
+		    enum contract_access access, const char *const *tables, size_t ntables,
+		    struct contract_consumers *out)
 {
 	char table[REG_MAX_IDENT_LEN * 4 + 2];
 	int rc = 0;
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		const char *column;
 		split_item(l->items[i], table, sizeof(table), &column);
+		if (!contract_table_in(table, tables, ntables))
+			continue;
 		rc = contract_consumers_add(out, sv->name, access, table, column,
 					    CONTRACT_WHY_DECLARED, NULL, sv->file,
 					    l->locs ? l->locs[i] : (struct reg_loc){ 0, 0 });
@@ -44,23 +47,28 @@ static int add_list(const struct reg_service *sv, const struct reg_strlist *l,
 	return rc;
 }
 
-int contract_consumers_from_services(const struct reg_registry *r,
-				     struct contract_consumers *out)
+int contract_services_uses(const struct reg_registry *r, const char *const *tables,
+			   size_t ntables, struct contract_consumers *out)
 {
 	int rc = 0;
 	for (size_t i = 0; i < r->nservices && !rc; i++) {
 		const struct reg_service *sv = r->services[i];
-		rc = add_list(sv, &sv->reads, CONTRACT_READ, out);
+		rc = add_list(sv, &sv->reads, CONTRACT_READ, tables, ntables, out);
 		if (!rc)
-			rc = add_list(sv, &sv->writes, CONTRACT_WRITE, out);
+			rc = add_list(sv, &sv->writes, CONTRACT_WRITE, tables, ntables, out);
 	}
 	return rc;
 }
 
+int contract_consumers_from_services(const struct reg_registry *r,
+				     struct contract_consumers *out)
+{
+	return contract_services_uses(r, NULL, 0, out);
+}
+
 int contract_consumers_of(const struct reg_registry *r, struct contract_consumers *out)
 {
-	int rc = contract_consumers_from_registry(r, out);
-	return rc ? rc : contract_consumers_from_services(r, out);
+	return contract_consumers_of_tables(r, NULL, 0, out);
 }
 
 static int check_list(const struct reg_registry *r, const struct reg_service *sv,
