@@ -214,8 +214,8 @@ bool contract_table_in(const char *name, const char *const *tables, size_t n)
 {
 	if (!tables)
 		return true;
-	for (size_t i = 0; i < n; i++)
-		if (name && !strcmp(name, tables[i]))
+	for (size_t i = 0; name && i < n; i++)
+		if (name[0] == tables[i][0] && !strcmp(name, tables[i]))
 			return true;
 	return false;
 }
@@ -243,8 +243,9 @@ int contract_consumers_of_tables(const struct reg_registry *r, const char *const
 			rc = owner_use(out, s);
 		for (size_t j = 0; j < s->nrefs && !rc; j++) {
 			const struct reg_reference *ref = &s->refs[j];
-			if (!ref->schema || !strcmp(ref->schema, s->name) ||
-			    !contract_table_in(ref->schema, tables, ntables))
+			/* the filter first: at a save it rejects nearly every reference */
+			if (!ref->schema || !contract_table_in(ref->schema, tables, ntables) ||
+			    !strcmp(ref->schema, s->name))
 				continue;
 			for (size_t k = 0; k < ref->columns.n && !rc; k++) {
 				const struct reg_strlist *fks = &ref->foreign_keys;
