@@ -52,9 +52,12 @@ int regstore_sync(struct regstore *rs, struct diags *diags,
 
 /*
  * One save of schemas/<name>.yaml, or of registry.yaml when name is NULL:
- *  1. validated (reg_schema_from_bytes, schemafile_parse_meta): when
- *     refused, returns REG_EINVAL or REG_E2BIG and d says why (record it
- *     with regstore_refuse); nothing else happens;
+ *  1. validated (reg_schema_from_bytes, schemafile_parse_meta), and a
+ *     schema judged against its baseline (regstore_baseline) under its
+ *     compatibility mode: when refused, returns REG_EINVAL or REG_E2BIG and
+ *     d says why (record it with regstore_refuse); nothing else happens.
+ *     Breaking changes accepted with their MAJOR bump become the file's
+ *     contract_warnings (registry.h) until the next apply;
  *  2. stored as a new revision, unless put_back (the stored bytes put
  *     back: no new revision, and the file's refusal stays; with restore,
  *     the unregistered revision restore is made current again). When
@@ -97,8 +100,38 @@ int regstore_delete(struct regstore *rs, const char *name);
 int regstore_restore(struct regstore *rs, const char *name, int64_t id);
 
 /*
- * Importing a directory in the seed's layout (DIR/registry.yaml and
- * DIR/<name>.yaml), as `schemafs import` and a new mount do. Reading
+ * Services files (servicefile.h) are revisions named "services/<name>"
+ * (regstore_is_service): loaded, synced and imported with the schemas.
+ * A save validates (servicefile_parse), stores a new revision unless the
+ * bytes are the current ones (clearing the file's refusal, when refused,
+ * in the same transaction) and registers. Stateless: any caller holding
+ * the store and the registry may save. REG_EINVAL: d says why.
+ */
+bool regstore_is_service(const char *store_name);
+int regstore_save_service(struct store *st, struct reg_registry *reg, const char *name,
+			  const char *bytes, size_t len, bool refused, struct diags *d);
+/* Unregisters it in the store (history stays) and in reg; REG_ENOENT. */
+int regstore_delete_service(struct store *st, struct reg_registry *reg, const char *name);
+
+/*
+ * The contract baseline of a table (SPEC §1.2, docs/contracts.md): the
+ * revision the last applied run recorded (store_run_last_applied's
+ * snapshot), or when it recorded none (no apply yet, or a table created
+ * since) the first accepted revision. *out NULL when there is none (a new
+ * table). regstore_save judges every new revision against it
+ * (contract_check_schema) and refuses what breaks the table's mode or its
+ * semver rule; several saves between two applies are each judged against
+ * the same baseline, so they count as one change.
+ */
+int regstore_baseline(struct store *st, const char *name, struct reg_schema **out);
+/* The baseline of every table of now (and of every applied table now
+ * gone), as a registry, for contract_impact and the changes/ views. */
+int regstore_baseline_registry(struct store *st, const struct reg_registry *now,
+			       struct reg_registry **out);
+
+/*
+ * Importing a directory in the seed's layout (DIR/registry.yaml,
+ * DIR/<name>.yaml and DIR/services/<service>.yaml), as `schemafs import` and a new mount do. Reading
  * checks each file as a save would be (regstore_save's step 1); storing
  * adds a revision only for bytes that differ from the current ones, in one
  * transaction, and with prune unregisters every current schema with no

@@ -23,6 +23,7 @@ enum { EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 
 struct diff_args {
 	enum contract_mode mode;
+	bool forced;        /* --mode given: every table under it */
 	enum cli_format format;
 	char **dirs;
 	size_t ndirs;
@@ -60,6 +61,7 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
 				fprintf(stderr, "schemafs: diff: unknown mode '%s'\n", optarg);
 				return usage(stderr, EXIT_USAGE);
 			}
+			a->forced = true;
 			break;
 		case 'j':
 			a->format = CLI_FORMAT_JSON;
@@ -234,10 +236,13 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	}
 	/* a refused file would look like a removed table: judge nothing then */
+	const struct reg_registry *const *rv = (const struct reg_registry *const *)revs;
+	const char *const *labels = (const char *const *)a.dirs;
+	if (!a.forced)
+		a.mode = (enum contract_mode)contract_mode_of(revs[a.ndirs - 1], NULL);
 	int rc = load.errors ? 0
-			     : contract_diff_registries((const struct reg_registry *const *)revs,
-							(const char *const *)a.dirs, a.ndirs,
-							a.mode, NULL, &report);
+		 : a.forced ? contract_diff_registries(rv, labels, a.ndirs, a.mode, NULL, &report)
+			    : contract_diff_own_modes(rv, labels, a.ndirs, NULL, &report);
 	if (!rc)
 		rc = a.format == CLI_FORMAT_JSON ? render_json(&a, &load, &report, &out)
 					     : render_text(&load, &report, a.format, &out);

@@ -21,6 +21,7 @@
 #include "sbuf.h"
 #include "path.h"
 #include "regstore.h"
+#include "servicefile.h"
 #include "store.h"
 #include "strlist.h"
 
@@ -236,6 +237,67 @@ static const char *unexportable(const char *name)
 	return NULL;
 }
 
+/* services/<name> revisions go to DIR/services/<name>.yaml. */
+static char *export_dir(const char *dir, const char *name, const char **base)
+{
+	*base = name;
+	if (!regstore_is_service(name))
+		return strdup(dir);
+	*base = name + strlen(SERVICEFILE_DIR "/");
+	char *sdir = path_join(dir, SERVICEFILE_DIR);
+	if (sdir && path_mkdir_p(sdir, 0777)) {
+		fprintf(stderr, "schemafs: cannot create directory '%s': %s\n", sdir,
+			strerror(errno));
+		free(sdir);
+		return NULL;
+	}
+	return sdir;
+}
+
+/* Writes one revision unless the file already holds its bytes. 0, 1 when
+ * it could not be written (said), -1 when out of memory (said). */
+static int export_one(const struct opts *o, const struct store_rev *r, bool is_meta, mode_t mode,
+		      struct strlist *written, size_t *nchanged)
+{
+	const char *base = r->name;
+	char *dir = is_meta ? strdup(o->dir) : export_dir(o->dir, r->name, &base);
+	char *fname = NULL, *shown = NULL, *path = NULL;
+	const char *why = is_meta ? NULL : unexportable(base);
+	int ret = 1;
+	if (!dir)
+		return 1;
+	if (why) {
+		fprintf(stderr, "schemafs: schema '%s' not exported: its name %s\n", r->name, why);
+		goto out;
+	}
+	ret = -1;
+	if (is_meta)
+		fname = strdup(META_FILE);
+	else if (asprintf(&fname, "%s%s", base, SUFFIX) < 0)
+		fname = NULL;
+	if (!fname || !(path = path_join(dir, fname)) ||
+	    (!is_meta && asprintf(&shown, "%s%s", r->name, SUFFIX) < 0) ||
+	    strlist_push(written, is_meta ? fname : shown)) {
+		fprintf(stderr, "schemafs: out of memory\n");
+		goto out;
+	}
+	ret = 0;
+	if (!same_content(path, r->bytes, r->len)) {
+		if (write_atomic(dir, fname, r->bytes, r->len, mode)) {
+			fprintf(stderr, "schemafs: cannot write '%s': %s\n", path, strerror(errno));
+			ret = 1;
+		} else {
+			(*nchanged)++;
+		}
+	}
+out:
+	free(shown);
+	free(path);
+	free(fname);
+	free(dir);
+	return ret;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	struct opts o;
@@ -280,39 +342,10 @@ int cmd_export(int argc, char **argv)
 		if (is_meta && !has_meta)
 			break;
 		const struct store_rev *r = is_meta ? &meta : &revs[i];
-		char *fname = NULL;
-		const char *why = is_meta ? NULL : unexportable(r->name);
-		if (why) {
-			fprintf(stderr, "schemafs: schema '%s' not exported: its name %s\n",
-				r->name, why);
-			failed = true;
-			continue;
-		}
-		if (is_meta)
-			fname = strdup(META_FILE);
-		else if (asprintf(&fname, "%s%s", r->name, SUFFIX) < 0)
-			fname = NULL;
-		char *path = fname ? path_join(o.dir, fname) : NULL;
-		if (!path) {
-			free(fname);
-			fprintf(stderr, "schemafs: out of memory\n");
+		int w = export_one(&o, r, is_meta, mode, &written, &nchanged);
+		if (w < 0)
 			goto out;
-		}
-		if (strlist_push_owned(&written, fname)) {
-			free(path);
-			fprintf(stderr, "schemafs: out of memory\n");
-			goto out;
-		}
-		if (!same_content(path, r->bytes, r->len)) {
-			if (write_atomic(o.dir, fname, r->bytes, r->len, mode)) {
-				fprintf(stderr, "schemafs: cannot write '%s': %s\n", path,
-					strerror(errno));
-				failed = true;
-			} else {
-				nchanged++;
-			}
-		}
-		free(path);
+		failed |= w > 0;
 	}
 	/* the renames are durable once the directory is */
 	int dfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

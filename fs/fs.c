@@ -20,6 +20,7 @@
  *
  *   fs_views.c    README, graph, migration_order, cycles, validation,
  *                 dependents/, *.json, docs/, erd.*, history/
+ *   fs_services.c services/, changes/
  *   fs_migrate.c  migrations/
  *   fs_schemas.c  /, registry.yaml, schemas/, editor files in the root
  *                 (its root "*" row last)
@@ -29,6 +30,7 @@ static const struct {
 	const size_t *n;
 } fs_table[] = {
 	{ fs_views_routes, &fs_views_nroutes },
+	{ fs_services_routes, &fs_services_nroutes },
 	{ fs_migrate_routes, &fs_migrate_nroutes },
 	{ fs_schemas_routes, &fs_schemas_nroutes },
 };
@@ -50,7 +52,12 @@ static bool route_match(const char *pattern, const char *path, char *arg, size_t
 		size_t plen = (size_t)(pe - pattern), slen = (size_t)(se - path);
 		if (slen == 0)
 			return false;
-		if (plen == 1 && pattern[0] == '*') {
+		/* "*.yaml": a name with that suffix, matched whole */
+		size_t suf = plen - 1;
+		if (plen > 1 && pattern[0] == '*' &&
+		    (slen <= suf || memcmp(se - suf, pattern + 1, suf)))
+			return false;
+		if (pattern[0] == '*') {
 			if (alen + slen + 2 > argsz)
 				return false;
 			if (alen)
@@ -91,7 +98,7 @@ static const char *literal_child(const char *dir, const char *child)
 	if (strncmp(child, dir, dl) || child[dl] != '/' || !child[dl + 1])
 		return NULL;
 	const char *name = child + dl + 1;
-	if (strchr(name, '/') || !strcmp(name, "*"))
+	if (strchr(name, '/') || name[0] == '*')
 		return NULL;
 	return name;
 }

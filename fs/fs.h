@@ -3,7 +3,8 @@
  *
  * Every file in the mount is served by one route: a path pattern and what
  * serves it. A pattern is an absolute path whose components are literal
- * or "*" (one component, any name; the matched name is the route's arg).
+ * or "*" (one component, any name; the matched name is the route's arg)
+ * or "*SUFFIX" (a name ending in SUFFIX, e.g. "*.yaml"; arg is the name).
  * The first route that matches wins, so literal routes go before "*".
  * Each file of fs/ exports its rows; fs.c puts them together in order.
  *

@@ -16,6 +16,7 @@
  *                (validate -> store -> register, logged), refusals,
  *                syncing with other processes, the database file's identity
  *  fs_migrate.c  migrations/
+ *  fs_services.c services/ (services files and per-service views), changes/
  */
 #ifndef SCHEMAFS_FS_INT_H
 #define SCHEMAFS_FS_INT_H
@@ -84,6 +85,10 @@ void fs_view_close(struct fs_ctx *ctx, const struct fs_route *route, const char 
 /* README and every derived file of the registry: the rows of the table. */
 extern const struct fs_route fs_views_routes[];
 extern const size_t fs_views_nroutes;
+
+/* services/ and changes/ (fs_services.c): the rows of the table. */
+extern const struct fs_route fs_services_routes[];
+extern const size_t fs_services_nroutes;
 
 /* ---- fs_editor.c: editor files ---- */
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "regstore.h"
 #include "strlist.h"
 #include "validate.h"
 #include "schemafile.h"
@@ -650,7 +651,8 @@ static int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < n && !ret; i++)
-		ret = fs_dir_add(dir, names[i], S_IFDIR | 0755);
+		if (!regstore_is_service(names[i])) /* services files: no history/ entry */
+			ret = fs_dir_add(dir, names[i], S_IFDIR | 0755);
 	store_names_free(names, n);
 	return ret;
 }

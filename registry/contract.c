@@ -209,19 +209,43 @@ int contract_consumers_add(struct contract_consumers *c, const char *service,
 	return 0;
 }
 
-int contract_consumers_from_registry(const struct reg_registry *r, struct contract_consumers *out)
+/* Is name one of tables[0..n)? With tables NULL every name is. */
+bool contract_table_in(const char *name, const char *const *tables, size_t n)
+{
+	if (!tables)
+		return true;
+	for (size_t i = 0; name && i < n; i++)
+		if (name[0] == tables[i][0] && !strcmp(name, tables[i]))
+			return true;
+	return false;
+}
+
+static int owner_use(struct contract_consumers *out, const struct reg_schema *s)
+{
+	return contract_consumers_add(out, s->owner, CONTRACT_WRITE, s->name, NULL,
+				      CONTRACT_WHY_OWNER, NULL, NULL, (struct reg_loc){ 0, 0 });
+}
+
+int contract_consumers_of_tables(const struct reg_registry *r, const char *const *tables,
+				 size_t ntables, struct contract_consumers *out)
 {
 	char via[2 * REG_MAX_IDENT_LEN + 2];
 	int rc = 0;
+	/* a few tables: their owners by lookup, not by a walk over every name */
+	for (size_t i = 0; tables && i < ntables && !rc; i++) {
+		const struct reg_schema *s = reg_get(r, tables[i]);
+		if (s && s->owner)
+			rc = owner_use(out, s);
+	}
 	for (size_t i = 0; i < r->n && !rc; i++) {
 		const struct reg_schema *s = r->schemas[i];
-		if (s->owner)
-			rc = contract_consumers_add(out, s->owner, CONTRACT_WRITE, s->name, NULL,
-						    CONTRACT_WHY_OWNER, NULL, NULL,
-						    (struct reg_loc){ 0, 0 });
+		if (!tables && s->owner)
+			rc = owner_use(out, s);
 		for (size_t j = 0; j < s->nrefs && !rc; j++) {
 			const struct reg_reference *ref = &s->refs[j];
-			if (!ref->schema || !strcmp(ref->schema, s->name))
+			/* the filter first: at a save it rejects nearly every reference */
+			if (!ref->schema || !contract_table_in(ref->schema, tables, ntables) ||
+			    !strcmp(ref->schema, s->name))
 				continue;
 			for (size_t k = 0; k < ref->columns.n && !rc; k++) {
 				const struct reg_strlist *fks = &ref->foreign_keys;
@@ -234,7 +258,14 @@ int contract_consumers_from_registry(const struct reg_registry *r, struct contra
 			}
 		}
 	}
-	return rc;
+	return rc ? rc : contract_services_uses(r, tables, ntables, out);
+}
+
+int contract_consumers_from_registry(const struct reg_registry *r, struct contract_consumers *out)
+{
+	struct reg_registry bare = *r;
+	bare.nservices = 0; /* the registry's own uses only */
+	return contract_consumers_of_tables(&bare, NULL, 0, out);
 }
 
 /* ---- changes ---- */
@@ -403,12 +434,41 @@ static int judge_pair(const struct reg_schema *old, const struct reg_schema *new
 	return rc;
 }
 
+static bool same_opt(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* A use the services file of both revisions declares is named once, at
+ * the old revision's line. */
+static bool declared_twice(const struct contract_consumers *who, size_t n,
+			   const struct contract_use *u)
+{
+	for (size_t i = 0; u->why == CONTRACT_WHY_DECLARED && i < n; i++) {
+		const struct contract_use *v = &who->items[i];
+		if (v->why == CONTRACT_WHY_DECLARED && v->access == u->access &&
+		    !strcmp(v->service, u->service) && !strcmp(v->table, u->table) &&
+		    same_opt(v->column, u->column))
+			return true;
+	}
+	return false;
+}
+
 static int consumers_for(const struct reg_registry *old, const struct reg_registry *new_,
 			 const struct contract_consumers *extra, struct contract_consumers *who)
 {
-	int rc = contract_consumers_from_registry(old, who);
+	struct contract_consumers later = CONTRACT_CONSUMERS_INIT;
+	int rc = contract_consumers_of(old, who);
+	size_t nold = who->n;
 	if (!rc)
-		rc = contract_consumers_from_registry(new_, who);
+		rc = contract_consumers_of(new_, &later);
+	for (size_t i = 0; i < later.n && !rc; i++) {
+		const struct contract_use *u = &later.items[i];
+		if (!declared_twice(who, nold, u))
+			rc = contract_consumers_add(who, u->service, u->access, u->table, u->column,
+						    u->why, u->via, u->file, u->loc);
+	}
+	contract_consumers_release(&later);
 	for (size_t i = 0; extra && i < extra->n && !rc; i++) {
 		const struct contract_use *u = &extra->items[i];
 		rc = contract_consumers_add(who, u->service, u->access, u->table, u->column, u->why,
@@ -417,22 +477,53 @@ static int consumers_for(const struct reg_registry *old, const struct reg_regist
 	return rc;
 }
 
+/* The mode a table is judged under: forced, else its own, else the
+ * registry's (a removed table: the registry it was removed from). */
+static enum contract_mode mode_for(const enum contract_mode *forced,
+				   const struct reg_registry *r, const struct reg_schema *s)
+{
+	return forced ? *forced : (enum contract_mode)contract_mode_of(r, s);
+}
+
 /* Every table of revs[last] and every table of revs[base] it lacks, judged
- * against revs[base]. */
+ * against revs[base] when base is the revision before last or the table's
+ * mode is transitive. */
 static int judge_revision(const struct reg_registry *base, const struct reg_registry *last,
-			  enum contract_mode mode, const struct contract_consumers *extra,
-			  const char *against, struct contract_report *out)
+			  bool previous, const enum contract_mode *forced,
+			  const struct contract_consumers *extra, const char *against,
+			  struct contract_report *out)
 {
 	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
 	int rc = consumers_for(base, last, extra, &who);
 	for (size_t i = 0; i < last->n && !rc; i++) {
 		const struct reg_schema *s = last->schemas[i];
-		rc = judge_pair(reg_get(base, s->name), s, mode, &who, against, out);
+		enum contract_mode m = mode_for(forced, last, s);
+		if (previous || contract_mode_info(m)->transitive)
+			rc = judge_pair(reg_get(base, s->name), s, m, &who, against, out);
 	}
-	for (size_t i = 0; i < base->n && !rc; i++)
-		if (!reg_get(last, base->schemas[i]->name))
-			rc = judge_pair(base->schemas[i], NULL, mode, &who, against, out);
+	for (size_t i = 0; i < base->n && !rc; i++) {
+		const struct reg_schema *s = base->schemas[i];
+		enum contract_mode m = mode_for(forced, base, s);
+		if (!reg_get(last, s->name) && (previous || contract_mode_info(m)->transitive))
+			rc = judge_pair(s, NULL, m, &who, against, out);
+	}
 	contract_consumers_release(&who);
+	return rc;
+}
+
+static int diff_registries(const struct reg_registry *const *revs, const char *const *labels,
+			   size_t n, const enum contract_mode *forced,
+			   const struct contract_consumers *extra, struct contract_report *out)
+{
+	int rc = 0;
+	if (n < 2)
+		return 0;
+	const struct reg_registry *last = revs[n - 1];
+	for (size_t i = 0; i + 1 < n && !rc; i++)
+		rc = judge_revision(revs[i], last, i + 2 == n, forced, extra,
+				    n > 2 && labels ? labels[i] : NULL, out);
+	for (size_t i = 0; i < last->n && !rc; i++)
+		rc = contract_check_history(last->schemas[i], out);
 	return rc;
 }
 
@@ -440,15 +531,19 @@ int contract_diff_registries(const struct reg_registry *const *revs, const char 
 			     size_t n, enum contract_mode mode,
 			     const struct contract_consumers *extra, struct contract_report *out)
 {
-	int rc = 0;
-	if (n < 2)
-		return 0;
-	const struct reg_registry *last = revs[n - 1];
-	size_t first = contract_mode_info(mode)->transitive ? 0 : n - 2;
-	for (size_t i = first; i + 1 < n && !rc; i++)
-		rc = judge_revision(revs[i], last, mode, extra,
-				    n > 2 && labels ? labels[i] : NULL, out);
-	for (size_t i = 0; i < last->n && !rc; i++)
-		rc = contract_check_history(last->schemas[i], out);
-	return rc;
+	return diff_registries(revs, labels, n, &mode, extra, out);
+}
+
+int contract_diff_own_modes(const struct reg_registry *const *revs, const char *const *labels,
+			    size_t n, const struct contract_consumers *extra,
+			    struct contract_report *out)
+{
+	return diff_registries(revs, labels, n, NULL, extra, out);
+}
+
+int contract_impact(const struct reg_registry *baseline, const struct reg_registry *now,
+		    struct contract_report *out)
+{
+	const struct reg_registry *revs[2] = { baseline, now };
+	return diff_registries(revs, NULL, 2, NULL, NULL, out);
 }

@@ -112,10 +112,36 @@ int contract_consumers_add(struct contract_consumers *c, const char *service,
 /* What the registry itself says: for every foreign key of a table owned by
  * S, "S reads target.column" (why FK, via "table.fk_column", placed at the
  * reference in its file); for every table, "its owner writes it". Self
- * references add nothing. The services files (later) add CONTRACT_WHY_DECLARED
- * uses with contract_consumers_add. */
+ * references add nothing. The services files' uses are
+ * contract_consumers_from_services'. */
 int contract_consumers_from_registry(const struct reg_registry *r,
 				     struct contract_consumers *out);
+
+/* The uses services/<service>.yaml declare (CONTRACT_WHY_DECLARED, placed
+ * at the item in the services file): reads items as CONTRACT_READ, writes
+ * items as CONTRACT_WRITE; "table" alone is every column. */
+int contract_consumers_from_services(const struct reg_registry *r,
+				     struct contract_consumers *out);
+/* Both: what the registry says and what its services declare. */
+int contract_consumers_of(const struct reg_registry *r, struct contract_consumers *out);
+/* The same, only the uses of tables[0..ntables) (NULL: every table): what
+ * judging one table needs (itself and the targets of its foreign keys),
+ * without building the uses of a whole registry at every save. */
+int contract_consumers_of_tables(const struct reg_registry *r, const char *const *tables,
+				 size_t ntables, struct contract_consumers *out);
+
+/* The mode s is judged under: its `compatibility:`, else registry.yaml's,
+ * else BACKWARD (an enum contract_mode). s may be NULL. */
+int contract_mode_of(const struct reg_registry *r, const struct reg_schema *s);
+
+/*
+ * Cross-file problems of the services files, as errors (they never refuse
+ * a save; they block apply like any other validation error): a table not
+ * registered, a column its table does not declare. Then r's
+ * contract_warnings (breaking changes accepted with a MAJOR bump since the
+ * baseline). Appends to out.
+ */
+int contract_validate_services(const struct reg_registry *r, struct diags *out);
 
 /* ---- changes: step 1 ---- */
 
@@ -286,5 +312,22 @@ int contract_check_schema(const struct reg_schema *baseline, const struct reg_sc
 int contract_diff_registries(const struct reg_registry *const *revs, const char *const *labels,
 			     size_t n, enum contract_mode mode,
 			     const struct contract_consumers *extra, struct contract_report *out);
+/* The same, each table under its own mode (contract_mode_of of the newest
+ * revision; a removed table, of the one it was removed from). Consumers in
+ * both: contract_consumers_of (services files included), plus extra. */
+int contract_diff_own_modes(const struct reg_registry *const *revs, const char *const *labels,
+			    size_t n, const struct contract_consumers *extra,
+			    struct contract_report *out);
+
+/*
+ * For `impact` and the changes/ views: every change from baseline (the
+ * registry as last applied: see regstore_baseline) to now, one finding per
+ * change with its rule, class, bump and exactly the services it breaks
+ * under its table's mode (an added nullable column: no service), plus the
+ * version rules. Findings are in table order, the table's changes in
+ * contract_diff_schema's order.
+ */
+int contract_impact(const struct reg_registry *baseline, const struct reg_registry *now,
+		    struct contract_report *out);
 
 #endif

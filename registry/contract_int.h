@@ -38,4 +38,10 @@ struct contract_finding *contract_report_push(struct contract_report *r,
 					      const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
+/* contract.c: is name one of tables[0..n)? Every name is when tables is NULL. */
+bool contract_table_in(const char *name, const char *const *tables, size_t n);
+/* contract_services.c: the services files' uses of tables (NULL: all). */
+int contract_services_uses(const struct reg_registry *r, const char *const *tables,
+			   size_t ntables, struct contract_consumers *out);
+
 #endif

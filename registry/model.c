@@ -125,6 +125,26 @@ void reg_schema_free(struct reg_schema *s)
 	for (size_t i = 0; i < s->nhistory; i++)
 		history_release(&s->history[i]);
 	free(s->history);
+	free(s->compatibility);
+	free(s->file);
+	free(s->source);
+	free(s);
+}
+
+struct reg_service *reg_service_new(void)
+{
+	return calloc(1, sizeof(struct reg_service));
+}
+
+void reg_service_free(struct reg_service *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s->description);
+	free(s->contact);
+	reg_strlist_release(&s->reads);
+	reg_strlist_release(&s->writes);
 	free(s->file);
 	free(s->source);
 	free(s);
@@ -136,6 +156,7 @@ void reg_meta_release(struct reg_meta *m)
 	free(m->description);
 	free(m->target);
 	free(m->lint);
+	free(m->compatibility);
 	free(m->file);
 	free(m->source);
 	memset(m, 0, sizeof(*m));
@@ -261,6 +282,7 @@ struct reg_schema *reg_schema_dup(const struct reg_schema *s)
 	d->description = dup_str(s->description, &ok);
 	d->renamed_from = dup_str(s->renamed_from, &ok);
 	d->renamed_from_loc = s->renamed_from_loc;
+	d->compatibility = dup_str(s->compatibility, &ok);
 	d->file = dup_str(s->file, &ok);
 	if (s->source) {
 		/* source may hold any bytes; keep the NUL terminator too */

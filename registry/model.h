@@ -100,6 +100,8 @@ struct reg_schema {
 	size_t nhistory;
 	char *renamed_from; /* the table's previous name, NULL when absent */
 
+	char *compatibility; /* `compatibility:` as written (a contract mode), NULL: the registry's */
+
 	char *file;        /* name used in diagnostics: "schemas/users.yaml" */
 	char *source;      /* the accepted bytes, byte-exact; NULL when built by API */
 	size_t source_len;
@@ -121,10 +123,29 @@ struct reg_meta {
 	struct reg_lint_level *lint;
 	size_t nlint;
 	bool lint_strict;  /* warnings fail check too */
+	char *compatibility; /* the default contract mode as written; NULL: BACKWARD */
 	char *file;
 	char *source;
 	size_t source_len;
 };
+
+/* services/<name>.yaml: what a service reads and writes in tables it does
+ * not own (SPEC §1.2, docs/contracts.md). Items of reads are "table" or
+ * "table.column"; of writes likewise. */
+struct reg_service {
+	char *name;
+	char *description;
+	char *contact;
+	struct reg_strlist reads;
+	struct reg_strlist writes;
+	char *file;        /* "services/notification-service.yaml" */
+	char *source;      /* the accepted bytes, byte-exact */
+	size_t source_len;
+	struct reg_loc name_loc;
+};
+
+struct reg_service *reg_service_new(void);          /* zeroed; NULL on OOM */
+void reg_service_free(struct reg_service *s);       /* NULL is fine */
 
 struct reg_schema *reg_schema_new(void);            /* zeroed; NULL on OOM */
 void reg_schema_free(struct reg_schema *s);         /* NULL is fine */

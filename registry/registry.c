@@ -9,6 +9,7 @@
 
 #include "path.h"
 #include "schemafile.h"
+#include "servicefile.h"
 #include "strlist.h"
 #include "validate.h"
 
@@ -27,6 +28,10 @@ void reg_registry_free(struct reg_registry *r)
 	for (size_t i = 0; i < r->n; i++)
 		reg_schema_free(r->schemas[i]);
 	free(r->schemas);
+	for (size_t i = 0; i < r->nservices; i++)
+		reg_service_free(r->services[i]);
+	free(r->services);
+	diags_release(&r->contract_warnings);
 	reg_meta_release(&r->meta);
 	free(r);
 }
@@ -371,6 +376,8 @@ int reg_load_dir(struct reg_registry *r, const char *dir, const char *prefix,
 	if (rc)
 		goto out;
 	rc = load_meta(r, dir, lc.shown_dir, diags);
+	if (!rc)
+		rc = servicefile_load_dir(r, dir, prefix, diags);
 	if (rc || !names.n)
 		goto out;
 	rc = REG_ENOMEM;

@@ -17,6 +17,12 @@ struct reg_registry {
 	struct reg_meta meta;
 	struct reg_schema **schemas; /* sorted by name, owned */
 	size_t n, alloc;
+	struct reg_service **services; /* services/<name>.yaml, sorted by name, owned */
+	size_t nservices, services_alloc;
+	/* Breaking changes accepted with a MAJOR bump since the baseline
+	 * (contract.h): warnings shown by validation until the next apply.
+	 * Set per file by whoever judged the save (regstore). */
+	struct diags contract_warnings;
 	uint64_t generation;         /* bumped by every change */
 };
 
@@ -59,7 +65,8 @@ int reg_schemas_parse_bytes(const struct reg_source *in, size_t n,
 			    struct reg_schema **out, struct diags *diags);
 
 /*
- * Loads DIR/registry.yaml (optional) and every DIR/<name>.yaml. A file that is
+ * Loads DIR/registry.yaml (optional), every DIR/<name>.yaml and every
+ * DIR/services/<service>.yaml (servicefile.h). A file that is
  * refused is reported in diags and skipped; the rest load. Returns 0 unless
  * the directory cannot be read (REG_EIO/REG_ENOENT) or memory runs out.
  * Diagnostics name files as "DIR/x.yaml" unless prefix is given, then
@@ -80,6 +87,14 @@ long reg_find(const struct reg_registry *r, const char *name);
 int reg_unregister(struct reg_registry *r, const char *name); /* REG_ENOENT */
 /* Replaces the metadata; takes ownership of m's contents (m is zeroed). */
 void reg_set_meta(struct reg_registry *r, struct reg_meta *m);
+
+/* services/<name>.yaml, as schemas: insert or replace by name (takes
+ * ownership of s, even on error), look up (borrowed), remove (REG_ENOENT). */
+int reg_register_service(struct reg_registry *r, struct reg_service *s);
+const struct reg_service *reg_get_service(const struct reg_registry *r, const char *name);
+int reg_unregister_service(struct reg_registry *r, const char *name);
+/* Replaces the contract warnings of file by those of d (its warnings only). */
+int reg_set_contract_warnings(struct reg_registry *r, const char *file, const struct diags *d);
 
 /* One foreign key that points at a schema. Strings borrowed from r. */
 struct reg_dependent {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contract.h"
 #include "graph.h"
 #include "jsonw.h"
 #include "strmap.h"
@@ -288,29 +289,140 @@ int render_cycles_json(const struct reg_registry *r, struct sbuf *out)
 	return json_finish(&w);
 }
 
+/* Does a services file item ("table" or "table.column") name table? */
+static bool item_names(const char *item, const char *table)
+{
+	size_t n = strlen(table);
+	return !strncmp(item, table, n) && (item[n] == '\0' || item[n] == '.');
+}
+
+static bool service_uses(const struct reg_service *sv, const char *table)
+{
+	for (size_t i = 0; i < sv->reads.n; i++)
+		if (item_names(sv->reads.items[i], table))
+			return true;
+	for (size_t i = 0; i < sv->writes.n; i++)
+		if (item_names(sv->writes.items[i], table))
+			return true;
+	return false;
+}
+
 int render_dependents(const struct reg_registry *r, const char *name, struct sbuf *out)
 {
 	struct reg_dependents d;
+	const struct reg_schema *s = reg_get(r, name);
 	int err = reg_dependents(r, name, &d);
 	if (err)
 		return err;
-	for (size_t i = 0; i < d.nservices; i++) {
-		sbuf_adds(out, d.services[i]);
+	/* the seed's FK-derived set, plus the services files that read or
+	 * write the table (its owner is no dependent of it) */
+	const char **names = malloc((d.nservices + r->nservices + 1) * sizeof(*names));
+	if (!names) {
+		reg_dependents_release(&d);
+		return REG_ENOMEM;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < d.nservices; i++)
+		names[n++] = d.services[i];
+	for (size_t i = 0; i < r->nservices; i++) {
+		const struct reg_service *sv = r->services[i];
+		if ((!s || !s->owner || strcmp(s->owner, sv->name)) && service_uses(sv, name))
+			names[n++] = sv->name;
+	}
+	n = reg_names_sort_unique(names, n);
+	for (size_t i = 0; i < n; i++) {
+		sbuf_adds(out, names[i]);
 		sbuf_addch(out, '\n');
 	}
+	free(names);
 	reg_dependents_release(&d);
 	return sbuf_error(out);
 }
 
+/* The uses of other services' code in one table, sorted by table, then
+ * service (dependents.json's "uses"). */
+struct table_uses {
+	struct contract_consumers who;
+	const struct contract_use **by_table;
+	size_t n;
+};
+
+static int use_cmp(const void *a, const void *b)
+{
+	const struct contract_use *x = *(const struct contract_use *const *)a;
+	const struct contract_use *y = *(const struct contract_use *const *)b;
+	int c = strcmp(x->table, y->table);
+	if (!c)
+		c = strcmp(x->service, y->service);
+	if (!c)
+		c = x < y ? -1 : x > y;
+	return c;
+}
+
+static int table_uses_build(const struct reg_registry *r, struct table_uses *u)
+{
+	memset(u, 0, sizeof(*u));
+	contract_consumers_init(&u->who);
+	int rc = contract_consumers_of(r, &u->who);
+	if (!rc && !(u->by_table = malloc((u->who.n ? u->who.n : 1) * sizeof(*u->by_table))))
+		rc = REG_ENOMEM;
+	for (size_t i = 0; !rc && i < u->who.n; i++) {
+		const struct contract_use *x = &u->who.items[i];
+		const struct reg_schema *s = reg_get(r, x->table);
+		if (x->why != CONTRACT_WHY_OWNER && s && (!s->owner || strcmp(s->owner, x->service)))
+			u->by_table[u->n++] = x;
+	}
+	if (!rc)
+		qsort(u->by_table, u->n, sizeof(*u->by_table), use_cmp);
+	return rc;
+}
+
+static void table_uses_release(struct table_uses *u)
+{
+	free(u->by_table);
+	contract_consumers_release(&u->who);
+}
+
+/* "uses": [{"service", "column", "why", "via", "file", "line"}...] of the
+ * uses of table starting at *k (advanced past them). */
+static void json_uses(struct jsonw *w, const struct table_uses *u, size_t *k, const char *table)
+{
+	static const char *const why[] = { "fk", "owner", "read", "write" };
+	jsonw_key(w, "uses");
+	jsonw_arr(w);
+	while (*k < u->n && strcmp(u->by_table[*k]->table, table) < 0)
+		(*k)++;
+	for (; *k < u->n && !strcmp(u->by_table[*k]->table, table); (*k)++) {
+		const struct contract_use *x = u->by_table[*k];
+		size_t wi = x->why == CONTRACT_WHY_DECLARED ? (x->access == CONTRACT_READ ? 2 : 3)
+							    : (size_t)x->why;
+		jsonw_obj(w);
+		jsonw_kstr(w, "service", x->service);
+		jsonw_kstr(w, "column", x->column);
+		jsonw_kstr(w, "why", why[wi]);
+		jsonw_kstr(w, "via", x->via);
+		jsonw_kstr(w, "file", x->file);
+		jsonw_kint(w, "line", x->loc.line);
+		jsonw_end(w);
+	}
+	jsonw_end(w);
+}
+
 /* The services of one bucket, sorted and unique, as a JSON array. */
 static void json_services(struct jsonw *w, const struct reg_registry *r,
-			  const struct render_backref *items, size_t n, const char **scratch)
+			  const struct reg_schema *s, const struct render_backref *items, size_t n,
+			  const char **scratch)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *owner = r->schemas[items[i].from]->owner;
 		if (owner)
 			scratch[m++] = owner;
+	}
+	for (size_t i = 0; i < r->nservices; i++) {
+		const struct reg_service *sv = r->services[i];
+		if ((!s->owner || strcmp(s->owner, sv->name)) && service_uses(sv, s->name))
+			scratch[m++] = sv->name;
 	}
 	json_names(w, scratch, reg_names_sort_unique(scratch, m));
 }
@@ -326,11 +438,17 @@ int render_dependents_json(const struct reg_registry *r, struct sbuf *out)
 	for (size_t t = 0; t < r->n; t++)
 		if (b.off[t + 1] - b.off[t] > most)
 			most = b.off[t + 1] - b.off[t];
-	const char **scratch = malloc((most ? most : 1) * sizeof(*scratch));
-	if (!scratch) {
+	const char **scratch = malloc((most + r->nservices + 1) * sizeof(*scratch));
+	struct table_uses u;
+	err = scratch ? table_uses_build(r, &u) : REG_ENOMEM;
+	if (err) {
+		if (scratch)
+			table_uses_release(&u);
+		free(scratch);
 		render_backrefs_release(&b);
-		return REG_ENOMEM;
+		return err;
 	}
+	size_t k = 0;
 
 	jsonw_init_layout(&w, out, JSONW_LINES);
 	jsonw_obj(&w);
@@ -341,7 +459,7 @@ int render_dependents_json(const struct reg_registry *r, struct sbuf *out)
 		jsonw_key(&w, r->schemas[t]->name);
 		jsonw_obj(&w);
 		jsonw_key(&w, "services");
-		json_services(&w, r, items, n, scratch);
+		json_services(&w, r, r->schemas[t], items, n, scratch);
 		jsonw_key(&w, "references");
 		jsonw_arr(&w);
 		for (size_t i = 0; i < n; i++) {
@@ -349,9 +467,11 @@ int render_dependents_json(const struct reg_registry *r, struct sbuf *out)
 			json_reference(&w, from, &from->refs[items[i].ref]);
 		}
 		jsonw_end(&w);
+		json_uses(&w, &u, &k, r->schemas[t]->name);
 		jsonw_end(&w);
 	}
 	jsonw_end(&w);
+	table_uses_release(&u);
 	free(scratch);
 	render_backrefs_release(&b);
 	return json_finish(&w);
@@ -360,20 +480,34 @@ int render_dependents_json(const struct reg_registry *r, struct sbuf *out)
 int render_dependent_json(const struct reg_registry *r, const char *name, struct sbuf *out)
 {
 	struct reg_dependents d;
+	struct table_uses u;
+	struct sbuf names = SBUF_INIT;
 	struct jsonw w;
+	size_t k = 0;
 	int err = reg_dependents(r, name, &d);
 	if (err)
 		return err;
+	if ((err = table_uses_build(r, &u)) || (err = render_dependents(r, name, &names))) {
+		table_uses_release(&u);
+		reg_dependents_release(&d);
+		return err;
+	}
 	jsonw_init_layout(&w, out, JSONW_SPACED);
 	jsonw_obj(&w);
 	jsonw_key(&w, "services");
-	json_names(&w, d.services, d.nservices);
+	jsonw_arr(&w);
+	for (char *p = names.buf, *nl; p && (nl = strchr(p, '\n')); p = nl + 1)
+		jsonw_strn(&w, p, (size_t)(nl - p));
+	jsonw_end(&w);
 	jsonw_key(&w, "references");
 	jsonw_arr(&w);
 	for (size_t i = 0; i < d.nrefs; i++)
 		json_reference(&w, d.refs[i].from, d.refs[i].ref);
 	jsonw_end(&w);
+	json_uses(&w, &u, &k, name);
 	jsonw_end(&w);
+	sbuf_release(&names);
+	table_uses_release(&u);
 	reg_dependents_release(&d);
 	return json_finish(&w);
 }

@@ -300,6 +300,7 @@ int schemafile_emit(const struct reg_schema *s, struct sbuf *out)
 	put_str(&e, "", "version", s->version ? s->version : REG_DEFAULT_VERSION);
 	put_str(&e, "", "description", s->description);
 	put_str(&e, "", "renamed_from", s->renamed_from);
+	put_str(&e, "", "compatibility", s->compatibility);
 
 	put(&e, s->ncolumns ? "\ncolumns:\n" : "\ncolumns: []\n");
 	for (size_t i = 0; i < s->ncolumns; i++) {
@@ -361,6 +362,7 @@ int schemafile_emit_meta(const struct reg_meta *m, struct sbuf *out)
 	}
 	if (m->lint_strict)
 		put_bool(&e, "  ", "strict", true);
+	put_str(&e, "", "compatibility", m->compatibility);
 	int rc = sbuf_error(out);
 	if (rc)
 		emit_undo(out, start, err0);

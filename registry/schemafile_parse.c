@@ -13,6 +13,8 @@
 #include <yaml.h>
 
 #include "lint.h"
+#include "contract.h"
+#include "schemafile_int.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -396,10 +398,10 @@ struct field {
 /* Keys of a mapping kind, NULL-terminated, in the SPEC's order. */
 static const char *const schema_keys[] = {
 	"name", "owner", "version", "description", "columns", "references",
-	"indexes", "version_history", "renamed_from", NULL,
+	"indexes", "version_history", "renamed_from", "compatibility", NULL,
 };
 enum { S_NAME, S_OWNER, S_VERSION, S_DESCRIPTION, S_COLUMNS, S_REFERENCES, S_INDEXES, S_HISTORY,
-       S_RENAMED_FROM, S_NKEYS };
+       S_RENAMED_FROM, S_COMPATIBILITY, S_NKEYS };
 
 static const char *const column_keys[] = {
 	"name", "type", "nullable", "primary_key", "unique", "default", "description",
@@ -423,8 +425,9 @@ enum { I_NAME, I_COLUMNS, I_UNIQUE, I_DESCRIPTION, I_LINT_IGNORE, I_NKEYS };
 static const char *const history_keys[] = { "version", "date", "changes", NULL };
 enum { H_VERSION, H_DATE, H_CHANGES, H_NKEYS };
 
-static const char *const meta_keys[] = { "name", "description", "target", "lint", NULL };
-enum { M_NAME, M_DESCRIPTION, M_TARGET, M_LINT, M_NKEYS };
+static const char *const meta_keys[] = { "name", "description", "target", "lint",
+					 "compatibility", NULL };
+enum { M_NAME, M_DESCRIPTION, M_TARGET, M_LINT, M_COMPATIBILITY, M_NKEYS };
 
 static void unknown_key(struct pctx *c, const struct ynode *k, const char *what,
 			const char *const *keys)
@@ -575,6 +578,26 @@ static void get_fk_action(struct pctx *c, const struct field *f, const char *key
 		    key, subject(n->text));
 	else
 		*out = (enum reg_fk_action)a;
+}
+
+/* A compatibility mode (contract.h), kept as written once it is known. */
+static void get_mode(struct pctx *c, const struct field *f, char **out)
+{
+	static const char *const modes[] = {
+		"BACKWARD", "FORWARD", "FULL", "NONE", "BACKWARD_TRANSITIVE",
+		"FORWARD_TRANSITIVE", "FULL_TRANSITIVE", NULL,
+	};
+	enum contract_mode m;
+	get_str(c, f, "compatibility", false, out);
+	if (!*out || !contract_mode_parse(*out, &m))
+		return;
+	const char *near = reg_nearest(*out, modes);
+	err(c, node(c, f->val)->loc,
+	    "invalid compatibility '%s'%s%s%s (expected BACKWARD, FORWARD, FULL, NONE or one of "
+	    "them with _TRANSITIVE)", subject(*out), near ? " (did you mean '" : "",
+	    near ? near : "", near ? "'?)" : "");
+	free(*out);
+	*out = NULL;
 }
 
 /* items and locs were sized from the node, so this never grows them */
@@ -794,6 +817,7 @@ static void parse_schema_map(struct pctx *c, struct reg_schema *s)
 	get_str(c, &f[S_DESCRIPTION], "description", false, &s->description);
 	get_str(c, &f[S_RENAMED_FROM], "renamed_from", true, &s->renamed_from);
 	s->renamed_from_loc = val_loc(c, &f[S_RENAMED_FROM], map);
+	get_mode(c, &f[S_COMPATIBILITY], &s->compatibility);
 	s->name_loc = val_loc(c, &f[S_NAME], map);
 	s->owner_loc = val_loc(c, &f[S_OWNER], map);
 	s->version_loc = val_loc(c, &f[S_VERSION], map);
@@ -959,6 +983,7 @@ int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 		get_str(&c, &f[M_DESCRIPTION], "description", false, &out->description);
 		get_str(&c, &f[M_TARGET], "target", false, &out->target);
 		get_lint(&c, &f[M_LINT], out);
+		get_mode(&c, &f[M_COMPATIBILITY], &out->compatibility);
 	}
 	rc = parse_result(&c);
 	if (rc)
@@ -972,5 +997,95 @@ out:
 	if (rc)
 		reg_meta_release(out);
 	free_tree(&c);
+	return rc;
+}
+
+/* ---- the walker for the other files of the format (schemafile_int.h) ---- */
+
+struct sfw {
+	struct pctx c;
+};
+
+int sfw_open(const char *bytes, size_t len, const char *file, struct diags *diags,
+	     struct sfw **out, uint32_t *root)
+{
+	struct sfw *w = calloc(1, sizeof(*w));
+	*out = NULL;
+	if (!w)
+		return REG_ENOMEM;
+	int rc = parse_prologue(&w->c, bytes, len, file ? file : "", diags);
+	if (rc) {
+		free_tree(&w->c);
+		free(w);
+		return rc;
+	}
+	*root = w->c.root;
+	*out = w;
+	return 0;
+}
+
+void sfw_fields(struct sfw *w, uint32_t map, const char *what, const char *const *keys,
+		struct sfw_field *f)
+{
+	size_t n = 0;
+	while (keys[n])
+		n++;
+	struct field *tmp = calloc(n ? n : 1, sizeof(*tmp));
+	if (!tmp) {
+		w->c.oom = w->c.stop = true;
+		for (size_t i = 0; i < n; i++)
+			f[i] = (struct sfw_field){ SFW_NONE, SFW_NONE };
+		return;
+	}
+	map_fields(&w->c, map, what, keys, tmp);
+	for (size_t i = 0; i < n; i++)
+		f[i] = (struct sfw_field){ tmp[i].key, tmp[i].val };
+	free(tmp);
+}
+
+static struct field field_of(const struct sfw_field *f)
+{
+	return (struct field){ f->key, f->val };
+}
+
+void sfw_str(struct sfw *w, const struct sfw_field *f, const char *key, bool required,
+	     char **out)
+{
+	struct field g = field_of(f);
+	get_str(&w->c, &g, key, required, out);
+}
+
+void sfw_names(struct sfw *w, const struct sfw_field *f, const char *key,
+	       struct reg_strlist *out)
+{
+	struct field g = field_of(f);
+	get_strlist(&w->c, &g, key, out);
+}
+
+struct reg_loc sfw_loc(struct sfw *w, const struct sfw_field *f, uint32_t map)
+{
+	struct field g = field_of(f);
+	return val_loc(&w->c, &g, map);
+}
+
+void sfw_error(struct sfw *w, struct reg_loc loc, const char *fmt, ...)
+{
+	if (w->c.stop)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (diags_vadd(w->c.diags, w->c.file, loc, DIAG_ERROR, fmt, ap))
+		w->c.oom = w->c.stop = true;
+	va_end(ap);
+	w->c.errors++;
+}
+
+int sfw_close(struct sfw *w)
+{
+	if (!w)
+		return 0;
+	int rc = parse_result(&w->c);
+	free_tree(&w->c);
+	free(w);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contract.h"
 #include "graph.h"
 #include "sqlcheck.h"
 #include "text.h"
@@ -774,6 +775,8 @@ int reg_validate_registry(const struct reg_registry *r, struct diags *diags)
 	struct reg_graph g;
 	struct reg_cycles cycles;
 	int rc = reg_validate_references(r, &local);
+	if (!rc)
+		rc = contract_validate_services(r, &local);
 	if (rc)
 		goto out;
 	if ((rc = reg_graph_build(r, &g)))

@@ -481,17 +481,21 @@ seed_applied() {
 	run 0 sfs migrate apply
 }
 
-# add_column_to FILE: adds a YAML column item (text on stdin) just before the
-# "references:" key of the schema file, in one write (it may be in a mount)
+# add_column_to FILE [VERSION]: adds a YAML column item (text on stdin) just
+# before the "references:" key of the schema file, in one write (it may be in
+# a mount, where a new column needs its MINOR bump: VERSION sets `version:`)
 add_column_to() {
 	local add
 	add=$(cat)
-	python3 - "$1" "$add" <<-'EOF'
-		import sys
-		path, add = sys.argv[1], sys.argv[2]
+	python3 - "$1" "$add" "${2:-}" <<-'EOF'
+		import re, sys
+		path, add, version = sys.argv[1], sys.argv[2], sys.argv[3]
 		text = open(path, encoding="utf-8").read()
 		at = text.index("\nreferences:")
-		open(path, "w", encoding="utf-8").write(text[:at] + "\n" + add + "\n" + text[at:])
+		text = text[:at] + "\n" + add + "\n" + text[at:]
+		if version:
+		    text = re.sub(r"(?m)^version: .*$", "version: " + version, text, count=1)
+		open(path, "w", encoding="utf-8").write(text)
 	EOF
 }
 

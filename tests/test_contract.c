@@ -19,8 +19,11 @@
 #include "contract.h"
 #include "contract_int.h"
 #include "registry.h"
+#include "schemafile.h"
 #include "semver.h"
+#include "servicefile.h"
 #include "sqlcheck.h"
+#include "validate.h"
 
 /* ---- semver ---- */
 
@@ -442,6 +445,203 @@ START_TEST(seed_drop_email)
 }
 END_TEST
 
+/* ---- services files and modes ---- */
+
+static struct reg_service *parse_service(const char *yaml, const char *name, struct diags *d)
+{
+	struct reg_service *sv = NULL;
+	char file[128];
+	snprintf(file, sizeof(file), "services/%s.yaml", name);
+	servicefile_parse(yaml, strlen(yaml), file, name, &sv, d);
+	return sv;
+}
+
+static void render_diags(const struct diags *d, struct sbuf *out)
+{
+	sbuf_reset(out);
+	ck_assert_int_eq(diags_render(d, out), 0);
+}
+
+START_TEST(service_file)
+{
+	static const char ok[] = "name: notification-service\n"
+				 "description: sends the e-mails\n"
+				 "contact: notify@example.com\n"
+				 "reads: [users.email, users.name]\n"
+				 "writes: audit_logs\n";
+	struct diags d = DIAGS_INIT;
+	struct sbuf out = SBUF_INIT;
+	struct reg_service *sv = parse_service(ok, "notification-service", &d);
+	ck_assert_ptr_nonnull(sv);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_str_eq(sv->contact, "notify@example.com");
+	ck_assert_uint_eq(sv->reads.n, 2);
+	ck_assert_str_eq(sv->reads.items[1], "users.name");
+	ck_assert_uint_eq(sv->reads.locs[0].line, 4);
+	ck_assert_uint_eq(sv->reads.locs[0].col, 9);
+	ck_assert_uint_eq(sv->writes.n, 1);
+	ck_assert_uint_eq(sv->source_len, strlen(ok));
+	reg_service_free(sv);
+
+	static const struct {
+		const char *yaml, *name, *want;
+	} bad[] = {
+		{ "name: a\nreeds: [users.email]\n", "a",
+		  "services/a.yaml:2:1: error: unknown key 'reeds' in service (did you mean "
+		  "'reads'?)\n" },
+		{ "name: b\n", "a",
+		  "services/a.yaml:1:7: error: name 'b' differs from the file name 'a.yaml'\n" },
+		{ "reads: [users]\n", "a", "services/a.yaml:1:1: error: missing required key 'name'\n" },
+		{ "", "a", "services/a.yaml:1:1: error: empty file; expected a mapping with 'name'\n" },
+		{ "name: a\nreads: [Users.Email]\n", "a",
+		  "services/a.yaml:2:9: error: invalid item 'Users.Email' in 'reads' (expected table "
+		  "or table.column: " },
+		{ "name: a\nwrites: {users: 1}\n", "a",
+		  "services/a.yaml:2:9: error: expected a column name or a list of them for "
+		  "'writes', found a mapping\n" },
+		{ "name: a b\n", "a b",
+		  "services/a b.yaml:1:7: error: invalid service name 'a b'" },
+		{ "name: a\nreads: &x [users]\n", "a",
+		  "services/a.yaml:2:8: error: anchors are not allowed ('&x'); write the value out\n" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		diags_release(&d);
+		ck_assert_ptr_null(parse_service(bad[i].yaml, bad[i].name, &d));
+		render_diags(&d, &out);
+		ck_assert_msg(!strncmp(out.buf, bad[i].want, strlen(bad[i].want)),
+			      "case %zu: got %s", i, out.buf);
+	}
+	diags_release(&d);
+	sbuf_release(&out);
+}
+END_TEST
+
+START_TEST(service_consumers_and_validation)
+{
+	struct reg_registry *r = load_seed();
+	struct diags d = DIAGS_INIT;
+	struct sbuf out = SBUF_INIT;
+	struct contract_consumers who = CONTRACT_CONSUMERS_INIT;
+	struct reg_service *sv = parse_service("name: notification-service\n"
+					       "reads: [users.email, users.emial, userz]\n"
+					       "writes: [audit_logs]\n",
+					       "notification-service", &d);
+	ck_assert_ptr_nonnull(sv);
+	ck_assert_int_eq(reg_register_service(r, sv), 0);
+	ck_assert_int_eq(contract_consumers_from_services(r, &who), 0);
+	ck_assert_uint_eq(who.n, 4);
+	ck_assert_str_eq(who.items[0].table, "users");
+	ck_assert_str_eq(who.items[0].column, "email");
+	ck_assert_int_eq(who.items[0].why, CONTRACT_WHY_DECLARED);
+	ck_assert_ptr_null(who.items[2].column);
+	ck_assert_int_eq(who.items[3].access, CONTRACT_WRITE);
+	ck_assert_str_eq(who.items[3].file, "services/notification-service.yaml");
+
+	ck_assert_int_eq(contract_validate_services(r, &d), 0);
+	render_diags(&d, &out);
+	ck_assert_str_eq(out.buf,
+		"services/notification-service.yaml:2:22: error: service 'notification-service' "
+		"reads column 'users.emial', which schemas/users.yaml does not declare\n"
+		"services/notification-service.yaml:2:35: error: service 'notification-service' "
+		"reads table 'userz', which is not registered\n");
+	/* the whole registry's validation includes them */
+	diags_release(&d);
+	ck_assert_int_eq(reg_validate_registry(r, &d), 0);
+	ck_assert_uint_eq(d.errors, 2);
+
+	/* and the seed's drop of users.email is judged against them */
+	struct reg_registry *new_ = load_seed();
+	drop_email(new_);
+	const struct reg_registry *revs[] = { r, new_ };
+	struct contract_report report = CONTRACT_REPORT_INIT;
+	ck_assert_int_eq(contract_diff_own_modes(revs, NULL, 2, NULL, &report), 0);
+	sbuf_reset(&out);
+	render_report(&report, &out);
+	ck_assert_str_eq(out.buf,
+		"schemas/users.yaml:7:3: error: removing column 'email' breaks "
+		"notification-service (reads users.email in services/notification-service.yaml:2) "
+		"under BACKWARD; bump version to 2.0.0 or keep the column [column-removed]\n");
+	contract_report_release(&report);
+	reg_registry_free(new_);
+	contract_consumers_release(&who);
+	diags_release(&d);
+	sbuf_release(&out);
+	reg_registry_free(r);
+}
+END_TEST
+
+START_TEST(modes_in_files)
+{
+	struct diags d = DIAGS_INIT;
+	struct sbuf out = SBUF_INIT;
+	struct reg_meta m;
+	struct reg_schema *s = NULL;
+	static const char meta[] = "name: x\ncompatibility: full_transitive\n";
+	ck_assert_int_eq(schemafile_parse_meta(meta, strlen(meta), "registry.yaml", &m, &d), 0);
+	ck_assert_str_eq(m.compatibility, "full_transitive");
+	struct reg_registry *r = reg_registry_new();
+	reg_set_meta(r, &m);
+	ck_assert_int_eq(contract_mode_of(r, NULL), CONTRACT_FULL_TRANSITIVE);
+
+	static const char table[] = "name: t\nowner: o\ncompatibility: NONE\n"
+				    "columns:\n  - {name: a, type: INT}\n";
+	ck_assert_int_eq(schemafile_parse(table, strlen(table), "schemas/t.yaml", &s, &d), 0);
+	ck_assert_str_eq(s->compatibility, "NONE");
+	ck_assert_int_eq(contract_mode_of(r, s), CONTRACT_NONE);
+	/* it round-trips through the canonical form */
+	ck_assert_int_eq(schemafile_emit(s, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.buf, "\ncompatibility: NONE\n"));
+	reg_schema_free(s);
+	ck_assert_int_eq(contract_mode_of(NULL, NULL), CONTRACT_BACKWARD);
+
+	static const char typo[] = "name: t\nowner: o\ncompatibility: BACKWRD\n"
+				   "columns:\n  - {name: a, type: INT}\n";
+	ck_assert_int_eq(schemafile_parse(typo, strlen(typo), "schemas/t.yaml", &s, &d),
+			 REG_EINVAL);
+	render_diags(&d, &out);
+	ck_assert_str_eq(out.buf,
+		"schemas/t.yaml:3:16: error: invalid compatibility 'BACKWRD' (did you mean "
+		"'BACKWARD'?) (expected BACKWARD, FORWARD, FULL, NONE or one of them with "
+		"_TRANSITIVE)\n");
+	reg_registry_free(r);
+	diags_release(&d);
+	sbuf_release(&out);
+}
+END_TEST
+
+/* Per-table modes: under NONE a breaking change needs only its MINOR bump. */
+START_TEST(own_modes)
+{
+	struct reg_registry *old = load_seed(), *new_ = load_seed();
+	struct sbuf out = SBUF_INIT;
+	edit_users(new_, "type: UUID", "type: BIGINT");
+	edit_users(new_, "version: 1.0.0", "version: 1.1.0");
+	const struct reg_registry *revs[] = { old, new_ };
+	struct contract_report report = CONTRACT_REPORT_INIT;
+	ck_assert_int_eq(contract_diff_own_modes(revs, NULL, 2, NULL, &report), 0);
+	ck_assert_uint_eq(report.errors, 1);
+	contract_report_release(&report);
+	edit_users(new_, "version: 1.1.0", "version: 1.1.0\ncompatibility: NONE");
+	contract_report_init(&report);
+	ck_assert_int_eq(contract_diff_own_modes(revs, NULL, 2, NULL, &report), 0);
+	ck_assert_uint_eq(report.errors, 0);
+	render_report(&report, &out);
+	ck_assert_ptr_nonnull(strstr(out.buf, "NONE checks nothing"));
+	contract_report_release(&report);
+	/* contract_impact is the same judgement, from a baseline registry */
+	contract_report_init(&report);
+	ck_assert_int_eq(contract_impact(old, new_, &report), 0);
+	ck_assert_uint_eq(report.errors, 0);
+	ck_assert_uint_eq(report.n, 1);
+	ck_assert_str_eq(report.items[0].rule, "type-changed");
+	ck_assert_uint_eq(report.items[0].services.n, 4);
+	contract_report_release(&report);
+	sbuf_release(&out);
+	reg_registry_free(old);
+	reg_registry_free(new_);
+}
+END_TEST
+
 START_TEST(seed_id_type)
 {
 	struct reg_registry *old = load_seed(), *new_ = load_seed();
@@ -798,6 +998,10 @@ static Suite *contract_suite(void)
 	tcase_add_test(tc, seed_drop_email);
 	tcase_add_test(tc, seed_id_type);
 	tcase_add_test(tc, seed_consumers);
+	tcase_add_test(tc, service_file);
+	tcase_add_test(tc, service_consumers_and_validation);
+	tcase_add_test(tc, modes_in_files);
+	tcase_add_test(tc, own_modes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("modes");

@@ -176,7 +176,10 @@ START_TEST(dependents_plain_and_json)
 	ck_assert_str_eq(sb.buf, "{\"services\": [\"application-service\"], \"references\": "
 				 "[{\"schema\": \"applications\", \"service\": "
 				 "\"application-service\", \"columns\": [\"id\"], "
-				 "\"foreign_key\": [\"policy_id\"]}]}\n");
+				 "\"foreign_key\": [\"policy_id\"]}], \"uses\": "
+				 "[{\"service\": \"application-service\", \"column\": \"id\", "
+				 "\"why\": \"fk\", \"via\": \"applications.policy_id\", "
+				 "\"file\": null, \"line\": 0}]}\n");
 
 	/* the all-schemas object agrees with reg_dependents() for each one */
 	sbuf_reset(&sb);
@@ -196,7 +199,7 @@ START_TEST(dependents_plain_and_json)
 		sbuf_release(&key);
 	}
 	ck_assert_ptr_nonnull(strstr(sb.buf, "\"applications\": {\"services\": [], "
-					     "\"references\": []}"));
+					     "\"references\": [], \"uses\": []}"));
 	sbuf_release(&sb);
 	reg_registry_free(r);
 }

@@ -8,7 +8,7 @@ mount_fs
 cd "$MNT"
 
 check_eq "root listing" \
-	"README cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas validation validation.json" \
+	"README changes cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas services validation validation.json" \
 	"$(ls_line .)"
 check_eq "examples imported on first mount" \
 	"applications.yaml audit_logs.yaml notifications.yaml policies.yaml users.yaml" \
@@ -110,7 +110,8 @@ docs_fresh() {
 		cmp docs/schema.md "$WORK/docs.expected"
 }
 check "docs after a new referencing schema equal a fresh rendering" docs_fresh
-sed 's/^owner: .*/owner: billing-service/' "$WORK/orders.yaml" >"$WORK/orders2.yaml"
+# (a new owner is a cosmetic change: a PATCH bump, docs/contracts.md)
+sed 's/^owner: .*/owner: billing-service\nversion: 1.0.1/' "$WORK/orders.yaml" >"$WORK/orders2.yaml"
 check "cp orders with a new owner" cp "$WORK/orders2.yaml" schemas/orders.yaml
 check "docs show the new owner in users' referenced-by" grep -q '| \[orders\](#orders) | billing-service |' docs/schema.md
 check "docs after a referrer's change equal a fresh rendering" docs_fresh
@@ -186,7 +187,8 @@ check "history/orders stays" cmp history/orders/1.0.0.yaml "$WORK/orders.yaml"
 check "docs after rm equal a fresh rendering" docs_fresh
 
 # cross-schema problems do not refuse a write; they show in validation
-sed 's/schema: users/schema: userz/' "$WORK/orders.yaml" >"$WORK/orders2.yaml"
+# (another foreign key is a MINOR change when nobody reads orders)
+sed -e 's/schema: users/schema: userz/' -e 's/^owner: .*/&\nversion: 1.1.0/' "$WORK/orders.yaml" >"$WORK/orders2.yaml"
 check "a dangling reference is accepted" cp "$WORK/orders2.yaml" schemas/orders.yaml
 check "validation names it" grep -q "^schemas/orders.yaml:[0-9]*:[0-9]*:.*userz" validation
 check "validation.json names it" grep -q userz validation.json

@@ -65,7 +65,7 @@ check_contains "$M/status" "error: migrations/pending/policies.sql:4:9"   # name
 # fixed, with the declaration edited in the mount
 printf 'ALTER TABLE policies ADD COLUMN priority INTEGER DEFAULT 0;\n' >"$M/pending/policies.sql"
 printf 'ALTER TABLE policies DROP COLUMN priority;\n' >"$M/pending/policies.down.sql"
-add_column_to "$A/schemas/policies.yaml" <<'EOF'
+add_column_to "$A/schemas/policies.yaml" 1.1.0 <<'EOF'
   - name: priority
     type: INTEGER
     default: 0
@@ -79,7 +79,7 @@ check_contains "$M/applied/$run/policies.sql" 'ADD COLUMN priority'   # the arch
 check_contains "$M/plan" "nothing to do"
 
 # progress while a run waits, and EBUSY from a second mount on the target
-add_column_to "$A/schemas/users.yaml" <<'EOF'
+add_column_to "$A/schemas/users.yaml" 1.1.0 <<'EOF'
   - name: nickname
     type: VARCHAR(50)
 EOF
