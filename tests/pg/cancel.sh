@@ -12,7 +12,7 @@ A=$WORK/a
 mount_cmd "$A" env SCHEMAFS_LOCK_TIMEOUT=60000 "$BIN" --db "$WORK/a.db" --examples "$SCHEMAFS_EXAMPLES" -f "$A"
 M=$A/migrations
 check "apply the seed" bash -c 'echo apply >"$1"' _ "$M/control"
-add_column_to "$A/schemas/users.yaml" <<'EOF'
+add_column_to "$A/schemas/users.yaml" 1.1.0 <<'EOF'
   - name: nickname
     type: VARCHAR(50)
 EOF

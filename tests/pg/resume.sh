@@ -19,7 +19,7 @@ q "INSERT INTO users (id, email, name) SELECT gen_random_uuid(), 'u' || g || '@e
 
 # a column of policies (the transaction) and an index on the live users
 # (outside it)
-add_column_to "$A/schemas/policies.yaml" <<'EOF'
+add_column_to "$A/schemas/policies.yaml" 1.1.0 <<'EOF'
   - name: nickname
     type: VARCHAR(50)
 EOF
@@ -28,6 +28,7 @@ import sys
 p = sys.argv[1]
 t = open(p).read()
 t = t.replace("indexes:\n", "indexes:\n  - name: idx_users_nick_name\n    columns: [name, email]\n", 1)
+t = t.replace("version: 1.0.0", "version: 1.1.0", 1)  # an index: a MINOR change
 open(p, "w").write(t)
 EOF
 check_match "$M/plan" 'CREATE INDEX CONCURRENTLY "idx_users_nick_name"'
