@@ -24,7 +24,7 @@
  * twice that leaves room for mistakes worth a precise message. */
 #define YAML_MAX_DEPTH 8
 /* After this many errors in one file the rest is noise. */
-#define YAML_MAX_ERRORS 50
+#define YAML_MAX_ERRORS DIAG_MAX_PER_FILE
 /* Subjects quoted in messages are cut to this many bytes. */
 #define SUBJECT_MAX 64
 

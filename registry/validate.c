@@ -6,6 +6,7 @@
 
 #include "graph.h"
 #include "sqlcheck.h"
+#include "strmap.h"
 #include "text.h"
 
 static const struct reg_loc no_loc = { 0, 0 };
@@ -46,6 +47,32 @@ int reg_validate_ident(const char *s, const char **why)
 	}
 	*why = NULL;
 	return 1;
+}
+
+int reg_validate_file_name(const char *fname, const char **why)
+{
+	static const char ext[] = ".yaml";
+	const char *dummy;
+	size_t n = fname ? strlen(fname) : 0;
+	if (!why)
+		why = &dummy;
+	if (n <= strlen(ext) || strcmp(fname + n - strlen(ext), ext)) {
+		*why = "a schema file is called TABLE.yaml";
+		return 0;
+	}
+	char base[REG_MAX_IDENT_LEN + 2];
+	size_t len = n - strlen(ext);
+	if (len > REG_MAX_IDENT_LEN) {
+		*why = why_too_long;
+		return 0;
+	}
+	memcpy(base, fname, len);
+	base[len] = '\0';
+	if (!strcmp(base, REG_RESERVED_NAME)) {
+		*why = "is registry.yaml, the registry's own settings, not a schema";
+		return 0;
+	}
+	return reg_validate_ident(base, why);
 }
 
 /* A semver numeric identifier: digits, no leading zero. Returns the
@@ -118,19 +145,14 @@ int reg_validate_semver(const char *s)
  * otherwise the scalar's own start is the honest answer. Columns count
  * characters, as libyaml's marks do.
  */
-static struct reg_loc loc_in_scalar(const struct reg_schema *s, struct reg_loc at,
-				    const char *text, int offset)
+static struct reg_loc loc_in_scalar(const struct reg_schema *s, const struct text_lines *lines,
+				    struct reg_loc at, const char *text, int offset)
 {
-	if (offset < 0 || !at.line || !at.col || !s->source || !text)
+	if (offset < 0 || !at.line || !at.col || !s->source || !text || !lines ||
+	    at.line > lines->n)
 		return at;
-	const char *src = s->source, *end = s->source + s->source_len;
-	const char *p = src;
-	for (uint32_t line = 1; line < at.line; line++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (!p)
-			return at;
-		p++;
-	}
+	const char *end = s->source + s->source_len;
+	const char *p = s->source + lines->starts[at.line - 1];
 	for (uint32_t col = 1; col < at.col && p < end; p++)
 		if (((unsigned char)*p & 0xC0) != 0x80 && *p != '\n')
 			col++;
@@ -165,12 +187,49 @@ static struct reg_loc strlist_loc(const struct reg_strlist *l, size_t i, struct 
 
 /* ---- one schema ---- */
 
+/*
+ * One file's validation. Every rule is linear in the file: columns are
+ * found through a map, the "did you mean" searches share one budget
+ * (DIAG_SUGGEST_BUDGET comparisons), and after DIAG_MAX_PER_FILE problems
+ * the rest are only counted (no message, no place, no suggestion), for one
+ * closing "... and N more problems".
+ */
 struct vctx {
 	const struct reg_schema *s;
 	const char *file;
 	struct diags *d;
-	const char **colnames; /* NULL-terminated, for suggestions; lazily built */
+	const char **colnames;  /* NULL-terminated, for suggestions; lazily built */
+	size_t ncolnames;
+	struct strmap columns;  /* name -> struct reg_column, borrowed keys */
+	bool columns_built;
+	struct text_lines lines; /* of s->source, for places inside scalars */
+	bool lines_built;
+	size_t budget;          /* suggestion comparisons left */
+	size_t kept, more;      /* problems reported, and counted past the cap */
+	struct reg_loc more_loc;
+	enum diag_severity more_sev;
 };
+
+/* True once the file has all the problems it may show: callers skip the
+ * work of building a message. */
+static bool full(const struct vctx *c)
+{
+	return c->kept >= DIAG_MAX_PER_FILE;
+}
+
+static int vdiag(struct vctx *c, struct reg_loc loc, enum diag_severity sev, const char *fmt,
+		 va_list ap)
+{
+	if (full(c)) {
+		if (!c->more++)
+			c->more_loc = loc;
+		if (sev < c->more_sev)
+			c->more_sev = sev;
+		return 0;
+	}
+	c->kept++;
+	return diags_vadd(c->d, c->file, loc, sev, fmt, ap);
+}
 
 static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -179,9 +238,55 @@ static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = diags_vadd(c->d, c->file, loc, DIAG_ERROR, fmt, ap);
+	int rc = vdiag(c, loc, DIAG_ERROR, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+static int warn(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int warn(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vdiag(c, loc, DIAG_WARNING, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The place of byte offset inside a scalar of the file (see loc_in_scalar). */
+static struct reg_loc scalar_loc(struct vctx *c, struct reg_loc at, const char *text, int offset)
+{
+	if (offset < 0 || !c->s->source || full(c))
+		return at;
+	if (!c->lines_built) {
+		if (text_lines_init(&c->lines, c->s->source, c->s->source_len, TEXT_BREAKS_LF))
+			return at;
+		c->lines_built = true;
+	}
+	return loc_in_scalar(c->s, &c->lines, at, text, offset);
+}
+
+/* The column of this file called name, through a map built on first use
+ * (a table with 22,000 columns and an index naming 70,000 must not cost
+ * their product). NULL when absent; *rc REG_ENOMEM when the map failed. */
+static const struct reg_column *column_of(struct vctx *c, const char *name, int *rc)
+{
+	if (!c->columns_built) {
+		strmap_init_borrowed(&c->columns);
+		c->columns_built = true;
+		for (size_t i = 0; i < c->s->ncolumns; i++) {
+			const struct reg_column *col = &c->s->columns[i];
+			/* the first of duplicates, as reg_schema_column finds */
+			if (col->name && !strmap_has_s(&c->columns, col->name) &&
+			    strmap_put_s(&c->columns, col->name, (void *)col, NULL)) {
+				*rc = REG_ENOMEM;
+				return NULL;
+			}
+		}
+	}
+	return name ? strmap_get_s(&c->columns, name) : NULL;
 }
 
 static int check_ident(struct vctx *c, const char *what, const char *name, struct reg_loc loc)
@@ -213,15 +318,20 @@ static const char **column_names_of(const struct reg_schema *s)
 
 static const char *const *column_names(struct vctx *c)
 {
-	if (!c->colnames)
+	if (!c->colnames) {
 		c->colnames = column_names_of(c->s);
+		for (c->ncolnames = 0; c->colnames && c->colnames[c->ncolnames]; c->ncolnames++)
+			;
+	}
 	return c->colnames;
 }
 
-/* Appends "; did you mean 'x'?" when one of cands is near word. */
-static int add_suggestion(struct sbuf *sb, const char *word, const char *const *cands)
+/* Appends "; did you mean 'x'?" when one of the n cands is near word, as
+ * far as the budget of comparisons goes (reg_nearest_within). */
+static int add_suggestion_within(struct sbuf *sb, const char *word, const char *const *cands,
+				 size_t n, size_t *budget)
 {
-	const char *near = cands && word ? reg_nearest(word, cands) : NULL;
+	const char *near = cands && word ? reg_nearest_within(word, cands, n, budget) : NULL;
 	return near ? sbuf_addf(sb, "; did you mean '%s'?", near) : 0;
 }
 
@@ -229,10 +339,12 @@ static int undeclared_column(struct vctx *c, const char *what, const char *name,
 			     struct reg_loc loc)
 {
 	struct sbuf hint = SBUF_INIT;
+	if (full(c))
+		return err(c, loc, "%s", what);
 	const char *const *cands = column_names(c);
 	if (!cands)
 		return REG_ENOMEM;
-	int rc = add_suggestion(&hint, name, cands);
+	int rc = add_suggestion_within(&hint, name, cands, c->ncolnames, &c->budget);
 	if (!rc)
 		rc = err(c, loc, "%s '%s' is not a column of '%s'%s", what, name,
 			 c->s->name ? c->s->name : "", hint.buf);
@@ -305,15 +417,45 @@ static int dup_index(void *arg, size_t first, size_t again)
 			 loc_or(b->name_loc, b->loc));
 }
 
+/* The offset of text's first C0 control character or DEL, -1 when none. */
+static int first_control(const char *text)
+{
+	for (size_t i = 0; text[i] && i < INT32_MAX; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Values that reach a line- or tab-separated view (dependents/, plan
+ * steps, pending SQL) must not hold a line break or a tab: one would forge
+ * a line there. Only description and changes are free text.
+ */
+static int check_controls(struct vctx *c, const char *what, const char *text,
+			  const char *column, struct reg_loc at)
+{
+	int off = text ? first_control(text) : -1;
+	if (off < 0)
+		return 0;
+	return err(c, scalar_loc(c, at, text, off), "invalid %s '%s'%s%s%s: control character "
+		   "0x%02x (text views are line and tab separated; only description and "
+		   "changes may hold one)", what, text, column ? " for column '" : "",
+		   column ? column : "", column ? "'" : "", (unsigned char)text[off]);
+}
+
 static int check_sql(struct vctx *c, const struct reg_column *col, int is_type)
 {
 	const char *text = is_type ? col->type : col->default_expr;
 	struct reg_loc at = is_type ? col->type_loc : col->default_loc;
 	struct sqlcheck_result res;
-	int rc = is_type ? sqlcheck_type(text, &res) : sqlcheck_expr(text, &res);
+	int rc = check_controls(c, is_type ? "type" : "default", text,
+				col->name ? col->name : "", at);
+	if (rc || first_control(text) >= 0)
+		return rc;
+	rc = is_type ? sqlcheck_type(text, &res) : sqlcheck_expr(text, &res);
 	if (rc || res.ok)
 		return rc;
-	return err(c, loc_in_scalar(c->s, at, text, res.offset), "invalid %s '%s' for column '%s': %s",
+	return err(c, scalar_loc(c, at, text, res.offset), "invalid %s '%s' for column '%s': %s",
 		   is_type ? "type" : "default", text, col->name ? col->name : "", res.message);
 }
 
@@ -365,7 +507,7 @@ static int check_action(struct vctx *c, const struct reg_reference *ref, int upd
 	if (a != REG_FK_SET_NULL && a != REG_FK_SET_DEFAULT)
 		return 0;
 	for (size_t i = 0; i < ref->foreign_keys.n && !rc; i++) {
-		const struct reg_column *col = reg_schema_column(c->s, ref->foreign_keys.items[i]);
+		const struct reg_column *col = column_of(c, ref->foreign_keys.items[i], &rc);
 		if (!col)
 			continue;
 		int not_null = !col->nullable || col->primary_key;
@@ -374,10 +516,9 @@ static int check_action(struct vctx *c, const struct reg_reference *ref, int upd
 				 action_key(update), col->name,
 				 col->primary_key && col->nullable ? " (part of the primary key)" : "");
 		else if (a == REG_FK_SET_DEFAULT && !col->default_expr)
-			rc = diags_add(c->d, c->file, at, DIAG_WARNING,
-				       "%s SET DEFAULT on foreign key column '%s', which has no default "
-				       "(it becomes NULL%s)", action_key(update), col->name,
-				       not_null ? ", which its NOT NULL refuses" : "");
+			rc = warn(c, at, "%s SET DEFAULT on foreign key column '%s', which has no "
+				  "default (it becomes NULL%s)", action_key(update), col->name,
+				  not_null ? ", which its NOT NULL refuses" : "");
 	}
 	return rc;
 }
@@ -393,7 +534,7 @@ static int check_local_columns(struct vctx *c, const struct reg_strlist *l,
 		struct reg_loc at = strlist_loc(l, i, fallback);
 		if (!reg_validate_ident(name, NULL))
 			rc = check_ident(c, what_name, name, at);
-		else if (!reg_schema_column(c->s, name))
+		else if (!column_of(c, name, &rc) && !rc)
 			rc = undeclared_column(c, what, name, at);
 	}
 	return rc;
@@ -462,12 +603,18 @@ static int check_header(struct vctx *c, const char *expected_name)
 {
 	const struct reg_schema *s = c->s;
 	int rc = check_ident(c, "table name", s->name, s->name_loc);
+	if (!rc && s->name && !strcmp(s->name, REG_RESERVED_NAME))
+		rc = err(c, s->name_loc, "table name '%s' is reserved: %s.yaml holds the registry's "
+			 "own settings, so no schema file can have that name", s->name,
+			 REG_RESERVED_NAME);
 	if (!rc && s->name && expected_name && strcmp(s->name, expected_name))
 		rc = err(c, s->name_loc, "name '%s' does not match the file name '%s.yaml'", s->name,
 			 expected_name);
 	if (!rc && (!s->owner || !*s->owner))
 		rc = err(c, loc_or(s->owner_loc, s->name_loc),
 			 "'owner' must name the owning service");
+	if (!rc)
+		rc = check_controls(c, "owner", s->owner, NULL, loc_or(s->owner_loc, s->name_loc));
 	if (!rc && s->version && !reg_validate_semver(s->version))
 		rc = err(c, s->version_loc, "invalid version '%s': expected MAJOR.MINOR.PATCH "
 			 "(semantic versioning, e.g. 1.0.0)", s->version);
@@ -478,6 +625,8 @@ static int check_header(struct vctx *c, const char *expected_name)
 		else if (!reg_validate_semver(h->version))
 			rc = err(c, h->loc, "invalid version_history version '%s': expected "
 				 "MAJOR.MINOR.PATCH (semantic versioning, e.g. 1.0.0)", h->version);
+		if (!rc)
+			rc = check_controls(c, "version_history date", h->date, NULL, h->loc);
 	}
 	return rc;
 }
@@ -485,7 +634,8 @@ static int check_header(struct vctx *c, const char *expected_name)
 int reg_validate_schema(const struct reg_schema *s, const char *expected_name,
 			struct diags *diags)
 {
-	struct vctx c = { s, s->file, diags, NULL };
+	struct vctx c = { .s = s, .file = s->file, .d = diags, .budget = DIAG_SUGGEST_BUDGET,
+			  .more_sev = DIAG_NOTE };
 	int rc = check_header(&c, expected_name);
 	if (!rc)
 		rc = check_columns(&c);
@@ -493,17 +643,81 @@ int reg_validate_schema(const struct reg_schema *s, const char *expected_name,
 		rc = check_references(&c);
 	if (!rc)
 		rc = check_indexes(&c);
+	if (!rc && c.more)
+		rc = diags_add_more(diags, c.file, c.more_loc, c.more_sev, c.more);
 	free(c.colnames);
+	if (c.columns_built)
+		strmap_release(&c.columns, NULL);
+	if (c.lines_built)
+		text_lines_release(&c.lines);
 	return rc;
 }
 
 /* ---- across schemas ---- */
 
+/* A referenced table's columns, indexed once per check however many
+ * references name it. */
+struct xcols {
+	struct strmap map;   /* name -> struct reg_column, borrowed keys */
+	const char **names;  /* NULL-terminated, for suggestions */
+	size_t n;
+};
+
 struct xctx {
 	const struct reg_registry *r;
 	struct diags *d;
 	const char **schema_names; /* NULL-terminated, lazily built */
+	struct strmap tables;      /* struct reg_schema * (as bytes) -> struct xcols */
+	size_t budget;             /* suggestion comparisons left for this file */
 };
+
+static void xcols_free(void *p)
+{
+	struct xcols *xc = p;
+	strmap_release(&xc->map, NULL);
+	free(xc->names);
+	free(xc);
+}
+
+/* The column index of t; NULL on OOM. */
+static struct xcols *xcols_of(struct xctx *x, const struct reg_schema *t)
+{
+	struct xcols *xc = strmap_get(&x->tables, &t, sizeof(t));
+	if (xc)
+		return xc;
+	if (!(xc = calloc(1, sizeof(*xc))))
+		return NULL;
+	strmap_init_borrowed(&xc->map);
+	if (!(xc->names = column_names_of(t)))
+		goto fail;
+	for (xc->n = 0; xc->names[xc->n]; xc->n++)
+		;
+	for (size_t i = 0; i < t->ncolumns; i++) {
+		const struct reg_column *col = &t->columns[i];
+		/* the first of duplicates, as reg_schema_column finds */
+		if (col->name && !strmap_has_s(&xc->map, col->name) &&
+		    strmap_put_s(&xc->map, col->name, (void *)col, NULL))
+			goto fail;
+	}
+	if (strmap_put(&x->tables, &t, sizeof(t), xc, NULL))
+		goto fail;
+	return xc;
+fail:
+	xcols_free(xc);
+	return NULL;
+}
+
+/* reg_schema_column through the index; *rc REG_ENOMEM when it failed. */
+static const struct reg_column *xcolumn(struct xctx *x, const struct reg_schema *t,
+					const char *name, int *rc)
+{
+	struct xcols *xc = xcols_of(x, t);
+	if (!xc) {
+		*rc = REG_ENOMEM;
+		return NULL;
+	}
+	return strmap_get_s(&xc->map, name);
+}
 
 /* "users.id" or "users.(a, b)" */
 static int add_end(struct sbuf *sb, const char *table, const struct reg_strlist *cols)
@@ -583,8 +797,8 @@ static int check_types(struct xctx *x, const struct reg_schema *s, const struct 
 {
 	int rc = 0;
 	for (size_t i = 0; i < ref->foreign_keys.n && i < ref->columns.n && !rc; i++) {
-		const struct reg_column *a = reg_schema_column(s, ref->foreign_keys.items[i]);
-		const struct reg_column *b = reg_schema_column(t, ref->columns.items[i]);
+		const struct reg_column *a = xcolumn(x, s, ref->foreign_keys.items[i], &rc);
+		const struct reg_column *b = rc ? NULL : xcolumn(x, t, ref->columns.items[i], &rc);
 		struct sqlcheck_result ra, rb;
 		char base_a[128], base_b[128];
 		if (!a || !b || !a->type || !b->type)
@@ -621,7 +835,7 @@ static int check_one_ref(struct xctx *x, const struct reg_schema *s, const struc
 			return REG_ENOMEM;
 		if (!(rc = add_fk(&msg, s, ref)) &&
 		    !(rc = sbuf_addf(&msg, ": no schema '%s'", ref->schema)) &&
-		    !(rc = add_suggestion(&msg, ref->schema, cands)))
+		    !(rc = add_suggestion_within(&msg, ref->schema, cands, x->r->n, &x->budget)))
 			rc = xerr(x, s, loc_or(ref->schema_loc, ref->loc), DIAG_ERROR,
 				  "%s", msg.buf);
 		goto out;
@@ -629,21 +843,16 @@ static int check_one_ref(struct xctx *x, const struct reg_schema *s, const struc
 	int missing = 0;
 	for (size_t i = 0; i < ref->columns.n && !rc; i++) {
 		const char *name = ref->columns.items[i];
-		if (reg_schema_column(t, name))
+		if (xcolumn(x, t, name, &rc) || rc)
 			continue;
 		missing = 1;
-		const char **cands = column_names_of(t);
-		if (!cands) {
-			rc = REG_ENOMEM;
-			break;
-		}
+		struct xcols *xc = xcols_of(x, t);
 		sbuf_reset(&msg);
 		if (!(rc = add_fk(&msg, s, ref)) &&
 		    !(rc = sbuf_addf(&msg, ": '%s' has no column '%s'", t->name, name)) &&
-		    !(rc = add_suggestion(&msg, name, cands)))
+		    !(rc = add_suggestion_within(&msg, name, xc->names, xc->n, &x->budget)))
 			rc = xerr(x, s, strlist_loc(&ref->columns, i, ref->loc), DIAG_ERROR, "%s",
 				  msg.buf);
-		free(cands);
 	}
 	if (rc || missing)
 		goto out;
@@ -733,16 +942,18 @@ static int check_index_namespace(struct xctx *x)
 
 int reg_validate_references(const struct reg_registry *r, struct diags *diags)
 {
-	struct xctx x = { r, diags, NULL };
+	struct xctx x = { r, diags, NULL, STRMAP_INIT, 0 };
 	int rc = 0;
 	for (size_t i = 0; i < r->n && !rc; i++) {
 		const struct reg_schema *s = r->schemas[i];
+		x.budget = DIAG_SUGGEST_BUDGET;
 		for (size_t j = 0; j < s->nrefs && !rc; j++)
 			rc = check_one_ref(&x, s, &s->refs[j]);
 	}
 	if (!rc)
 		rc = check_index_namespace(&x);
 	free(x.schema_names);
+	strmap_release(&x.tables, xcols_free);
 	return rc;
 }
 
@@ -788,7 +999,8 @@ int reg_validate_registry(const struct reg_registry *r, struct diags *diags)
 	if (rc)
 		goto out;
 	diags_sort(&local);
-	rc = diags_move(diags, &local);
+	if (!(rc = diags_cap_per_file(&local, 0, DIAG_MAX_PER_FILE)))
+		rc = diags_move(diags, &local);
 out:
 	diags_release(&local);
 	return rc;

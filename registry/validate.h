@@ -36,6 +36,18 @@ int reg_validate_registry(const struct reg_registry *r, struct diags *diags);
 /* 1 when s is a valid identifier by our rules, else 0 and *why set to a
  * static message. */
 int reg_validate_ident(const char *s, const char **why);
+/* The one name no table may have: registry.yaml is the registry's own file. */
+#define REG_RESERVED_NAME "registry"
+
+/*
+ * 1 when a file called fname (a base name, "users.yaml") can ever hold an
+ * acceptable schema: it ends in ".yaml" and the rest is a valid table name
+ * (reg_validate_ident) other than REG_RESERVED_NAME. Else 0 and *why set
+ * to a static reason. No content can make "Users.yaml" or "$x.yaml"
+ * acceptable, so a caller can refuse creating one at once rather than
+ * keep a refusal nothing can clear.
+ */
+int reg_validate_file_name(const char *fname, const char **why);
 /* 1 when s is MAJOR.MINOR.PATCH (no leading zeros, optional -pre/+build). */
 int reg_validate_semver(const char *s);
 
