@@ -268,11 +268,16 @@ static struct reg_loc scalar_loc(struct vctx *c, struct reg_loc at, const char *
 	return loc_in_scalar(c->s, &c->lines, at, text, offset);
 }
 
+/* Up to this many columns a scan is cheaper than building a map. */
+#define SMALL_TABLE 32
+
 /* The column of this file called name, through a map built on first use
  * (a table with 22,000 columns and an index naming 70,000 must not cost
  * their product). NULL when absent; *rc REG_ENOMEM when the map failed. */
 static const struct reg_column *column_of(struct vctx *c, const char *name, int *rc)
 {
+	if (c->s->ncolumns <= SMALL_TABLE)
+		return reg_schema_column(c->s, name);
 	if (!c->columns_built) {
 		strmap_init_borrowed(&c->columns);
 		c->columns_built = true;
@@ -711,6 +716,8 @@ fail:
 static const struct reg_column *xcolumn(struct xctx *x, const struct reg_schema *t,
 					const char *name, int *rc)
 {
+	if (t->ncolumns <= SMALL_TABLE)
+		return reg_schema_column(t, name);
 	struct xcols *xc = xcols_of(x, t);
 	if (!xc) {
 		*rc = REG_ENOMEM;
