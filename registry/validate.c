@@ -1,5 +1,6 @@
 #include "validate.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,89 @@ int reg_validate_file_name(const char *fname, const char **why)
 		return 0;
 	}
 	return reg_validate_ident(base, why);
+}
+
+/* ---- registry.yaml's target ---- */
+
+static bool secret_key(const char *k, size_t n)
+{
+	return (n == 8 && !strncmp(k, "password", 8)) || (n == 11 && !strncmp(k, "sslpassword", 11));
+}
+
+/* A URI's query parameter name, percent-decoded into buf. */
+static size_t uri_param(const char *p, size_t n, char *buf, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < size; i++) {
+		if (p[i] == '%' && i + 2 < n && isxdigit((unsigned char)p[i + 1]) &&
+		    isxdigit((unsigned char)p[i + 2])) {
+			char hex[3] = { p[i + 1], p[i + 2], 0 };
+			buf[o++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			buf[o++] = p[i];
+		}
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+static bool uri_has_password(const char *t)
+{
+	const char *p = strstr(t, "://") + 3;
+	size_t auth = strcspn(p, "/?");
+	const char *at = memrchr(p, '@', auth);
+	if (at && memchr(p, ':', (size_t)(at - p)))
+		return true;
+	const char *q = strchr(p, '?');
+	while (q && *q) {
+		q++;
+		size_t len = strcspn(q, "&"), klen = strcspn(q, "=&");
+		char key[32];
+		if (klen < sizeof(key) && secret_key(key, uri_param(q, klen, key, sizeof(key))))
+			return true;
+		q += len;
+	}
+	return false;
+}
+
+bool reg_target_has_password(const char *t)
+{
+	if (!t)
+		return false;
+	if (!strncmp(t, "postgresql://", 13) || !strncmp(t, "postgres://", 11))
+		return uri_has_password(t);
+	const char *p = t;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			return false;
+		const char *key = p;
+		while (*p && *p != '=' && !isspace((unsigned char)*p))
+			p++;
+		size_t klen = (size_t)(p - key);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			return false; /* not a conninfo string: libpq refuses it */
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (secret_key(key, klen))
+			return true;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else {
+			for (; *p && !isspace((unsigned char)*p); p++)
+				if (*p == '\\' && p[1])
+					p++;
+		}
+	}
 }
 
 /* A semver numeric identifier: digits, no leading zero. Returns the

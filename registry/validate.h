@@ -19,6 +19,8 @@
 #ifndef SCHEMAFS_VALIDATE_H
 #define SCHEMAFS_VALIDATE_H
 
+#include <stdbool.h>
+
 #include "registry.h"
 
 /* Adds a diagnostic per broken local rule. expected_name may be NULL.
@@ -48,6 +50,11 @@ int reg_validate_ident(const char *s, const char **why);
  * keep a refusal nothing can clear.
  */
 int reg_validate_file_name(const char *fname, const char **why);
+/* True when registry.yaml's target (a libpq conninfo string or a
+ * postgresql:// URI) holds a password: password= or sslpassword= (also as
+ * URI parameters, percent-encoded or not) or a user:password@ in a URI.
+ * A password there is kept in every revision of registry.yaml. */
+bool reg_target_has_password(const char *target);
 /* 1 when s is MAJOR.MINOR.PATCH (no leading zeros, optional -pre/+build). */
 int reg_validate_semver(const char *s);
 
