@@ -7,14 +7,18 @@
  * semver, name equal to the file's base name, foreign keys and indexes
  * naming undeclared columns, on_delete/on_update values, SET NULL on a
  * NOT NULL foreign-key column, column types and defaults (sqlcheck.h),
- * at least one column.
+ * at least one column, no table called "registry", no control character
+ * in owner, types, defaults and history dates (they reach line views).
+ * Linear in the file; at most DIAG_MAX_PER_FILE problems per file, then
+ * one "... and N more problems" (validate.c).
  *
  * Cross rules need the whole registry and never refuse a write: missing
  * schema or column, referenced columns not a primary key or unique, type
  * mismatch after alias normalisation (column by column for composite
  * keys), an index name already used by another table's index or by a table
  * (one namespace in PostgreSQL). Messages name both ends and suggest the
- * near name on a typo. docs/validation.md lists every message.
+ * near name on a typo (within a budget per file). validate_cross.c.
+ * docs/validation.md lists every message.
  */
 #ifndef SCHEMAFS_VALIDATE_H
 #define SCHEMAFS_VALIDATE_H
