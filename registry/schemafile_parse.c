@@ -862,10 +862,12 @@ int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 		get_str(&c, &f[M_NAME], "name", false, &out->name);
 		get_str(&c, &f[M_DESCRIPTION], "description", false, &out->description);
 		get_str(&c, &f[M_TARGET], "target", false, &out->target);
-		if (reg_target_has_password(out->target))
-			err(&c, node(&c, f[M_TARGET].val)->loc, "'target' must not hold a password "
-			    "(it would be kept in every revision of registry.yaml); put it in "
-			    "~/.pgpass or PGPASSFILE, or use a service file (target: service=NAME)");
+		if (reg_target_has_password(out->target) &&
+		    diags_add(c.diags, c.file, node(&c, f[M_TARGET].val)->loc, DIAG_WARNING,
+			      "'target' holds a password, which is kept in every revision of "
+			      "registry.yaml; put it in ~/.pgpass or PGPASSFILE, or use a service "
+			      "file (target: service=NAME)"))
+			c.oom = true;
 	}
 	rc = parse_result(&c);
 	if (rc)
