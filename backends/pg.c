@@ -28,6 +28,23 @@ static int add_unquoted(struct sbuf *out, const char *msg)
 	return rc;
 }
 
+/* A conninfo value as libpq reads it back: quoted when it holds a blank,
+ * a quote or a backslash (which are escaped), so dbname='a password=b' is
+ * never shown as dbname=a password=b, a different target. */
+static int add_value(struct sbuf *out, const char *val)
+{
+	if (*val && !strpbrk(val, " \t\n\r\f\v'\\"))
+		return sbuf_adds(out, val);
+	int rc = sbuf_addch(out, '\'');
+	for (const char *p = val; *p && !rc; p++) {
+		if (*p == '\'' || *p == '\\')
+			rc = sbuf_addch(out, '\\');
+		if (!rc)
+			rc = sbuf_addch(out, *p);
+	}
+	return rc ? rc : sbuf_addch(out, '\'');
+}
+
 static bool secret_keyword(const char *kw)
 {
 	return !strcmp(kw, "password") || !strcmp(kw, "sslpassword");
@@ -62,7 +79,9 @@ int pg_target_display(const char *conninfo, struct sbuf *out)
 			if (strcmp(o->keyword, shown[k]) || !o->val || !*o->val ||
 			    secret_keyword(o->keyword))
 				continue;
-			rc = sbuf_addf(out, "%s%s=%s", any ? " " : "", o->keyword, o->val);
+			rc = sbuf_addf(out, "%s%s=", any ? " " : "", o->keyword);
+			if (!rc)
+				rc = add_value(out, o->val);
 			any = true;
 		}
 	}

@@ -595,8 +595,49 @@ static void keep_wal(struct store *st)
 _Static_assert(STORE_APPLICATION_ID == 1399023686, "application_id literal in initialise()");
 _Static_assert(STORE_FORMAT_VERSION == 2, "user_version literal in initialise()");
 
+/* The database holds every schema, refusal and run: private by default.
+ * SQLite creates files 0644 (less the umask) and gives -wal and -shm the
+ * database file's mode, so creating the file first, empty and 0600, makes
+ * all three private whatever the umask. */
+static int create_private(const char *path, struct sbuf *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return 0; /* another process was first: it is inspected as any file */
+	if (fd < 0) {
+		sbuf_addf(err, "%s: cannot create: %s", path, strerror(errno));
+		return REG_EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Others able to read or write the file: warned about, left as it is (the
+ * owner may share it on purpose). */
+static void warn_mode(struct store *st, const char *path, const struct stat *sb)
+{
+	mode_t m = sb->st_mode & 07777;
+	if (!(m & (S_IROTH | S_IWOTH)))
+		return;
+	sbuf_addf(&st->warning, "%s: %s by other users (mode %04o): it holds every schema, "
+		  "refusal and migration run; chmod 600 %s", path,
+		  m & S_IWOTH ? "writable" : "readable", (unsigned)m, path);
+}
+
 int store_open(const char *path, struct store **out, struct sbuf *err)
 {
+	return store_open_mode(path, STORE_OPEN_WRITE, out, err);
+}
+
+const char *store_warning(const struct store *st)
+{
+	return st->warning.len ? st->warning.buf : NULL;
+}
+
+int store_open_mode(const char *path, enum store_open_mode mode, struct store **out,
+		    struct sbuf *err)
+{
+	bool readonly = mode == STORE_OPEN_READ;
 	struct store *st = NULL;
 	struct sbuf why = SBUF_INIT;
 	enum inspect_result res = INSPECT_FRESH;
@@ -623,8 +664,21 @@ int store_open(const char *path, struct store **out, struct sbuf *err)
 				sbuf_addf(err, "%s: cannot open: %s", path, why.buf);
 			goto fail;
 		}
+		if (readonly && (res == INSPECT_FRESH || format < STORE_FORMAT_VERSION)) {
+			sbuf_addf(err, "%s: %s; a command that writes (import, mount) sets it up",
+				  path, res == INSPECT_FRESH ? "an empty database"
+				  : "an older format, not upgraded by a command that only reads");
+			rc = REG_ESTATE;
+			goto fail;
+		}
+	} else if (errno == ENOENT && readonly) {
+		sbuf_addf(err, "%s: no database (nothing stored yet)", path);
+		rc = REG_ENOENT;
+		goto fail;
 	} else if (errno == ENOENT) {
 		rc = make_parent_dirs(path, err);
+		if (!rc)
+			rc = create_private(path, err);
 		if (rc)
 			goto fail;
 		created = true;
@@ -641,6 +695,9 @@ int store_open(const char *path, struct store **out, struct sbuf *err)
 		goto fail;
 	}
 	sbuf_init(&st->err);
+	sbuf_init(&st->warning);
+	if (!created)
+		warn_mode(st, path, &sb);
 	pthread_mutexattr_t attr;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -649,8 +706,8 @@ int store_open(const char *path, struct store **out, struct sbuf *err)
 
 	/* Our own mutex serialises calls; SQLite's would only add a second
 	 * lock around the same work. */
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-		    (created ? SQLITE_OPEN_CREATE : 0);
+	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+		    SQLITE_OPEN_NOMUTEX;
 	rc = sqlite3_open_v2(path, &st->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		sbuf_addf(err, "%s: cannot open: %s", path,
@@ -662,11 +719,12 @@ int store_open(const char *path, struct store **out, struct sbuf *err)
 	sqlite3_busy_timeout(st->db, 5000);
 	/* synchronous=FULL in WAL: every COMMIT fsyncs the WAL, so a put that
 	 * returned survives power loss, not only a process crash. */
-	rc = store_exec_sql(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-			  "PRAGMA foreign_keys = ON", "cannot open");
-	if (!rc && (created || res == INSPECT_FRESH))
+	rc = store_exec_sql(st, readonly ? "PRAGMA foreign_keys = ON"
+				  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+				    "PRAGMA foreign_keys = ON", "cannot open");
+	if (!rc && !readonly && (created || res == INSPECT_FRESH))
 		rc = initialise(st);
-	else if (!rc && format < STORE_FORMAT_VERSION)
+	else if (!rc && !readonly && format < STORE_FORMAT_VERSION)
 		rc = upgrade(st);
 	if (rc) {
 		sbuf_addf(err, "%s: %s", path, st->err.buf);
@@ -674,7 +732,8 @@ int store_open(const char *path, struct store **out, struct sbuf *err)
 	}
 	if (created)
 		fsync_parent_dir(path);
-	keep_wal(st);
+	if (!readonly)
+		keep_wal(st);
 	sbuf_release(&why);
 	*out = st;
 	return 0;
@@ -693,6 +752,7 @@ void store_close(struct store *st)
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	sbuf_release(&st->err);
+	sbuf_release(&st->warning);
 	free(st);
 }
 

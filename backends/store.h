@@ -55,6 +55,23 @@ struct store;
  * (PATH-wal) is kept when the store closes, so that saves overwrite it in
  * place instead of growing it again after every open. */
 int store_open(const char *path, struct store **out, struct sbuf *err);
+/*
+ * How a store is opened. STORE_OPEN_WRITE is store_open: a missing file is
+ * created, mode 0600 (and so are its -wal and -shm, which SQLite gives the
+ * database's mode), an older format upgraded. STORE_OPEN_READ is for
+ * commands that only read (migrate status, log): a missing file is
+ * REG_ENOENT ("path: no database (nothing stored yet)") and nothing is
+ * created; an older format or an uninitialised file is REG_ESTATE (a
+ * writing command upgrades it); every write fails.
+ */
+enum store_open_mode { STORE_OPEN_WRITE, STORE_OPEN_READ };
+int store_open_mode(const char *path, enum store_open_mode mode, struct store **out,
+		    struct sbuf *err);
+/* What opening found worth a warning, NULL when nothing: an existing
+ * database other users can read or write ("path: readable by other users
+ * (mode 0644): it holds every schema and refusal; chmod 600 path"). The
+ * file is left as it is; callers print this. */
+const char *store_warning(const struct store *st);
 void store_close(struct store *st);
 /* The message of the last failed call; valid until the next call. Threads
  * that share a store read it under store_lock(). */

@@ -64,6 +64,7 @@ struct store {
 	bool in_batch;
 	int64_t writes;    /* this handle's committed writes (store_data_version) */
 	struct sbuf err;
+	struct sbuf warning; /* from opening; empty when none (store_warning) */
 };
 
 /* The connection (tests only: backends go through store.h). */

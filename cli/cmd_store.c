@@ -114,6 +114,8 @@ static struct store *open_store(const char *path)
 	struct sbuf err = SBUF_INIT;
 	if (store_open(path, &st, &err))
 		fprintf(stderr, "schemafs: %s\n", err.buf);
+	else if (store_warning(st))
+		fprintf(stderr, "schemafs: warning: %s\n", store_warning(st));
 	sbuf_release(&err);
 	return st;
 }

@@ -1,8 +1,11 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "strmap.h"
 
 const char *reg_strerror(int err)
 {
@@ -185,46 +188,143 @@ int diags_render(const struct diags *d, struct sbuf *out)
 	return 0;
 }
 
+#define MORE_FMT "... and %zu more problem%s"
+
+int diags_add_more(struct diags *d, const char *file, struct reg_loc loc,
+		   enum diag_severity sev, size_t more)
+{
+	return diags_add(d, file, loc, sev, MORE_FMT, more, more == 1 ? "" : "s");
+}
+
+static char *more_message(size_t more)
+{
+	struct sbuf sb = SBUF_INIT;
+	if (sbuf_addf(&sb, MORE_FMT, more, more == 1 ? "" : "s")) {
+		sbuf_release(&sb);
+		return NULL;
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+struct file_count {
+	size_t total, kept;
+	size_t note;               /* index of the first item dropped */
+	enum diag_severity sev;    /* of the note: an error when one was dropped */
+	char *message;
+};
+
+int diags_cap_per_file(struct diags *d, size_t from, size_t max)
+{
+	struct strmap files = STRMAP_INIT_BORROWED;
+	struct file_count *fc = NULL;
+	size_t nfc = 0, out = from;
+	int rc = REG_ENOMEM;
+	if (d->n <= from + max)
+		return 0;
+	if (!(fc = calloc(d->n - from, sizeof(*fc))))
+		return REG_ENOMEM;
+	/* every allocation before the first change, so a failure leaves d as
+	 * it was */
+	for (size_t i = from; i < d->n; i++) {
+		struct diag *dg = &d->items[i];
+		struct file_count *c = strmap_get_s(&files, dg->file);
+		if (!c) {
+			c = &fc[nfc++];
+			c->sev = DIAG_NOTE;
+			if (strmap_put_s(&files, dg->file, c, NULL))
+				goto out;
+		}
+		if (c->total++ == max)
+			c->note = i;
+		if (c->total > max && dg->severity < c->sev)
+			c->sev = dg->severity;
+	}
+	for (size_t k = 0; k < nfc; k++) {
+		size_t more = fc[k].total - max;
+		if (fc[k].total > max &&
+		    !(fc[k].message = more_message(more)))
+			goto out;
+	}
+	for (size_t i = from; i < d->n; i++) {
+		struct diag dg = d->items[i];
+		struct file_count *c = strmap_get_s(&files, dg.file);
+		if (c->kept < max) {
+			c->kept++;
+			d->items[out++] = dg;
+			continue;
+		}
+		if (dg.severity == DIAG_ERROR)
+			d->errors--;
+		if (i == c->note) {
+			free(dg.message);
+			dg.message = c->message;
+			c->message = NULL;
+			dg.severity = c->sev;
+			if (dg.severity == DIAG_ERROR)
+				d->errors++;
+			d->items[out++] = dg;
+			continue;
+		}
+		free(dg.file);
+		free(dg.message);
+	}
+	d->n = out;
+	rc = 0;
+out:
+	for (size_t k = 0; k < nfc; k++)
+		free(fc[k].message);
+	free(fc);
+	strmap_release(&files, NULL);
+	return rc;
+}
+
 size_t reg_edit_distance(const char *a, const char *b, size_t max)
 {
-	size_t la = strlen(a), lb = strlen(b);
+	size_t la = strlen(a), lb = strlen(b), inf = max + 1;
 	if ((la > lb ? la - lb : lb - la) > max)
-		return max + 1;
+		return inf;
 	if (lb > 64)
-		return max + 1;
+		return inf;
+	/* Only cells with |i - j| <= max can stay under max: the band. Cells
+	 * right of it keep their first value (inf); the one left of it is
+	 * set to inf each row. */
 	size_t row[65];
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		row[j] = j <= max ? j : inf;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0], best;
-		row[0] = i;
-		best = row[0];
-		for (size_t j = 1; j <= lb; j++) {
+		size_t lo = i > max ? i - max : 1;
+		size_t hi = i + max < lb ? i + max : lb;
+		size_t diag = row[lo - 1];
+		row[lo - 1] = lo == 1 && i <= max ? i : inf;
+		size_t best = row[lo - 1];
+		for (size_t j = lo; j <= hi; j++) {
 			size_t up = row[j];
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t v = diag + cost;
+			size_t v = diag + (a[i - 1] != b[j - 1]);
 			if (up + 1 < v)
 				v = up + 1;
 			if (row[j - 1] + 1 < v)
 				v = row[j - 1] + 1;
+			if (v > inf)
+				v = inf;
 			row[j] = v;
 			diag = up;
 			if (v < best)
 				best = v;
 		}
 		if (best > max)
-			return max + 1;
+			return inf;
 	}
-	return row[lb] > max ? max + 1 : row[lb];
+	return row[lb] > max ? inf : row[lb];
 }
 
-const char *reg_nearest(const char *word, const char *const *candidates)
+/* The nearest of the first n candidates (up to a NULL). */
+static const char *nearest_of(const char *word, const char *const *candidates, size_t n)
 {
 	size_t len = strlen(word);
 	size_t max = len <= 3 ? 1 : len <= 6 ? 2 : 3;
 	const char *best = NULL;
 	size_t best_d = max + 1;
-	for (size_t i = 0; candidates[i]; i++) {
+	for (size_t i = 0; i < n && candidates[i]; i++) {
 		size_t d = reg_edit_distance(word, candidates[i], max);
 		if (d < best_d) {
 			best_d = d;
@@ -232,4 +332,20 @@ const char *reg_nearest(const char *word, const char *const *candidates)
 		}
 	}
 	return best;
+}
+
+const char *reg_nearest(const char *word, const char *const *candidates)
+{
+	return nearest_of(word, candidates, SIZE_MAX);
+}
+
+const char *reg_nearest_within(const char *word, const char *const *candidates, size_t n,
+			       size_t *budget)
+{
+	if (*budget < n) {
+		*budget = 0;
+		return NULL;
+	}
+	*budget -= n;
+	return nearest_of(word, candidates, n);
 }

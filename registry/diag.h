@@ -82,10 +82,37 @@ int diags_render(const struct diags *d, struct sbuf *out);
 /* One diagnostic, the same format, no newline. */
 int diag_render(const struct diag *dg, struct sbuf *out);
 
-/* Levenshtein distance, capped: returns max+1 when larger than max. */
+/*
+ * At most this many diagnostics are kept per file (structural, local and
+ * cross rules alike): after that a file's problems are noise, and a
+ * hostile file must not turn into 70,000 lines of `validation`. The rest
+ * are counted in one closing "... and N more problems" note.
+ */
+#define DIAG_MAX_PER_FILE 50
+
+/* Keeps the first max items of each file among d->items[from..] (in their
+ * order) and replaces the others of a file by one note "... and N more
+ * problems" at the place of the first one dropped. Linear; 0 or
+ * REG_ENOMEM (then d is unchanged). */
+int diags_cap_per_file(struct diags *d, size_t from, size_t max);
+/* The closing note of a file whose extra problems were not kept. */
+int diags_add_more(struct diags *d, const char *file, struct reg_loc loc,
+		   enum diag_severity sev, size_t more);
+
+/* Levenshtein distance, capped: returns max+1 when larger than max.
+ * O(strlen(a) * (2 * max + 1)): only the band that can stay under max is
+ * computed. */
 size_t reg_edit_distance(const char *a, const char *b, size_t max);
 /* Of the NULL-terminated candidates, the nearest to word within a distance
  * that makes sense for its length; NULL when none is near. */
 const char *reg_nearest(const char *word, const char *const *candidates);
+/* The same over the first n candidates, for callers that suggest for many
+ * words: each search costs n comparisons taken from *budget, and once the
+ * budget cannot pay for one, searching stops (NULL, O(1)), so the total
+ * cost of suggestions for a file is bounded whatever its size. */
+const char *reg_nearest_within(const char *word, const char *const *candidates, size_t n,
+			       size_t *budget);
+/* The budget a file gets: a few hundred suggestions over a normal table. */
+#define DIAG_SUGGEST_BUDGET 20000
 
 #endif

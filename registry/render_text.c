@@ -155,6 +155,39 @@ static int json_finish(struct jsonw *w)
 	return err;
 }
 
+/*
+ * User text on a line of a plain view. The local rules refuse control
+ * characters in names and owners, but a view must not depend on that (a
+ * revision accepted before the rule, a registry built through the API): a
+ * line break or a tab would forge a line or a field, so they are written
+ * as \n, \t, \r, other controls as \xNN.
+ */
+static void add_plain(struct sbuf *out, const char *text)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *p = text ? text : "";
+	while (*p) {
+		size_t n = 0;
+		while (p[n] && (unsigned char)p[n] >= 0x20 && p[n] != 0x7f)
+			n++;
+		sbuf_add(out, p, n);
+		p += n;
+		if (!*p)
+			break;
+		unsigned char ch = (unsigned char)*p++;
+		if (ch == '\n')
+			sbuf_adds(out, "\\n");
+		else if (ch == '\t')
+			sbuf_adds(out, "\\t");
+		else if (ch == '\r')
+			sbuf_adds(out, "\\r");
+		else {
+			char esc[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
+			sbuf_add(out, esc, 4);
+		}
+	}
+}
+
 int render_graph(const struct reg_registry *r, struct sbuf *out)
 {
 	struct reg_graph g;
@@ -162,11 +195,11 @@ int render_graph(const struct reg_registry *r, struct sbuf *out)
 	if (err)
 		return err;
 	for (size_t i = 0; i < g.n; i++) {
-		sbuf_adds(out, r->schemas[i]->name);
+		add_plain(out, r->schemas[i]->name);
 		sbuf_addch(out, ':');
 		for (size_t e = g.off[i]; e < g.off[i + 1]; e++) {
 			sbuf_addch(out, ' ');
-			sbuf_adds(out, r->schemas[g.dep[e]]->name);
+			add_plain(out, r->schemas[g.dep[e]]->name);
 		}
 		sbuf_addch(out, '\n');
 	}
@@ -213,7 +246,7 @@ int render_order(const struct reg_registry *r, struct sbuf *out)
 	if (err)
 		return err;
 	for (size_t i = 0; i < o.n; i++) {
-		sbuf_adds(out, r->schemas[o.order[i]]->name);
+		add_plain(out, r->schemas[o.order[i]]->name);
 		sbuf_addch(out, '\n');
 	}
 	reg_graph_order_release(&o);
@@ -261,7 +294,7 @@ int render_cycles(const struct reg_registry *r, struct sbuf *out)
 		for (size_t k = 0; k < c.lens[i]; k++) {
 			if (k)
 				sbuf_adds(out, " -> ");
-			sbuf_adds(out, r->schemas[c.paths[i][k]]->name);
+			add_plain(out, r->schemas[c.paths[i][k]]->name);
 		}
 		sbuf_addch(out, '\n');
 	}
@@ -331,7 +364,7 @@ int render_dependents(const struct reg_registry *r, const char *name, struct sbu
 	}
 	n = reg_names_sort_unique(names, n);
 	for (size_t i = 0; i < n; i++) {
-		sbuf_adds(out, names[i]);
+		add_plain(out, names[i]);
 		sbuf_addch(out, '\n');
 	}
 	free(names);

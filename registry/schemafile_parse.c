@@ -16,6 +16,7 @@
 #include "contract.h"
 #include "schemafile_int.h"
 #include "text.h"
+#include "validate.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,7 +28,7 @@
  * twice that leaves room for mistakes worth a precise message. */
 #define YAML_MAX_DEPTH 8
 /* After this many errors in one file the rest is noise. */
-#define YAML_MAX_ERRORS 50
+#define YAML_MAX_ERRORS DIAG_MAX_PER_FILE
 /* Subjects quoted in messages are cut to this many bytes. */
 #define SUBJECT_MAX 64
 
@@ -984,6 +985,12 @@ int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 		get_str(&c, &f[M_TARGET], "target", false, &out->target);
 		get_lint(&c, &f[M_LINT], out);
 		get_mode(&c, &f[M_COMPATIBILITY], &out->compatibility);
+		if (reg_target_has_password(out->target) &&
+		    diags_add(c.diags, c.file, node(&c, f[M_TARGET].val)->loc, DIAG_WARNING,
+			      "'target' holds a password, which is kept in every revision of "
+			      "registry.yaml; put it in ~/.pgpass or PGPASSFILE, or use a service "
+			      "file (target: service=NAME)"))
+			c.oom = true;
 	}
 	rc = parse_result(&c);
 	if (rc)

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,24 +26,49 @@
  * is this long; refusing before the parser runs bounds the depth.
  */
 #define SQLCHECK_MAX_TEXT 8192
+#define TEXT_LIMIT "8192"
 #define EXPR_PREFIX "SELECT "
 
 enum check_kind { KIND_TYPE = 0, KIND_EXPR = 1 };
 
-/* A cached verdict: res.message and res.canonical point at owned copies. */
+/* A cached verdict: res.message and res.canonical point at owned copies;
+ * size is what it costs, key included. */
 struct entry {
 	struct sqlcheck_result res;
+	size_t size;
 };
 
-/* One process-wide cache, one map per kind (a type and a default with the
+/* What an entry costs besides its strings: the struct, the map's slot and
+ * key copy, malloc's headers (an estimate; it only has to be in scale). */
+#define ENTRY_OVERHEAD 128
+
+/*
+ * One process-wide cache, one map per kind (a type and a default with the
  * same text are different questions): many schemas share a handful of
  * type and default texts, and the planner asks again for every column of
- * the live database. Keys are the texts (copied by the maps). */
+ * the live database. Keys are the texts (copied by the maps).
+ *
+ * Bounded by two generations: texts go into the current one; when it
+ * holds half the budget (SQLCHECK_CACHE_BYTES or SQLCHECK_CACHE_ENTRIES)
+ * the previous one is freed and the current one becomes the previous. A
+ * hit in the previous generation moves the entry (the same pointer) back
+ * into the current one, so the texts a registry keeps using stay, while
+ * those of refused saves age out: 300 refused 1 MB saves used to stay in
+ * memory for good.
+ */
+struct generation {
+	struct strmap by_kind[2];
+	size_t bytes, entries;
+};
+
 static struct {
 	pthread_mutex_t lock;
-	struct strmap by_kind[2];
+	struct generation gen[2];
+	int cur;
 	unsigned long parses;
-} cache = { PTHREAD_MUTEX_INITIALIZER, { STRMAP_INIT, STRMAP_INIT }, 0 };
+} cache = { PTHREAD_MUTEX_INITIALIZER,
+	    { { { STRMAP_INIT, STRMAP_INIT }, 0, 0 }, { { STRMAP_INIT, STRMAP_INIT }, 0, 0 } },
+	    0, 0 };
 
 static void entry_free(void *p)
 {
@@ -52,6 +78,49 @@ static void entry_free(void *p)
 	free((char *)e->res.message);
 	free((char *)e->res.canonical);
 	free(e);
+}
+
+static void generation_release(struct generation *g)
+{
+	strmap_release(&g->by_kind[KIND_TYPE], entry_free);
+	strmap_release(&g->by_kind[KIND_EXPR], entry_free);
+	g->bytes = g->entries = 0;
+}
+
+/* Puts e (key text) into the current generation, then ages the cache when
+ * that one is full. The caller holds the lock. */
+static int cache_put(enum check_kind kind, const char *text, size_t len, struct entry *e)
+{
+	struct generation *g = &cache.gen[cache.cur];
+	int rc = strmap_put(&g->by_kind[kind], text, len, e, NULL);
+	if (rc)
+		return rc;
+	g->bytes += e->size;
+	g->entries++;
+	if (g->bytes > SQLCHECK_CACHE_BYTES / 2 || g->entries > SQLCHECK_CACHE_ENTRIES / 2) {
+		cache.cur ^= 1;
+		generation_release(&cache.gen[cache.cur]);
+	}
+	return 0;
+}
+
+/* The entry of text, from either generation (moved into the current one),
+ * or NULL. The caller holds the lock. */
+static struct entry *cache_get(enum check_kind kind, const char *text, size_t len, int *rc)
+{
+	struct generation *cur = &cache.gen[cache.cur], *prev = &cache.gen[cache.cur ^ 1];
+	struct entry *e = strmap_get(&cur->by_kind[kind], text, len);
+	*rc = 0;
+	if (e || !(e = strmap_get(&prev->by_kind[kind], text, len)))
+		return e;
+	strmap_remove(&prev->by_kind[kind], text, len);
+	prev->bytes -= e->size;
+	prev->entries--;
+	if ((*rc = cache_put(kind, text, len, e))) {
+		entry_free(e);
+		return NULL;
+	}
+	return e;
 }
 
 /* ---- building a result ---- */
@@ -360,7 +429,55 @@ static int expr_offset(json_object *val, size_t text_len)
 	return user_offset(pgq_first_location(val), strlen(EXPR_PREFIX), text_len);
 }
 
-/* Things PostgreSQL refuses in a DEFAULT that the grammar accepts. */
+/*
+ * Functions a default may not call. The dry run behind migrations/check
+ * adds a column with its default to a table in a transaction it rolls
+ * back, so PostgreSQL evaluates the default once per existing row, as the
+ * daemon's role, whenever anyone merely reads a view. A default must not
+ * run queries (query_to_xml('select ...')), read or write server files,
+ * change settings, signal or lock other sessions, sleep or notify. By
+ * name, whatever the schema: a user's function of the same name is no
+ * more trusted. An entry ending in '*' is a prefix.
+ */
+static const char *const denied_functions[] = {
+	"query_to_xml*", "cursor_to_xml*", "table_to_xml*", "schema_to_xml*",
+	"database_to_xml*", "pg_read_file", "pg_read_binary_file", "pg_ls_*",
+	"pg_stat_file", "lo_*", "loread", "lowrite", "dblink*", "set_config",
+	"pg_terminate_backend", "pg_cancel_backend", "pg_sleep*", "pg_advisory_*",
+	"pg_try_advisory_*", "pg_notify", "pg_reload_conf", "pg_rotate_logfile",
+	"pg_switch_wal", "pg_create_restore_point", "pg_promote", "pg_backup_*",
+	"pg_start_backup", "pg_stop_backup", "pg_file_*", "pg_logical_emit_message",
+	"pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
+	"pg_drop_replication_slot", "pg_replication_origin_*", "pg_stat_reset*",
+	"pg_import_system_collations", "pg_log_backend_memory_contexts",
+};
+
+static bool denied_function(const char *name)
+{
+	for (size_t i = 0; i < sizeof(denied_functions) / sizeof(*denied_functions); i++) {
+		const char *d = denied_functions[i];
+		size_t n = strlen(d);
+		if (d[n - 1] == '*' ? !strncmp(name, d, n - 1) : !strcmp(name, d))
+			return true;
+	}
+	return false;
+}
+
+/* The function's own name (the last of "schema.name"), or NULL. */
+static const char *func_name(json_object *call)
+{
+	json_object *names = pgq_get(call, "funcname"), *body;
+	if (!names || !json_object_is_type(names, json_type_array) ||
+	    !json_object_array_length(names))
+		return NULL;
+	const char *t = pgq_node_type(json_object_array_get_idx(names,
+				      json_object_array_length(names) - 1), &body);
+	json_object *sval = t && !strcmp(t, "String") ? pgq_get(body, "sval") : NULL;
+	return sval ? json_object_get_string(sval) : NULL;
+}
+
+/* Things PostgreSQL refuses in a DEFAULT that the grammar accepts, and
+ * calls we refuse (denied_functions). */
 static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 {
 	if (!o || !v->ok)
@@ -395,6 +512,15 @@ static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 		if (!strcmp(key, "FuncCall") && pgq_get(val, "over"))
 			return refuse(v, expr_offset(val, text_len),
 				      "a window function is not allowed in a default");
+		const char *fn = !strcmp(key, "FuncCall") ? func_name(val) : NULL;
+		if (fn && denied_function(fn))
+			return refuse(v, expr_offset(val, text_len),
+				      "function '%s' is not allowed in a default (it runs queries or "
+				      "has side effects, and checking a migration evaluates defaults)",
+				      fn);
+		if (!strcmp(key, "SetToDefault"))
+			return refuse(v, expr_offset(val, text_len),
+				      "DEFAULT is not a value (leave 'default' out for no default)");
 		int rc = judge_expr_nodes(val, text_len, v);
 		if (rc || !v->ok)
 			return rc;
@@ -584,9 +710,6 @@ static int judge(enum check_kind kind, const char *text, struct verdict *v)
 	v->offset = -1;
 	if (all_blank(text))
 		return refuse(v, 0, "empty %s", subject);
-	if (tlen > SQLCHECK_MAX_TEXT)
-		return refuse(v, SQLCHECK_MAX_TEXT, "%s longer than %d bytes", subject,
-			      SQLCHECK_MAX_TEXT);
 	if ((rc = sbuf_adds(&q, prefix)) || (rc = sbuf_adds(&q, text)))
 		goto out;
 
@@ -629,18 +752,47 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+/* A text over SQLCHECK_MAX_TEXT is refused before parsing and never
+ * cached: the answer is fixed, and such texts are the ones that would fill
+ * the cache fastest. */
+static const char too_long_type[] = "type longer than " TEXT_LIMIT " bytes";
+static const char too_long_expr[] = "expression longer than " TEXT_LIMIT " bytes";
+
+/*
+ * An expression's canonical form renders its whole parse tree, some thirty
+ * times the text for "1+1+...": past CANONICAL_MAX it is kept as a digest
+ * of itself, which compares the same way (equal forms, equal digests) and
+ * keeps an entry within a few times SQLCHECK_MAX_TEXT, so the cache holds
+ * a fair number of entries at any time (SQLCHECK_STABLE_TEXTS).
+ */
+#define CANONICAL_MAX (2 * SQLCHECK_MAX_TEXT)
+
+static int digest_if_long(struct sbuf *canonical)
+{
+	if (canonical->len <= CANONICAL_MAX)
+		return 0;
+	uint64_t h = strmap_hash(canonical->buf, canonical->len);
+	size_t len = canonical->len;
+	sbuf_reset(canonical);
+	return sbuf_addf(canonical, "digest:%016" PRIx64 ":%zu", h, len);
+}
+
 static int lookup(enum check_kind kind, const char *text, struct sqlcheck_result *res)
 {
-	struct strmap *map = &cache.by_kind[kind];
 	struct verdict v = { 1, SBUF_INIT, -1, SBUF_INIT };
 	struct entry *e = NULL;
 	size_t len = strlen(text);
 	int rc = 0;
 
+	if (len > SQLCHECK_MAX_TEXT) {
+		*res = (struct sqlcheck_result){ 0, kind == KIND_TYPE ? too_long_type : too_long_expr,
+						 SQLCHECK_MAX_TEXT, NULL };
+		return 0;
+	}
 	/* The parse runs under the lock: each text is parsed exactly once, and
 	 * libpg_query is quick enough that contention does not matter here. */
 	pthread_mutex_lock(&cache.lock);
-	if ((e = strmap_get(map, text, len)))
+	if ((e = cache_get(kind, text, len, &rc)) || rc)
 		goto found;
 	if ((rc = judge(kind, text, &v)))
 		goto unlock;
@@ -654,14 +806,19 @@ static int lookup(enum check_kind kind, const char *text, struct sqlcheck_result
 		rc = REG_ENOMEM;
 		goto unlock;
 	}
+	if (v.ok && (rc = digest_if_long(&v.canonical)))
+		goto unlock;
 	if (v.ok && !(e->res.canonical = sbuf_detach(&v.canonical, NULL))) {
 		rc = REG_ENOMEM;
 		goto unlock;
 	}
-	if ((rc = strmap_put(map, text, len, e, NULL)))
+	e->size = ENTRY_OVERHEAD + len + (e->res.message ? strlen(e->res.message) : 0) +
+		  (e->res.canonical ? strlen(e->res.canonical) : 0);
+	if ((rc = cache_put(kind, text, len, e)))
 		goto unlock;
 found:
-	*res = e->res;
+	if (e)
+		*res = e->res;
 	e = NULL;
 unlock:
 	pthread_mutex_unlock(&cache.lock);
@@ -707,11 +864,19 @@ unsigned long sqlcheck_parse_count(void)
 	return n;
 }
 
+void sqlcheck_cache_size(size_t *entries, size_t *bytes)
+{
+	pthread_mutex_lock(&cache.lock);
+	*entries = cache.gen[0].entries + cache.gen[1].entries;
+	*bytes = cache.gen[0].bytes + cache.gen[1].bytes;
+	pthread_mutex_unlock(&cache.lock);
+}
+
 void sqlcheck_cleanup(void)
 {
 	pthread_mutex_lock(&cache.lock);
-	strmap_release(&cache.by_kind[KIND_TYPE], entry_free);
-	strmap_release(&cache.by_kind[KIND_EXPR], entry_free);
+	generation_release(&cache.gen[0]);
+	generation_release(&cache.gen[1]);
 	pthread_mutex_unlock(&cache.lock);
 	/* Not pg_query_exit(): libpg_query 15 cannot re-initialise a thread
 	 * after it, so a later parse would use freed memory. Its per-thread

@@ -8,18 +8,29 @@
  * "VARCHAR(255); DROP TABLE users" is two statements and refused.
  *
  * The parser is not free, so results are cached by text: each distinct
- * type or default text is parsed once per process, whoever asks (the
- * validator for declared texts, the planner for live ones too). This is
- * the one cache of parser verdicts and canonical forms. It is internal,
- * guarded by a mutex, and reachable until sqlcheck_cleanup().
+ * type or default text is parsed once while it is in use, whoever asks
+ * (the validator for declared texts, the planner for live ones too). This
+ * is the one cache of parser verdicts and canonical forms. It is internal,
+ * guarded by a mutex, and bounded (SQLCHECK_CACHE_BYTES, counting texts
+ * and verdicts, and SQLCHECK_CACHE_ENTRIES): texts not asked about for a
+ * while are dropped, and a text over 8 KiB is refused without being kept.
  */
 #ifndef SCHEMAFS_SQLCHECK_H
 #define SCHEMAFS_SQLCHECK_H
 
 #include <stddef.h>
 
+#define SQLCHECK_CACHE_BYTES (8u << 20)
+#define SQLCHECK_CACHE_ENTRIES 50000u
+/* A result stays valid across at least this many other texts: an entry
+ * costs at most about 25 KiB (a text is at most 8 KiB and a canonical form
+ * at most 16 KiB), so a generation holds at least 160. */
+#define SQLCHECK_STABLE_TEXTS 100u
+
 /* Result of checking one text. Strings are owned by the cache: valid until
- * sqlcheck_cleanup(); copy them to keep them longer. */
+ * sqlcheck_cleanup(), and while fewer than SQLCHECK_STABLE_TEXTS other
+ * distinct texts have been checked since (the cache drops what was not
+ * asked about for that long). Use them at once, or copy them. */
 struct sqlcheck_result {
 	int ok;               /* 1 valid, 0 refused */
 	const char *message;  /* when refused: why, lower case */
@@ -45,6 +56,9 @@ const char *sqlcheck_type_base(const char *canonical, char *buf, size_t n);
 /* How many times the parser has run in this process (for tests and
  * benchmarks that check the cache); never reset. */
 unsigned long sqlcheck_parse_count(void);
+/* What the cache holds now: entries, and their estimated bytes (texts,
+ * verdicts and bookkeeping); never over the limits above. */
+void sqlcheck_cache_size(size_t *entries, size_t *bytes);
 
 void sqlcheck_cleanup(void);
 

@@ -1,15 +1,15 @@
 #include "validate.h"
+#include "validate_int.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "contract.h"
 #include "graph.h"
 #include "sqlcheck.h"
+#include "strmap.h"
 #include "text.h"
-
-static const struct reg_loc no_loc = { 0, 0 };
 
 /* ---- small rules ---- */
 
@@ -47,6 +47,115 @@ int reg_validate_ident(const char *s, const char **why)
 	}
 	*why = NULL;
 	return 1;
+}
+
+int reg_validate_file_name(const char *fname, const char **why)
+{
+	static const char ext[] = ".yaml";
+	const char *dummy;
+	size_t n = fname ? strlen(fname) : 0;
+	if (!why)
+		why = &dummy;
+	if (n <= strlen(ext) || strcmp(fname + n - strlen(ext), ext)) {
+		*why = "a schema file is called TABLE.yaml";
+		return 0;
+	}
+	char base[REG_MAX_IDENT_LEN + 2];
+	size_t len = n - strlen(ext);
+	if (len > REG_MAX_IDENT_LEN) {
+		*why = why_too_long;
+		return 0;
+	}
+	memcpy(base, fname, len);
+	base[len] = '\0';
+	if (!strcmp(base, REG_RESERVED_NAME)) {
+		*why = "is registry.yaml, the registry's own settings, not a schema";
+		return 0;
+	}
+	return reg_validate_ident(base, why);
+}
+
+/* ---- registry.yaml's target ---- */
+
+static bool secret_key(const char *k, size_t n)
+{
+	return (n == 8 && !strncmp(k, "password", 8)) || (n == 11 && !strncmp(k, "sslpassword", 11));
+}
+
+/* A URI's query parameter name, percent-decoded into buf. */
+static size_t uri_param(const char *p, size_t n, char *buf, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < size; i++) {
+		if (p[i] == '%' && i + 2 < n && isxdigit((unsigned char)p[i + 1]) &&
+		    isxdigit((unsigned char)p[i + 2])) {
+			char hex[3] = { p[i + 1], p[i + 2], 0 };
+			buf[o++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			buf[o++] = p[i];
+		}
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+static bool uri_has_password(const char *t)
+{
+	const char *p = strstr(t, "://") + 3;
+	size_t auth = strcspn(p, "/?");
+	const char *at = memrchr(p, '@', auth);
+	if (at && memchr(p, ':', (size_t)(at - p)))
+		return true;
+	const char *q = strchr(p, '?');
+	while (q && *q) {
+		q++;
+		size_t len = strcspn(q, "&"), klen = strcspn(q, "=&");
+		char key[32];
+		if (klen < sizeof(key) && secret_key(key, uri_param(q, klen, key, sizeof(key))))
+			return true;
+		q += len;
+	}
+	return false;
+}
+
+bool reg_target_has_password(const char *t)
+{
+	if (!t)
+		return false;
+	if (!strncmp(t, "postgresql://", 13) || !strncmp(t, "postgres://", 11))
+		return uri_has_password(t);
+	const char *p = t;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			return false;
+		const char *key = p;
+		while (*p && *p != '=' && !isspace((unsigned char)*p))
+			p++;
+		size_t klen = (size_t)(p - key);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			return false; /* not a conninfo string: libpq refuses it */
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (secret_key(key, klen))
+			return true;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else {
+			for (; *p && !isspace((unsigned char)*p); p++)
+				if (*p == '\\' && p[1])
+					p++;
+		}
+	}
 }
 
 /* A semver numeric identifier: digits, no leading zero. Returns the
@@ -119,19 +228,14 @@ int reg_validate_semver(const char *s)
  * otherwise the scalar's own start is the honest answer. Columns count
  * characters, as libyaml's marks do.
  */
-static struct reg_loc loc_in_scalar(const struct reg_schema *s, struct reg_loc at,
-				    const char *text, int offset)
+static struct reg_loc loc_in_scalar(const struct reg_schema *s, const struct text_lines *lines,
+				    struct reg_loc at, const char *text, int offset)
 {
-	if (offset < 0 || !at.line || !at.col || !s->source || !text)
+	if (offset < 0 || !at.line || !at.col || !s->source || !text || !lines ||
+	    at.line > lines->n)
 		return at;
-	const char *src = s->source, *end = s->source + s->source_len;
-	const char *p = src;
-	for (uint32_t line = 1; line < at.line; line++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (!p)
-			return at;
-		p++;
-	}
+	const char *end = s->source + s->source_len;
+	const char *p = s->source + lines->starts[at.line - 1];
 	for (uint32_t col = 1; col < at.col && p < end; p++)
 		if (((unsigned char)*p & 0xC0) != 0x80 && *p != '\n')
 			col++;
@@ -154,24 +258,61 @@ static struct reg_loc loc_in_scalar(const struct reg_schema *s, struct reg_loc a
 
 /* Schemas built through the C API have no places: fall back to the
  * enclosing item's, which may have one. */
-static struct reg_loc loc_or(struct reg_loc loc, struct reg_loc fallback)
+struct reg_loc validate_loc_or(struct reg_loc loc, struct reg_loc fallback)
 {
 	return loc.line ? loc : fallback;
 }
 
-static struct reg_loc strlist_loc(const struct reg_strlist *l, size_t i, struct reg_loc fallback)
+struct reg_loc validate_strlist_loc(const struct reg_strlist *l, size_t i, struct reg_loc fallback)
 {
-	return l->locs ? loc_or(l->locs[i], fallback) : fallback;
+	return l->locs ? validate_loc_or(l->locs[i], fallback) : fallback;
 }
 
 /* ---- one schema ---- */
 
+/*
+ * One file's validation. Every rule is linear in the file: columns are
+ * found through a map, the "did you mean" searches share one budget
+ * (DIAG_SUGGEST_BUDGET comparisons), and after DIAG_MAX_PER_FILE problems
+ * the rest are only counted (no message, no place, no suggestion), for one
+ * closing "... and N more problems".
+ */
 struct vctx {
 	const struct reg_schema *s;
 	const char *file;
 	struct diags *d;
-	const char **colnames; /* NULL-terminated, for suggestions; lazily built */
+	const char **colnames;  /* NULL-terminated, for suggestions; lazily built */
+	size_t ncolnames;
+	struct strmap columns;  /* name -> struct reg_column, borrowed keys */
+	bool columns_built;
+	struct text_lines lines; /* of s->source, for places inside scalars */
+	bool lines_built;
+	size_t budget;          /* suggestion comparisons left */
+	size_t kept, more;      /* problems reported, and counted past the cap */
+	struct reg_loc more_loc;
+	enum diag_severity more_sev;
 };
+
+/* True once the file has all the problems it may show: callers skip the
+ * work of building a message. */
+static bool full(const struct vctx *c)
+{
+	return c->kept >= DIAG_MAX_PER_FILE;
+}
+
+static int vdiag(struct vctx *c, struct reg_loc loc, enum diag_severity sev, const char *fmt,
+		 va_list ap)
+{
+	if (full(c)) {
+		if (!c->more++)
+			c->more_loc = loc;
+		if (sev < c->more_sev)
+			c->more_sev = sev;
+		return 0;
+	}
+	c->kept++;
+	return diags_vadd(c->d, c->file, loc, sev, fmt, ap);
+}
 
 static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -180,9 +321,57 @@ static int err(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = diags_vadd(c->d, c->file, loc, DIAG_ERROR, fmt, ap);
+	int rc = vdiag(c, loc, DIAG_ERROR, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+static int warn(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int warn(struct vctx *c, struct reg_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vdiag(c, loc, DIAG_WARNING, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The place of byte offset inside a scalar of the file (see loc_in_scalar). */
+static struct reg_loc scalar_loc(struct vctx *c, struct reg_loc at, const char *text, int offset)
+{
+	if (offset < 0 || !c->s->source || full(c))
+		return at;
+	if (!c->lines_built) {
+		if (text_lines_init(&c->lines, c->s->source, c->s->source_len, TEXT_BREAKS_LF))
+			return at;
+		c->lines_built = true;
+	}
+	return loc_in_scalar(c->s, &c->lines, at, text, offset);
+}
+
+/* The column of this file called name, through a map built on first use
+ * (a table with 22,000 columns and an index naming 70,000 must not cost
+ * their product). NULL when absent; *rc REG_ENOMEM when the map failed. */
+static const struct reg_column *column_of(struct vctx *c, const char *name, int *rc)
+{
+	if (c->s->ncolumns <= VALIDATE_SMALL_TABLE)
+		return reg_schema_column(c->s, name);
+	if (!c->columns_built) {
+		strmap_init_borrowed(&c->columns);
+		c->columns_built = true;
+		for (size_t i = 0; i < c->s->ncolumns; i++) {
+			const struct reg_column *col = &c->s->columns[i];
+			/* the first of duplicates, as reg_schema_column finds */
+			if (col->name && !strmap_has_s(&c->columns, col->name) &&
+			    strmap_put_s(&c->columns, col->name, (void *)col, NULL)) {
+				*rc = REG_ENOMEM;
+				return NULL;
+			}
+		}
+	}
+	return name ? strmap_get_s(&c->columns, name) : NULL;
 }
 
 static int check_ident(struct vctx *c, const char *what, const char *name, struct reg_loc loc)
@@ -200,7 +389,7 @@ static int check_ident(struct vctx *c, const char *what, const char *name, struc
 
 /* The column names of s, NULL-terminated, for reg_nearest (malloc'd array,
  * borrowed names); NULL on OOM. */
-static const char **column_names_of(const struct reg_schema *s)
+const char **validate_column_names(const struct reg_schema *s)
 {
 	const char **names = calloc(s->ncolumns + 1, sizeof(*names));
 	if (!names)
@@ -214,15 +403,20 @@ static const char **column_names_of(const struct reg_schema *s)
 
 static const char *const *column_names(struct vctx *c)
 {
-	if (!c->colnames)
-		c->colnames = column_names_of(c->s);
+	if (!c->colnames) {
+		c->colnames = validate_column_names(c->s);
+		for (c->ncolnames = 0; c->colnames && c->colnames[c->ncolnames]; c->ncolnames++)
+			;
+	}
 	return c->colnames;
 }
 
-/* Appends "; did you mean 'x'?" when one of cands is near word. */
-static int add_suggestion(struct sbuf *sb, const char *word, const char *const *cands)
+/* Appends "; did you mean 'x'?" when one of the n cands is near word, as
+ * far as the budget of comparisons goes (reg_nearest_within). */
+int validate_suggest(struct sbuf *sb, const char *word, const char *const *cands,
+				 size_t n, size_t *budget)
 {
-	const char *near = cands && word ? reg_nearest(word, cands) : NULL;
+	const char *near = cands && word ? reg_nearest_within(word, cands, n, budget) : NULL;
 	return near ? sbuf_addf(sb, "; did you mean '%s'?", near) : 0;
 }
 
@@ -230,10 +424,12 @@ static int undeclared_column(struct vctx *c, const char *what, const char *name,
 			     struct reg_loc loc)
 {
 	struct sbuf hint = SBUF_INIT;
+	if (full(c))
+		return err(c, loc, "%s", what);
 	const char *const *cands = column_names(c);
 	if (!cands)
 		return REG_ENOMEM;
-	int rc = add_suggestion(&hint, name, cands);
+	int rc = validate_suggest(&hint, name, cands, c->ncolnames, &c->budget);
 	if (!rc)
 		rc = err(c, loc, "%s '%s' is not a column of '%s'%s", what, name,
 			 c->s->name ? c->s->name : "", hint.buf);
@@ -294,16 +490,42 @@ static int dup_column(void *arg, size_t first, size_t again)
 {
 	struct vctx *c = arg;
 	const struct reg_column *a = &c->s->columns[first], *b = &c->s->columns[again];
-	return duplicate(c, "column", b->name, loc_or(a->name_loc, a->loc),
-			 loc_or(b->name_loc, b->loc));
+	return duplicate(c, "column", b->name, validate_loc_or(a->name_loc, a->loc),
+			 validate_loc_or(b->name_loc, b->loc));
 }
 
 static int dup_index(void *arg, size_t first, size_t again)
 {
 	struct vctx *c = arg;
 	const struct reg_index *a = &c->s->indexes[first], *b = &c->s->indexes[again];
-	return duplicate(c, "index", b->name, loc_or(a->name_loc, a->loc),
-			 loc_or(b->name_loc, b->loc));
+	return duplicate(c, "index", b->name, validate_loc_or(a->name_loc, a->loc),
+			 validate_loc_or(b->name_loc, b->loc));
+}
+
+/* The offset of text's first C0 control character or DEL, -1 when none. */
+static int first_control(const char *text)
+{
+	for (size_t i = 0; text[i] && i < INT32_MAX; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Values that reach a line- or tab-separated view (dependents/, plan
+ * steps, pending SQL) must not hold a line break or a tab: one would forge
+ * a line there. Only description and changes are free text.
+ */
+static int check_controls(struct vctx *c, const char *what, const char *text,
+			  const char *column, struct reg_loc at)
+{
+	int off = text ? first_control(text) : -1;
+	if (off < 0)
+		return 0;
+	return err(c, scalar_loc(c, at, text, off), "invalid %s '%s'%s%s%s: control character "
+		   "0x%02x (text views are line and tab separated; only description and "
+		   "changes may hold one)", what, text, column ? " for column '" : "",
+		   column ? column : "", column ? "'" : "", (unsigned char)text[off]);
 }
 
 static int check_sql(struct vctx *c, const struct reg_column *col, int is_type)
@@ -311,10 +533,14 @@ static int check_sql(struct vctx *c, const struct reg_column *col, int is_type)
 	const char *text = is_type ? col->type : col->default_expr;
 	struct reg_loc at = is_type ? col->type_loc : col->default_loc;
 	struct sqlcheck_result res;
-	int rc = is_type ? sqlcheck_type(text, &res) : sqlcheck_expr(text, &res);
+	int rc = check_controls(c, is_type ? "type" : "default", text,
+				col->name ? col->name : "", at);
+	if (rc || first_control(text) >= 0)
+		return rc;
+	rc = is_type ? sqlcheck_type(text, &res) : sqlcheck_expr(text, &res);
 	if (rc || res.ok)
 		return rc;
-	return err(c, loc_in_scalar(c->s, at, text, res.offset), "invalid %s '%s' for column '%s': %s",
+	return err(c, scalar_loc(c, at, text, res.offset), "invalid %s '%s' for column '%s': %s",
 		   is_type ? "type" : "default", text, col->name ? col->name : "", res.message);
 }
 
@@ -323,11 +549,11 @@ static int check_columns(struct vctx *c)
 	const struct reg_schema *s = c->s;
 	int rc = 0;
 	if (!s->ncolumns)
-		return err(c, loc_or(s->columns_loc, s->name_loc),
+		return err(c, validate_loc_or(s->columns_loc, s->name_loc),
 			   "a table needs at least one column");
 	for (size_t i = 0; i < s->ncolumns && !rc; i++) {
 		const struct reg_column *col = &s->columns[i];
-		struct reg_loc nl = loc_or(col->name_loc, col->loc);
+		struct reg_loc nl = validate_loc_or(col->name_loc, col->loc);
 		rc = check_ident(c, "column name", col->name, nl);
 		if (rc)
 			break;
@@ -358,7 +584,7 @@ static const char *action_key(int update)
 static int check_action(struct vctx *c, const struct reg_reference *ref, int update)
 {
 	enum reg_fk_action a = update ? ref->on_update : ref->on_delete;
-	struct reg_loc at = loc_or(update ? ref->on_update_loc : ref->on_delete_loc, ref->loc);
+	struct reg_loc at = validate_loc_or(update ? ref->on_update_loc : ref->on_delete_loc, ref->loc);
 	int rc = 0;
 	if ((unsigned)a > REG_FK_SET_DEFAULT)
 		return err(c, at, "invalid %s action; expected CASCADE, RESTRICT, SET NULL, "
@@ -366,7 +592,7 @@ static int check_action(struct vctx *c, const struct reg_reference *ref, int upd
 	if (a != REG_FK_SET_NULL && a != REG_FK_SET_DEFAULT)
 		return 0;
 	for (size_t i = 0; i < ref->foreign_keys.n && !rc; i++) {
-		const struct reg_column *col = reg_schema_column(c->s, ref->foreign_keys.items[i]);
+		const struct reg_column *col = column_of(c, ref->foreign_keys.items[i], &rc);
 		if (!col)
 			continue;
 		int not_null = !col->nullable || col->primary_key;
@@ -375,10 +601,9 @@ static int check_action(struct vctx *c, const struct reg_reference *ref, int upd
 				 action_key(update), col->name,
 				 col->primary_key && col->nullable ? " (part of the primary key)" : "");
 		else if (a == REG_FK_SET_DEFAULT && !col->default_expr)
-			rc = diags_add(c->d, c->file, at, DIAG_WARNING,
-				       "%s SET DEFAULT on foreign key column '%s', which has no default "
-				       "(it becomes NULL%s)", action_key(update), col->name,
-				       not_null ? ", which its NOT NULL refuses" : "");
+			rc = warn(c, at, "%s SET DEFAULT on foreign key column '%s', which has no "
+				  "default (it becomes NULL%s)", action_key(update), col->name,
+				  not_null ? ", which its NOT NULL refuses" : "");
 	}
 	return rc;
 }
@@ -391,10 +616,10 @@ static int check_local_columns(struct vctx *c, const struct reg_strlist *l,
 	int rc = 0;
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		const char *name = l->items[i];
-		struct reg_loc at = strlist_loc(l, i, fallback);
+		struct reg_loc at = validate_strlist_loc(l, i, fallback);
 		if (!reg_validate_ident(name, NULL))
 			rc = check_ident(c, what_name, name, at);
-		else if (!reg_schema_column(c->s, name))
+		else if (!column_of(c, name, &rc) && !rc)
 			rc = undeclared_column(c, what, name, at);
 	}
 	return rc;
@@ -407,10 +632,10 @@ static int check_references(struct vctx *c)
 	for (size_t r = 0; r < s->nrefs && !rc; r++) {
 		const struct reg_reference *ref = &s->refs[r];
 		rc = check_ident(c, "referenced schema name", ref->schema,
-				 loc_or(ref->schema_loc, ref->loc));
+				 validate_loc_or(ref->schema_loc, ref->loc));
 		for (size_t i = 0; i < ref->columns.n && !rc; i++)
 			rc = check_ident(c, "referenced column name", ref->columns.items[i],
-					 strlist_loc(&ref->columns, i, ref->loc));
+					 validate_strlist_loc(&ref->columns, i, ref->loc));
 		if (!rc && !ref->foreign_keys.n)
 			rc = err(c, ref->loc, "reference to '%s' names no foreign_key column",
 				 ref->schema ? ref->schema : "");
@@ -439,7 +664,7 @@ static int check_indexes(struct vctx *c)
 	int rc = 0;
 	for (size_t x = 0; x < s->nindexes && !rc; x++) {
 		const struct reg_index *ix = &s->indexes[x];
-		struct reg_loc nl = loc_or(ix->name_loc, ix->loc);
+		struct reg_loc nl = validate_loc_or(ix->name_loc, ix->loc);
 		rc = check_ident(c, "index name", ix->name, nl);
 		if (!rc && !ix->columns.n)
 			rc = err(c, ix->loc, "index '%s' has no columns", ix->name ? ix->name : "");
@@ -463,12 +688,18 @@ static int check_header(struct vctx *c, const char *expected_name)
 {
 	const struct reg_schema *s = c->s;
 	int rc = check_ident(c, "table name", s->name, s->name_loc);
+	if (!rc && s->name && !strcmp(s->name, REG_RESERVED_NAME))
+		rc = err(c, s->name_loc, "table name '%s' is reserved: %s.yaml holds the registry's "
+			 "own settings, so no schema file can have that name", s->name,
+			 REG_RESERVED_NAME);
 	if (!rc && s->name && expected_name && strcmp(s->name, expected_name))
 		rc = err(c, s->name_loc, "name '%s' does not match the file name '%s.yaml'", s->name,
 			 expected_name);
 	if (!rc && (!s->owner || !*s->owner))
-		rc = err(c, loc_or(s->owner_loc, s->name_loc),
+		rc = err(c, validate_loc_or(s->owner_loc, s->name_loc),
 			 "'owner' must name the owning service");
+	if (!rc)
+		rc = check_controls(c, "owner", s->owner, NULL, validate_loc_or(s->owner_loc, s->name_loc));
 	if (!rc && s->version && !reg_validate_semver(s->version))
 		rc = err(c, s->version_loc, "invalid version '%s': expected MAJOR.MINOR.PATCH "
 			 "(semantic versioning, e.g. 1.0.0)", s->version);
@@ -479,6 +710,8 @@ static int check_header(struct vctx *c, const char *expected_name)
 		else if (!reg_validate_semver(h->version))
 			rc = err(c, h->loc, "invalid version_history version '%s': expected "
 				 "MAJOR.MINOR.PATCH (semantic versioning, e.g. 1.0.0)", h->version);
+		if (!rc)
+			rc = check_controls(c, "version_history date", h->date, NULL, h->loc);
 	}
 	return rc;
 }
@@ -486,7 +719,8 @@ static int check_header(struct vctx *c, const char *expected_name)
 int reg_validate_schema(const struct reg_schema *s, const char *expected_name,
 			struct diags *diags)
 {
-	struct vctx c = { s, s->file, diags, NULL };
+	struct vctx c = { .s = s, .file = s->file, .d = diags, .budget = DIAG_SUGGEST_BUDGET,
+			  .more_sev = DIAG_NOTE };
 	int rc = check_header(&c, expected_name);
 	if (!rc)
 		rc = check_columns(&c);
@@ -494,305 +728,12 @@ int reg_validate_schema(const struct reg_schema *s, const char *expected_name,
 		rc = check_references(&c);
 	if (!rc)
 		rc = check_indexes(&c);
+	if (!rc && c.more)
+		rc = diags_add_more(diags, c.file, c.more_loc, c.more_sev, c.more);
 	free(c.colnames);
-	return rc;
-}
-
-/* ---- across schemas ---- */
-
-struct xctx {
-	const struct reg_registry *r;
-	struct diags *d;
-	const char **schema_names; /* NULL-terminated, lazily built */
-};
-
-/* "users.id" or "users.(a, b)" */
-static int add_end(struct sbuf *sb, const char *table, const struct reg_strlist *cols)
-{
-	int rc = sbuf_addf(sb, "%s.", table ? table : "");
-	if (!rc && cols->n != 1)
-		rc = sbuf_addch(sb, '(');
-	for (size_t i = 0; i < cols->n && !rc; i++)
-		rc = sbuf_addf(sb, "%s%s", i ? ", " : "", cols->items[i]);
-	if (!rc && cols->n != 1)
-		rc = sbuf_addch(sb, ')');
-	return rc;
-}
-
-/* "foreign key applications.user_id references users.id" */
-static int add_fk(struct sbuf *sb, const struct reg_schema *s, const struct reg_reference *ref)
-{
-	int rc = sbuf_adds(sb, "foreign key ");
-	if (!rc)
-		rc = add_end(sb, s->name, &ref->foreign_keys);
-	if (!rc)
-		rc = sbuf_adds(sb, " references ");
-	if (!rc)
-		rc = add_end(sb, ref->schema, &ref->columns);
-	return rc;
-}
-
-static int xerr(struct xctx *x, const struct reg_schema *s, struct reg_loc loc,
-		enum diag_severity sev, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static int xerr(struct xctx *x, const struct reg_schema *s, struct reg_loc loc,
-		enum diag_severity sev, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = diags_vadd(x->d, s->file, loc, sev, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-static const char *const *schema_names(struct xctx *x)
-{
-	if (x->schema_names)
-		return x->schema_names;
-	x->schema_names = calloc(x->r->n + 1, sizeof(*x->schema_names));
-	if (!x->schema_names)
-		return NULL;
-	for (size_t i = 0, k = 0; i < x->r->n; i++)
-		if (x->r->schemas[i]->name)
-			x->schema_names[k++] = x->r->schemas[i]->name;
-	return x->schema_names;
-}
-
-/*
- * PostgreSQL accepts a foreign key between different types when one btree
- * operator family compares them (int2/int4/int8; text and varchar, which
- * is binary-coercible to text; float4/float8). Real schemas do this
- * (a smallint column referencing a serial key), so it is a warning; any
- * other difference is an error, as the server would refuse or mis-match it.
- */
-static const char *type_family(const char *base)
-{
-	static const char *const families[][2] = {
-		{ "int2", "integer" }, { "int4", "integer" }, { "int8", "integer" },
-		{ "text", "text" },    { "varchar", "text" },
-		{ "float4", "float" }, { "float8", "float" },
-	};
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (!strcmp(base, families[i][0]))
-			return families[i][1];
-	return base;
-}
-
-static int check_types(struct xctx *x, const struct reg_schema *s, const struct reg_reference *ref,
-		       const struct reg_schema *t)
-{
-	int rc = 0;
-	for (size_t i = 0; i < ref->foreign_keys.n && i < ref->columns.n && !rc; i++) {
-		const struct reg_column *a = reg_schema_column(s, ref->foreign_keys.items[i]);
-		const struct reg_column *b = reg_schema_column(t, ref->columns.items[i]);
-		struct sqlcheck_result ra, rb;
-		char base_a[128], base_b[128];
-		if (!a || !b || !a->type || !b->type)
-			continue;
-		if ((rc = sqlcheck_type(a->type, &ra)) || (rc = sqlcheck_type(b->type, &rb)))
-			break;
-		if (!ra.ok || !rb.ok || !strcmp(ra.canonical, rb.canonical))
-			continue;
-		sqlcheck_type_base(ra.canonical, base_a, sizeof(base_a));
-		sqlcheck_type_base(rb.canonical, base_b, sizeof(base_b));
-		int same_base = !strcmp(base_a, base_b);
-		int same_family = same_base || !strcmp(type_family(base_a), type_family(base_b));
-		rc = xerr(x, s, ref->loc, same_family ? DIAG_WARNING : DIAG_ERROR,
-			  "foreign key %s.%s (%s) references %s.%s (%s): %s", s->name, a->name,
-			  a->type, t->name, b->name, b->type,
-			  same_base ? "type modifiers differ"
-			  : same_family ? "types differ within one family (PostgreSQL accepts it; "
-					  "values outside the narrower type cannot be referenced)"
-			  : "types differ");
-	}
-	return rc;
-}
-
-static int check_one_ref(struct xctx *x, const struct reg_schema *s, const struct reg_reference *ref)
-{
-	struct sbuf msg = SBUF_INIT;
-	int rc = 0;
-	if (!ref->schema)
-		return 0;
-	const struct reg_schema *t = reg_get(x->r, ref->schema);
-	if (!t) {
-		const char *const *cands = schema_names(x);
-		if (!cands)
-			return REG_ENOMEM;
-		if (!(rc = add_fk(&msg, s, ref)) &&
-		    !(rc = sbuf_addf(&msg, ": no schema '%s'", ref->schema)) &&
-		    !(rc = add_suggestion(&msg, ref->schema, cands)))
-			rc = xerr(x, s, loc_or(ref->schema_loc, ref->loc), DIAG_ERROR,
-				  "%s", msg.buf);
-		goto out;
-	}
-	int missing = 0;
-	for (size_t i = 0; i < ref->columns.n && !rc; i++) {
-		const char *name = ref->columns.items[i];
-		if (reg_schema_column(t, name))
-			continue;
-		missing = 1;
-		const char **cands = column_names_of(t);
-		if (!cands) {
-			rc = REG_ENOMEM;
-			break;
-		}
-		sbuf_reset(&msg);
-		if (!(rc = add_fk(&msg, s, ref)) &&
-		    !(rc = sbuf_addf(&msg, ": '%s' has no column '%s'", t->name, name)) &&
-		    !(rc = add_suggestion(&msg, name, cands)))
-			rc = xerr(x, s, strlist_loc(&ref->columns, i, ref->loc), DIAG_ERROR, "%s",
-				  msg.buf);
-		free(cands);
-	}
-	if (rc || missing)
-		goto out;
-	if (!reg_schema_is_key(t, &ref->columns)) {
-		sbuf_reset(&msg);
-		if (!(rc = add_fk(&msg, s, ref)))
-			rc = xerr(x, s, ref->loc, DIAG_ERROR,
-				  "%s, which is neither the primary key nor unique in '%s' "
-				  "(PostgreSQL needs a primary key, unique column or unique index "
-				  "on exactly the referenced columns)", msg.buf, t->name);
-	}
-	if (!rc)
-		rc = check_types(x, s, ref, t);
-out:
-	sbuf_release(&msg);
-	return rc;
-}
-
-/* PostgreSQL keeps indexes and tables in one namespace per database schema,
- * so two tables cannot both have an index called idx_created_at. */
-struct index_name {
-	const char *name;
-	size_t schema, index; /* index == SIZE_MAX: the table itself */
-};
-
-static int index_name_cmp(const void *pa, const void *pb)
-{
-	const struct index_name *a = pa, *b = pb;
-	int r = strcmp(a->name, b->name);
-	if (r)
-		return r;
-	/* the table first, then by schema and position: the first holder of a
-	 * name keeps it, later ones are reported */
-	if ((a->index == SIZE_MAX) != (b->index == SIZE_MAX))
-		return a->index == SIZE_MAX ? -1 : 1;
-	if (a->schema != b->schema)
-		return a->schema < b->schema ? -1 : 1;
-	return a->index < b->index ? -1 : a->index > b->index;
-}
-
-static int check_index_namespace(struct xctx *x)
-{
-	const struct reg_registry *r = x->r;
-	size_t n = r->n;
-	for (size_t i = 0; i < r->n; i++)
-		n += r->schemas[i]->nindexes;
-	struct index_name *v = malloc((n ? n : 1) * sizeof(*v));
-	size_t k = 0;
-	int rc = 0;
-	if (!v)
-		return REG_ENOMEM;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct reg_schema *s = r->schemas[i];
-		if (s->name)
-			v[k++] = (struct index_name){ s->name, i, SIZE_MAX };
-		for (size_t j = 0; j < s->nindexes; j++)
-			if (s->indexes[j].name)
-				v[k++] = (struct index_name){ s->indexes[j].name, i, j };
-	}
-	qsort(v, k, sizeof(*v), index_name_cmp);
-	for (size_t i = 1, f = 0; i < k && !rc; i++) {
-		const struct index_name *first = &v[f], *e = &v[i];
-		if (strcmp(e->name, first->name)) {
-			f = i;
-			continue;
-		}
-		const struct reg_schema *s = r->schemas[e->schema];
-		const struct reg_index *ix = &s->indexes[e->index];
-		struct reg_loc at = loc_or(ix->name_loc, ix->loc);
-		/* duplicates inside one file are a local rule, reported there */
-		if (first->index != SIZE_MAX && first->schema == e->schema)
-			continue;
-		if (first->index == SIZE_MAX)
-			rc = xerr(x, s, at, DIAG_ERROR,
-				  "index '%s' of '%s' has the name of table '%s' (tables and "
-				  "indexes share one namespace in PostgreSQL)", ix->name, s->name,
-				  r->schemas[first->schema]->name);
-		else
-			rc = xerr(x, s, at, DIAG_ERROR,
-				  "index '%s' of '%s' has the name of an index of '%s' (index "
-				  "names are unique per database schema in PostgreSQL)", ix->name,
-				  s->name, r->schemas[first->schema]->name);
-	}
-	free(v);
-	return rc;
-}
-
-int reg_validate_references(const struct reg_registry *r, struct diags *diags)
-{
-	struct xctx x = { r, diags, NULL };
-	int rc = 0;
-	for (size_t i = 0; i < r->n && !rc; i++) {
-		const struct reg_schema *s = r->schemas[i];
-		for (size_t j = 0; j < s->nrefs && !rc; j++)
-			rc = check_one_ref(&x, s, &s->refs[j]);
-	}
-	if (!rc)
-		rc = check_index_namespace(&x);
-	free(x.schema_names);
-	return rc;
-}
-
-static int report_cycle(const struct reg_registry *r, const size_t *path, size_t len,
-			struct diags *d)
-{
-	const struct reg_schema *a = r->schemas[path[0]];
-	const char *next = len > 1 ? r->schemas[path[1]]->name : a->name;
-	struct reg_loc at = no_loc;
-	struct sbuf msg = SBUF_INIT;
-	int rc = 0;
-	for (size_t j = 0; j < a->nrefs; j++) {
-		if (a->refs[j].schema && !strcmp(a->refs[j].schema, next)) {
-			at = a->refs[j].loc;
-			break;
-		}
-	}
-	for (size_t i = 0; i < len && !rc; i++)
-		rc = sbuf_addf(&msg, "%s%s", i ? " -> " : "", r->schemas[path[i]]->name);
-	if (!rc)
-		rc = diags_add(d, a->file, at, DIAG_ERROR, "dependency cycle: %s", msg.buf);
-	sbuf_release(&msg);
-	return rc;
-}
-
-int reg_validate_registry(const struct reg_registry *r, struct diags *diags)
-{
-	struct diags local = DIAGS_INIT;
-	struct reg_graph g;
-	struct reg_cycles cycles;
-	int rc = reg_validate_references(r, &local);
-	if (!rc)
-		rc = contract_validate_services(r, &local);
-	if (rc)
-		goto out;
-	if ((rc = reg_graph_build(r, &g)))
-		goto out;
-	rc = reg_graph_cycles(&g, &cycles);
-	reg_graph_release(&g);
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < cycles.n && !rc; i++)
-		rc = report_cycle(r, cycles.paths[i], cycles.lens[i], &local);
-	reg_graph_cycles_release(&cycles);
-	if (rc)
-		goto out;
-	diags_sort(&local);
-	rc = diags_move(diags, &local);
-out:
-	diags_release(&local);
+	if (c.columns_built)
+		strmap_release(&c.columns, NULL);
+	if (c.lines_built)
+		text_lines_release(&c.lines);
 	return rc;
 }
