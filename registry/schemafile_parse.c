@@ -10,11 +10,11 @@
  * from the tree into the model, never copied.
  */
 #include "schemafile.h"
-#include <yaml.h>
 
 #include "lint.h"
 #include "contract.h"
 #include "schemafile_int.h"
+#include "schemafile_tree.h"
 #include "text.h"
 #include "validate.h"
 
@@ -23,342 +23,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The format nests four levels (file > columns > column > key list);
- * twice that leaves room for mistakes worth a precise message. */
-#define YAML_MAX_DEPTH 8
-/* After this many errors in one file the rest is noise. */
-#define YAML_MAX_ERRORS DIAG_MAX_PER_FILE
-/* Subjects quoted in messages are cut to this many bytes. */
-#define SUBJECT_MAX 64
-
-#define Y_NONE UINT32_MAX
-
-enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
-
-struct ynode {
-	char *text;          /* scalar value, owned until taken */
-	uint32_t first;      /* first child; a mapping's are key, value, key, ... */
-	uint32_t last;
-	uint32_t next;       /* next sibling */
-	uint32_t count;      /* children (a mapping has 2 per entry) */
-	struct reg_loc loc;
-	uint8_t kind;
-	bool plain;          /* plain scalar: may be null or a boolean */
-};
-
-struct pctx {
-	const char *file;
-	struct diags *diags;
-	const unsigned char *bytes;
-	size_t len;
-	struct ynode *nodes;
-	size_t n, alloc;
-	uint32_t root;
-	size_t errors;
-	bool oom;
-	bool stop;
-};
-
-/* ---- diagnostics ---- */
-
-__attribute__((format(printf, 3, 4)))
-static void err(struct pctx *c, struct reg_loc loc, const char *fmt, ...)
-{
-	if (c->stop)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (diags_vadd(c->diags, c->file, loc, DIAG_ERROR, fmt, ap))
-		c->oom = true;
-	va_end(ap);
-	if (++c->errors == YAML_MAX_ERRORS) {
-		if (diags_add(c->diags, c->file, loc, DIAG_ERROR,
-			      "too many errors, stopping here"))
-			c->oom = true;
-		c->stop = true;
-	}
-	if (c->oom)
-		c->stop = true;
-}
-
-/*
- * User text quoted in a message: control characters escaped (a key could
- * carry a terminal escape sequence through "\e"), long text cut. Returns
- * a static buffer; two subjects per message are enough, hence two slots.
- */
-static const char *subject(const char *s)
-{
-	static __thread char slots[2][SUBJECT_MAX * 4 + 8];
-	static __thread int which;
-	char *out = slots[which ^= 1];
-	size_t o = 0, i;
-	for (i = 0; s[i] && i < SUBJECT_MAX; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch == 0x7f) {
-			static const char hex[] = "0123456789abcdef";
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		} else {
-			out[o++] = (char)ch;
-		}
-	}
-	if (s[i]) {
-		o = text_utf8_cut(out, o); /* not in the middle of a character */
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* ---- input checks before libyaml sees a byte ---- */
-
-/* The place of byte offset off, as libyaml counts it. */
-static struct reg_loc loc_of_offset(const struct pctx *c, size_t off)
-{
-	return text_loc((const char *)c->bytes, c->len, off, TEXT_BREAKS_YAML);
-}
-
-static int check_bytes(struct pctx *c)
-{
-	const unsigned char *b = c->bytes;
-	size_t len = c->len;
-	if (len > REG_MAX_FILE_SIZE) {
-		err(c, (struct reg_loc){ 0, 0 },
-		    "file is %zu bytes, over the limit of %d bytes", len, REG_MAX_FILE_SIZE);
-		return c->oom ? REG_ENOMEM : REG_E2BIG;
-	}
-	for (size_t i = 0; i < len;) {
-		/* most of a schema file is ASCII without NULs: eight bytes at
-		 * a time while no byte has its high bit set or is zero */
-		uint64_t word;
-		while (i + 8 <= len) {
-			memcpy(&word, b + i, 8);
-			if ((word & 0x8080808080808080ull) ||
-			    ((word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull))
-				break;
-			i += 8;
-		}
-		if (i >= len)
-			break;
-		if (b[i] == 0) {
-			err(c, loc_of_offset(c, i), "NUL byte in file (not a text file?)");
-			return c->oom ? REG_ENOMEM : REG_EINVAL;
-		}
-		size_t w = text_utf8_len((const char *)b, len, i);
-		if (!w) {
-			err(c, loc_of_offset(c, i),
-			    "invalid UTF-8 (byte 0x%02x); schema files must be UTF-8", b[i]);
-			return c->oom ? REG_ENOMEM : REG_EINVAL;
-		}
-		i += w;
-	}
-	return 0;
-}
-
-/* ---- pass 1: events to tree ---- */
-
-static struct reg_loc loc_of_mark(yaml_mark_t m)
-{
-	return (struct reg_loc){ (uint32_t)m.line + 1, (uint32_t)m.column + 1 };
-}
-
-static struct ynode *node(struct pctx *c, uint32_t i)
-{
-	return &c->nodes[i];
-}
-
-static uint32_t add_node(struct pctx *c, enum ykind kind, struct reg_loc loc, uint32_t parent)
-{
-	if (c->n == c->alloc) {
-		size_t alloc = c->alloc ? c->alloc * 2 : 256;
-		struct ynode *p = realloc(c->nodes, alloc * sizeof(*p));
-		if (!p) {
-			c->oom = true;
-			return Y_NONE;
-		}
-		c->nodes = p;
-		c->alloc = alloc;
-	}
-	uint32_t i = (uint32_t)c->n++;
-	c->nodes[i] = (struct ynode){ NULL, Y_NONE, Y_NONE, Y_NONE, 0, loc, (uint8_t)kind, false };
-	if (parent == Y_NONE) {
-		c->root = i;
-	} else {
-		struct ynode *p = node(c, parent);
-		if (p->last == Y_NONE)
-			p->first = i;
-		else
-			node(c, p->last)->next = i;
-		p->last = i;
-		p->count++;
-	}
-	return i;
-}
-
-static void report_parser_error(struct pctx *c, const yaml_parser_t *p)
-{
-	switch (p->error) {
-	case YAML_MEMORY_ERROR:
-		c->oom = true;
-		return;
-	case YAML_READER_ERROR:
-		if (p->problem_value != -1)
-			err(c, loc_of_offset(c, p->problem_offset),
-			    "invalid input: %s (0x%x)", p->problem, (unsigned)p->problem_value);
-		else
-			err(c, loc_of_offset(c, p->problem_offset),
-			    "invalid input: %s", p->problem);
-		return;
-	default:
-		break;
-	}
-	const char *problem = p->problem ? p->problem : "unknown error";
-	if (p->context)
-		err(c, loc_of_mark(p->problem_mark), "invalid YAML: %s (%s at %zu:%zu)",
-		    problem, p->context, p->context_mark.line + 1, p->context_mark.column + 1);
-	else
-		err(c, loc_of_mark(p->problem_mark), "invalid YAML: %s", problem);
-}
-
-static bool tag_ok(const yaml_char_t *tag, enum ykind kind)
-{
-	if (!tag)
-		return true;
-	const char *t = (const char *)tag;
-	switch (kind) {
-	case Y_SCALAR: return !strcmp(t, YAML_STR_TAG);
-	case Y_SEQ: return !strcmp(t, YAML_SEQ_TAG);
-	case Y_MAP: return !strcmp(t, YAML_MAP_TAG);
-	}
-	return false;
-}
-
-/* Checks what every node event may not carry; false after an error. */
-static bool node_event_ok(struct pctx *c, const yaml_event_t *ev, const yaml_char_t *anchor,
-			  const yaml_char_t *tag, enum ykind kind)
-{
-	struct reg_loc loc = loc_of_mark(ev->start_mark);
-	if (anchor) {
-		err(c, loc, "anchors are not allowed ('&%s'); write the value out",
-		    subject((const char *)anchor));
-		return false;
-	}
-	if (!tag_ok(tag, kind)) {
-		/* show the tag as written: !!binary, not tag:yaml.org,2002:binary */
-		const char *t = (const char *)tag;
-		size_t core = strlen("tag:yaml.org,2002:");
-		bool short_form = !strncmp(t, "tag:yaml.org,2002:", core);
-		err(c, loc, "tags are not allowed ('%s%s')", short_form ? "!!" : "",
-		    subject(short_form ? t + core : t));
-		return false;
-	}
-	return true;
-}
-
-/* Runs libyaml over the bytes; on success c->root is the document's top
- * node, or Y_NONE for a stream without a document. Stops at the first
- * problem: nothing after a syntax error or a refused construct is trusted. */
-static int build_tree(struct pctx *c)
-{
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	uint32_t stack[YAML_MAX_DEPTH];
-	int depth = 0, docs = 0;
-	bool done = false;
-
-	c->root = Y_NONE;
-	if (!yaml_parser_initialize(&parser))
-		return REG_ENOMEM;
-	/* no yaml_parser_set_encoding: check_bytes already proved UTF-8, and
-	 * only libyaml's own detection skips a leading byte order mark */
-	yaml_parser_set_input_string(&parser, c->bytes, c->len);
-
-	while (!done && !c->stop) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			report_parser_error(c, &parser);
-			break;
-		}
-		uint32_t parent = depth ? stack[depth - 1] : Y_NONE;
-		struct reg_loc loc = loc_of_mark(ev.start_mark);
-		uint32_t i;
-
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++docs > 1)
-				err(c, loc, "more than one YAML document; a schema file holds one mapping");
-			break;
-		case YAML_ALIAS_EVENT:
-			err(c, loc, "aliases are not allowed ('*%s'); write the value out",
-			    subject((const char *)ev.data.alias.anchor));
-			break;
-		case YAML_SCALAR_EVENT:
-			if (!node_event_ok(c, &ev, ev.data.scalar.anchor, ev.data.scalar.tag, Y_SCALAR))
-				break;
-			if (strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length) {
-				err(c, loc, "NUL character in a value");
-				break;
-			}
-			i = add_node(c, Y_SCALAR, loc, parent);
-			if (i == Y_NONE)
-				break;
-			/* take the value: libyaml allocates with malloc, and
-			 * yaml_event_delete skips the NULL we leave behind */
-			node(c, i)->text = (char *)ev.data.scalar.value;
-			ev.data.scalar.value = NULL;
-			node(c, i)->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-					    !ev.data.scalar.tag;
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT: {
-			bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
-			enum ykind kind = seq ? Y_SEQ : Y_MAP;
-			const yaml_char_t *anchor = seq ? ev.data.sequence_start.anchor
-							: ev.data.mapping_start.anchor;
-			const yaml_char_t *tag = seq ? ev.data.sequence_start.tag
-						     : ev.data.mapping_start.tag;
-			if (!node_event_ok(c, &ev, anchor, tag, kind))
-				break;
-			if (depth == YAML_MAX_DEPTH) {
-				err(c, loc, "nesting deeper than %d levels", YAML_MAX_DEPTH);
-				break;
-			}
-			i = add_node(c, kind, loc, parent);
-			if (i != Y_NONE)
-				stack[depth++] = i;
-			break;
-		}
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-		if (c->errors || c->oom)
-			break;
-	}
-	yaml_parser_delete(&parser);
-	if (c->oom)
-		return REG_ENOMEM;
-	return c->errors ? REG_EINVAL : 0;
-}
-
-static void free_tree(struct pctx *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->nodes[i].text);
-	free(c->nodes);
-	c->nodes = NULL;
-	c->n = c->alloc = 0;
-}
 
 /* ---- pass 2: tree to model ---- */
 
@@ -386,8 +50,8 @@ static const char *kind_name(const struct ynode *n)
 
 static char *take(struct pctx *c, uint32_t i)
 {
-	char *t = node(c, i)->text;
-	node(c, i)->text = NULL;
+	char *t = schemafile_node(c, i)->text;
+	schemafile_node(c, i)->text = NULL;
 	return t;
 }
 
@@ -435,16 +99,16 @@ static void unknown_key(struct pctx *c, const struct ynode *k, const char *what,
 {
 	const char *near = reg_nearest(k->text, keys);
 	if (near) {
-		err(c, k->loc, "unknown key '%s' in %s (did you mean '%s'?)",
-		    subject(k->text), what, near);
+		schemafile_err(c, k->loc, "unknown key '%s' in %s (did you mean '%s'?)",
+		    schemafile_subject(k->text), what, near);
 		return;
 	}
 	struct sbuf list = SBUF_INIT;
 	for (size_t i = 0; keys[i]; i++)
 		if ((i && sbuf_adds(&list, ", ")) || sbuf_adds(&list, keys[i]))
 			c->oom = true;
-	err(c, k->loc, "unknown key '%s' in %s (expected one of: %s)",
-	    subject(k->text), what, list.buf);
+	schemafile_err(c, k->loc, "unknown key '%s' in %s (expected one of: %s)",
+	    schemafile_subject(k->text), what, list.buf);
 	sbuf_release(&list);
 }
 
@@ -455,11 +119,11 @@ static void map_fields(struct pctx *c, uint32_t map, const char *what,
 {
 	for (size_t i = 0; keys[i]; i++)
 		f[i] = (struct field){ Y_NONE, Y_NONE };
-	for (uint32_t k = node(c, map)->first; k != Y_NONE && !c->stop;) {
-		uint32_t v = node(c, k)->next;
-		const struct ynode *kn = node(c, k);
+	for (uint32_t k = schemafile_node(c, map)->first; k != Y_NONE && !c->stop;) {
+		uint32_t v = schemafile_node(c, k)->next;
+		const struct ynode *kn = schemafile_node(c, k);
 		if (kn->kind != Y_SCALAR) {
-			err(c, kn->loc, "expected a key in %s, found %s", what, kind_name(kn));
+			schemafile_err(c, kn->loc, "expected a key in %s, found %s", what, kind_name(kn));
 		} else {
 			size_t i;
 			for (i = 0; keys[i] && strcmp(keys[i], kn->text); i++)
@@ -467,13 +131,13 @@ static void map_fields(struct pctx *c, uint32_t map, const char *what,
 			if (!keys[i])
 				unknown_key(c, kn, what, keys);
 			else if (f[i].key != Y_NONE)
-				err(c, kn->loc, "duplicate key '%s' in %s (first at %u:%u)",
-				    keys[i], what, node(c, f[i].key)->loc.line,
-				    node(c, f[i].key)->loc.col);
+				schemafile_err(c, kn->loc, "duplicate key '%s' in %s (first at %u:%u)",
+				    keys[i], what, schemafile_node(c, f[i].key)->loc.line,
+				    schemafile_node(c, f[i].key)->loc.col);
 			else
 				f[i] = (struct field){ k, v };
 		}
-		k = node(c, v)->next;
+		k = schemafile_node(c, v)->next;
 	}
 }
 
@@ -490,12 +154,12 @@ static void require(struct pctx *c, const struct field *f, const char *const *ke
 		if (f[*r].key != Y_NONE)
 			continue;
 		if (!what)
-			err(c, node(c, map)->loc, "missing required key '%s'", keys[*r]);
+			schemafile_err(c, schemafile_node(c, map)->loc, "missing required key '%s'", keys[*r]);
 		else if (name)
-			err(c, node(c, map)->loc, "missing required key '%s' in %s '%s'",
-			    keys[*r], named, subject(name));
+			schemafile_err(c, schemafile_node(c, map)->loc, "missing required key '%s' in %s '%s'",
+			    keys[*r], named, schemafile_subject(name));
 		else
-			err(c, node(c, map)->loc, "missing required key '%s' in %s",
+			schemafile_err(c, schemafile_node(c, map)->loc, "missing required key '%s' in %s",
 			    keys[*r], what);
 	}
 }
@@ -504,16 +168,16 @@ static void require(struct pctx *c, const struct field *f, const char *const *ke
  * later diagnostic about a default value still points somewhere useful. */
 static struct reg_loc val_loc(struct pctx *c, const struct field *f, uint32_t map)
 {
-	return node(c, f->val != Y_NONE ? f->val : map)->loc;
+	return schemafile_node(c, f->val != Y_NONE ? f->val : map)->loc;
 }
 
 static bool expect_kind(struct pctx *c, uint32_t i, enum ykind kind, const char *key)
 {
 	static const char *const want[] = { "a scalar", "a list", "a mapping" };
-	const struct ynode *n = node(c, i);
+	const struct ynode *n = schemafile_node(c, i);
 	if (n->kind == kind && !(kind == Y_SCALAR && is_null(n)))
 		return true;
-	err(c, n->loc, "expected %s for '%s', found %s", want[kind], key, kind_name(n));
+	schemafile_err(c, n->loc, "expected %s for '%s', found %s", want[kind], key, kind_name(n));
 	return false;
 }
 
@@ -524,10 +188,10 @@ static void get_str(struct pctx *c, const struct field *f, const char *key,
 {
 	if (f->val == Y_NONE)
 		return;
-	const struct ynode *n = node(c, f->val);
+	const struct ynode *n = schemafile_node(c, f->val);
 	if (n->kind == Y_SCALAR && is_null(n)) {
 		if (required)
-			err(c, n->loc, "missing value for '%s'", key);
+			schemafile_err(c, n->loc, "missing value for '%s'", key);
 		return;
 	}
 	if (expect_kind(c, f->val, Y_SCALAR, key))
@@ -541,9 +205,9 @@ static void get_bool(struct pctx *c, const struct field *f, const char *key, boo
 	static const char *const no[] = { "false", "False", "FALSE" };
 	if (f->val == Y_NONE)
 		return;
-	const struct ynode *n = node(c, f->val);
+	const struct ynode *n = schemafile_node(c, f->val);
 	if (n->kind != Y_SCALAR) {
-		err(c, n->loc, "expected true or false for '%s', found %s", key, kind_name(n));
+		schemafile_err(c, n->loc, "expected true or false for '%s', found %s", key, kind_name(n));
 		return;
 	}
 	for (int i = 0; n->plain && i < 3; i++) {
@@ -557,13 +221,13 @@ static void get_bool(struct pctx *c, const struct field *f, const char *key, boo
 		}
 	}
 	if (!n->plain)
-		err(c, n->loc, "invalid value \"%s\" for '%s' (expected true or false, without quotes)",
-		    subject(n->text), key);
+		schemafile_err(c, n->loc, "invalid value \"%s\" for '%s' (expected true or false, without quotes)",
+		    schemafile_subject(n->text), key);
 	else if (is_null(n))
-		err(c, n->loc, "missing value for '%s' (expected true or false)", key);
+		schemafile_err(c, n->loc, "missing value for '%s' (expected true or false)", key);
 	else
-		err(c, n->loc, "invalid value '%s' for '%s' (expected true or false)",
-		    subject(n->text), key);
+		schemafile_err(c, n->loc, "invalid value '%s' for '%s' (expected true or false)",
+		    schemafile_subject(n->text), key);
 }
 
 static void get_fk_action(struct pctx *c, const struct field *f, const char *key,
@@ -571,12 +235,12 @@ static void get_fk_action(struct pctx *c, const struct field *f, const char *key
 {
 	if (f->val == Y_NONE || !expect_kind(c, f->val, Y_SCALAR, key))
 		return;
-	const struct ynode *n = node(c, f->val);
+	const struct ynode *n = schemafile_node(c, f->val);
 	int a = reg_fk_action_parse(n->text);
 	if (a < 0)
-		err(c, n->loc,
+		schemafile_err(c, n->loc,
 		    "invalid %s '%s' (expected CASCADE, RESTRICT, SET NULL, SET DEFAULT or NO ACTION)",
-		    key, subject(n->text));
+		    key, schemafile_subject(n->text));
 	else
 		*out = (enum reg_fk_action)a;
 }
@@ -593,9 +257,9 @@ static void get_mode(struct pctx *c, const struct field *f, char **out)
 	if (!*out || !contract_mode_parse(*out, &m))
 		return;
 	const char *near = reg_nearest(*out, modes);
-	err(c, node(c, f->val)->loc,
+	schemafile_err(c, schemafile_node(c, f->val)->loc,
 	    "invalid compatibility '%s'%s%s%s (expected BACKWARD, FORWARD, FULL, NONE or one of "
-	    "them with _TRANSITIVE)", subject(*out), near ? " (did you mean '" : "",
+	    "them with _TRANSITIVE)", schemafile_subject(*out), near ? " (did you mean '" : "",
 	    near ? near : "", near ? "'?)" : "");
 	free(*out);
 	*out = NULL;
@@ -605,7 +269,7 @@ static void get_mode(struct pctx *c, const struct field *f, char **out)
 static void take_item(struct pctx *c, struct reg_strlist *l, uint32_t i)
 {
 	l->items[l->n] = take(c, i);
-	l->locs[l->n] = node(c, i)->loc;
+	l->locs[l->n] = schemafile_node(c, i)->loc;
 	l->n++;
 }
 
@@ -616,9 +280,9 @@ static void get_strlist(struct pctx *c, const struct field *f, const char *key,
 	if (f->val == Y_NONE)
 		return;
 	uint32_t v = f->val;
-	const struct ynode *n = node(c, v);
+	const struct ynode *n = schemafile_node(c, v);
 	if (n->kind == Y_MAP || is_null(n)) {
-		err(c, n->loc, "expected a column name or a list of them for '%s', found %s",
+		schemafile_err(c, n->loc, "expected a column name or a list of them for '%s', found %s",
 		    key, kind_name(n));
 		return;
 	}
@@ -636,10 +300,10 @@ static void get_strlist(struct pctx *c, const struct field *f, const char *key,
 		take_item(c, out, v);
 		return;
 	}
-	for (uint32_t i = n->first; i != Y_NONE; i = node(c, i)->next) {
-		const struct ynode *item = node(c, i);
+	for (uint32_t i = n->first; i != Y_NONE; i = schemafile_node(c, i)->next) {
+		const struct ynode *item = schemafile_node(c, i);
 		if (item->kind != Y_SCALAR || is_null(item))
-			err(c, item->loc, "expected a column name in '%s', found %s",
+			schemafile_err(c, item->loc, "expected a column name in '%s', found %s",
 			    key, kind_name(item));
 		else
 			take_item(c, out, i);
@@ -651,11 +315,11 @@ static void get_strlist(struct pctx *c, const struct field *f, const char *key,
 static bool list_items(struct pctx *c, const struct field *f, const char *key, size_t *count)
 {
 	*count = 0;
-	if (f->val == Y_NONE || is_null(node(c, f->val)))
+	if (f->val == Y_NONE || is_null(schemafile_node(c, f->val)))
 		return false;
 	if (!expect_kind(c, f->val, Y_SEQ, key))
 		return false;
-	*count = node(c, f->val)->count;
+	*count = schemafile_node(c, f->val)->count;
 	return *count > 0;
 }
 
@@ -664,30 +328,30 @@ static void unknown_rule(struct pctx *c, const struct ynode *n, const char *key)
 {
 	const char *near = lint_rule_nearest(n->text);
 	if (near)
-		err(c, n->loc, "unknown lint rule '%s' in '%s' (did you mean '%s'?)",
-		    subject(n->text), key, near);
+		schemafile_err(c, n->loc, "unknown lint rule '%s' in '%s' (did you mean '%s'?)",
+		    schemafile_subject(n->text), key, near);
 	else
-		err(c, n->loc, "unknown lint rule '%s' in '%s' (schemafs lint --rules lists them)",
-		    subject(n->text), key);
+		schemafile_err(c, n->loc, "unknown lint rule '%s' in '%s' (schemafs lint --rules lists them)",
+		    schemafile_subject(n->text), key);
 }
 
 /* lint_ignore: one rule id or a list of them, each a known rule. */
 static void get_rules(struct pctx *c, const struct field *f, struct reg_strlist *out)
 {
-	if (f->val == Y_NONE || is_null(node(c, f->val)))
+	if (f->val == Y_NONE || is_null(schemafile_node(c, f->val)))
 		return;
-	const struct ynode *n = node(c, f->val);
+	const struct ynode *n = schemafile_node(c, f->val);
 	if (n->kind == Y_MAP) {
-		err(c, n->loc, "expected a lint rule or a list of them for 'lint_ignore', found %s",
+		schemafile_err(c, n->loc, "expected a lint rule or a list of them for 'lint_ignore', found %s",
 		    kind_name(n));
 		return;
 	}
 	uint32_t first = n->kind == Y_SEQ ? n->first : f->val;
 	for (uint32_t i = first; i != Y_NONE && !c->stop;
-	     i = n->kind == Y_SEQ ? node(c, i)->next : Y_NONE) {
-		const struct ynode *item = node(c, i);
+	     i = n->kind == Y_SEQ ? schemafile_node(c, i)->next : Y_NONE) {
+		const struct ynode *item = schemafile_node(c, i);
 		if (item->kind != Y_SCALAR || is_null(item)) {
-			err(c, item->loc, "expected a lint rule in 'lint_ignore', found %s",
+			schemafile_err(c, item->loc, "expected a lint rule in 'lint_ignore', found %s",
 			    kind_name(item));
 		} else if (lint_rule_find(item->text) < 0) {
 			unknown_rule(c, item, "lint_ignore");
@@ -704,7 +368,7 @@ static void parse_column(struct pctx *c, uint32_t map, struct reg_column *col)
 	struct field f[C_NKEYS];
 	map_fields(c, map, "column", column_keys, f);
 	col->nullable = true; /* the seed's default */
-	col->loc = node(c, map)->loc;
+	col->loc = schemafile_node(c, map)->loc;
 	get_str(c, &f[C_NAME], "name", true, &col->name);
 	get_str(c, &f[C_TYPE], "type", true, &col->type);
 	get_bool(c, &f[C_NULLABLE], "nullable", &col->nullable);
@@ -727,7 +391,7 @@ static void parse_reference(struct pctx *c, uint32_t map, struct reg_reference *
 	static const int required[] = { R_SCHEMA, R_COLUMN, R_FOREIGN_KEY, -1 };
 	struct field f[R_NKEYS];
 	map_fields(c, map, "reference", reference_keys, f);
-	ref->loc = node(c, map)->loc;
+	ref->loc = schemafile_node(c, map)->loc;
 	get_str(c, &f[R_SCHEMA], "schema", true, &ref->schema);
 	get_strlist(c, &f[R_COLUMN], "column", &ref->columns);
 	get_strlist(c, &f[R_FOREIGN_KEY], "foreign_key", &ref->foreign_keys);
@@ -747,7 +411,7 @@ static void parse_index(struct pctx *c, uint32_t map, struct reg_index *ix)
 	static const int required[] = { I_NAME, I_COLUMNS, -1 };
 	struct field f[I_NKEYS];
 	map_fields(c, map, "index", index_keys, f);
-	ix->loc = node(c, map)->loc;
+	ix->loc = schemafile_node(c, map)->loc;
 	get_str(c, &f[I_NAME], "name", true, &ix->name);
 	get_strlist(c, &f[I_COLUMNS], "columns", &ix->columns);
 	get_bool(c, &f[I_UNIQUE], "unique", &ix->unique);
@@ -762,7 +426,7 @@ static void parse_history(struct pctx *c, uint32_t map, struct reg_history_entry
 	static const int required[] = { H_VERSION, -1 };
 	struct field f[H_NKEYS];
 	map_fields(c, map, "version_history entry", history_keys, f);
-	h->loc = node(c, map)->loc;
+	h->loc = schemafile_node(c, map)->loc;
 	get_str(c, &f[H_VERSION], "version", true, &h->version);
 	get_str(c, &f[H_DATE], "date", false, &h->date);
 	get_str(c, &f[H_CHANGES], "changes", false, &h->changes);
@@ -789,10 +453,10 @@ static void parse_list(struct pctx *c, const struct field *f, const char *key,
 		return;
 	}
 	*items = arr;
-	for (uint32_t i = node(c, f->val)->first; i != Y_NONE && !c->stop; i = node(c, i)->next) {
-		const struct ynode *item = node(c, i);
+	for (uint32_t i = schemafile_node(c, f->val)->first; i != Y_NONE && !c->stop; i = schemafile_node(c, i)->next) {
+		const struct ynode *item = schemafile_node(c, i);
 		if (item->kind != Y_MAP) {
-			err(c, item->loc, "expected a mapping (%s) in '%s', found %s",
+			schemafile_err(c, item->loc, "expected a mapping (%s) in '%s', found %s",
 			    item_what, key, kind_name(item));
 			continue;
 		}
@@ -825,7 +489,7 @@ static void parse_schema_map(struct pctx *c, struct reg_schema *s)
 	s->columns_loc = val_loc(c, &f[S_COLUMNS], map);
 
 	/* columns is required: a null value is an error, not an empty list */
-	if (f[S_COLUMNS].val != Y_NONE && is_null(node(c, f[S_COLUMNS].val)))
+	if (f[S_COLUMNS].val != Y_NONE && is_null(schemafile_node(c, f[S_COLUMNS].val)))
 		expect_kind(c, f[S_COLUMNS].val, Y_SEQ, "columns");
 	parse_list(c, &f[S_COLUMNS], "columns", "a column", sizeof(*s->columns),
 		   parse_column_v, (void **)&s->columns, &s->ncolumns);
@@ -845,19 +509,19 @@ static int parse_prologue(struct pctx *c, const char *bytes, size_t len, const c
 {
 	*c = (struct pctx){ .file = file, .diags = diags, .bytes = (const unsigned char *)bytes,
 			    .len = len, .root = Y_NONE };
-	int rc = check_bytes(c);
+	int rc = schemafile_check_bytes(c);
 	if (rc)
 		return rc;
-	rc = build_tree(c);
+	rc = schemafile_build_tree(c);
 	if (rc)
 		return rc;
-	if (c->root != Y_NONE && node(c, c->root)->kind != Y_MAP &&
-	    !is_null(node(c, c->root))) {
-		err(c, node(c, c->root)->loc, "expected a mapping at the top of the file, found %s",
-		    kind_name(node(c, c->root)));
+	if (c->root != Y_NONE && schemafile_node(c, c->root)->kind != Y_MAP &&
+	    !is_null(schemafile_node(c, c->root))) {
+		schemafile_err(c, schemafile_node(c, c->root)->loc, "expected a mapping at the top of the file, found %s",
+		    kind_name(schemafile_node(c, c->root)));
 		return c->oom ? REG_ENOMEM : REG_EINVAL;
 	}
-	if (c->root != Y_NONE && node(c, c->root)->kind != Y_MAP)
+	if (c->root != Y_NONE && schemafile_node(c, c->root)->kind != Y_MAP)
 		c->root = Y_NONE; /* a lone "~" or "null" is as empty as no document */
 	return 0;
 }
@@ -892,7 +556,7 @@ int schemafile_parse(const char *bytes, size_t len, const char *file,
 	if (rc)
 		goto out;
 	if (c.root == Y_NONE) {
-		err(&c, (struct reg_loc){ 1, 1 },
+		schemafile_err(&c, (struct reg_loc){ 1, 1 },
 		    "empty file; expected a mapping with 'name', 'owner' and 'columns'");
 		rc = parse_result(&c);
 		goto out;
@@ -917,7 +581,7 @@ int schemafile_parse(const char *bytes, size_t len, const char *file,
 	s = NULL;
 out:
 	reg_schema_free(s);
-	free_tree(&c);
+	schemafile_free_tree(&c);
 	return rc;
 }
 
@@ -925,20 +589,20 @@ out:
 static void get_lint(struct pctx *c, const struct field *f, struct reg_meta *m)
 {
 	static const char *const levels[] = { "off", "warning", "error", NULL };
-	if (f->val == Y_NONE || is_null(node(c, f->val)) ||
+	if (f->val == Y_NONE || is_null(schemafile_node(c, f->val)) ||
 	    !expect_kind(c, f->val, Y_MAP, "lint"))
 		return;
-	const struct ynode *map = node(c, f->val);
+	const struct ynode *map = schemafile_node(c, f->val);
 	if (map->count && !(m->lint = calloc(map->count, sizeof(*m->lint)))) {
 		c->oom = c->stop = true;
 		return;
 	}
 	for (uint32_t k = map->first; k != Y_NONE && !c->stop;) {
-		uint32_t v = node(c, k)->next;
-		const struct ynode *kn = node(c, k), *vn = node(c, v);
+		uint32_t v = schemafile_node(c, k)->next;
+		const struct ynode *kn = schemafile_node(c, k), *vn = schemafile_node(c, v);
 		k = vn->next;
 		if (kn->kind != Y_SCALAR) {
-			err(c, kn->loc, "expected a lint rule in 'lint', found %s", kind_name(kn));
+			schemafile_err(c, kn->loc, "expected a lint rule in 'lint', found %s", kind_name(kn));
 			continue;
 		}
 		if (!strcmp(kn->text, "strict")) {
@@ -956,7 +620,7 @@ static void get_lint(struct pctx *c, const struct field *f, struct reg_meta *m)
 		     lv++)
 			;
 		if (!levels[lv]) {
-			err(c, vn->loc, "invalid level for lint rule '%s' (expected off, warning or "
+			schemafile_err(c, vn->loc, "invalid level for lint rule '%s' (expected off, warning or "
 			    "error)", kn->text);
 			continue;
 		}
@@ -986,7 +650,7 @@ int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 		get_lint(&c, &f[M_LINT], out);
 		get_mode(&c, &f[M_COMPATIBILITY], &out->compatibility);
 		if (reg_target_has_password(out->target) &&
-		    diags_add(c.diags, c.file, node(&c, f[M_TARGET].val)->loc, DIAG_WARNING,
+		    diags_add(c.diags, c.file, schemafile_node(&c, f[M_TARGET].val)->loc, DIAG_WARNING,
 			      "'target' holds a password, which is kept in every revision of "
 			      "registry.yaml; put it in ~/.pgpass or PGPASSFILE, or use a service "
 			      "file (target: service=NAME)"))
@@ -1003,7 +667,7 @@ int schemafile_parse_meta(const char *bytes, size_t len, const char *file,
 out:
 	if (rc)
 		reg_meta_release(out);
-	free_tree(&c);
+	schemafile_free_tree(&c);
 	return rc;
 }
 
@@ -1022,7 +686,7 @@ int sfw_open(const char *bytes, size_t len, const char *file, struct diags *diag
 		return REG_ENOMEM;
 	int rc = parse_prologue(&w->c, bytes, len, file ? file : "", diags);
 	if (rc) {
-		free_tree(&w->c);
+		schemafile_free_tree(&w->c);
 		free(w);
 		return rc;
 	}
@@ -1092,7 +756,7 @@ int sfw_close(struct sfw *w)
 	if (!w)
 		return 0;
 	int rc = parse_result(&w->c);
-	free_tree(&w->c);
+	schemafile_free_tree(&w->c);
 	free(w);
 	return rc;
 }
