@@ -25,37 +25,49 @@ static int describe_failure(const struct session *s, const struct pg_exec_result
 	return rc;
 }
 
-/* The pending script's own file:line:col for an error PostgreSQL placed. */
+/* The place of the character PostgreSQL counts as position (from 1) in a
+ * pending script's text, 1-based line and column. */
+static struct reg_loc script_loc(const char *t, int position)
+{
+	size_t len = strlen(t), off = 0;
+	for (int chars = 1; off < len && chars < position; off++)
+		if (((unsigned char)t[off + 1] & 0xC0) != 0x80)
+			chars++;
+	struct reg_loc at = { 1, 1 };
+	for (size_t i = 0; i < off; i++) {
+		if (t[i] == '\n') {
+			at.line++;
+			at.col = 1;
+		} else if (((unsigned char)t[i] & 0xC0) != 0x80) {
+			at.col++;
+		}
+	}
+	return at;
+}
+
+/*
+ * The failed step's error at the place it comes from: a pending script's
+ * own file:line:col (PostgreSQL's position is inside the script), or for a
+ * generated step the YAML place that caused it (plan_step.file and .loc:
+ * the column, index or reference), so `check` reads like the offline
+ * checks do. A step without a place (a dropped table) gets its file.
+ */
 static int add_position(const struct session *s, const struct pg_exec_result *r,
 			struct diags *d)
 {
-	if (!r->failed_step || !r->position || r->failed_step > s->plan.n)
+	if (!r->failed_step || r->failed_step > s->plan.n)
 		return 0;
 	const struct plan_step *st = &s->plan.steps[r->failed_step - 1];
-	if (st->kind != PLAN_PENDING)
+	bool pending = st->kind == PLAN_PENDING;
+	if (pending && !r->position)
 		return 0;
-	const char *t = st->sql;
-	size_t len = strlen(t), off = 0;
-	/* PostgreSQL counts characters from 1 */
-	for (int chars = 1; off < len && chars < r->position; off++)
-		if (((unsigned char)t[off + 1] & 0xC0) != 0x80)
-			chars++;
-	uint32_t line = 1, col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (t[i] == '\n') {
-			line++;
-			col = 1;
-		} else if (((unsigned char)t[i] & 0xC0) != 0x80) {
-			col++;
-		}
-	}
-	struct sbuf msg = SBUF_INIT;
-	int rc = sbuf_add(&msg, r->error.buf, strcspn(r->error.buf, "\n"));
-	if (!rc)
-		rc = diags_add(d, st->what, (struct reg_loc){ line, col }, DIAG_ERROR,
-			       "dry run: %s", msg.buf);
-	sbuf_release(&msg);
-	return rc;
+	struct reg_loc at = pending ? script_loc(st->sql, r->position) : st->loc;
+	int len = (int)strcspn(r->error.buf, "\n");
+	if (pending)
+		return diags_add(d, st->what, at, DIAG_ERROR, "dry run: %.*s", len, r->error.buf);
+	return diags_add(d, st->file, at, DIAG_ERROR, "dry run: %.*s%s%s%s (step %zu of %zu: %s)",
+			 len, r->error.buf, r->sqlstate[0] ? " (SQLSTATE " : "", r->sqlstate,
+			 r->sqlstate[0] ? ")" : "", r->failed_step, s->plan.n, st->what);
 }
 
 void migrate_check_result_init(struct migrate_check_result *r)

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "diag.h"
+#include "pg_catalog.h"
 #include "pgq.h"
 #include "sbuf.h"
+#include "sqlcheck_int.h"
 #include "strmap.h"
 
 /*
@@ -77,6 +80,7 @@ static void entry_free(void *p)
 		return;
 	free((char *)e->res.message);
 	free((char *)e->res.canonical);
+	free((char *)e->res.names.name);
 	free(e);
 }
 
@@ -130,6 +134,9 @@ struct verdict {
 	struct sbuf message;
 	int offset; /* into the user's text, or -1 */
 	struct sbuf canonical;
+	const char *text; /* the user's */
+	struct sqlcheck_names names; /* .name unset: see name */
+	struct sbuf name;
 };
 
 static int refuse(struct verdict *v, int offset, const char *fmt, ...)
@@ -305,6 +312,41 @@ static int add_typmod(struct sbuf *sb, json_object *mod)
 	return 1;
 }
 
+/* ---- names the catalog knows ---- */
+
+/* Records what the catalog says of a name at location (in the whole
+ * statement), as written there when the parser only folded its case. */
+static int note_name(struct verdict *v, enum sqlcheck_name verdict, const char *name,
+		     int location, size_t prefix_len)
+{
+	size_t tlen = strlen(v->text), n = strlen(name);
+	int off = user_offset(location, prefix_len, tlen);
+	v->names.verdict = verdict;
+	v->names.offset = off;
+	sbuf_reset(&v->name);
+	if (off >= 0 && (size_t)off + n <= tlen && !strncasecmp(v->text + off, name, n) &&
+	    is_simple_name(name))
+		return sbuf_add(&v->name, v->text + off, n);
+	return sbuf_adds(&v->name, name);
+}
+
+/* base: the type's one name after pg_catalog and aliases, as pg_type
+ * spells it. */
+static int judge_type_name(struct verdict *v, const char *base, json_object *tn, size_t nmods)
+{
+	char kind = pg_catalog_type_kind(base);
+	const char *ext = kind ? NULL : pg_catalog_type_extension(base);
+	if (kind && kind != 'p')
+		return 0;
+	v->names.typmods = nmods > 0;
+	if (ext)
+		v->names.extension = ext;
+	else if (!kind && is_simple_name(base) && (v->names.near = pg_catalog_suggest_type(base, NULL)))
+		v->names.typo = pg_catalog_one_typo(base, v->names.near);
+	return note_name(v, kind ? SQLCHECK_PSEUDO : ext ? SQLCHECK_EXTENSION : SQLCHECK_UNKNOWN,
+			 base, pgq_get_loc(tn), strlen(TYPE_PREFIX));
+}
+
 /*
  * The canonical spelling: schema pg_catalog dropped, aliases folded (so the
  * names users write and the names the parser produces meet), modifiers and
@@ -338,6 +380,9 @@ static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
 	int qualified_by_catalog = nnames == 2 && !strcmp(parts[0], "pg_catalog");
 	if (qualified_by_catalog)
 		first = 1;
+	json_object *mods = pgq_get(tn, "typmods");
+	size_t nmods = mods && json_object_is_type(mods, json_type_array)
+		       ? json_object_array_length(mods) : 0;
 	int rc = 0;
 	if (nnames - first == 1) {
 		const char *base = parts[first];
@@ -349,9 +394,12 @@ static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
 			for (size_t i = 0; i < sizeof(type_aliases) / sizeof(*type_aliases); i++)
 				if (!strcmp(type_aliases[i].from, base))
 					base = type_aliases[i].to;
-			rc = !strcmp(base, "char") ? sbuf_adds(&v->canonical, "bpchar")
-						   : add_name(&v->canonical, base);
+			if (!strcmp(base, "char"))
+				base = "bpchar";
+			rc = add_name(&v->canonical, base);
 		}
+		if (!rc)
+			rc = judge_type_name(v, base, tn, nmods);
 	} else {
 		for (size_t i = first; !rc && i < nnames; i++) {
 			if (i > first)
@@ -363,9 +411,6 @@ static int canonical_type(json_object *tn, size_t text_len, struct verdict *v)
 	if (rc)
 		return rc;
 
-	json_object *mods = pgq_get(tn, "typmods");
-	size_t nmods = mods && json_object_is_type(mods, json_type_array)
-		       ? json_object_array_length(mods) : 0;
 	/* INTERVAL's modifiers are a field bitmask the grammar computed from
 	 * "DAY TO SECOND"; as numbers they would only mislead. */
 	int is_interval = !strcmp(v->canonical.buf, "interval");
@@ -476,6 +521,25 @@ static const char *func_name(json_object *call)
 	return sval ? json_object_get_string(sval) : NULL;
 }
 
+/* Records the first call of a function that is not built in (an unknown
+ * one before an extension's). Calls qualified by another schema than
+ * pg_catalog are the target's or an extension's: not judged. */
+static int judge_call(json_object *call, const char *fn, struct verdict *v)
+{
+	json_object *names = pgq_get(call, "funcname");
+	if (pgq_arr_len(names) > 1 &&
+	    strcmp(pgq_string_node(pgq_arr_at(names, 0)) ?: "", "pg_catalog"))
+		return 0;
+	if (v->names.verdict == SQLCHECK_UNKNOWN || pg_catalog_has_function(fn))
+		return 0;
+	const char *ext = pg_catalog_function_extension(fn);
+	if (ext && v->names.verdict == SQLCHECK_EXTENSION)
+		return 0;
+	v->names.extension = ext;
+	return note_name(v, ext ? SQLCHECK_EXTENSION : SQLCHECK_UNKNOWN, fn, pgq_get_loc(call),
+			 strlen(EXPR_PREFIX));
+}
+
 /* Things PostgreSQL refuses in a DEFAULT that the grammar accepts, and
  * calls we refuse (denied_functions). */
 static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
@@ -518,127 +582,16 @@ static int judge_expr_nodes(json_object *o, size_t text_len, struct verdict *v)
 				      "function '%s' is not allowed in a default (it runs queries or "
 				      "has side effects, and checking a migration evaluates defaults)",
 				      fn);
+		int rc = fn ? judge_call(val, fn, v) : 0;
+		if (rc)
+			return rc;
 		if (!strcmp(key, "SetToDefault"))
 			return refuse(v, expr_offset(val, text_len),
 				      "DEFAULT is not a value (leave 'default' out for no default)");
-		int rc = judge_expr_nodes(val, text_len, v);
-		if (rc || !v->ok)
+		if ((rc = judge_expr_nodes(val, text_len, v)) || !v->ok)
 			return rc;
 	}
 	return 0;
-}
-
-/* The value of an A_Const as text: 1, '1' and '1'::int all become "1",
- * since PostgreSQL prints stored defaults with casts the user never wrote.
- * A length prefix keeps 'a,b' from looking like two things. Integers are
- * read back from the source: libpg_query 15-4.0.0 prints every negative
- * integer constant as {} (as if it were 0). */
-static void canon_const(json_object *c, const char *src, size_t src_len, struct sbuf *out)
-{
-	json_object *v;
-	const char *t = NULL;
-	char num[32];
-	if (pgq_get(c, "isnull")) {
-		t = "NULL";
-	} else if ((v = pgq_get(c, "ival"))) {
-		json_object *loc = pgq_get(c, "location");
-		long long x = json_object_get_int64(pgq_get(v, "ival"));
-		if (loc && json_object_get_int64(loc) >= 0 &&
-		    (size_t)json_object_get_int64(loc) < src_len) {
-			const char *p = src + json_object_get_int64(loc);
-			bool neg = *p == '-';
-			if (neg)
-				p++;
-			while (isspace((unsigned char)*p))
-				p++;
-			if (isdigit((unsigned char)*p))
-				x = strtoll(p, NULL, 10) * (neg ? -1 : 1);
-		}
-		snprintf(num, sizeof(num), "%lld", x);
-		t = num;
-	} else if ((v = pgq_get(c, "fval"))) {
-		t = json_object_get_string(pgq_get(v, "fval"));
-	} else if ((v = pgq_get(c, "boolval"))) {
-		t = json_object_get_boolean(pgq_get(v, "boolval")) ? "true" : "false";
-	} else if ((v = pgq_get(c, "sval"))) {
-		t = json_object_get_string(pgq_get(v, "sval"));
-	} else if ((v = pgq_get(c, "bsval"))) {
-		t = json_object_get_string(pgq_get(v, "bsval"));
-	}
-	if (!t)
-		t = "";
-	sbuf_addf(out, "C%zu:%s", strlen(t), t);
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * The canonical form of a default: a deterministic rendering of its parse
- * tree without locations (keys sorted, strings length-prefixed), with
- * casts of constants reduced to the constant, so a declared default and
- * the one PostgreSQL prints back compare equal. Recursion is bounded by
- * the tree's depth, which pgq_json() already limited.
- */
-static void canon_node(json_object *o, const char *src, size_t src_len, struct sbuf *out)
-{
-	json_object *c;
-	switch (json_object_get_type(o)) {
-	case json_type_object: {
-		if ((c = pgq_get(o, "A_Const"))) {
-			canon_const(c, src, src_len, out);
-			return;
-		}
-		if ((c = pgq_get(o, "TypeCast")) && pgq_get(pgq_get(c, "arg"), "A_Const")) {
-			canon_node(pgq_get(c, "arg"), src, src_len, out);
-			return;
-		}
-		size_t n = (size_t)json_object_object_length(o), k = 0;
-		const char **keys = malloc((n ? n : 1) * sizeof(*keys));
-		if (!keys) {
-			sbuf_fail(out, REG_ENOMEM);
-			return;
-		}
-		json_object_object_foreach(o, key, val) {
-			(void)val;
-			if (strcmp(key, "location"))
-				keys[k++] = key;
-		}
-		qsort(keys, k, sizeof(*keys), key_cmp);
-		sbuf_addch(out, '{');
-		for (size_t i = 0; i < k && !sbuf_error(out); i++) {
-			sbuf_addf(out, "%s:", keys[i]);
-			canon_node(pgq_get(o, keys[i]), src, src_len, out);
-			sbuf_addch(out, ',');
-		}
-		free(keys);
-		sbuf_addch(out, '}');
-		return;
-	}
-	case json_type_array:
-		sbuf_addch(out, '[');
-		for (size_t i = 0; i < json_object_array_length(o) && !sbuf_error(out); i++) {
-			canon_node(json_object_array_get_idx(o, i), src, src_len, out);
-			sbuf_addch(out, ',');
-		}
-		sbuf_addch(out, ']');
-		return;
-	case json_type_string: {
-		const char *s = json_object_get_string(o);
-		size_t len = (size_t)json_object_get_string_len(o);
-		sbuf_addf(out, "S%zu:", len);
-		sbuf_add(out, s, len);
-		return;
-	}
-	case json_type_null:
-		sbuf_adds(out, "null");
-		return;
-	default:
-		sbuf_adds(out, json_object_get_string(o));
-		return;
-	}
 }
 
 /* stmt is the whole statement parsed ("SELECT " + the text): constants'
@@ -651,7 +604,7 @@ static int judge_expr(json_object *tree, const char *stmt, size_t text_len, stru
 		return rc;
 	if ((rc = judge_expr_nodes(val, text_len, v)) || !v->ok)
 		return rc;
-	canon_node(val, stmt, strlen(stmt), &v->canonical);
+	sqlcheck_canon_expr(val, stmt, strlen(stmt), &v->canonical);
 	return sbuf_error(&v->canonical);
 }
 
@@ -708,6 +661,7 @@ static int judge(enum check_kind kind, const char *text, struct verdict *v)
 
 	v->ok = 1;
 	v->offset = -1;
+	v->text = text;
 	if (all_blank(text))
 		return refuse(v, 0, "empty %s", subject);
 	if ((rc = sbuf_adds(&q, prefix)) || (rc = sbuf_adds(&q, text)))
@@ -779,14 +733,16 @@ static int digest_if_long(struct sbuf *canonical)
 
 static int lookup(enum check_kind kind, const char *text, struct sqlcheck_result *res)
 {
-	struct verdict v = { 1, SBUF_INIT, -1, SBUF_INIT };
+	struct verdict v = { .ok = 1, .message = SBUF_INIT, .offset = -1, .canonical = SBUF_INIT,
+			     .name = SBUF_INIT };
 	struct entry *e = NULL;
 	size_t len = strlen(text);
 	int rc = 0;
 
 	if (len > SQLCHECK_MAX_TEXT) {
-		*res = (struct sqlcheck_result){ 0, kind == KIND_TYPE ? too_long_type : too_long_expr,
-						 SQLCHECK_MAX_TEXT, NULL };
+		*res = (struct sqlcheck_result){ .message = kind == KIND_TYPE ? too_long_type
+									   : too_long_expr,
+						 .offset = SQLCHECK_MAX_TEXT };
 		return 0;
 	}
 	/* The parse runs under the lock: each text is parsed exactly once, and
@@ -812,8 +768,16 @@ static int lookup(enum check_kind kind, const char *text, struct sqlcheck_result
 		rc = REG_ENOMEM;
 		goto unlock;
 	}
+	if (v.ok && v.names.verdict != SQLCHECK_KNOWN) {
+		e->res.names = v.names;
+		if (!(e->res.names.name = sbuf_detach(&v.name, NULL))) {
+			rc = REG_ENOMEM;
+			goto unlock;
+		}
+	}
 	e->size = ENTRY_OVERHEAD + len + (e->res.message ? strlen(e->res.message) : 0) +
-		  (e->res.canonical ? strlen(e->res.canonical) : 0);
+		  (e->res.canonical ? strlen(e->res.canonical) : 0) +
+		  (e->res.names.name ? strlen(e->res.names.name) : 0);
 	if ((rc = cache_put(kind, text, len, e)))
 		goto unlock;
 found:
@@ -825,6 +789,7 @@ unlock:
 	entry_free(e);
 	sbuf_release(&v.message);
 	sbuf_release(&v.canonical);
+	sbuf_release(&v.name);
 	return rc;
 }
 

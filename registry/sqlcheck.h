@@ -27,6 +27,39 @@
  * at most 16 KiB), so a generation holds at least 160. */
 #define SQLCHECK_STABLE_TEXTS 100u
 
+/*
+ * What PostgreSQL's catalog (pg_catalog.h) says of a valid type's name, or
+ * of the functions a valid default calls; sqlcheck only reports it, the
+ * validator decides what it is worth (docs/validation.md, "Names PostgreSQL
+ * knows"): it alone knows what the registry declares.
+ */
+enum sqlcheck_name {
+	SQLCHECK_KNOWN = 0,  /* built in, or qualified by a schema other than
+			      * pg_catalog (not judged: an extension's, a
+			      * type or function of the target) */
+	SQLCHECK_EXTENSION,  /* unqualified, and defined by an extension */
+	SQLCHECK_PSEUDO,     /* types: a pseudo-type (void, record, trigger...) */
+	SQLCHECK_UNKNOWN,    /* unqualified or pg_catalog., and not built in */
+};
+
+struct sqlcheck_names {
+	enum sqlcheck_name verdict;
+	/* When not KNOWN: the type's or (first such) function's name as
+	 * written ("BOOLEN"), and its 0-based offset into the text. For a
+	 * default, an UNKNOWN call is reported before an EXTENSION one. */
+	const char *name;
+	int offset;
+	const char *extension; /* EXTENSION: "citext", "uuid-ossp" (static) */
+	/* Types, UNKNOWN: the nearest built-in spelling ("boolean"), or NULL
+	 * (static); whether that is one typo away (pg_catalog_one_typo), and
+	 * whether the type has modifiers, which no enum or domain accepts.
+	 * Functions get their suggestion from the caller's budget
+	 * (pg_catalog_suggest_function). */
+	const char *near;
+	int typo;
+	int typmods;
+};
+
 /* Result of checking one text. Strings are owned by the cache: valid until
  * sqlcheck_cleanup(), and while fewer than SQLCHECK_STABLE_TEXTS other
  * distinct texts have been checked since (the cache drops what was not
@@ -42,6 +75,7 @@ struct sqlcheck_result {
 			       * tree without locations and with casts of
 			       * constants dropped, so 'a' and 'a'::text, or
 			       * -1 and '-1'::integer, are equal */
+	struct sqlcheck_names names; /* when valid; name owned like message */
 };
 
 /* Returns 0 and fills *res, or REG_ENOMEM. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "pg_catalog.h"
 #include "sqlcheck.h"
 #include "strmap.h"
 #include "text.h"
@@ -528,6 +529,69 @@ static int check_controls(struct vctx *c, const char *what, const char *text,
 		   column ? column : "", column ? "'" : "", (unsigned char)text[off]);
 }
 
+/*
+ * Hooks for what the registry will declare: its own types (enums, domains)
+ * and the extensions of its target (registry.yaml). Neither exists yet, so
+ * nothing is declared: every name the catalog does not know is judged.
+ */
+static bool declared_type(const struct vctx *c, const char *name)
+{
+	(void)c;
+	(void)name;
+	return false;
+}
+
+static bool declared_extension(const struct vctx *c, const char *ext)
+{
+	(void)c;
+	(void)ext;
+	return false;
+}
+
+/*
+ * A valid type or default whose names PostgreSQL's catalog does not know
+ * (docs/validation.md, "Names PostgreSQL knows"). Errors: a pseudo-type, a
+ * type near a built-in one (a typo) or with modifiers (no enum or domain
+ * has any), a function that is not built in. Warnings: an extension's
+ * type or function (the target must have it), and any other unqualified
+ * type, which the target may define (CREATE TYPE, CREATE DOMAIN).
+ */
+static int check_names(struct vctx *c, const struct reg_column *col, int is_type,
+		       const struct sqlcheck_names *n, struct reg_loc at, const char *text)
+{
+	const char *what = is_type ? "type" : "function", *cname = col->name ? col->name : "";
+	struct reg_loc loc = scalar_loc(c, at, text, n->offset);
+	if (n->verdict == SQLCHECK_EXTENSION)
+		return declared_extension(c, n->extension) ? 0
+		       : warn(c, loc, "column '%s': %s '%s' comes from extension '%s', which the "
+			      "target database must have (CREATE EXTENSION \"%s\")", cname, what,
+			      n->name, n->extension, n->extension);
+	if (n->verdict == SQLCHECK_PSEUDO)
+		return err(c, loc, "column '%s': type '%s' is a pseudo-type, not a column type",
+			   cname, n->name);
+	if (is_type && declared_type(c, n->name))
+		return 0;
+	if (is_type && !n->typo && !n->typmods)
+		return warn(c, loc, "column '%s': unknown type '%s' (not built in, nor an "
+			    "extension's; a type the target defines is written schema-qualified: "
+			    "public.%s)", cname, n->name, n->name);
+	const char *near = is_type ? n->near : NULL;
+	if (!is_type && !full(c)) {
+		char lower[REG_MAX_IDENT_LEN + 1];
+		size_t k = 0;
+		for (; n->name[k] && k < REG_MAX_IDENT_LEN; k++)
+			lower[k] = (char)tolower((unsigned char)n->name[k]);
+		lower[k] = '\0';
+		near = pg_catalog_suggest_function(lower, &c->budget);
+	}
+	if (near)
+		return err(c, loc, "column '%s': unknown %s '%s' (did you mean '%s'?)", cname, what,
+			   n->name, near);
+	return err(c, loc, "column '%s': unknown %s '%s'%s", cname, what, n->name,
+		   is_type ? "" : " (not built in, nor an extension's; a function the target "
+				  "defines is called schema-qualified: public.f())");
+}
+
 static int check_sql(struct vctx *c, const struct reg_column *col, int is_type)
 {
 	const char *text = is_type ? col->type : col->default_expr;
@@ -538,8 +602,11 @@ static int check_sql(struct vctx *c, const struct reg_column *col, int is_type)
 	if (rc || first_control(text) >= 0)
 		return rc;
 	rc = is_type ? sqlcheck_type(text, &res) : sqlcheck_expr(text, &res);
-	if (rc || res.ok)
+	if (rc)
 		return rc;
+	if (res.ok)
+		return res.names.verdict == SQLCHECK_KNOWN ? 0
+		       : check_names(c, col, is_type, &res.names, at, text);
 	return err(c, scalar_loc(c, at, text, res.offset), "invalid %s '%s' for column '%s': %s",
 		   is_type ? "type" : "default", text, col->name ? col->name : "", res.message);
 }

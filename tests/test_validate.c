@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "registry.h"
+#include "pg_catalog.h"
 #include "sqlcheck.h"
 #include "validate.h"
 
@@ -1294,6 +1295,130 @@ START_TEST(from_bytes_refuses_injection)
 }
 END_TEST
 
+/* Offline, what only the dry run used to catch: names PostgreSQL does not
+ * know, at their place, with the nearest built-in one. */
+START_TEST(unknown_names_located)
+{
+	static const char yaml[] = "name: t\nowner: svc\ncolumns:\n"
+				   "  - name: price\n    type: NUMBR(10,2)\n"
+				   "  - name: active\n    type: BOOLEN\n"
+				   "  - name: created_at\n    type: timestamptz\n    default: \"nwo()\"\n"
+				   "  - name: v\n    type: void\n"
+				   "  - name: w\n    type: pg_catalog.textt\n"
+				   "  - name: x\n    type: text\n    default: lower(upper(x_foo_bar('a')))\n";
+	struct diags d = DIAGS_INIT;
+	struct reg_schema *s = (struct reg_schema *)1;
+	ck_assert_int_eq(reg_schema_from_bytes(yaml, strlen(yaml), "schemas/t.yaml", "t", &s, &d),
+			 REG_EINVAL);
+	ck_assert_ptr_null(s);
+	char *out = render(&d);
+	ck_assert_str_eq(out,
+		"schemas/t.yaml:5:11: error: column 'price': unknown type 'NUMBR'\n"
+		"schemas/t.yaml:7:11: error: column 'active': unknown type 'BOOLEN' (did you mean "
+		"'boolean'?)\n"
+		"schemas/t.yaml:10:15: error: column 'created_at': unknown function 'nwo' (did you "
+		"mean 'now'?)\n"
+		"schemas/t.yaml:12:11: error: column 'v': type 'void' is a pseudo-type, not a column "
+		"type\n"
+		"schemas/t.yaml:14:11: error: column 'w': unknown type 'textt' (did you mean "
+		"'text'?)\n"
+		"schemas/t.yaml:17:26: error: column 'x': unknown function 'x_foo_bar' (not built "
+		"in, nor an extension's; a function the target defines is called schema-qualified: "
+		"public.f())\n");
+	free(out);
+	diags_release(&d);
+	sqlcheck_cleanup();
+}
+END_TEST
+
+/* Every spelling of a built-in type, and calls of built-in functions in
+ * every syntax, are known; so is anything qualified by another schema. */
+START_TEST(known_names_pass)
+{
+	static const char *const types[] = {
+		"int", "integer", "int4", "INT", "DECIMAL(15,2)", "timestamp with time zone",
+		"TEXT[]", "character varying(20)", "\"char\"", "char(3)", "double precision",
+		"bit varying(3)", "interval day to second", "serial", "BIGSERIAL", "json",
+		"time(3) with time zone", "pg_catalog.int4", "uuid[][]", "tsvector", "int4range",
+		"public.citext", "postgis.geometry", "public.mood", "x.y.z",
+	};
+	static const char *const exprs[] = {
+		"now()", "NOW()", "CURRENT_TIMESTAMP", "gen_random_uuid()", "nextval('s')",
+		"EXTRACT(epoch FROM now())", "trim(' a ')", "substring('abc' from 1 for 2)",
+		"position('a' in 'abc')", "coalesce(NULL, 1)", "'a'::text", "pg_catalog.now()",
+		"public.next_id()", "extensions.uuid_generate_v4()", "1 + length(lower('A'))",
+		"timezone('utc', now())", "'{}'::jsonb", "(now() AT TIME ZONE 'utc')",
+	};
+	struct sqlcheck_result res;
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++) {
+		ck_assert_int_eq(sqlcheck_type(types[i], &res), 0);
+		ck_assert_msg(res.ok && res.names.verdict == SQLCHECK_KNOWN, "type %s: %d %s",
+			      types[i], res.names.verdict, res.names.name ? res.names.name : "");
+	}
+	for (size_t i = 0; i < sizeof(exprs) / sizeof(*exprs); i++) {
+		ck_assert_int_eq(sqlcheck_expr(exprs[i], &res), 0);
+		ck_assert_msg(res.ok && res.names.verdict == SQLCHECK_KNOWN, "default %s: %d %s",
+			      exprs[i], res.names.verdict, res.names.name ? res.names.name : "");
+	}
+	sqlcheck_cleanup();
+}
+END_TEST
+
+/* Names the target may have: an extension's (unqualified), or a type it
+ * defines (enum, domain): warnings, the write is accepted. */
+START_TEST(extension_names_warn)
+{
+	static const char yaml[] = "name: t\nowner: svc\ncolumns:\n"
+				   "  - name: email\n    type: citext\n"
+				   "  - name: id\n    type: uuid\n    default: uuid_generate_v4()\n"
+				   "  - name: mood\n    type: mood\n"
+				   "  - name: shape\n    type: geometry\n";
+	struct diags d = DIAGS_INIT;
+	struct reg_schema *s = NULL;
+	ck_assert_int_eq(reg_schema_from_bytes(yaml, strlen(yaml), "schemas/t.yaml", "t", &s, &d),
+			 0);
+	ck_assert_ptr_nonnull(s);
+	char *out = render(&d);
+	ck_assert_str_eq(out,
+		"schemas/t.yaml:5:11: warning: column 'email': type 'citext' comes from extension "
+		"'citext', which the target database must have (CREATE EXTENSION \"citext\")\n"
+		"schemas/t.yaml:8:14: warning: column 'id': function 'uuid_generate_v4' comes from "
+		"extension 'uuid-ossp', which the target database must have (CREATE EXTENSION "
+		"\"uuid-ossp\")\n"
+		"schemas/t.yaml:10:11: warning: column 'mood': unknown type 'mood' (not built in, "
+		"nor an extension's; a type the target defines is written schema-qualified: "
+		"public.mood)\n"
+		"schemas/t.yaml:12:11: warning: column 'shape': type 'geometry' comes from "
+		"extension 'postgis', which the target database must have (CREATE EXTENSION "
+		"\"postgis\")\n");
+	free(out);
+	diags_release(&d);
+	reg_schema_free(s);
+	sqlcheck_cleanup();
+}
+END_TEST
+
+/* The suggestions: a swap of two letters, then the edit distance. */
+START_TEST(catalog_suggestions)
+{
+	ck_assert_str_eq(pg_catalog_suggest_function("nwo", NULL), "now");
+	ck_assert_str_eq(pg_catalog_suggest_function("gen_random_uuidd", NULL), "gen_random_uuid");
+	ck_assert_str_eq(pg_catalog_suggest_type("boolen", NULL), "boolean");
+	ck_assert_str_eq(pg_catalog_suggest_type("intger", NULL), "integer");
+	ck_assert_ptr_null(pg_catalog_suggest_type("guacamole_entity_type", NULL));
+	size_t budget = 10;
+	ck_assert_ptr_null(pg_catalog_suggest_function("lowr", &budget));
+	ck_assert_uint_eq(budget, 0);
+	ck_assert_int_eq(pg_catalog_one_typo("nwo", "now"), 1);
+	ck_assert_int_eq(pg_catalog_one_typo("boolen", "boolean"), 1);
+	ck_assert_int_eq(pg_catalog_one_typo("mood", "bool"), 0);
+	ck_assert_int_eq(pg_catalog_type_kind("int4"), 'b');
+	ck_assert_int_eq(pg_catalog_type_kind("record"), 'p');
+	ck_assert_int_eq(pg_catalog_type_kind("boolen"), 0);
+	ck_assert_str_eq(pg_catalog_type_extension("hstore"), "hstore");
+}
+END_TEST
+
 /* The seed's five tables (examples/aegis) check clean. */
 START_TEST(seed_examples_clean)
 {
@@ -1340,6 +1465,10 @@ int main(void)
 	tcase_add_test(tc, each_text_parsed_once);
 	tcase_add_test(tc, default_canonical_in_the_cache);
 	tcase_add_test(tc, cache_shared_by_threads);
+	tcase_add_test(tc, unknown_names_located);
+	tcase_add_test(tc, known_names_pass);
+	tcase_add_test(tc, extension_names_warn);
+	tcase_add_test(tc, catalog_suggestions);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cross");
