@@ -160,7 +160,8 @@ struct fs_schemas {
 	struct regstore *rs;              /* ctx->reg as loaded from ctx->store */
 	uint64_t syncs;                   /* syncs that brought another process's changes */
 	struct strlist inval;             /* changed names not yet invalidated in the
-					     kernel ("" is registry.yaml) */
+					     kernel ("" is registry.yaml, "/" every
+					     entry of schemas/: a new file dropped) */
 	dev_t db_dev;                     /* the database file the store opened */
 	ino_t db_ino;
 	bool db_gone;                     /* it was deleted or replaced (logged once) */
@@ -251,6 +252,9 @@ int fs_truncate_draft(struct sbuf *draft, off_t size);
 /* ---- fs_mount.c ---- */
 
 void fs_now(struct timespec *ts);
+/* The ticker runs now rather than within a second: what ctx->schemas->inval
+ * holds reaches the kernel at once. Caller may hold ctx->lock. */
+void fs_ticker_wake(struct fs_ctx *ctx);
 
 /* ---- fs_log.c ---- */
 

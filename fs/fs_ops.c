@@ -35,6 +35,7 @@
 #include <fuse_lowlevel.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -143,6 +144,49 @@ static struct fs_ctx *ctx_get(void)
 	return fuse_get_context()->private_data;
 }
 
+/*
+ * Who may do what (docs/security.md). The mount always runs with
+ * default_permissions (fs_mount.c): the kernel checks every access
+ * against the modes and owners getattr shows, so other users (with
+ * -o allow_other) read what is 0444/0644 and write nothing, for every
+ * directory is 0755 and every file shows no write bit for them. The
+ * paths that make the daemon act in the target database are the mount
+ * owner's alone: shown 0600/0700, and refused (EACCES) here too to any
+ * caller but the owner and root, whatever the kernel let through.
+ */
+static const char *const owner_paths[] = {
+	"/migrations/control", "/migrations/cancel", "/migrations/pending",
+};
+
+static bool owner_path(const char *path)
+{
+	for (size_t i = 0; i < sizeof(owner_paths) / sizeof(owner_paths[0]); i++) {
+		size_t n = strlen(owner_paths[i]);
+		if (!strncmp(path, owner_paths[i], n) && (!path[n] || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* 0, or -EACCES when path is the owner's and the caller is someone else. */
+static int caller_may(const struct fs_ctx *ctx, const char *path)
+{
+	uid_t uid = fuse_get_context()->uid;
+	if (uid == ctx->uid || uid == 0 || !owner_path(path))
+		return 0;
+	return -EACCES;
+}
+
+/* The mode getattr shows: the route's, without write bits for others,
+ * and without any for them on the owner's paths. */
+static mode_t shown_mode(const char *path, mode_t mode)
+{
+	mode &= ~(mode_t)(S_IWGRP | S_IWOTH);
+	if (owner_path(path))
+		mode &= ~(mode_t)(S_IRWXG | S_IRWXO);
+	return mode;
+}
+
 static struct fs_handle *handle_of(const struct fuse_file_info *fi)
 {
 	return fi ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
@@ -164,7 +208,17 @@ static void stat_fill(struct fs_ctx *ctx, struct stat *st, mode_t mode, size_t s
 	st->st_atim = *mtime;
 }
 
+static int getattr_route(const char *path, struct stat *st, struct fuse_file_info *fi);
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	int ret = getattr_route(path, st, fi);
+	if (!ret)
+		st->st_mode = (st->st_mode & S_IFMT) | shown_mode(path, st->st_mode & 07777);
+	return ret;
+}
+
+static int getattr_route(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct fs_ctx *ctx = ctx_get();
 	struct fs_handle *h = handle_of(fi);
@@ -241,6 +295,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		return ret;
 	if (r.e.route->kind != FS_ROUTE_DIR)
 		return -ENOTDIR;
+	if ((ret = caller_may(ctx, path)))
+		return ret;
 	struct fs_dir dir = { .buf = buf, .fill = fill };
 	fill(buf, ".", NULL, 0, 0);
 	fill(buf, "..", NULL, 0, 0);
@@ -332,6 +388,8 @@ static int do_open(const char *path, struct fuse_file_info *fi, bool creating, m
 	int ret = fs_resolve(path, &r);
 	if (ret)
 		return creating ? -EACCES : ret;
+	if ((ret = caller_may(ctx, path)))
+		return ret;
 	struct fs_handle *h = handle_new(&r, fi->flags);
 	if (!h)
 		return -ENOMEM;
@@ -506,10 +564,73 @@ static int do_sync(struct fs_handle *h, int datasync)
 	}
 }
 
+/*
+ * Is the process that sent this FLUSH exiting without having closed the
+ * file itself (killed, or exiting with a failure)? The kernel closes an
+ * exiting process's files for it, and each close sends a FLUSH from the
+ * exiting task, which waits for the reply: it is still in /proc, with
+ * PF_EXITING in its flags (field 9 of /proc/PID/stat, set before its files
+ * are closed) and its wait status in field 52 (exit_code, set before too:
+ * a signal number in the low 7 bits, else the exit status << 8). A process
+ * that calls close() itself is not exiting then, whatever comes after.
+ * Returns true for an exiting writer killed by a signal or exiting with a
+ * status other than 0; *status is that wait status. A pid the daemon
+ * cannot see (0, another pid namespace) or read is taken as alive.
+ */
+#define FS_PF_EXITING 0x4u
+
+static bool writer_failed(pid_t pid, int *status)
+{
+	char path[64], buf[1024];
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name (field 2) may hold anything but ends at the last ')' */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return false;
+	unsigned long flags = 0;
+	long code = 0;
+	int field = 2;
+	char *save = NULL;
+	for (char *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		field++;
+		if (field == 9)
+			flags = strtoul(tok, NULL, 10);
+		else if (field == 52)
+			code = strtol(tok, NULL, 10);
+	}
+	if (!(flags & FS_PF_EXITING) || field < 52)
+		return false;
+	*status = (int)code;
+	return code != 0;
+}
+
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	return do_sync(handle_of(fi), -1);
+	struct fs_handle *h = handle_of(fi);
+	int status = 0;
+	/* a draft is a revision only when a live process closes it, or one that
+	 * exits with status 0 (`gen > x.yaml`: the kernel closes stdout for it):
+	 * a writer killed mid-copy leaves a truncated, maybe valid, file */
+	if (h->writer && h->wrote && writer_failed(fuse_get_context()->pid, &status)) {
+		h->wrote = false;
+		if (status & 0x7f)
+			fs_log("%s: not saved: the writer was killed by signal %d before it closed the file",
+			       h->entry.path + 1, status & 0x7f);
+		else
+			fs_log("%s: not saved: the writer exited with status %d without closing the file",
+			       h->entry.path + 1, (status >> 8) & 0xff);
+		return 0;
+	}
+	return do_sync(h, -1);
 }
 
 static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
@@ -561,7 +682,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	int ret;
 	if (h) {
 		r.e = h->entry;
-	} else if ((ret = fs_resolve(path, &r))) {
+	} else if ((ret = fs_resolve(path, &r)) || (ret = caller_may(ctx, path))) {
 		return ret;
 	}
 	const struct fs_route *rt = r.e.route;
@@ -604,7 +725,7 @@ static int op_unlink(const char *path)
 	struct fs_ctx *ctx = ctx_get();
 	struct fs_resolved r;
 	int ret = fs_resolve(path, &r);
-	if (ret)
+	if (ret || (ret = caller_may(ctx, path)))
 		return ret;
 	const struct fs_route *rt = r.e.route;
 	switch (rt->kind) {
@@ -665,6 +786,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		return ret;
 	if (fs_resolve(to, &b))
 		return -EACCES;
+	if ((ret = caller_may(ctx, from)) || (ret = caller_may(ctx, to)))
+		return ret;
 	if (a.e.route->kind == FS_ROUTE_CUSTOM && a.e.route->ops->bytes &&
 	    b.e.route->kind == FS_ROUTE_TEXT && b.e.route->commit)
 		return rename_onto_text(ctx, &a.e, &b.e, flags);
@@ -743,16 +866,22 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return set_attr(path, ATTR_CHMOD, mode, NULL);
 }
 
+/* Every file belongs to the mount's owner: a chown to that owner (editors
+ * fchown their new file to the old one's owner) succeeds and changes
+ * nothing; to anyone else it fails (EPERM), for it could not be kept. */
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	(void)uid;
-	(void)gid;
 	(void)fi;
+	struct fs_ctx *ctx = ctx_get();
 	struct fs_resolved r;
 	int ret = fs_resolve(path, &r);
 	if (ret)
 		return ret;
-	return r.e.route->kind == FS_ROUTE_TEXT || r.e.route->kind == FS_ROUTE_CUSTOM ? 0 : -EACCES;
+	if (r.e.route->kind != FS_ROUTE_TEXT && r.e.route->kind != FS_ROUTE_CUSTOM)
+		return -EACCES;
+	if ((uid != (uid_t)-1 && uid != ctx->uid) || (gid != (gid_t)-1 && gid != ctx->gid))
+		return -EPERM;
+	return 0;
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
