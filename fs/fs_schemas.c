@@ -616,7 +616,9 @@ static void s_release(struct fs_ctx *ctx, struct fs_handle *h)
 			created_clear(ctx, f);
 			fallback_restore(ctx, f);
 			/* the kernel keeps the entry CREATE made: a save right
-			 * after this one would find it and fail (ENOENT) */
+			 * after this one would find it and fail (ENOENT). RELEASE
+			 * is asynchronous to close(), so an open that follows
+			 * within microseconds can still win this race */
 			if (!registered(ctx, sh->name) && !strlist_push(&ctx->schemas->inval, "/"))
 				fs_ticker_wake(ctx);
 		}

@@ -62,6 +62,25 @@ check "no refusal is recorded for them" sh -c '! grep -e Users.yaml -e "x.yaml" 
 	_ "$MNT/validation"
 check "no such file exists" sh -c '! ls "$1" | grep -e Users -e "^\\\$" -e bad-name -e Bad' _ "$S"
 
+# ---- item 13: two O_APPEND handles at once: the second close says EBUSY ----
+cp "$S/users.yaml" "$WORK/users.before"
+timeout 30 python3 - "$S/users.yaml" >"$WORK/append.out" <<-'EOF2'
+	import os, sys
+	a = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+	b = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+	os.write(a, b"# from a\n")
+	os.write(b, b"# from b\n")
+	for fd in (a, b):
+	    try:
+	        os.close(fd)
+	        print("ok")
+	    except OSError as e:
+	        print(e.errno)
+EOF2
+check_eq "the first close saves, the second fails with EBUSY" "ok 16" "$(tr '\n' ' ' <"$WORK/append.out" | sed 's/ $//')"
+check_eq "the first append is saved" "# from a" "$(tail -n 1 "$S/users.yaml")"
+check_contains "$MNT/validation" "this save is based on; read the file again"
+
 # ---- item 13: chown ----
 check "chown to the owner succeeds" chown "$(id -u):$(id -g)" "$S/users.yaml"
 check_fails "chown to someone else fails" chown 12345 "$S/users.yaml"
