@@ -35,7 +35,6 @@
 #include <fuse_lowlevel.h>
 #include <limits.h>
 #include <linux/fs.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -144,49 +143,6 @@ static struct fs_ctx *ctx_get(void)
 	return fuse_get_context()->private_data;
 }
 
-/*
- * Who may do what (docs/security.md). The mount always runs with
- * default_permissions (fs_mount.c): the kernel checks every access
- * against the modes and owners getattr shows, so other users (with
- * -o allow_other) read what is 0444/0644 and write nothing, for every
- * directory is 0755 and every file shows no write bit for them. The
- * paths that make the daemon act in the target database are the mount
- * owner's alone: shown 0600/0700, and refused (EACCES) here too to any
- * caller but the owner and root, whatever the kernel let through.
- */
-static const char *const owner_paths[] = {
-	"/migrations/control", "/migrations/cancel", "/migrations/pending",
-};
-
-static bool owner_path(const char *path)
-{
-	for (size_t i = 0; i < sizeof(owner_paths) / sizeof(owner_paths[0]); i++) {
-		size_t n = strlen(owner_paths[i]);
-		if (!strncmp(path, owner_paths[i], n) && (!path[n] || path[n] == '/'))
-			return true;
-	}
-	return false;
-}
-
-/* 0, or -EACCES when path is the owner's and the caller is someone else. */
-static int caller_may(const struct fs_ctx *ctx, const char *path)
-{
-	uid_t uid = fuse_get_context()->uid;
-	if (uid == ctx->uid || uid == 0 || !owner_path(path))
-		return 0;
-	return -EACCES;
-}
-
-/* The mode getattr shows: the route's, without write bits for others,
- * and without any for them on the owner's paths. */
-static mode_t shown_mode(const char *path, mode_t mode)
-{
-	mode &= ~(mode_t)(S_IWGRP | S_IWOTH);
-	if (owner_path(path))
-		mode &= ~(mode_t)(S_IRWXG | S_IRWXO);
-	return mode;
-}
-
 static struct fs_handle *handle_of(const struct fuse_file_info *fi)
 {
 	return fi ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
@@ -210,11 +166,24 @@ static void stat_fill(struct fs_ctx *ctx, struct stat *st, mode_t mode, size_t s
 
 static int getattr_route(const char *path, struct stat *st, struct fuse_file_info *fi);
 
+/* An open writer's handle on path (a text file it created, not committed
+ * yet), or NULL. */
+static struct fs_handle *text_creator(struct fs_ctx *ctx, const char *path)
+{
+	struct fs_handle *found = NULL;
+	fs_lock(ctx);
+	for (struct fs_handle *h = ctx->handles; h && !found; h = h->next)
+		if (h->writer && !strcmp(h->entry.path, path))
+			found = h;
+	fs_unlock(ctx);
+	return found;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	int ret = getattr_route(path, st, fi);
 	if (!ret)
-		st->st_mode = (st->st_mode & S_IFMT) | shown_mode(path, st->st_mode & 07777);
+		st->st_mode = (st->st_mode & S_IFMT) | fs_shown_mode(path, st->st_mode & 07777);
 	return ret;
 }
 
@@ -230,16 +199,20 @@ static int getattr_route(const char *path, struct stat *st, struct fuse_file_inf
 
 	if (rt->kind == FS_ROUTE_TEXT) {
 		struct sbuf b = SBUF_INIT;
-		size_t size;
-		if (h && h->writer) {
-			size = h->data.len;
-		} else {
+		size_t size = 0;
+		if (!(h && h->writer)) {
 			ret = rt->load(ctx, r.e.arg, &b);
 			size = b.len;
 			sbuf_release(&b);
-			if (ret)
+			/* a file being created exists for its creator: the kernel
+			 * (default_permissions) stats it right after CREATE */
+			if (ret == -ENOENT)
+				h = text_creator(ctx, path);
+			if (ret && !h)
 				return ret;
 		}
+		if (h && h->writer)
+			size = h->data.len;
 		stat_fill(ctx, st, fs_route_mode(rt), size, &ctx->mounted_at);
 		fs_lock(ctx);
 		st->st_mtim = st->st_ctim = ctx->changed_at;
@@ -295,7 +268,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		return ret;
 	if (r.e.route->kind != FS_ROUTE_DIR)
 		return -ENOTDIR;
-	if ((ret = caller_may(ctx, path)))
+	if ((ret = fs_caller_may(ctx, path)))
 		return ret;
 	struct fs_dir dir = { .buf = buf, .fill = fill };
 	fill(buf, ".", NULL, 0, 0);
@@ -388,7 +361,7 @@ static int do_open(const char *path, struct fuse_file_info *fi, bool creating, m
 	int ret = fs_resolve(path, &r);
 	if (ret)
 		return creating ? -EACCES : ret;
-	if ((ret = caller_may(ctx, path)))
+	if ((ret = fs_caller_may(ctx, path)))
 		return ret;
 	struct fs_handle *h = handle_new(&r, fi->flags);
 	if (!h)
@@ -564,54 +537,6 @@ static int do_sync(struct fs_handle *h, int datasync)
 	}
 }
 
-/*
- * Is the process that sent this FLUSH exiting without having closed the
- * file itself (killed, or exiting with a failure)? The kernel closes an
- * exiting process's files for it, and each close sends a FLUSH from the
- * exiting task, which waits for the reply: it is still in /proc, with
- * PF_EXITING in its flags (field 9 of /proc/PID/stat, set before its files
- * are closed) and its wait status in field 52 (exit_code, set before too:
- * a signal number in the low 7 bits, else the exit status << 8). A process
- * that calls close() itself is not exiting then, whatever comes after.
- * Returns true for an exiting writer killed by a signal or exiting with a
- * status other than 0; *status is that wait status. A pid the daemon
- * cannot see (0, another pid namespace) or read is taken as alive.
- */
-#define FS_PF_EXITING 0x4u
-
-static bool writer_failed(pid_t pid, int *status)
-{
-	char path[64], buf[1024];
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* the command name (field 2) may hold anything but ends at the last ')' */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return false;
-	unsigned long flags = 0;
-	long code = 0;
-	int field = 2;
-	char *save = NULL;
-	for (char *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		field++;
-		if (field == 9)
-			flags = strtoul(tok, NULL, 10);
-		else if (field == 52)
-			code = strtol(tok, NULL, 10);
-	}
-	if (!(flags & FS_PF_EXITING) || field < 52)
-		return false;
-	*status = (int)code;
-	return code != 0;
-}
-
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
@@ -620,7 +545,7 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	/* a draft is a revision only when a live process closes it, or one that
 	 * exits with status 0 (`gen > x.yaml`: the kernel closes stdout for it):
 	 * a writer killed mid-copy leaves a truncated, maybe valid, file */
-	if (h->writer && h->wrote && writer_failed(fuse_get_context()->pid, &status)) {
+	if (h->writer && h->wrote && fs_writer_failed(fuse_get_context()->pid, &status)) {
 		h->wrote = false;
 		if (status & 0x7f)
 			fs_log("%s: not saved: the writer was killed by signal %d before it closed the file",
@@ -682,7 +607,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	int ret;
 	if (h) {
 		r.e = h->entry;
-	} else if ((ret = fs_resolve(path, &r)) || (ret = caller_may(ctx, path))) {
+	} else if ((ret = fs_resolve(path, &r)) || (ret = fs_caller_may(ctx, path))) {
 		return ret;
 	}
 	const struct fs_route *rt = r.e.route;
@@ -725,7 +650,7 @@ static int op_unlink(const char *path)
 	struct fs_ctx *ctx = ctx_get();
 	struct fs_resolved r;
 	int ret = fs_resolve(path, &r);
-	if (ret || (ret = caller_may(ctx, path)))
+	if (ret || (ret = fs_caller_may(ctx, path)))
 		return ret;
 	const struct fs_route *rt = r.e.route;
 	switch (rt->kind) {
@@ -786,7 +711,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		return ret;
 	if (fs_resolve(to, &b))
 		return -EACCES;
-	if ((ret = caller_may(ctx, from)) || (ret = caller_may(ctx, to)))
+	if ((ret = fs_caller_may(ctx, from)) || (ret = fs_caller_may(ctx, to)))
 		return ret;
 	if (a.e.route->kind == FS_ROUTE_CUSTOM && a.e.route->ops->bytes &&
 	    b.e.route->kind == FS_ROUTE_TEXT && b.e.route->commit)
