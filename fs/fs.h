@@ -204,6 +204,7 @@ struct fs_ctx {
 	struct timespec mounted_at;
 	void *migrate;             /* fs_migrate.c's state */
 	struct fs_handle *handles; /* every open handle: released at unmount */
+	void *ticker;              /* fs_mount.c's ticker thread, while it runs */
 };
 
 void fs_lock(struct fs_ctx *ctx);

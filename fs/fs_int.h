@@ -7,6 +7,7 @@
  *                call the route)
  *  fs_mount.c    the mount's lifecycle: open, load, mount, loop, unmount
  *  fs_log.c      the daemon's messages
+ *  fs_access.c   who is asking: owner-only paths, the modes shown, live writers
  *  fs_views.c    the view cache and the derived views' rows
  *  fs_schemas.c  schemas/: schema files (drafts, commits, fallbacks) and
  *                the rows of /, registry.yaml, schemas/ and editor files
@@ -160,7 +161,8 @@ struct fs_schemas {
 	struct regstore *rs;              /* ctx->reg as loaded from ctx->store */
 	uint64_t syncs;                   /* syncs that brought another process's changes */
 	struct strlist inval;             /* changed names not yet invalidated in the
-					     kernel ("" is registry.yaml) */
+					     kernel ("" is registry.yaml, "/" every
+					     entry of schemas/: a new file dropped) */
 	dev_t db_dev;                     /* the database file the store opened */
 	ino_t db_ino;
 	bool db_gone;                     /* it was deleted or replaced (logged once) */
@@ -248,9 +250,26 @@ int fs_read_bytes(const char *bytes, size_t len, char *buf, size_t size, off_t o
 int fs_write_draft(struct sbuf *draft, const char *buf, size_t size, off_t off);
 int fs_truncate_draft(struct sbuf *draft, off_t size);
 
+/* ---- fs_access.c ---- */
+
+/* 0, or -EACCES when path is one of the mount owner's own
+ * (migrations/control, cancel, pending/) and the caller of the FUSE
+ * request being served is neither that owner nor root. */
+int fs_caller_may(const struct fs_ctx *ctx, const char *path);
+/* The permission bits getattr shows for path, given the route's: never a
+ * write bit for group or others, nothing for them on the owner's paths. */
+mode_t fs_shown_mode(const char *path, mode_t mode);
+/* True when pid is exiting without having closed the file itself: killed
+ * by a signal, or exiting with a status other than 0 (*status: its wait
+ * status). False for a live process and for one the daemon cannot see. */
+bool fs_writer_failed(pid_t pid, int *status);
+
 /* ---- fs_mount.c ---- */
 
 void fs_now(struct timespec *ts);
+/* The ticker runs now rather than within a second: what ctx->schemas->inval
+ * holds reaches the kernel at once. Caller may hold ctx->lock. */
+void fs_ticker_wake(struct fs_ctx *ctx);
 
 /* ---- fs_log.c ---- */
 

@@ -88,6 +88,7 @@ struct ticker {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	bool stop;
+	bool woken;
 	bool running;
 	struct fs_ctx *ctx;
 	struct fuse *fuse;
@@ -100,14 +101,26 @@ static void invalidate(struct fuse *fuse, const char *fmt, const char *name)
 		fuse_invalidate_path(fuse, path); /* -ENOENT: the kernel holds nothing */
 }
 
-/* The files of each changed name ("" is registry.yaml), then every view
- * of the whole registry (each reads every schema). */
+/* The files of each changed name ("" is registry.yaml, "/" the kernel's
+ * entries of schemas/), then every view of the whole registry (each reads
+ * every schema). */
 static void ticker_invalidate(struct ticker *t, const struct strlist *names)
 {
 	for (size_t i = 0; i < names->n; i++) {
 		const char *name = names->items[i];
 		if (!*name) {
 			invalidate(t->fuse, "/registry.yaml%s", "");
+			continue;
+		}
+		if (!strcmp(name, "/")) {
+			/* A new file that was dropped: the kernel still holds its
+			 * entry (from CREATE, for entry_timeout) and would send
+			 * the next open of that name as an OPEN, which fails. The
+			 * high-level API cannot name schemas/'s node, so the root's
+			 * entry "schemas" goes, and with it every unused entry
+			 * under it: the next lookups ask again. */
+			fuse_lowlevel_notify_inval_entry(fuse_get_session(t->fuse), FUSE_ROOT_ID,
+							 "schemas", strlen("schemas"));
 			continue;
 		}
 		invalidate(t->fuse, "/schemas/%s.yaml", name);
@@ -133,7 +146,9 @@ static void *ticker_run(void *arg)
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
-		pthread_cond_timedwait(&t->cond, &t->mu, &until);
+		if (!t->woken)
+			pthread_cond_timedwait(&t->cond, &t->mu, &until);
+		t->woken = false;
 		if (t->stop)
 			break;
 		pthread_mutex_unlock(&t->mu);
@@ -148,6 +163,17 @@ static void *ticker_run(void *arg)
 	return NULL;
 }
 
+void fs_ticker_wake(struct fs_ctx *ctx)
+{
+	struct ticker *t = ctx->ticker;
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->mu);
+	t->woken = true;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->mu);
+}
+
 static int ticker_start(struct ticker *t, struct fs_ctx *ctx, struct fuse *fuse)
 {
 	memset(t, 0, sizeof(*t));
@@ -158,11 +184,19 @@ static int ticker_start(struct ticker *t, struct fs_ctx *ctx, struct fuse *fuse)
 	if (pthread_create(&t->thread, NULL, ticker_run, t))
 		return -1;
 	t->running = true;
+	fs_lock(ctx);
+	ctx->ticker = t;
+	fs_unlock(ctx);
 	return 0;
 }
 
 static void ticker_stop(struct ticker *t)
 {
+	if (t->ctx) {
+		fs_lock(t->ctx);
+		t->ctx->ticker = NULL;
+		fs_unlock(t->ctx);
+	}
 	if (t->running) {
 		pthread_mutex_lock(&t->mu);
 		t->stop = true;
@@ -198,6 +232,8 @@ static int ctx_open(struct fs_ctx *ctx, const char *db_path, const char *example
 		fs_logl(FS_LOG_ERROR, "%s", err.buf);
 		goto out;
 	}
+	if (store_warning(ctx->store))
+		fs_logl(FS_LOG_WARNING, "%s", store_warning(ctx->store));
 	if (fs_load(ctx, examples, &err)) {
 		fs_logl(FS_LOG_ERROR, "%s", err.buf);
 		goto out;
@@ -315,6 +351,13 @@ int fs_main(int argc, char **argv, const struct fs_mount_opts *o)
 	if (!opts.mountpoint) {
 		fs_logl(FS_LOG_ERROR, "no mountpoint given");
 		status = 2;
+		goto out_ctx;
+	}
+	/* the kernel checks every access against the modes and owners the
+	 * mount shows (docs/security.md): with -o allow_other, other users
+	 * read, and write nothing */
+	if (fuse_opt_add_arg(&args, "-odefault_permissions")) {
+		fs_logl(FS_LOG_ERROR, "out of memory");
 		goto out_ctx;
 	}
 

@@ -164,7 +164,30 @@ static void stat_fill(struct fs_ctx *ctx, struct stat *st, mode_t mode, size_t s
 	st->st_atim = *mtime;
 }
 
+static int getattr_route(const char *path, struct stat *st, struct fuse_file_info *fi);
+
+/* An open writer's handle on path (a text file it created, not committed
+ * yet), or NULL. */
+static struct fs_handle *text_creator(struct fs_ctx *ctx, const char *path)
+{
+	struct fs_handle *found = NULL;
+	fs_lock(ctx);
+	for (struct fs_handle *h = ctx->handles; h && !found; h = h->next)
+		if (h->writer && !strcmp(h->entry.path, path))
+			found = h;
+	fs_unlock(ctx);
+	return found;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	int ret = getattr_route(path, st, fi);
+	if (!ret)
+		st->st_mode = (st->st_mode & S_IFMT) | fs_shown_mode(path, st->st_mode & 07777);
+	return ret;
+}
+
+static int getattr_route(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct fs_ctx *ctx = ctx_get();
 	struct fs_handle *h = handle_of(fi);
@@ -176,16 +199,20 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 	if (rt->kind == FS_ROUTE_TEXT) {
 		struct sbuf b = SBUF_INIT;
-		size_t size;
-		if (h && h->writer) {
-			size = h->data.len;
-		} else {
+		size_t size = 0;
+		if (!(h && h->writer)) {
 			ret = rt->load(ctx, r.e.arg, &b);
 			size = b.len;
 			sbuf_release(&b);
-			if (ret)
+			/* a file being created exists for its creator: the kernel
+			 * (default_permissions) stats it right after CREATE */
+			if (ret == -ENOENT)
+				h = text_creator(ctx, path);
+			if (ret && !h)
 				return ret;
 		}
+		if (h && h->writer)
+			size = h->data.len;
 		stat_fill(ctx, st, fs_route_mode(rt), size, &ctx->mounted_at);
 		fs_lock(ctx);
 		st->st_mtim = st->st_ctim = ctx->changed_at;
@@ -241,6 +268,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		return ret;
 	if (r.e.route->kind != FS_ROUTE_DIR)
 		return -ENOTDIR;
+	if ((ret = fs_caller_may(ctx, path)))
+		return ret;
 	struct fs_dir dir = { .buf = buf, .fill = fill };
 	fill(buf, ".", NULL, 0, 0);
 	fill(buf, "..", NULL, 0, 0);
@@ -332,6 +361,8 @@ static int do_open(const char *path, struct fuse_file_info *fi, bool creating, m
 	int ret = fs_resolve(path, &r);
 	if (ret)
 		return creating ? -EACCES : ret;
+	if ((ret = fs_caller_may(ctx, path)))
+		return ret;
 	struct fs_handle *h = handle_new(&r, fi->flags);
 	if (!h)
 		return -ENOMEM;
@@ -509,7 +540,22 @@ static int do_sync(struct fs_handle *h, int datasync)
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	return do_sync(handle_of(fi), -1);
+	struct fs_handle *h = handle_of(fi);
+	int status = 0;
+	/* a draft is a revision only when a live process closes it, or one that
+	 * exits with status 0 (`gen > x.yaml`: the kernel closes stdout for it):
+	 * a writer killed mid-copy leaves a truncated, maybe valid, file */
+	if (h->writer && h->wrote && fs_writer_failed(fuse_get_context()->pid, &status)) {
+		h->wrote = false;
+		if (status & 0x7f)
+			fs_log("%s: not saved: the writer was killed by signal %d before it closed the file",
+			       h->entry.path + 1, status & 0x7f);
+		else
+			fs_log("%s: not saved: the writer exited with status %d without closing the file",
+			       h->entry.path + 1, (status >> 8) & 0xff);
+		return 0;
+	}
+	return do_sync(h, -1);
 }
 
 static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
@@ -561,7 +607,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	int ret;
 	if (h) {
 		r.e = h->entry;
-	} else if ((ret = fs_resolve(path, &r))) {
+	} else if ((ret = fs_resolve(path, &r)) || (ret = fs_caller_may(ctx, path))) {
 		return ret;
 	}
 	const struct fs_route *rt = r.e.route;
@@ -604,7 +650,7 @@ static int op_unlink(const char *path)
 	struct fs_ctx *ctx = ctx_get();
 	struct fs_resolved r;
 	int ret = fs_resolve(path, &r);
-	if (ret)
+	if (ret || (ret = fs_caller_may(ctx, path)))
 		return ret;
 	const struct fs_route *rt = r.e.route;
 	switch (rt->kind) {
@@ -665,6 +711,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		return ret;
 	if (fs_resolve(to, &b))
 		return -EACCES;
+	if ((ret = fs_caller_may(ctx, from)) || (ret = fs_caller_may(ctx, to)))
+		return ret;
 	if (a.e.route->kind == FS_ROUTE_CUSTOM && a.e.route->ops->bytes &&
 	    b.e.route->kind == FS_ROUTE_TEXT && b.e.route->commit)
 		return rename_onto_text(ctx, &a.e, &b.e, flags);
@@ -743,16 +791,22 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return set_attr(path, ATTR_CHMOD, mode, NULL);
 }
 
+/* Every file belongs to the mount's owner: a chown to that owner (editors
+ * fchown their new file to the old one's owner) succeeds and changes
+ * nothing; to anyone else it fails (EPERM), for it could not be kept. */
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	(void)uid;
-	(void)gid;
 	(void)fi;
+	struct fs_ctx *ctx = ctx_get();
 	struct fs_resolved r;
 	int ret = fs_resolve(path, &r);
 	if (ret)
 		return ret;
-	return r.e.route->kind == FS_ROUTE_TEXT || r.e.route->kind == FS_ROUTE_CUSTOM ? 0 : -EACCES;
+	if (r.e.route->kind != FS_ROUTE_TEXT && r.e.route->kind != FS_ROUTE_CUSTOM)
+		return -EACCES;
+	if ((uid != (uid_t)-1 && uid != ctx->uid) || (gid != (gid_t)-1 && gid != ctx->gid))
+		return -EPERM;
+	return 0;
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)

@@ -44,6 +44,8 @@
 #include <linux/fs.h>
 #include <unistd.h>
 
+#include "validate.h"
+
 
 /* Per handle on schemas/ (h->priv). */
 struct shandle {
@@ -475,6 +477,18 @@ static int s_open(struct fs_ctx *ctx, const struct fs_entry *e, int flags, struc
 	return p ? open_plain(ctx, p, flags, h) : -ENOENT;
 }
 
+/* No content can make "Users.yaml" or "$x.yaml" a schema: such a file is
+ * refused when it is made, rather than leaving a refusal in validation
+ * that nothing could ever clear. */
+static bool name_may_hold_schema(const char *file)
+{
+	const char *why = NULL;
+	if (reg_validate_file_name(file, &why))
+		return true;
+	fs_log("schemas/%s: not created: %s", file, why ? why : "not a table name");
+	return false;
+}
+
 static int s_create(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode, int flags,
 		    struct fs_handle *h)
 {
@@ -485,6 +499,8 @@ static int s_create(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode, i
 	if (entry_schema(e, name, sizeof(name))) {
 		if (visible(ctx, name))
 			return (flags & O_EXCL) ? -EEXIST : open_schema(ctx, name, flags, h);
+		if (!name_may_hold_schema(e->arg))
+			return -EINVAL;
 		struct fs_sfile *f = fs_sfile_get(ctx->schemas, name);
 		if (!f)
 			return -ENOMEM;
@@ -599,6 +615,12 @@ static void s_release(struct fs_ctx *ctx, struct fs_handle *h)
 		if (f && f->created_opens && --f->created_opens == 0 && !registered(ctx, sh->name)) {
 			created_clear(ctx, f);
 			fallback_restore(ctx, f);
+			/* the kernel keeps the entry CREATE made: a save right
+			 * after this one would find it and fail (ENOENT). RELEASE
+			 * is asynchronous to close(), so an open that follows
+			 * within microseconds can still win this race */
+			if (!registered(ctx, sh->name) && !strlist_push(&ctx->schemas->inval, "/"))
+				fs_ticker_wake(ctx);
 		}
 	}
 	free(sh->name);
@@ -721,6 +743,8 @@ static int s_rename(struct fs_ctx *ctx, const struct fs_entry *from, const struc
 		return -EEXIST;
 	if (strlen(to->arg) > NAME_MAX)
 		return -ENAMETOOLONG;
+	if (tschema && !visible(ctx, tname) && !name_may_hold_schema(to->arg))
+		return -EINVAL;
 	if (tschema)
 		return rename_onto_schema(ctx, from, fp, fname, tname);
 	if (fp)
