@@ -7,6 +7,7 @@
  *                call the route)
  *  fs_mount.c    the mount's lifecycle: open, load, mount, loop, unmount
  *  fs_log.c      the daemon's messages
+ *  fs_util.c     the errno mapping (fs_errno in fs.h), snapshots, drafts
  *  fs_access.c   who is asking: owner-only paths, the modes shown, live writers
  *  fs_views.c    the view cache and the derived views' rows
  *  fs_schemas.c  schemas/: schema files (drafts, commits, fallbacks) and
@@ -243,6 +244,8 @@ int fs_route_render(struct fs_ctx *ctx, const struct fs_route *rt, const char *a
 
 struct fuse_operations;
 extern const struct fuse_operations fs_fuse_ops;
+
+/* ---- fs_util.c ---- */
 
 /* Whole-file read of a bytes/len snapshot at off. */
 int fs_read_bytes(const char *bytes, size_t len, char *buf, size_t size, off_t off);

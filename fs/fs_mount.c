@@ -7,6 +7,8 @@
  */
 #include "fs_int.h"
 
+#include "path.h"
+
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
@@ -253,7 +255,15 @@ static int ctx_init(struct fs_ctx *ctx, const char *db_path)
 	ctx->gid = getgid();
 	fs_now(&ctx->mounted_at);
 	ctx->changed_at = ctx->mounted_at;
-	ctx->db_path = strdup(db_path);
+	/* absolute: the daemon leaves the working directory (fuse_daemonize
+	 * goes to /), and the file is reopened and checked by this path */
+	if (db_path[0] == '/') {
+		ctx->db_path = strdup(db_path);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		ctx->db_path = cwd ? path_join(cwd, db_path) : NULL;
+		free(cwd);
+	}
 	ctx->reg = reg_registry_new();
 	if (!ctx->db_path || !ctx->reg || fs_views_new(&ctx->views) ||
 	    fs_schemas_new(&ctx->schemas)) {
@@ -366,7 +376,7 @@ int fs_main(int argc, char **argv, const struct fs_mount_opts *o)
 	 * (SQLite's POSIX locks do not survive a fork) and reopened after. */
 	if (mountpoint_taken(opts.mountpoint))
 		goto out_ctx;
-	if (ctx_open(&ctx, db_path, o->examples))
+	if (ctx_open(&ctx, ctx.db_path, o->examples))
 		goto out_ctx;
 	if (!opts.foreground) {
 		store_close(ctx.store);
@@ -385,7 +395,7 @@ int fs_main(int argc, char **argv, const struct fs_mount_opts *o)
 	fs_log_serving(true);
 	if (!ctx.store) {
 		struct sbuf err = SBUF_INIT;
-		int r = store_open(db_path, &ctx.store, &err);
+		int r = store_open(ctx.db_path, &ctx.store, &err);
 		if (r)
 			fs_logl(FS_LOG_ERROR, "%s", err.buf);
 		sbuf_release(&err);
