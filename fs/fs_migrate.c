@@ -23,10 +23,12 @@
 #include "fs_int.h"
 
 #include <errno.h>
+#include <fuse.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "migrate.h"
 #include "registry.h"
@@ -409,6 +411,14 @@ const struct fs_route fs_migrate_routes[] = {
 };
 const size_t fs_migrate_nroutes = sizeof(fs_migrate_routes) / sizeof(fs_migrate_routes[0]);
 
+/* Who saves a revision through the mount: the user of the FUSE request
+ * being served (with allow_other, not always who mounted). */
+static int64_t requester_uid(void)
+{
+	struct fuse_context *c = fuse_get_context();
+	return c && c->pid > 0 ? (int64_t)c->uid : (int64_t)getuid();
+}
+
 int fs_migrate_init(struct fs_ctx *ctx)
 {
 	struct fs_migrate *s = calloc(1, sizeof(*s));
@@ -425,6 +435,9 @@ int fs_migrate_init(struct fs_ctx *ctx)
 	sbuf_init(&s->last_out);
 	fs_docs_init(&s->pending);
 	ctx->migrate = s;
+	/* here, not at store_open: libfuse's request contexts exist exactly
+	 * between this init and fs_migrate_destroy */
+	store_set_uid_source(ctx->store, requester_uid);
 	return 0;
 }
 
@@ -433,6 +446,7 @@ void fs_migrate_destroy(struct fs_ctx *ctx)
 	struct fs_migrate *s = fsm(ctx);
 	if (!s)
 		return;
+	store_set_uid_source(ctx->store, NULL);
 	migrate_free(s->m);
 	pthread_mutex_destroy(&s->mu);
 	sbuf_release(&s->last_out);

@@ -8,7 +8,7 @@ mount_fs
 cd "$MNT"
 
 check_eq "root listing" \
-	"README changes cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas services validation validation.json" \
+	"README changes cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg generation graph graph.json history migration_order migration_order.json migrations registry.yaml schemas services validation validation.json" \
 	"$(ls_line .)"
 check_eq "examples imported on first mount" \
 	"applications.yaml audit_logs.yaml notifications.yaml policies.yaml users.yaml" \
@@ -141,7 +141,24 @@ check "cp orders back" cp "$WORK/orders.yaml" schemas/orders.yaml
 
 # a new version of users: a new history entry; same version again: ~2
 users_valid 1.1.0 >"$WORK/u1.yaml"
+t0=$(stat -c %Y history/users/1.0.0.yaml)
+g0=$(cat generation)
+sleep 1.1 # revisions a second apart: their files' mtimes differ
 check "cp users 1.1.0" cp "$WORK/u1.yaml" schemas/users.yaml
+check "generation moved with the save" [ "$(cat generation)" -gt "$g0" ]
+g1=$(cat generation)
+cat generation graph docs/schema.md >/dev/null
+check_eq "reading changes no generation" "$g1" "$(cat generation)"
+check_eq "history/ mtime: a revision keeps its time" "$t0" "$(stat -c %Y history/users/1.0.0.yaml)"
+check "history/ mtime: the new revision has its own, later time" \
+	[ "$(stat -c %Y history/users/1.1.0.yaml)" -gt "$t0" ]
+check "history/ mtime: when it was saved" \
+	[ $(( $(date +%s) - $(stat -c %Y history/users/1.1.0.yaml) )) -le 5 ]
+users_invalid >"$WORK/bad.yaml"
+check_fails "a refused save" cp "$WORK/bad.yaml" schemas/users.yaml
+check "generation moved with the refusal (validation changed)" [ "$(cat generation)" -gt "$g1" ]
+check "the refused save is no revision" cmp schemas/users.yaml "$WORK/u1.yaml"
+t1=$(stat -c %Y history/users/1.1.0.yaml)
 check_eq "history/users after 1.1.0" "1.0.0.yaml 1.1.0.yaml" "$(ls_line history/users)"
 check "docs after a referenced schema's change equal a fresh rendering" docs_fresh
 { users_valid 1.1.0; echo "# comment"; } >"$WORK/u2.yaml"
@@ -225,4 +242,6 @@ mount_fs
 check "users.yaml survives a remount" cmp "$MNT/schemas/users.yaml" "$WORK/u2.yaml"
 check "orders stays unregistered" [ ! -e "$MNT/schemas/orders.yaml" ]
 check_eq "history after remount" "1.0.0.yaml 1.1.0.yaml 1.1.0~2.yaml" "$(ls_line "$MNT/history/users")"
+check_eq "history/ mtime after remount: each revision's own time" "$t0 $t1" \
+	"$(stat -c %Y "$MNT/history/users/1.0.0.yaml") $(stat -c %Y "$MNT/history/users/1.1.0.yaml")"
 unmount_fs
