@@ -68,6 +68,7 @@ struct view_entry {
 	const struct fs_route *route;
 	char *arg;
 	uint64_t gen;
+	int64_t store_dv;       /* store_data_version at the rendering (validation) */
 	struct fs_view_buf *buf;
 	struct timespec mtime;
 	bool fresh;             /* the kernel's pages, if any, are buf's bytes */
@@ -204,14 +205,26 @@ static void entry_outdated(struct view_entry *e)
 	e->fresh = false;
 }
 
+/* validation also shows what other processes record in the store without
+ * changing a schema (an import of a file's current bytes clears its
+ * refusal): its renderings are also keyed by the store's data version,
+ * one cheap PRAGMA per open. Everything else is the registry's alone. */
+static bool reads_refusals(const struct fs_route *route)
+{
+	return route->render == view_validation || route->render == view_validation_json;
+}
+
 int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
 		struct fs_view_buf **buf, struct timespec *mtime)
 {
 	struct view_entry **slot = view_find(ctx->views, route, arg), *e = *slot;
 	struct sbuf out = SBUF_INIT;
+	int64_t dv = 0;
 	int ret;
 
-	if (e && e->buf && e->gen == ctx->generation)
+	if (reads_refusals(route) && store_data_version(ctx->store, &dv))
+		dv = -1; /* unknown: render */
+	if (e && e->buf && e->gen == ctx->generation && e->store_dv == dv && dv >= 0)
 		goto found;
 	ctx->views->rendered_at = 0;
 	ret = fs_route_render(ctx, route, arg, &out);
@@ -260,6 +273,7 @@ int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *ar
 		entry_outdated(e);
 	}
 	e->gen = ctx->generation;
+	e->store_dv = dv;
 found:
 	__atomic_add_fetch(&e->buf->refs, 1, __ATOMIC_ACQ_REL);
 	*buf = e->buf;
@@ -498,7 +512,7 @@ static int collect_validation(struct fs_ctx *ctx, struct diags *d)
 		if ((ret = fs_errno(diags_add(d, g->file, g->loc, g->severity, "%s", g->message))))
 			return ret;
 	}
-	if ((ret = fs_errno(store_refusals(ctx->store, d))))
+	if ((ret = fs_errno(regstore_refusals(ctx->schemas->rs, d))))
 		return ret;
 	diags_sort(d);
 	return ret;

@@ -244,4 +244,37 @@ check "orders stays unregistered" [ ! -e "$MNT/schemas/orders.yaml" ]
 check_eq "history after remount" "1.0.0.yaml 1.1.0.yaml 1.1.0~2.yaml" "$(ls_line "$MNT/history/users")"
 check_eq "history/ mtime after remount: each revision's own time" "$t0 $t1" \
 	"$(stat -c %Y "$MNT/history/users/1.0.0.yaml") $(stat -c %Y "$MNT/history/users/1.1.0.yaml")"
+
+# validation is the current state: a refusal lasts while the file's content
+# is not what was last written, whichever process recorded it or fixes it
+users_invalid >"$WORK/bad.yaml"
+check_fails "a refused save" cp "$WORK/bad.yaml" "$MNT/schemas/users.yaml"
+check "validation has it" grep -q '^schemas/users.yaml:' "$MNT/validation"
+mkdir -p "$WORK/fixed"
+cp "$MNT/schemas/users.yaml" "$WORK/fixed/users.yaml"
+check "CLI import of the current bytes" "$BIN" import --db "$DB" "$WORK/fixed"
+check "validation forgets the refusal the import made moot" \
+	wait_until 5 bash -c '! grep -q "^schemas/users.yaml:" "$1"' _ "$MNT/validation"
+check_fails "refused again" cp "$WORK/bad.yaml" "$MNT/schemas/users.yaml"
+unmount_fs
+mount_fs
+check "after remount the refusal is still shown" grep -q '^schemas/users.yaml:' "$MNT/validation"
+users_valid 1.2.0 >"$WORK/u3.yaml"
+check "a valid save after the remount" cp "$WORK/u3.yaml" "$MNT/schemas/users.yaml"
+check "validation forgets the refusal an earlier mount recorded" \
+	bash -c '! grep -q "^schemas/users.yaml:" "$1"' _ "$MNT/validation"
+check_fails "refused once more" cp "$WORK/bad.yaml" "$MNT/schemas/users.yaml"
+users_valid 1.3.0 >"$WORK/fixed/users.yaml"
+check "CLI import of new bytes" "$BIN" import --db "$DB" "$WORK/fixed"
+check "the import's bytes are the mount's" wait_until 5 cmp "$MNT/schemas/users.yaml" "$WORK/fixed/users.yaml"
+check "and validation forgets the refusal" \
+	bash -c '! grep -q "^schemas/users.yaml:" "$1"' _ "$MNT/validation"
+# a name no content can make a schema: its refusal is never stored
+out=$(cp "$WORK/u3.yaml" "$MNT/schemas/Bad-Name.yaml" 2>&1)
+check "Bad-Name.yaml is not saved ($out)" bash -c '! grep -q "^Bad-Name$" "$1"' _ "$MNT/migration_order"
+unmount_fs
+mount_fs
+check "after remount nothing about Bad-Name.yaml" \
+	bash -c '! grep -q "Bad-Name" "$1"' _ "$MNT/validation"
+check "validation is clean" [ ! -s "$MNT/validation" ]
 unmount_fs
