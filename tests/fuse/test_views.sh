@@ -277,4 +277,24 @@ mount_fs
 check "after remount nothing about Bad-Name.yaml" \
 	bash -c '! grep -q "Bad-Name" "$1"' _ "$MNT/validation"
 check "validation is clean" [ ! -s "$MNT/validation" ]
+
+# the CLI reads the same history: schemafs history NAME, schemafs show NAME[@REV]
+run 0 "$BIN" history --db "$DB" users
+check_eq "history: one line per revision, the last current" current \
+	"$(tail -1 "$WORK/out" | cut -f5)"
+check_eq "history: who saved the mount's revisions" "$(id -un)" "$(tail -1 "$WORK/out" | cut -f4)"
+check_eq "history: the versions, oldest first" "1.0.0 1.1.0 1.1.0" \
+	"$(cut -f2 "$WORK/out" | head -3 | tr '\n' ' ' | sed 's/ $//')"
+first_time=$(head -1 "$WORK/out" | cut -f3)
+check_eq "history: the time history/'s file shows" "$(date -u -d "@$t0" +%Y-%m-%dT%H:%M:%SZ)" "$first_time"
+run 0 "$BIN" history --db "$DB" --json users
+check_json "$WORK/out"
+check "show: the current bytes" cmp <("$BIN" show --db "$DB" users) "$MNT/schemas/users.yaml"
+check "show NAME@VERSION" cmp <("$BIN" show --db "$DB" users@1.0.0) "$SCHEMAFS_EXAMPLES/users.yaml"
+rev1=$(head -1 "$WORK/out" | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
+check "show NAME@REVISION" cmp <("$BIN" show --db "$DB" "users@$rev1") "$SCHEMAFS_EXAMPLES/users.yaml"
+run 1 "$BIN" show --db "$DB" users@7.7.7
+check_has "has no revision or version '7.7.7'"
+run 1 "$BIN" history --db "$DB" nosuch
+run 2 "$BIN" history --db "$DB"
 unmount_fs
