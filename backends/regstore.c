@@ -790,17 +790,10 @@ int regstore_refusals(struct regstore *rs, struct diags *out)
 int regstore_delete(struct regstore *rs, const char *name)
 {
 	char file[PATH_MAX];
-	schema_file(file, sizeof(file), name);
-	/* a refusal of a file that is gone says nothing about the registry */
-	int rc = store_begin(rs->st);
-	if (!rc && !(rc = store_delete_schema(rs->st, name)))
-		rc = store_clear_refused(rs->st, file);
-	if (rc)
-		store_rollback(rs->st);
-	else
-		rc = store_commit(rs->st);
+	int rc = store_delete_schema(rs->st, name);
 	if (!rc)
 		free(strmap_remove_s(&rs->heads, name));
+	schema_file(file, sizeof(file), name);
 	if (!rc)
 		rc = reg_set_contract_warnings(rs->reg, file, NULL);
 	return rc;
@@ -1021,10 +1014,6 @@ static int prune(struct store *st, struct regstore_import *im)
 		if (strlist_find_sorted(&im->files, fname.buf) >= 0)
 			continue;
 		rc = store_delete_schema(st, cur[i].name);
-		sbuf_reset(&fname);
-		sbuf_addf(&fname, "schemas/%s.yaml", cur[i].name);
-		if (!rc && !(rc = sbuf_error(&fname)))
-			rc = store_clear_refused(st, fname.buf);
 		if (!rc)
 			im->npruned++;
 	}

@@ -93,10 +93,11 @@ int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d
  * error, or "refused" when d is empty. A refusal says why the file's
  * current content is not what was last written, so it lasts exactly as
  * long as that is true: every accepted save of new bytes (regstore_save,
- * regstore_save_service), every import of the file (stored or already
- * current) and every unregistration (regstore_delete, import's prune)
- * removes it, whichever process recorded it. Putting the stored bytes
- * back (put_back) keeps it: that is what editors do after a refusal. A
+ * regstore_save_service) and every import of the file (stored or already
+ * current) removes it, whichever process recorded it. Putting the stored
+ * bytes back (put_back) keeps it: that is what editors do after a refusal,
+ * and so does an unregistration (regstore_delete: the mount's rm, which
+ * editors also do between a refused save and putting their backup back). A
  * file no content can make acceptable (reg_validate_file_name: no
  * later save could ever remove its refusal) is not stored: its refusal is
  * this regstore's, until the next refusal of that file replaces it.

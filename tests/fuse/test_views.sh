@@ -297,4 +297,8 @@ run 1 "$BIN" show --db "$DB" users@7.7.7
 check_has "has no revision or version '7.7.7'"
 run 1 "$BIN" history --db "$DB" nosuch
 run 2 "$BIN" history --db "$DB"
+run 0 "$BIN" help show
+check_has "usage: schemafs show [--db FILE] NAME[@REV]"
+run 0 "$BIN" history --help
+check_has "usage: schemafs history [--db FILE] [--json] NAME"
 unmount_fs
