@@ -14,8 +14,15 @@
 #include "servicefile.h"
 #include "strmap.h"
 #include "regstore_int.h"
+#include "validate.h"
 
 #define META_FILE "registry.yaml"
+
+static void diags_free(void *v)
+{
+	diags_release(v);
+	free(v);
+}
 
 int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **out)
 {
@@ -28,6 +35,7 @@ int regstore_new(struct store *st, struct reg_registry *reg, struct regstore **o
 	rs->warned_run = -1;
 	strmap_init(&rs->heads);
 	strmap_init(&rs->first_rev);
+	strmap_init(&rs->transient);
 	return 0;
 }
 
@@ -38,6 +46,7 @@ void regstore_free(struct regstore *rs)
 	strmap_release(&rs->heads, free);
 	strmap_release(&rs->first_rev, NULL);
 	store_run_release(&rs->applied);
+	strmap_release(&rs->transient, diags_free);
 	free(rs);
 }
 
@@ -370,26 +379,27 @@ static int check_base(struct regstore *rs, struct regstore_save *sv)
 	return 0;
 }
 
-/* A new revision, and the refusal's removal when there is one: one
- * transaction, so a save costs one fsync and a crash never keeps one
- * without the other; with the base check in it too, so that no other
- * process can commit in between. */
+/* A new revision, and the file's refusal removed: one transaction, so a
+ * save costs one fsync and a crash never keeps one without the other;
+ * with the base check in it too, so that no other process can commit in
+ * between. The refusal goes whether or not this process knows of one
+ * (sv->refused): another process or an earlier mount may have recorded
+ * it, and the file's current content is now accepted. */
 static int put(struct regstore *rs, struct regstore_save *sv, const char *file, int64_t *id)
 {
 	struct store *st = rs->st;
 	bool base = sv->check_base && sv->name;
-	bool batch = sv->refused || base;
-	int rc = batch ? store_begin(st) : 0;
+	int rc = store_begin(st);
 	if (!rc && base)
 		rc = check_base(rs, sv);
 	if (!rc)
 		rc = sv->name ? store_put_schema(st, sv->name, sv->bytes, sv->len, id)
 			      : store_put_meta(st, sv->bytes, sv->len);
-	if (!rc && sv->refused)
+	if (!rc)
 		rc = store_clear_refused(st, file);
-	if (batch && rc)
+	if (rc)
 		store_rollback(st);
-	else if (batch)
+	else
 		rc = store_commit(st);
 	if (!rc)
 		sv->refused = false;
@@ -447,6 +457,16 @@ out:
 	return rc;
 }
 
+/* Can file ("schemas/x.yaml", "registry.yaml", "services/x.yaml") ever
+ * be saved? Only schemas/ has names no content can make acceptable. */
+static bool refusal_can_clear(const char *file)
+{
+	const char *why;
+	if (strncmp(file, "schemas/", 8))
+		return true;
+	return reg_validate_file_name(file + 8, &why) == 1;
+}
+
 int regstore_refuse(struct regstore *rs, const char *file, const struct diags *d)
 {
 	struct diags rows = DIAGS_INIT;
@@ -459,9 +479,43 @@ int regstore_refuse(struct regstore *rs, const char *file, const struct diags *d
 	}
 	if (!rc && !rows.n)
 		rc = diags_add(&rows, file, (struct reg_loc){ 0, 0 }, DIAG_ERROR, "refused");
-	if (!rc)
+	if (!rc && refusal_can_clear(file)) {
 		rc = store_set_refused(rs->st, file, &rows);
+	} else if (!rc) {
+		/* replaces the file's earlier refusal, as the store would */
+		struct diags *keep = malloc(sizeof(*keep)), *old = NULL;
+		if (!keep)
+			rc = REG_ENOMEM;
+		else
+			diags_init(keep);
+		if (!rc && !(rc = diags_move(keep, &rows)) &&
+		    !(rc = strmap_put_s(&rs->transient, file, keep, (void **)&old)))
+			keep = NULL;
+		if (old)
+			diags_free(old);
+		if (keep)
+			diags_free(keep);
+	}
 	diags_release(&rows);
+	return rc;
+}
+
+int regstore_refusals(struct regstore *rs, struct diags *out)
+{
+	struct diags stored = DIAGS_INIT;
+	int rc = store_refusals(rs->st, &stored);
+	for (size_t i = 0; i < stored.n && !rc; i++) {
+		const struct diag *g = &stored.items[i];
+		if (refusal_can_clear(g->file))
+			rc = diags_add(out, g->file, g->loc, g->severity, "%s", g->message);
+	}
+	for (struct strmap_entry *e = NULL; !rc && (e = strmap_next(&rs->transient, e));) {
+		const struct diags *t = e->value;
+		for (size_t i = 0; i < t->n && !rc; i++)
+			rc = diags_add(out, t->items[i].file, t->items[i].loc, t->items[i].severity,
+				       "%s", t->items[i].message);
+	}
+	diags_release(&stored);
 	return rc;
 }
 
@@ -495,9 +549,10 @@ int regstore_save_service(struct store *st, struct reg_registry *reg, const char
 		return rc;
 	const struct reg_service *cur = reg_get_service(reg, name);
 	bool same = cur && cur->source_len == len && !memcmp(cur->source, bytes, len);
+	(void)refused; /* cleared whoever recorded it: the content is accepted */
 	if (!same && !(rc = store_begin(st))) {
 		rc = store_put_schema(st, sname, bytes, len, NULL);
-		if (!rc && refused)
+		if (!rc)
 			rc = store_clear_refused(st, file);
 		if (rc)
 			store_rollback(st);
@@ -652,9 +707,19 @@ int regstore_import_read(struct regstore_import *im, const char *dir, const char
 static int import_store_one(struct store *st, const struct regstore_file *f, bool *stored)
 {
 	struct store_rev cur;
+	char file[PATH_MAX + 8];
 	bool found = false;
-	int rc = f->name ? store_get_schema(st, f->name, &cur, &found)
-			 : store_get_meta(st, &cur, &found);
+	if (f->name)
+		snprintf(file, sizeof(file), "%s%s.yaml", regstore_is_service(f->name) ? "" : "schemas/",
+			 f->name);
+	else
+		snprintf(file, sizeof(file), META_FILE);
+	/* the file's content is accepted, stored now or already: whatever
+	 * refusal of it a mount recorded is no longer the state of the file */
+	int rc = store_clear_refused(st, file);
+	if (!rc)
+		rc = f->name ? store_get_schema(st, f->name, &cur, &found)
+			     : store_get_meta(st, &cur, &found);
 	if (rc)
 		return rc;
 	*stored = !(found && cur.len == f->len && !memcmp(cur.bytes, f->bytes, f->len));

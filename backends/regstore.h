@@ -88,9 +88,24 @@ struct regstore_save {
 };
 int regstore_save(struct regstore *rs, struct regstore_save *sv, struct diags *d);
 
-/* Records d as file's refusal: its errors, or every item when it has no
- * error, or "refused" when d is empty. */
+/*
+ * Records d as file's refusal: its errors, or every item when it has no
+ * error, or "refused" when d is empty. A refusal says why the file's
+ * current content is not what was last written, so it lasts exactly as
+ * long as that is true: every accepted save of new bytes (regstore_save,
+ * regstore_save_service) and every import of the file (stored or already
+ * current) removes it, whichever process recorded it. Putting the stored
+ * bytes back (put_back) keeps it: that is what editors do after a refusal,
+ * and so does an unregistration (regstore_delete: the mount's rm, which
+ * editors also do between a refused save and putting their backup back). A
+ * file no content can make acceptable (reg_validate_file_name: no
+ * later save could ever remove its refusal) is not stored: its refusal is
+ * this regstore's, until the next refusal of that file replaces it.
+ */
 int regstore_refuse(struct regstore *rs, const char *file, const struct diags *d);
+/* Appends every refusal to out: the store's (but those of files that can
+ * never be accepted, which earlier versions stored) and this regstore's. */
+int regstore_refusals(struct regstore *rs, struct diags *out);
 /* Unregisters name in the store (history stays); REG_ENOENT when it was not
  * current. The in-memory registry is the caller's business. */
 int regstore_delete(struct regstore *rs, const char *name);

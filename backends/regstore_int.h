@@ -34,6 +34,9 @@ struct regstore {
 	struct store_run applied;
 	bool applied_known;
 	struct strmap first_rev;  /* name -> first revision id, as a pointer */
+	/* refusals of files that can never hold a schema (reg_validate_file_name):
+	 * never stored, since nothing could ever clear them; this process's only */
+	struct strmap transient;  /* file -> struct diags */
 };
 
 static inline void schema_file(char *buf, size_t size, const char *name)

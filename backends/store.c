@@ -18,22 +18,23 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SAVEPOINT] = "SAVEPOINT store_put",
 	[S_RELEASE] = "RELEASE store_put",
 	[S_ROLLBACK_TO] = "ROLLBACK TO store_put",
-	[S_INSERT_REV] = "INSERT INTO revisions(kind, name, bytes, created_at) "
-			 "VALUES (?1, ?2, ?3, ?4)",
+	[S_INSERT_REV] = "INSERT INTO revisions(kind, name, bytes, created_at, uid) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_SET_CURRENT] = "INSERT INTO current(kind, name, revision) VALUES (?1, ?2, ?3) "
 			  "ON CONFLICT(kind, name) DO UPDATE SET revision = excluded.revision",
 	[S_DEL_CURRENT] = "DELETE FROM current WHERE kind = ?1 AND name = ?2",
-	[S_CURRENT_ALL] = "SELECT r.id, r.name, r.bytes, r.created_at "
+	[S_CURRENT_ALL] = "SELECT r.id, r.name, r.bytes, r.created_at, coalesce(r.uid, -1) "
 			  "FROM current c JOIN revisions r ON r.id = c.revision "
 			  "WHERE c.kind = ?1 ORDER BY c.name",
-	[S_CURRENT_HEADS] = "SELECT r.id, r.name, x'', r.created_at "
+	[S_CURRENT_HEADS] = "SELECT r.id, r.name, x'', r.created_at, coalesce(r.uid, -1) "
 			    "FROM current c JOIN revisions r ON r.id = c.revision "
 			    "WHERE c.kind = ?1 ORDER BY c.name",
-	[S_CURRENT_ONE] = "SELECT r.id, r.name, r.bytes, r.created_at "
+	[S_CURRENT_ONE] = "SELECT r.id, r.name, r.bytes, r.created_at, coalesce(r.uid, -1) "
 			  "FROM current c JOIN revisions r ON r.id = c.revision "
 			  "WHERE c.kind = ?1 AND c.name = ?2",
-	[S_GET_REV] = "SELECT id, name, bytes, created_at FROM revisions WHERE id = ?1",
-	[S_HISTORY] = "SELECT id, name, bytes, created_at FROM revisions "
+	[S_GET_REV] = "SELECT id, name, bytes, created_at, coalesce(uid, -1) FROM revisions "
+		      "WHERE id = ?1",
+	[S_HISTORY] = "SELECT id, name, bytes, created_at, coalesce(uid, -1) FROM revisions "
 		      "WHERE kind = ?1 AND name = ?2 ORDER BY id",
 	[S_HISTORY_NAMES] = "SELECT DISTINCT name FROM revisions WHERE kind = ?1 ORDER BY name",
 	[S_IS_EMPTY] = "SELECT NOT EXISTS (SELECT 1 FROM revisions)",
@@ -57,7 +58,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RUN_TABLES] = "SELECT role, name FROM run_tables WHERE run = ?1 ORDER BY role, seq",
 };
 
-/* Format 2's tables of schemas and files (the run tables come from
+/* Format 3's tables of schemas and files (format 2 without revisions.uid) (the run tables come from
  * store_runs_schema). Revisions are never deleted, so the rowid alias
  * alone gives ids that are never reused (an id names one revision
  * forever, for history/ and migration records) without AUTOINCREMENT's
@@ -68,7 +69,8 @@ static const char schema_v2[] =
 	" kind TEXT NOT NULL CHECK (kind IN ('schema', 'meta')),"
 	" name TEXT NOT NULL,"
 	" bytes BLOB NOT NULL,"
-	" created_at INTEGER NOT NULL);"
+	" created_at INTEGER NOT NULL,"
+	" uid INTEGER);"
 	"CREATE INDEX revisions_by_name ON revisions(kind, name, id);"
 	"CREATE TABLE current ("
 	" kind TEXT NOT NULL,"
@@ -541,7 +543,7 @@ static int initialise(struct store *st)
 		rc = store_exec_sql(st, runs.buf, "cannot initialise");
 	sbuf_release(&runs);
 	if (!rc)
-		rc = store_exec_sql(st, "PRAGMA application_id = 1399023686; PRAGMA user_version = 2",
+		rc = store_exec_sql(st, "PRAGMA application_id = 1399023686; PRAGMA user_version = 3",
 				    "cannot initialise");
 	if (rc)
 		goto rollback;
@@ -593,7 +595,7 @@ static void keep_wal(struct store *st)
 }
 
 _Static_assert(STORE_APPLICATION_ID == 1399023686, "application_id literal in initialise()");
-_Static_assert(STORE_FORMAT_VERSION == 2, "user_version literal in initialise()");
+_Static_assert(STORE_FORMAT_VERSION == 3, "user_version literal in initialise()");
 
 /* The database holds every schema, refusal and run: private by default.
  * SQLite creates files 0644 (less the umask) and gives -wal and -shm the

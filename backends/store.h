@@ -24,7 +24,7 @@
  * ("ScHF") marks the file as ours, PRAGMA user_version is the format
  * version (STORE_FORMAT_VERSION); a newer format is refused, not guessed.
  * Tables: revisions, current, refusals, files, migration_runs,
- * run_tables. An older format is upgraded when the file is opened, in one
+ * run_tables. Format 3 added revisions.uid (who saved each revision). An older format is upgraded when the file is opened, in one
  * transaction (store_upgrade.c).
  *
  * The files: store.c (open, format, transactions), store_revs.c,
@@ -45,7 +45,7 @@
 struct store;
 
 #define STORE_APPLICATION_ID 0x53636846 /* "ScHF" */
-#define STORE_FORMAT_VERSION 2
+#define STORE_FORMAT_VERSION 3
 
 /* Creates the file (its parent directories, mode 0700, and its tables)
  * when missing. An existing file is first inspected read-only and refused
@@ -121,8 +121,13 @@ struct store_rev {
 	char *bytes;       /* owned, NUL-terminated for convenience */
 	size_t len;
 	int64_t time;      /* unix seconds when accepted */
+	int64_t uid;       /* the user who saved it; -1 unknown (saved before format 3) */
 };
 void store_rev_release(struct store_rev *r);
+/* Who saves the revisions put from now on: who() is asked at every put
+ * (the mount answers with the uid of the FUSE request being served).
+ * Default, and when who is NULL: the process's uid (getuid). */
+void store_set_uid_source(struct store *st, int64_t (*who)(void));
 void store_revs_free(struct store_rev *revs, size_t n);
 
 /* Every current schema, sorted by name. Caller frees with store_revs_free. */

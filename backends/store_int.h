@@ -65,6 +65,7 @@ struct store {
 	int64_t writes;    /* this handle's committed writes (store_data_version) */
 	struct sbuf err;
 	struct sbuf warning; /* from opening; empty when none (store_warning) */
+	int64_t (*uid_source)(void); /* who saves (store_set_uid_source); NULL: getuid() */
 };
 
 /* The connection (tests only: backends go through store.h). */

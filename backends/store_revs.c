@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 
@@ -29,6 +30,8 @@ static int put_rev(struct store *st, const char *kind, const char *name,
 	    (rc = store_bind_text(s, 2, name)) != SQLITE_OK ||
 	    (rc = store_bind_bytes(s, 3, bytes, len)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL))) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 5, st->uid_source ? st->uid_source()
+							  : (sqlite3_int64)getuid())) != SQLITE_OK ||
 	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
 		store_stmt_done(s);
 		return store_fail(st, rc, "cannot store");
@@ -176,7 +179,14 @@ void store_revs_free(struct store_rev *revs, size_t n)
 	free(revs);
 }
 
-/* Columns id, name, bytes, created_at of the current row into r. */
+void store_set_uid_source(struct store *st, int64_t (*who)(void))
+{
+	store_lock(st);
+	st->uid_source = who;
+	store_unlock(st);
+}
+
+/* Columns id, name, bytes, created_at, uid of the current row into r. */
 static int row_to_rev(sqlite3_stmt *s, struct store_rev *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -184,6 +194,7 @@ static int row_to_rev(sqlite3_stmt *s, struct store_rev *r)
 	r->name = store_column_dup(s, 1, NULL);
 	r->bytes = store_column_dup(s, 2, &r->len);
 	r->time = sqlite3_column_int64(s, 3);
+	r->uid = sqlite3_column_int64(s, 4);
 	if (!r->name || !r->bytes) {
 		store_rev_release(r);
 		return REG_ENOMEM;

@@ -5,6 +5,8 @@
  *  - migration_runs.touched and .created: table names one per line ->
  *    rows of run_tables (migration_runs was created on first use, so a
  *    format-1 file may not have it: then it is created here).
+ * Format 2 -> 3: revisions.uid, who saved each revision (NULL for the
+ * revisions saved before: unknown, read as -1).
  * Runs inside store.c's upgrade transaction: all of it, or nothing.
  */
 #include "store_int.h"
@@ -185,12 +187,17 @@ static int upgrade_runs(struct store *st)
 	return rc;
 }
 
+_Static_assert(STORE_FORMAT_VERSION == 3, "user_version literal in store_upgrade()");
+
 int store_upgrade(struct store *st, int64_t from)
 {
 	int rc = 0;
 	if (from < 2 && !(rc = upgrade_refusals(st)))
 		rc = upgrade_runs(st);
+	if (!rc && from < 3)
+		rc = store_exec_sql(st, "ALTER TABLE revisions ADD COLUMN uid INTEGER",
+				    "cannot upgrade revisions");
 	if (!rc)
-		rc = store_exec_sql(st, "PRAGMA user_version = 2", "cannot upgrade");
+		rc = store_exec_sql(st, "PRAGMA user_version = 3", "cannot upgrade");
 	return rc;
 }

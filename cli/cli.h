@@ -37,6 +37,10 @@ int cmd_mount(int argc, char **argv);
 /* cmd_migrate.c: schemafs migrate plan|check|apply|rollback|status|log */
 int cmd_migrate(int argc, char **argv);
 
+/* cmd_history.c: schemafs history NAME, schemafs show NAME[@REV] (the store) */
+int cmd_history(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
 /* cmd_diff.c: schemafs diff OLD_DIR NEW_DIR [MORE_DIRS...] (registry/contract.h) */
 int cmd_diff(int argc, char **argv);
 

@@ -127,6 +127,27 @@ static const struct cli_help help_table[] = {
 	  "  --db FILE   the SQLite file (must exist)\n"
 	  "  -h, --help  this text\n\n" DB_ENV "\n"
 	  "exit status: 0 done; 1 no such database, or writing failed; 2 usage error\n" },
+	{ "history", "history [--db FILE] [--json] NAME", "every stored revision of a schema",
+	  "usage: schemafs history [--db FILE] [--json] NAME\n\n"
+	  "Lists every accepted revision of schema NAME, oldest first, also after it was\n"
+	  "removed: one line each, tab-separated: revision id, the version its bytes\n"
+	  "declare, when it was saved (UTC), who saved it (user name, uid, or - for\n"
+	  "revisions saved before the store kept it), and \"current\" on the current one.\n\n"
+	  "options:\n"
+	  "  --db FILE   the SQLite file (must exist; only read)\n"
+	  "  --json      a JSON array: revision, version, time, uid, user, current\n"
+	  "  -h, --help  this text\n\n" DB_ENV "\n"
+	  "exit status: 0 done; 1 no such schema ever, or no such database; 2 usage error\n" },
+	{ "show", "show [--db FILE] NAME[@REV]", "the bytes of a schema, or of one revision",
+	  "usage: schemafs show [--db FILE] NAME[@REV]\n\n"
+	  "Writes the current bytes of schema NAME exactly as stored, or with @REV those\n"
+	  "of revision REV: a revision id (schemafs history NAME lists them) or a version\n"
+	  "(its last revision). A removed schema has only its past revisions.\n\n"
+	  "options:\n"
+	  "  --db FILE   the SQLite file (must exist; only read)\n"
+	  "  -h, --help  this text\n\n" DB_ENV "\n"
+	  "exit status: 0 done; 1 no such schema or revision, or no such database; 2 usage\n"
+	  "error\n" },
 	{ "import-sql", "import-sql FILE.sql OUTDIR", "an existing database's DDL to YAML files",
 	  "usage: schemafs import-sql [--schema NAME] [--owner NAME] [--force] FILE.sql OUTDIR\n\n"
 	  "Reads PostgreSQL DDL (pg_dump --schema-only, \"-\" for stdin) with PostgreSQL's\n"

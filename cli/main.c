@@ -35,6 +35,8 @@ static const struct command commands[] = {
 	{ "lint", cmd_lint },
 	{ "import", cmd_import },
 	{ "export", cmd_export },
+	{ "history", cmd_history },
+	{ "show", cmd_show },
 	{ "import-sql", cmd_import_sql },
 	{ "migrate", cmd_migrate },
 	{ "mount", cmd_mount },

@@ -148,6 +148,7 @@ struct fs_route {
 	int (*remove)(struct fs_ctx *ctx, const char *arg);
 	/* FS_ROUTE_CUSTOM */
 	const struct fs_node_ops *ops;
+	const void *data; /* FS_ROUTE_CUSTOM: what ops need to know of the route */
 };
 
 /* Table rows. */
@@ -163,6 +164,8 @@ struct fs_route {
 	  .commit = (commit_fn), .remove = (remove_fn) }
 #define FS_CUSTOM(pat, node_ops) \
 	{ .pattern = (pat), .kind = FS_ROUTE_CUSTOM, .ops = (node_ops) }
+#define FS_CUSTOM_DATA(pat, node_ops, d) \
+	{ .pattern = (pat), .kind = FS_ROUTE_CUSTOM, .ops = (node_ops), .data = (d) }
 
 /* Adds one name to a directory listing; mode is S_IFDIR/S_IFREG/S_IFLNK
  * (permission bits optional). Returns 0 or -ENOMEM. */

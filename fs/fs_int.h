@@ -133,6 +133,46 @@ int fs_editor_bytes(const struct fs_editor_file *p, struct sbuf *out);
 /* p takes name in dir, replacing the file of that name. */
 int fs_editor_rename(struct fs_editor_dir *dir, struct fs_editor_file *p, const char *name);
 
+/* The stat of a file of the mount (owner, one link, blksize), zeroed otherwise. */
+void fs_editor_stat_base(const struct fs_ctx *ctx, struct stat *st);
+/* utimens(2)'s time tv (UTIME_NOW, UTIME_OMIT or a time) into dst. */
+void fs_editor_set_time(struct timespec *dst, const struct timespec *tv);
+
+/*
+ * Documents among editor files: a directory whose names are either a
+ * document, kept by someone else (migrations/pending/<table>.sql in the
+ * store, services/<service>.yaml), or an editor file (fs_editor_file).
+ * fs_docs_ops serves such a directory as schemas/ is served: a writer
+ * edits its own draft, committed at flush/fsync of a handle that wrote
+ * (a commit error fails that flush and every later one); a created
+ * document exists (stat, open) from create() until its handles close,
+ * empty until committed; a rename of an editor file onto a document
+ * commits the file's bytes, a rename of a document onto an editor name
+ * (vim's backup) removes the document and leaves its bytes in the editor
+ * file. The route is FS_CUSTOM_DATA(pattern, &fs_docs_ops, &class).
+ * Every callback is called with ctx->lock held.
+ */
+struct fs_docs;
+struct fs_docs_class {
+	bool (*is_doc)(const char *name);      /* a document's name */
+	/* the directory's state; NULL only when handles are released at unmount */
+	struct fs_docs *(*state)(struct fs_ctx *ctx);
+	/* the current bytes; -ENOENT when there is no such document */
+	int (*load)(struct fs_ctx *ctx, const char *name, struct sbuf *out);
+	int (*commit)(struct fs_ctx *ctx, const char *name, const char *bytes, size_t len);
+	int (*remove)(struct fs_ctx *ctx, const char *name);
+};
+struct fs_docs {
+	struct fs_editor_dir editors;
+	struct strmap created;  /* name -> unsigned handles on a created document */
+};
+void fs_docs_init(struct fs_docs *d);
+void fs_docs_release(struct fs_docs *d);
+/* What a listing adds to the documents: created ones not yet committed
+ * (their names must not be listed as documents already), editor files. */
+int fs_docs_list(struct fs_ctx *ctx, struct fs_docs *d, struct fs_dir *dir);
+extern const struct fs_node_ops fs_docs_ops;
+
 /* ---- fs_schemas.c: schema files ---- */
 
 /* schemas/<name>.yaml beyond what the registry says. */

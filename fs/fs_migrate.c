@@ -23,10 +23,12 @@
 #include "fs_int.h"
 
 #include <errno.h>
+#include <fuse.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "migrate.h"
 #include "registry.h"
@@ -38,6 +40,7 @@ struct fs_migrate {
 	char last_cmd[32];
 	int last_rc;
 	struct sbuf last_out;
+	struct fs_docs pending;  /* migrations/pending/: created files, editor files */
 };
 
 static struct fs_migrate *fsm(struct fs_ctx *ctx)
@@ -104,7 +107,26 @@ static int view_log(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	return fs_errno(migrate_log(fsm(ctx)->m, out));
 }
 
-/* ---- pending/ ---- */
+/* ---- pending/ ----
+ *
+ * <table>.sql and <table>.down.sql are documents of the store (kind
+ * "pending"); every other name is an editor file (vim's swap and backup,
+ * sed -i's temporary), never stored: fs_docs_ops (fs_editor.c) serves
+ * them as schemas/ serves its files, so that every editor that works
+ * there works here. */
+
+static bool pending_is_doc(const char *name)
+{
+	char table[128];
+	bool down;
+	return migrate_pending_name(name, table, sizeof(table), &down);
+}
+
+/* NULL once migrations/ is gone (handles released after it at unmount) */
+static struct fs_docs *pending_docs(struct fs_ctx *ctx)
+{
+	return fsm(ctx) ? &fsm(ctx)->pending : NULL;
+}
 
 static int list_pending(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 {
@@ -115,24 +137,16 @@ static int list_pending(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir)
 	if (rc)
 		return fs_errno(rc);
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = fs_dir_add(dir, f[i].name, S_IFREG | 0644);
+		if (!strmap_has_s(&pending_docs(ctx)->created, f[i].name))
+			rc = fs_dir_add(dir, f[i].name, S_IFREG | 0644);
 	store_files_free(f, n);
-	return rc;
-}
-
-static bool pending_name_ok(const char *name)
-{
-	char table[128];
-	bool down;
-	return migrate_pending_name(name, table, sizeof(table), &down);
+	return rc ? rc : fs_docs_list(ctx, pending_docs(ctx), dir);
 }
 
 static int pending_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
 	struct store_file f;
 	bool found;
-	if (!pending_name_ok(arg))
-		return -ENOENT;
 	int rc = store_get_file(ctx->store, MIGRATE_PENDING_KIND, arg, &f, &found);
 	if (rc)
 		return fs_errno(rc);
@@ -145,18 +159,34 @@ static int pending_load(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 
 static int pending_commit(struct fs_ctx *ctx, const char *arg, const char *bytes, size_t len)
 {
-	/* only <table>.sql and <table>.down.sql: anything else would never run */
-	if (!pending_name_ok(arg))
-		return -EINVAL;
-	return fs_errno(store_put_file(ctx->store, MIGRATE_PENDING_KIND, arg, bytes, len));
+	int rc = store_put_file(ctx->store, MIGRATE_PENDING_KIND, arg, bytes, len);
+	if (rc) {
+		fs_logl(FS_LOG_ERROR, "migrations/pending/%s: cannot store: %s", arg,
+			store_errmsg(ctx->store));
+		return fs_errno(rc);
+	}
+	fs_log("migrations/pending/%s: saved (%zu bytes)", arg, len);
+	fs_changed(ctx);
+	return 0;
 }
 
 static int pending_remove(struct fs_ctx *ctx, const char *arg)
 {
-	if (!pending_name_ok(arg))
-		return -ENOENT;
-	return fs_errno(store_delete_file(ctx->store, MIGRATE_PENDING_KIND, arg));
+	int rc = store_delete_file(ctx->store, MIGRATE_PENDING_KIND, arg);
+	if (!rc) {
+		fs_log("migrations/pending/%s: removed", arg);
+		fs_changed(ctx);
+	}
+	return fs_errno(rc);
 }
+
+static const struct fs_docs_class pending_class = {
+	.is_doc = pending_is_doc,
+	.state = pending_docs,
+	.load = pending_load,
+	.commit = pending_commit,
+	.remove = pending_remove,
+};
 
 /* ---- applied/<run>/<file>: the archive ---- */
 
@@ -338,7 +368,7 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		"migrations/: coordinated PostgreSQL migrations (docs/migrations.md)\n"
 		"\n"
 		"pending/<table>.sql       rw  hand-written change SQL for <table>; replaces its generated DDL\n"
-		"pending/<table>.down.sql  rw  how to undo it (needed by rollback)\n"
+		"pending/<table>.down.sql  rw  how to undo it (needed by rollback); any editor works here\n"
 		"plan, plan.json           ro  ordered steps: service, schema, dependencies, SQL\n"
 		"check, check.json         ro  errors and warnings: validation, pending SQL, lint,\n"
 		"                              the history's checksums, dry run\n"
@@ -374,12 +404,20 @@ const struct fs_route fs_migrate_routes[] = {
 	FS_VIEW("/migrations/status", view_status, FS_VIEW_PER_OPEN),
 	FS_VIEW("/migrations/log", view_log, FS_VIEW_PER_OPEN),
 	FS_DIR("/migrations/pending", list_pending),
-	FS_TEXT("/migrations/pending/*", pending_load, pending_commit, pending_remove, 0),
+	FS_CUSTOM_DATA("/migrations/pending/*", &fs_docs_ops, &pending_class),
 	FS_DIR("/migrations/applied", list_applied),
 	FS_DIR("/migrations/applied/*", list_applied_run),
 	FS_VIEW("/migrations/applied/*/*", view_applied_file, FS_VIEW_PER_OPEN),
 };
 const size_t fs_migrate_nroutes = sizeof(fs_migrate_routes) / sizeof(fs_migrate_routes[0]);
+
+/* Who saves a revision through the mount: the user of the FUSE request
+ * being served (with allow_other, not always who mounted). */
+static int64_t requester_uid(void)
+{
+	struct fuse_context *c = fuse_get_context();
+	return c && c->pid > 0 ? (int64_t)c->uid : (int64_t)getuid();
+}
 
 int fs_migrate_init(struct fs_ctx *ctx)
 {
@@ -395,7 +433,11 @@ int fs_migrate_init(struct fs_ctx *ctx)
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	sbuf_init(&s->last_out);
+	fs_docs_init(&s->pending);
 	ctx->migrate = s;
+	/* here, not at store_open: libfuse's request contexts exist exactly
+	 * between this init and fs_migrate_destroy */
+	store_set_uid_source(ctx->store, requester_uid);
 	return 0;
 }
 
@@ -404,9 +446,11 @@ void fs_migrate_destroy(struct fs_ctx *ctx)
 	struct fs_migrate *s = fsm(ctx);
 	if (!s)
 		return;
+	store_set_uid_source(ctx->store, NULL);
 	migrate_free(s->m);
 	pthread_mutex_destroy(&s->mu);
 	sbuf_release(&s->last_out);
+	fs_docs_release(&s->pending);
 	free(s);
 	ctx->migrate = NULL;
 }

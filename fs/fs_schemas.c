@@ -340,15 +340,6 @@ static int current_bytes(struct fs_ctx *ctx, const char *name, struct sbuf *out)
 	return sbuf_add(out, s->source, s->source_len) ? -ENOMEM : 0;
 }
 
-static void stat_base(struct fs_ctx *ctx, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_nlink = 1;
-	st->st_uid = ctx->uid;
-	st->st_gid = ctx->gid;
-	st->st_blksize = 4096;
-}
-
 static struct fs_editor_file *handle_plain(struct fs_handle *h)
 {
 	return h && h->priv ? ((struct shandle *)h->priv)->plain : NULL;
@@ -359,7 +350,7 @@ static int s_getattr(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_han
 {
 	char name[NAME_MAX + 1];
 	fs_schemas_expire(ctx);
-	stat_base(ctx, st);
+	fs_editor_stat_base(ctx, st);
 	if (entry_schema(e, name, sizeof(name))) {
 		struct shandle *sh = h ? h->priv : NULL;
 		const struct reg_schema *s = reg_get(ctx->reg, name);
@@ -787,16 +778,6 @@ static int s_chmod(struct fs_ctx *ctx, const struct fs_entry *e, mode_t mode)
 	return 0;
 }
 
-static void set_time(struct timespec *dst, const struct timespec *tv)
-{
-	if (tv->tv_nsec == UTIME_OMIT)
-		return;
-	if (tv->tv_nsec == UTIME_NOW)
-		fs_now(dst);
-	else
-		*dst = *tv;
-}
-
 static int s_utimens(struct fs_ctx *ctx, const struct fs_entry *e, const struct timespec tv[2])
 {
 	char name[NAME_MAX + 1];
@@ -812,13 +793,13 @@ static int s_utimens(struct fs_ctx *ctx, const struct fs_entry *e, const struct 
 		struct fs_sfile *f = fs_sfile_get(ctx->schemas, name);
 		if (!f)
 			return -ENOMEM;
-		set_time(&f->mtime, &tv[1]);
+		fs_editor_set_time(&f->mtime, &tv[1]);
 		return 0;
 	}
 	struct fs_editor_file *p = plain_of(ctx, e);
 	if (!p)
 		return -ENOENT;
-	set_time(&p->mtime, &tv[1]);
+	fs_editor_set_time(&p->mtime, &tv[1]);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ static int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *o
 static int list_dependents(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
 static int list_history(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
 static int list_history_revs(struct fs_ctx *ctx, const char *arg, struct fs_dir *dir);
+static int view_generation(struct fs_ctx *ctx, const char *arg, struct sbuf *out);
 
 const struct fs_route fs_views_routes[] = {
 	FS_VIEW("/README", view_readme, 0),
@@ -59,6 +60,7 @@ const struct fs_route fs_views_routes[] = {
 	FS_DIR("/history", list_history),
 	FS_DIR("/history/*", list_history_revs),
 	FS_VIEW("/history/*/*", view_history_file, 0),
+	FS_VIEW("/generation", view_generation, 0),
 };
 const size_t fs_views_nroutes = sizeof(fs_views_routes) / sizeof(fs_views_routes[0]);
 
@@ -66,6 +68,7 @@ struct view_entry {
 	const struct fs_route *route;
 	char *arg;
 	uint64_t gen;
+	int64_t store_dv;       /* store_data_version at the rendering (validation) */
 	struct fs_view_buf *buf;
 	struct timespec mtime;
 	bool fresh;             /* the kernel's pages, if any, are buf's bytes */
@@ -114,6 +117,9 @@ struct docs_cache {
 struct fs_views {
 	struct view_entry *buckets[VIEW_BUCKETS];
 	struct docs_cache docs;
+	/* what a render() knows of its bytes' time (history/: the revision's),
+	 * else 0: the time of the change that made them */
+	int64_t rendered_at;
 };
 
 int fs_views_new(struct fs_views **out)
@@ -199,15 +205,28 @@ static void entry_outdated(struct view_entry *e)
 	e->fresh = false;
 }
 
+/* validation also shows what other processes record in the store without
+ * changing a schema (an import of a file's current bytes clears its
+ * refusal): its renderings are also keyed by the store's data version,
+ * one cheap PRAGMA per open. Everything else is the registry's alone. */
+static bool reads_refusals(const struct fs_route *route)
+{
+	return route->render == view_validation || route->render == view_validation_json;
+}
+
 int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *arg,
 		struct fs_view_buf **buf, struct timespec *mtime)
 {
 	struct view_entry **slot = view_find(ctx->views, route, arg), *e = *slot;
 	struct sbuf out = SBUF_INIT;
+	int64_t dv = 0;
 	int ret;
 
-	if (e && e->buf && e->gen == ctx->generation)
+	if (reads_refusals(route) && store_data_version(ctx->store, &dv))
+		dv = -1; /* unknown: render */
+	if (e && e->buf && e->gen == ctx->generation && e->store_dv == dv && dv >= 0)
 		goto found;
+	ctx->views->rendered_at = 0;
 	ret = fs_route_render(ctx, route, arg, &out);
 	if (ret) {
 		sbuf_release(&out);
@@ -249,9 +268,12 @@ int fs_view_get(struct fs_ctx *ctx, const struct fs_route *route, const char *ar
 		fs_view_buf_put(e->buf);
 		e->buf = nb;
 		e->mtime = ctx->changed_at;
+		if (ctx->views->rendered_at)
+			e->mtime = (struct timespec){ .tv_sec = (time_t)ctx->views->rendered_at };
 		entry_outdated(e);
 	}
 	e->gen = ctx->generation;
+	e->store_dv = dv;
 found:
 	__atomic_add_fetch(&e->buf->refs, 1, __ATOMIC_ACQ_REL);
 	*buf = e->buf;
@@ -311,7 +333,10 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 		"erd.svg                ro  every table drawn by Graphviz, clustered by owner\n"
 		"erd/<table>.mmd|.svg   ro  one table, what it references and what references it\n"
 		"erd/service/<owner>.mmd|.svg  ro  the tables a service owns and their neighbours\n"
-		"history/<name>/        ro  every accepted revision: <version>.yaml, <version>~2.yaml...\n"
+		"history/<name>/        ro  every accepted revision: <version>.yaml, <version>~2.yaml...;\n"
+		"                           each file's mtime is when that revision was saved\n"
+		"generation             ro  a number that changes with every change the views show\n"
+		"                           (wait for it: inotifywait -e modify, or poll it)\n"
 		"*.json                 ro  JSON twins of graph, migration_order, validation, cycles,\n"
 		"                           dependents\n"
 		"migrations/                coordinated PostgreSQL migrations (see migrations/README)\n"
@@ -487,7 +512,7 @@ static int collect_validation(struct fs_ctx *ctx, struct diags *d)
 		if ((ret = fs_errno(diags_add(d, g->file, g->loc, g->severity, "%s", g->message))))
 			return ret;
 	}
-	if ((ret = fs_errno(store_refusals(ctx->store, d))))
+	if ((ret = fs_errno(regstore_refusals(ctx->schemas->rs, d))))
 		return ret;
 	diags_sort(d);
 	return ret;
@@ -701,6 +726,7 @@ static int view_history_file(struct fs_ctx *ctx, const char *arg, struct sbuf *o
 		if (!strcmp(files[i].name, slash + 1)) {
 			const struct store_rev *r = &revs[files[i].rev];
 			ret = fs_errno(sbuf_add(out, r->bytes, r->len));
+			ctx->views->rendered_at = r->time; /* the file's mtime */
 			break;
 		}
 out:
@@ -708,4 +734,17 @@ out:
 	store_revs_free(revs, n);
 	free(name);
 	return ret;
+}
+
+/* ---- generation ----
+ *
+ * The number of changes the mount has seen (saves, removals, refusals, a
+ * pending script, another process's commits once synced): a script
+ * compares it, cheaply, instead of re-reading the views. It is a view
+ * like the others, rendered once per generation, so its mtime is the time
+ * of the last change. */
+static int view_generation(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+{
+	(void)arg;
+	return fs_errno(sbuf_addf(out, "%llu\n", (unsigned long long)ctx->generation));
 }

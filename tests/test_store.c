@@ -861,7 +861,7 @@ START_TEST(refuses_newer_format)
 	store_unlock(st);
 	store_close(st);
 	drop_wal(path);
-	assert_refused(path, "format version 99 is newer than this schemafs (2)");
+	assert_refused(path, "format version 99 is newer than this schemafs (3)");
 	free(path);
 }
 END_TEST
@@ -927,14 +927,16 @@ START_TEST(upgrades_format_1)
 	sql_file(path, format1);
 	sql_file(path, format1_runs);
 	struct store *st = open_ok(path);
-	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), 2);
-	ck_assert_int_eq(STORE_FORMAT_VERSION, 2);
+	/* every step at once: 1 -> 2 -> 3 */
+	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), STORE_FORMAT_VERSION);
+	ck_assert_int_eq(STORE_FORMAT_VERSION, 3);
 
 	struct store_rev r;
 	bool found = false;
 	ck_assert_int_eq(store_get_schema(st, "users", &r, &found), 0);
 	ck_assert(found);
 	ck_assert_str_eq(r.bytes, "name: users\n");
+	ck_assert_int_eq(r.uid, -1); /* saved before format 3: nobody knows who */
 	store_rev_release(&r);
 
 	struct diags d = DIAGS_INIT;
@@ -968,9 +970,9 @@ START_TEST(upgrades_format_1)
 	assert_integrity(st);
 	store_close(st);
 
-	/* and it stays format 2 */
+	/* and it stays at the current format */
 	st = open_ok(path);
-	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), STORE_FORMAT_VERSION);
 	store_close(st);
 	free(path);
 }
@@ -987,6 +989,51 @@ START_TEST(upgrades_format_1_without_runs)
 	ck_assert_int_eq(store_run_insert(st, &rec), 0);
 	ck_assert_int_gt(rec.id, 0);
 	store_run_release(&rec);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
+static int64_t uid_4242(void)
+{
+	return 4242;
+}
+
+/* Format 2 -> 3: revisions get a uid; the older ones read as unknown (-1),
+ * new ones say who saved them (the process, or the uid source). */
+START_TEST(upgrades_format_2)
+{
+	char *path = tu_tmp_path("v2.db");
+	struct store *st = open_ok(path);
+	ck_assert_int_eq(store_put_schema(st, "users", "name: users\n", 12, NULL), 0);
+	store_close(st);
+	/* what a format-2 file is: the same tables without revisions.uid */
+	sql_file(path, "ALTER TABLE revisions DROP COLUMN uid; PRAGMA user_version = 2;");
+
+	st = open_ok(path);
+	ck_assert_int_eq(pragma_int(st, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(store_put_schema(st, "users", "name: users\n#2\n", 15, NULL), 0);
+	store_set_uid_source(st, uid_4242);
+	ck_assert_int_eq(store_put_schema(st, "users", "name: users\n#3\n", 15, NULL), 0);
+	store_set_uid_source(st, NULL);
+	ck_assert_int_eq(store_put_schema(st, "users", "name: users\n#4\n", 15, NULL), 0);
+	struct store_rev *revs = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(store_history(st, "users", &revs, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(revs[0].uid, -1);
+	ck_assert_int_eq(revs[1].uid, (int64_t)getuid());
+	ck_assert_int_eq(revs[2].uid, 4242);
+	ck_assert_int_eq(revs[3].uid, (int64_t)getuid());
+	ck_assert_int_gt(revs[0].time, 0);
+	store_revs_free(revs, n);
+	struct store_rev r;
+	bool found = false;
+	ck_assert_int_eq(store_get_schema(st, "users", &r, &found), 0);
+	ck_assert(found);
+	ck_assert_int_eq(r.uid, (int64_t)getuid());
+	store_rev_release(&r);
+	assert_integrity(st);
 	store_close(st);
 	free(path);
 }
@@ -1148,6 +1195,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, refusal_set_replace_clear);
 	tcase_add_test(tc, upgrades_format_1);
 	tcase_add_test(tc, upgrades_format_1_without_runs);
+	tcase_add_test(tc, upgrades_format_2);
 	tcase_add_test(tc, runs_keep_their_tables_as_rows);
 	tcase_add_test(tc, writes_are_counted);
 	tcase_add_test(tc, files_put_get_list_delete);

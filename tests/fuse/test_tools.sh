@@ -309,6 +309,122 @@ check_eq "the root lists what it did" "$ROOT" "$(ls_line .)"
 check "registry.yaml restored" cp "$WORK/meta-orig.yaml" registry.yaml
 cd "$MNT/schemas"
 
+# ---- migrations/pending/: the same tools on a pending script. Every save
+# has the new bytes, in the store too (the CLI reads it there); editor files
+# (swap, backup, sedXXXXXX, temporaries) are never stored and never stay.
+cd "$MNT/migrations/pending"
+P=0
+next_sql() {
+	P=$((P + 1))
+	printf -- '-- saved by %s\nALTER TABLE users ADD COLUMN c%d INTEGER;\n' "$1" "$P" >"$WORK/good.sql"
+}
+line1_sql() { # TOOL: what an edit of line 1 to "/* saved by TOOL */" saves
+	{ echo "/* saved by $1 */"; sed '1d' users.sql; } >"$WORK/good.sql"
+}
+expect_sql() { # TOOL [FILES THE TOOL KEEPS]
+	local tool=$1 extra=${2:-}
+	check "pending $tool: the new bytes" cmp users.sql "$WORK/good.sql"
+	check "pending $tool: in the store" cmp <("$BIN" --db "$DB" migrate pending cat users.sql) "$WORK/good.sql"
+	check_eq "pending $tool: no stray files" "users.sql${extra:+ $extra}" "$(ls_line .)"
+	check_eq "pending $tool: nothing else stored" users.sql "$("$BIN" --db "$DB" migrate pending list)"
+	for f in $extra; do rm -f -- "$f"; done
+}
+# the first save creates the file: cp of a new file (fstat before close)
+next_sql "cp new"
+check "pending cp (new file): exit 0" cp "$WORK/good.sql" users.sql
+expect_sql "cp new"
+vim_sql() { # FILE [vim options]
+	local src=$1
+	shift
+	vim -u NONE -N -n -es "$@" -c '%d' -c "0r $src" -c 'wq' users.sql </dev/null 2>&1
+}
+next_sql vim
+out=$(vim_sql "$WORK/good.sql")
+check "pending vim: exit 0 ($out)" [ $? = 0 ]
+expect_sql vim
+next_sql "vim bkc=yes"
+out=$(vim_sql "$WORK/good.sql" -c 'set backupcopy=yes')
+check "pending vim bkc=yes: exit 0 ($out)" [ $? = 0 ]
+expect_sql "vim bkc=yes"
+next_sql "vim bkc=no"
+out=$(vim_sql "$WORK/good.sql" -c 'set backupcopy=no')
+check "pending vim bkc=no: exit 0 ($out)" [ $? = 0 ]
+expect_sql "vim bkc=no"
+
+line1_sql nano
+tmux_start nano nano +1 users.sql
+tmux_wait nano 'GNU nano'
+tmux_keys nano C-k
+tmux_type nano "/* saved by nano */"
+tmux_keys nano Enter C-o
+tmux_wait nano 'File Name to Write'
+tmux_keys nano Enter
+check "pending nano: says Wrote" tmux_wait nano 'Wrote [0-9]+ line'
+tmux_keys nano C-x
+check "pending nano: exits" tmux_gone nano
+expect_sql nano
+
+line1_sql emacs
+tmux_start emacs emacs -nw -Q +1 users.sql
+tmux_wait emacs 'users.sql'
+tmux_keys emacs C-a C-k
+tmux_type emacs "/* saved by emacs */"
+check "pending emacs: lock symlink while modified" wait_until 5 test -L .#users.sql
+tmux_keys emacs C-x C-s
+check "pending emacs: says Wrote" tmux_wait emacs 'Wrote .*users.sql'
+tmux_keys emacs C-x C-c
+check "pending emacs: exits" tmux_gone emacs
+expect_sql emacs "users.sql~"
+
+next_sql "emacs --batch"
+out=$(emacs --batch -Q users.sql --eval "(progn (erase-buffer) (insert-file-contents \"$WORK/good.sql\") (save-buffer))" 2>&1)
+check "pending emacs --batch: exit 0 ($out)" [ $? = 0 ]
+expect_sql "emacs --batch" "users.sql~"
+
+line1_sql "sed -i"
+out=$(sed -i "1s|.*|/* saved by sed -i */|" users.sql 2>&1)
+check "pending sed -i: exit 0 ($out)" [ $? = 0 ]
+expect_sql "sed -i"
+
+next_sql cp
+check "pending cp: exit 0" cp "$WORK/good.sql" users.sql
+expect_sql cp
+next_sql mv
+cp "$WORK/good.sql" "$WORK/mv.sql"
+check "pending mv: exit 0" mv "$WORK/mv.sql" users.sql
+expect_sql mv
+next_sql install
+check "pending install: exit 0" install -m 644 "$WORK/good.sql" users.sql
+expect_sql install
+next_sql tee
+out=$(tee users.sql <"$WORK/good.sql" 2>&1 >/dev/null)
+check "pending tee: exit 0 ($out)" [ $? = 0 ]
+expect_sql tee
+next_sql "cat >"
+out=$(bash -c 'cat "$1" > users.sql' _ "$WORK/good.sql" 2>&1)
+check "pending cat >: exit 0 ($out)" [ $? = 0 ]
+expect_sql "cat >"
+next_sql temp+rename
+out=$(python3 - "$WORK/good.sql" 2>&1 <<'EOF2'
+import os, sys, tempfile
+data = open(sys.argv[1], 'rb').read()
+fd, tmp = tempfile.mkstemp(dir='.', prefix='.users.sql.')
+os.write(fd, data)
+os.fsync(fd)
+os.close(fd)
+os.rename(tmp, 'users.sql')
+EOF2
+)
+check "pending temp+rename: exit 0 ($out)" [ $? = 0 ]
+expect_sql temp+rename
+# a down script next to it, then both gone with rm
+check "pending: cp of a down script" cp "$WORK/good.sql" users.down.sql
+check_eq "pending: both listed" "users.down.sql users.sql" "$(ls_line .)"
+check "pending: rm of the down script" rm users.down.sql
+check_eq "pending: rm removes it from the store" users.sql "$("$BIN" --db "$DB" migrate pending list)"
+cp users.sql "$WORK/last.sql"
+cd "$MNT/schemas"
+
 # the whole sequence left every refusal out of the store and every valid
 # save in it: remount and compare
 cp users.yaml "$WORK/last.yaml"
@@ -317,4 +433,6 @@ unmount_fs
 mount_fs
 check "after remount: the last valid save" cmp "$MNT/schemas/users.yaml" "$WORK/last.yaml"
 check "after remount: the refusal is still explained" grep -q "^schemas/users.yaml:$WHERE:" "$MNT/validation"
+check "after remount: the last pending save" cmp "$MNT/migrations/pending/users.sql" "$WORK/last.sql"
+check_eq "after remount: only the pending script" users.sql "$(ls_line "$MNT/migrations/pending")"
 unmount_fs

@@ -8,7 +8,7 @@ mount_fs
 cd "$MNT"
 
 check_eq "root listing" \
-	"README changes cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg graph graph.json history migration_order migration_order.json migrations registry.yaml schemas services validation validation.json" \
+	"README changes cycles cycles.json dependents dependents.json docs erd erd.mmd erd.svg generation graph graph.json history migration_order migration_order.json migrations registry.yaml schemas services validation validation.json" \
 	"$(ls_line .)"
 check_eq "examples imported on first mount" \
 	"applications.yaml audit_logs.yaml notifications.yaml policies.yaml users.yaml" \
@@ -141,7 +141,24 @@ check "cp orders back" cp "$WORK/orders.yaml" schemas/orders.yaml
 
 # a new version of users: a new history entry; same version again: ~2
 users_valid 1.1.0 >"$WORK/u1.yaml"
+t0=$(stat -c %Y history/users/1.0.0.yaml)
+g0=$(cat generation)
+sleep 1.1 # revisions a second apart: their files' mtimes differ
 check "cp users 1.1.0" cp "$WORK/u1.yaml" schemas/users.yaml
+check "generation moved with the save" [ "$(cat generation)" -gt "$g0" ]
+g1=$(cat generation)
+cat generation graph docs/schema.md >/dev/null
+check_eq "reading changes no generation" "$g1" "$(cat generation)"
+check_eq "history/ mtime: a revision keeps its time" "$t0" "$(stat -c %Y history/users/1.0.0.yaml)"
+check "history/ mtime: the new revision has its own, later time" \
+	[ "$(stat -c %Y history/users/1.1.0.yaml)" -gt "$t0" ]
+check "history/ mtime: when it was saved" \
+	[ $(( $(date +%s) - $(stat -c %Y history/users/1.1.0.yaml) )) -le 5 ]
+users_invalid >"$WORK/bad.yaml"
+check_fails "a refused save" cp "$WORK/bad.yaml" schemas/users.yaml
+check "generation moved with the refusal (validation changed)" [ "$(cat generation)" -gt "$g1" ]
+check "the refused save is no revision" cmp schemas/users.yaml "$WORK/u1.yaml"
+t1=$(stat -c %Y history/users/1.1.0.yaml)
 check_eq "history/users after 1.1.0" "1.0.0.yaml 1.1.0.yaml" "$(ls_line history/users)"
 check "docs after a referenced schema's change equal a fresh rendering" docs_fresh
 { users_valid 1.1.0; echo "# comment"; } >"$WORK/u2.yaml"
@@ -225,4 +242,63 @@ mount_fs
 check "users.yaml survives a remount" cmp "$MNT/schemas/users.yaml" "$WORK/u2.yaml"
 check "orders stays unregistered" [ ! -e "$MNT/schemas/orders.yaml" ]
 check_eq "history after remount" "1.0.0.yaml 1.1.0.yaml 1.1.0~2.yaml" "$(ls_line "$MNT/history/users")"
+check_eq "history/ mtime after remount: each revision's own time" "$t0 $t1" \
+	"$(stat -c %Y "$MNT/history/users/1.0.0.yaml") $(stat -c %Y "$MNT/history/users/1.1.0.yaml")"
+
+# validation is the current state: a refusal lasts while the file's content
+# is not what was last written, whichever process recorded it or fixes it
+users_invalid >"$WORK/bad.yaml"
+check_fails "a refused save" cp "$WORK/bad.yaml" "$MNT/schemas/users.yaml"
+check "validation has it" grep -q '^schemas/users.yaml:' "$MNT/validation"
+mkdir -p "$WORK/fixed"
+cp "$MNT/schemas/users.yaml" "$WORK/fixed/users.yaml"
+check "CLI import of the current bytes" "$BIN" import --db "$DB" "$WORK/fixed"
+check "validation forgets the refusal the import made moot" \
+	wait_until 5 bash -c '! grep -q "^schemas/users.yaml:" "$1"' _ "$MNT/validation"
+check_fails "refused again" cp "$WORK/bad.yaml" "$MNT/schemas/users.yaml"
+unmount_fs
+mount_fs
+check "after remount the refusal is still shown" grep -q '^schemas/users.yaml:' "$MNT/validation"
+users_valid 1.2.0 >"$WORK/u3.yaml"
+check "a valid save after the remount" cp "$WORK/u3.yaml" "$MNT/schemas/users.yaml"
+check "validation forgets the refusal an earlier mount recorded" \
+	bash -c '! grep -q "^schemas/users.yaml:" "$1"' _ "$MNT/validation"
+check_fails "refused once more" cp "$WORK/bad.yaml" "$MNT/schemas/users.yaml"
+users_valid 1.3.0 >"$WORK/fixed/users.yaml"
+check "CLI import of new bytes" "$BIN" import --db "$DB" "$WORK/fixed"
+check "the import's bytes are the mount's" wait_until 5 cmp "$MNT/schemas/users.yaml" "$WORK/fixed/users.yaml"
+check "and validation forgets the refusal" \
+	bash -c '! grep -q "^schemas/users.yaml:" "$1"' _ "$MNT/validation"
+# a name no content can make a schema: its refusal is never stored
+out=$(cp "$WORK/u3.yaml" "$MNT/schemas/Bad-Name.yaml" 2>&1)
+check "Bad-Name.yaml is not saved ($out)" bash -c '! grep -q "^Bad-Name$" "$1"' _ "$MNT/migration_order"
+unmount_fs
+mount_fs
+check "after remount nothing about Bad-Name.yaml" \
+	bash -c '! grep -q "Bad-Name" "$1"' _ "$MNT/validation"
+check "validation is clean" [ ! -s "$MNT/validation" ]
+
+# the CLI reads the same history: schemafs history NAME, schemafs show NAME[@REV]
+run 0 "$BIN" history --db "$DB" users
+check_eq "history: one line per revision, the last current" current \
+	"$(tail -1 "$WORK/out" | cut -f5)"
+check_eq "history: who saved the mount's revisions" "$(id -un)" "$(tail -1 "$WORK/out" | cut -f4)"
+check_eq "history: the versions, oldest first" "1.0.0 1.1.0 1.1.0" \
+	"$(cut -f2 "$WORK/out" | head -3 | tr '\n' ' ' | sed 's/ $//')"
+first_time=$(head -1 "$WORK/out" | cut -f3)
+check_eq "history: the time history/'s file shows" "$(date -u -d "@$t0" +%Y-%m-%dT%H:%M:%SZ)" "$first_time"
+run 0 "$BIN" history --db "$DB" --json users
+check_json "$WORK/out"
+check "show: the current bytes" cmp <("$BIN" show --db "$DB" users) "$MNT/schemas/users.yaml"
+check "show NAME@VERSION" cmp <("$BIN" show --db "$DB" users@1.0.0) "$SCHEMAFS_EXAMPLES/users.yaml"
+rev1=$(head -1 "$WORK/out" | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
+check "show NAME@REVISION" cmp <("$BIN" show --db "$DB" "users@$rev1") "$SCHEMAFS_EXAMPLES/users.yaml"
+run 1 "$BIN" show --db "$DB" users@7.7.7
+check_has "has no revision or version '7.7.7'"
+run 1 "$BIN" history --db "$DB" nosuch
+run 2 "$BIN" history --db "$DB"
+run 0 "$BIN" help show
+check_has "usage: schemafs show [--db FILE] NAME[@REV]"
+run 0 "$BIN" history --help
+check_has "usage: schemafs history [--db FILE] [--json] NAME"
 unmount_fs
