@@ -1,9 +1,11 @@
 /* A plan as the migrations/plan file, as plan.json, and as the impact report. */
 #include "plan.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonw.h"
+#include "strmap.h"
 
 /* Each line of sql after a tab; blank lines of a script stay blank, with
  * no trailing tab. */
@@ -75,34 +77,82 @@ int plan_render_json(const struct plan *p, struct sbuf *out)
 	return sbuf_error(out);
 }
 
+/* What the impact report needs of every touched table, built in one pass
+ * over the steps and one over the registry's references (linear: a
+ * per-table search of either is quadratic at 20,000 tables). */
+struct impact_row {
+	size_t steps;
+	struct strlist dependents; /* owners of the tables referencing it */
+};
+
+struct impact_index {
+	struct strmap rows; /* touched name (borrowed) -> struct impact_row */
+};
+
+static void impact_row_free(void *v)
+{
+	struct impact_row *row = v;
+	strlist_release(&row->dependents);
+	free(row);
+}
+
+static void impact_index_release(struct impact_index *ix)
+{
+	strmap_release(&ix->rows, impact_row_free);
+}
+
+static int impact_index_build(struct impact_index *ix, const struct plan *p,
+			      const struct reg_registry *r)
+{
+	int rc = 0;
+	strmap_init_borrowed(&ix->rows);
+	for (size_t i = 0; i < p->touched.n && !rc; i++) {
+		struct impact_row *row = calloc(1, sizeof(*row));
+		rc = row ? strmap_put_s(&ix->rows, p->touched.items[i], row, NULL) : REG_ENOMEM;
+		if (rc)
+			free(row);
+	}
+	for (size_t k = 0; k < p->n && !rc; k++) {
+		struct impact_row *row = strmap_get_s(&ix->rows, p->steps[k].schema);
+		if (row)
+			row->steps++;
+	}
+	for (size_t i = 0; i < r->n && !rc; i++) {
+		const struct reg_schema *s = r->schemas[i];
+		for (size_t k = 0; k < s->nrefs && !rc; k++) {
+			struct impact_row *row = s->refs[k].schema && s->owner
+						 ? strmap_get_s(&ix->rows, s->refs[k].schema)
+						 : NULL;
+			if (row && strcmp(s->refs[k].schema, s->name))
+				rc = strlist_push(&row->dependents, s->owner);
+		}
+	}
+	for (struct strmap_entry *e = NULL; !rc && (e = strmap_next(&ix->rows, e));) {
+		struct impact_row *row = e->value;
+		strlist_sort(&row->dependents);
+		strlist_uniq(&row->dependents);
+	}
+	return rc;
+}
+
 /* One row of the impact report for the touched schema name; adds its owner
  * and the services depending on it to services. */
-static int impact_row(const struct plan *p, const struct reg_registry *r, const char *name,
-		      struct strlist *services, struct sbuf *rows)
+static int impact_row(const struct impact_index *ix, const struct reg_registry *r,
+		      const char *name, struct strlist *services, struct sbuf *rows)
 {
 	const struct reg_schema *s = reg_get(r, name);
-	struct reg_dependents d = { 0 };
-	size_t steps = 0;
+	const struct impact_row *row = strmap_get_s(&ix->rows, name);
 	int rc = 0;
-	for (size_t k = 0; k < p->n; k++)
-		steps += !strcmp(p->steps[k].schema, name);
 	if (s && s->owner)
 		rc = strlist_push(services, s->owner);
-	if (!rc && s)
-		rc = reg_dependents(r, name, &d);
-	if (rc)
-		goto out;
-	sbuf_addf(rows, "%s\t%s\t%zu\t", name, s && s->owner ? s->owner : "-", steps);
-	for (size_t k = 0; k < d.nservices && !rc; k++) {
-		rc = strlist_push(services, d.services[k]);
-		sbuf_addf(rows, "%s%s", k ? "," : "", d.services[k]);
+	sbuf_addf(rows, "%s\t%s\t%zu\t", name, s && s->owner ? s->owner : "-", row->steps);
+	for (size_t k = 0; k < row->dependents.n && !rc; k++) {
+		rc = strlist_push(services, row->dependents.items[k]);
+		sbuf_addf(rows, "%s%s", k ? "," : "", row->dependents.items[k]);
 	}
-	if (!d.nservices)
+	if (!row->dependents.n)
 		sbuf_addch(rows, '-');
 	sbuf_addch(rows, '\n');
-out:
-	if (s)
-		reg_dependents_release(&d);
 	return rc ? rc : sbuf_error(rows);
 }
 
@@ -110,10 +160,11 @@ int plan_render_impact(const struct plan *p, const struct reg_registry *r, struc
 {
 	struct strlist services = STRLIST_INIT;
 	struct sbuf rows = SBUF_INIT;
-	int rc = 0;
+	struct impact_index ix;
+	int rc = impact_index_build(&ix, p, r);
 
 	for (size_t i = 0; i < p->touched.n && !rc; i++)
-		rc = impact_row(p, r, p->touched.items[i], &services, &rows);
+		rc = impact_row(&ix, r, p->touched.items[i], &services, &rows);
 	if (rc) {
 		sbuf_fail(out, rc);
 		goto out;
@@ -128,6 +179,7 @@ int plan_render_impact(const struct plan *p, const struct reg_registry *r, struc
 		sbuf_adds(out, "\nschema\towner\tsteps\tdependent services\n");
 	sbuf_add(out, rows.buf, rows.len);
 out:
+	impact_index_release(&ix);
 	strlist_release(&services);
 	sbuf_release(&rows);
 	return sbuf_error(out);
@@ -137,8 +189,9 @@ int plan_render_impact_json(const struct plan *p, const struct reg_registry *r,
 			    struct sbuf *out)
 {
 	struct strlist services = STRLIST_INIT;
+	struct impact_index ix;
 	struct jsonw w;
-	int rc = 0;
+	int rc = impact_index_build(&ix, p, r);
 	jsonw_init_layout(&w, out, JSONW_SPACED);
 	jsonw_obj(&w);
 	jsonw_key(&w, "schemas");
@@ -146,30 +199,21 @@ int plan_render_impact_json(const struct plan *p, const struct reg_registry *r,
 	for (size_t i = 0; i < p->touched.n && !rc; i++) {
 		const char *name = p->touched.items[i];
 		const struct reg_schema *s = reg_get(r, name);
-		struct reg_dependents d = { 0 };
-		size_t steps = 0;
-		for (size_t k = 0; k < p->n; k++)
-			steps += !strcmp(p->steps[k].schema, name);
+		const struct impact_row *row = strmap_get_s(&ix.rows, name);
 		if (s && s->owner)
 			rc = strlist_push(&services, s->owner);
-		if (!rc && s)
-			rc = reg_dependents(r, name, &d);
-		if (rc)
-			break;
 		jsonw_obj(&w);
 		jsonw_kstr(&w, "schema", name);
 		jsonw_kstr(&w, "owner", s ? s->owner : NULL);
-		jsonw_kint(&w, "steps", (int64_t)steps);
+		jsonw_kint(&w, "steps", (int64_t)row->steps);
 		jsonw_key(&w, "dependent_services");
 		jsonw_arr(&w);
-		for (size_t k = 0; k < d.nservices && !rc; k++) {
-			jsonw_str(&w, d.services[k]);
-			rc = strlist_push(&services, d.services[k]);
+		for (size_t k = 0; k < row->dependents.n && !rc; k++) {
+			jsonw_str(&w, row->dependents.items[k]);
+			rc = strlist_push(&services, row->dependents.items[k]);
 		}
 		jsonw_end(&w);
 		jsonw_end(&w);
-		if (s)
-			reg_dependents_release(&d);
 	}
 	jsonw_end(&w);
 	if (rc)
@@ -183,6 +227,7 @@ int plan_render_impact_json(const struct plan *p, const struct reg_registry *r,
 	jsonw_end(&w);
 	jsonw_kint(&w, "steps", (int64_t)p->n);
 	jsonw_end(&w);
+	impact_index_release(&ix);
 	strlist_release(&services);
 	return jsonw_finish(&w) ?: sbuf_addch(out, '\n');
 }

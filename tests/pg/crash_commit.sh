@@ -61,3 +61,10 @@ check_eq "nothing committed" 0 "$(column_count nickname)"
 run 0 sfs migrate apply
 check_has "state: succeeded"
 check_eq "a new apply adds it" 1 "$(column_count nickname)"
+
+# status and log only read: no database file appears for them
+run 0 sfs migrate --db "$WORK/none/x.db" status
+check_has "no runs yet"
+run 0 sfs migrate --db "$WORK/none/x.db" log
+check "status and log created no file" test ! -e "$WORK/none/x.db"
+check "nor its directory" test ! -e "$WORK/none"
