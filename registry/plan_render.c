@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jsonw.h"
+#include "render.h"
 #include "strmap.h"
 
 /* Each line of sql after a tab; blank lines of a script stay blank, with
@@ -30,13 +31,23 @@ int plan_render(const struct plan *p, struct sbuf *out)
 		return sbuf_adds(out, "nothing to do\n");
 	for (size_t i = 0; i < p->n && !sbuf_error(out); i++) {
 		const struct plan_step *st = &p->steps[i];
-		sbuf_addf(out, "%zu\t%s\t%s\t", i + 1, *st->service ? st->service : "-",
-			  st->schema);
-		if (st->deps.n)
-			strlist_join(&st->deps, ",", out);
-		else
+		/* names, owners and descriptions are user text: escaped, so
+		 * none can forge a step or a field */
+		sbuf_addf(out, "%zu\t", i + 1);
+		render_plain(out, *st->service ? st->service : "-");
+		sbuf_addch(out, '\t');
+		render_plain(out, st->schema);
+		sbuf_addch(out, '\t');
+		for (size_t d = 0; d < st->deps.n; d++) {
+			if (d)
+				sbuf_addch(out, ',');
+			render_plain(out, st->deps.items[d]);
+		}
+		if (!st->deps.n)
 			sbuf_addch(out, '-');
-		sbuf_addf(out, "\t%s\n", st->what);
+		sbuf_addch(out, '\t');
+		render_plain(out, st->what);
+		sbuf_addch(out, '\n');
 		add_indented(out, st->sql);
 		sbuf_addch(out, '\n');
 	}
@@ -145,10 +156,15 @@ static int impact_row(const struct impact_index *ix, const struct reg_registry *
 	int rc = 0;
 	if (s && s->owner)
 		rc = strlist_push(services, s->owner);
-	sbuf_addf(rows, "%s\t%s\t%zu\t", name, s && s->owner ? s->owner : "-", row->steps);
+	render_plain(rows, name);
+	sbuf_addch(rows, '\t');
+	render_plain(rows, s && s->owner ? s->owner : "-");
+	sbuf_addf(rows, "\t%zu\t", row->steps);
 	for (size_t k = 0; k < row->dependents.n && !rc; k++) {
 		rc = strlist_push(services, row->dependents.items[k]);
-		sbuf_addf(rows, "%s%s", k ? "," : "", row->dependents.items[k]);
+		if (k)
+			sbuf_addch(rows, ',');
+		render_plain(rows, row->dependents.items[k]);
 	}
 	if (!row->dependents.n)
 		sbuf_addch(rows, '-');
@@ -172,8 +188,11 @@ int plan_render_impact(const struct plan *p, const struct reg_registry *r, struc
 	strlist_sort(&services);
 	strlist_uniq(&services);
 	sbuf_addf(out, "affected services: %zu\n", services.n);
-	for (size_t i = 0; i < services.n; i++)
-		sbuf_addf(out, "\t%s\n", services.items[i]);
+	for (size_t i = 0; i < services.n; i++) {
+		sbuf_addch(out, '\t');
+		render_plain(out, services.items[i]);
+		sbuf_addch(out, '\n');
+	}
 	sbuf_addf(out, "schemas: %zu\nsteps: %zu\n", p->touched.n, p->n);
 	if (p->touched.n)
 		sbuf_adds(out, "\nschema\towner\tsteps\tdependent services\n");
