@@ -440,6 +440,24 @@ int run_status(int rc)
 	return rc && rc != REG_ENOMEM && rc != REG_EBUSY && rc != REG_EIO ? REG_EIO : rc;
 }
 
+/* Validation or check errors: nothing may run; the run is refused with
+ * the errors only. */
+static int refuse_on_errors(struct session *s, struct store_run *rec, struct sbuf *tmp,
+			    struct sbuf *out)
+{
+	struct diags only = DIAGS_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < s->diags.n && !rc; i++)
+		if (s->diags.items[i].severity == DIAG_ERROR)
+			rc = diags_add(&only, s->diags.items[i].file, s->diags.items[i].loc,
+				       DIAG_ERROR, "%s", s->diags.items[i].message);
+	diags_sort(&only);
+	if (!rc)
+		rc = diags_render(&only, tmp);
+	diags_release(&only);
+	return rc ? rc : run_refuse(s, rec, tmp->buf, out);
+}
+
 int migrate_apply(struct migrate *m, struct sbuf *out)
 {
 	struct session s;
@@ -494,20 +512,8 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		goto out;
 	}
 	if (s.diags.errors) {
-		/* validation or check errors: nothing may run */
-		struct diags only = DIAGS_INIT;
 		pg_abort(s.pg);
-		for (size_t i = 0; i < s.diags.n; i++)
-			if (s.diags.items[i].severity == DIAG_ERROR &&
-			    (rc = diags_add(&only, s.diags.items[i].file, s.diags.items[i].loc,
-					    DIAG_ERROR, "%s", s.diags.items[i].message)))
-				break;
-		diags_sort(&only);
-		if (!rc)
-			rc = diags_render(&only, &tmp);
-		diags_release(&only);
-		if (!rc)
-			rc = run_refuse(&s, &rec, tmp.buf, out);
+		rc = refuse_on_errors(&s, &rec, &tmp, out);
 		goto out;
 	}
 	rec.nsteps = (int64_t)s.plan.n;
