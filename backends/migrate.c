@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonw.h"
 #include "validate.h"
@@ -82,8 +83,13 @@ static int with_plan(struct migrate *m, int (*render)(struct session *s, struct 
 		     struct sbuf *out)
 {
 	struct session s;
+	struct sbuf notes = SBUF_INIT;
+	int rc = migrate_reconcile(m, &notes);
+	sbuf_release(&notes);
+	if (rc)
+		return rc;
 	session_init(&s, m);
-	int rc = session_prepare(&s);
+	rc = session_prepare(&s);
 	if (rc)
 		rc = session_prepare_failed(&s, rc, out);
 	else
@@ -104,30 +110,57 @@ int migrate_impact(struct migrate *m, struct sbuf *out)
 
 /* ---- status, log, control ---- */
 
+/* The run in progress in this process: "progress: step k of n: what"
+ * with its phase and how long it has run; "" when none. */
+static int progress_text(struct migrate *m, char *buf, size_t n, bool *here)
+{
+	pthread_mutex_lock(&m->mu);
+	*here = m->busy;
+	long long secs = (long long)(time(NULL) - m->since);
+	buf[0] = 0;
+	if (m->busy && m->nsteps)
+		snprintf(buf, n, "progress: step %zu of %zu: %s\nphase: %s\nelapsed: %llds\n",
+			 m->step, m->nsteps, m->step_what, m->phase, secs);
+	else if (m->busy)
+		snprintf(buf, n, "phase: %s\nelapsed: %llds\n", m->phase, secs);
+	pthread_mutex_unlock(&m->mu);
+	return 0;
+}
+
 int migrate_status(struct migrate *m, struct sbuf *out)
 {
 	struct store_run r;
-	bool found;
-	int rc = store_run_last(m->st, &r, &found);
+	bool found, here, settled = false;
+	struct sbuf notes = SBUF_INIT;
+	int rc = migrate_reconcile(m, &notes);
+	sbuf_release(&notes);
 	if (rc)
+		return rc;
+	if ((rc = store_run_last(m->st, &r, &found)))
 		return rc == REG_ENOMEM ? rc : REG_EIO;
 	if (!found)
 		return sbuf_adds(out, "no runs yet\n");
-	char progress[700] = "";
-	pthread_mutex_lock(&m->mu);
-	bool running_here = m->busy;
-	if (running_here && m->nsteps)
-		snprintf(progress, sizeof(progress), "progress: step %zu of %zu: %s\n", m->step,
-			 m->nsteps, m->step_what);
-	pthread_mutex_unlock(&m->mu);
+	char progress[800];
+	progress_text(m, progress, sizeof(progress), &here);
+	bool running = r.state && !strcmp(r.state, "running");
+	/* a store this command cannot write (read-only status) still shows
+	 * how the run ended */
+	if (running && (rc = reconcile_run(m, &r, &settled)))
+		goto out;
 	rc = migrate_render_status(&r, out);
 	if (!rc)
 		rc = run_render_steps(m, &r, out);
-	if (!rc && r.state && !strcmp(r.state, "running") && running_here)
+	if (!rc && settled)
+		rc = sbuf_adds(out, "note: settled from the target now; recorded at the next "
+				    "command that writes the store\n");
+	running = r.state && !strcmp(r.state, "running");
+	if (!rc && running && here && m->running_id == r.id)
 		rc = sbuf_adds(out, progress);
-	if (!rc && r.state && !strcmp(r.state, "running") && !running_here)
-		rc = sbuf_adds(out, "note: this run never finished (the process ended); the "
-				    "target rolled back whatever it had not committed\n");
+	else if (!rc && running)
+		rc = sbuf_adds(out, "note: this run has not finished: it runs in another process, "
+				    "or its process ended and the target cannot be asked now (its "
+				    "token in schemafs_migrations says whether it committed)\n");
+out:
 	store_run_release(&r);
 	return rc;
 }
@@ -153,8 +186,12 @@ int migrate_log(struct migrate *m, struct sbuf *out)
 {
 	struct store_run *v;
 	size_t n;
-	int rc = store_run_list(m->st, &v, &n);
+	struct sbuf notes = SBUF_INIT;
+	int rc = migrate_reconcile(m, &notes); /* the log stays one line per run */
+	sbuf_release(&notes);
 	if (rc)
+		return rc;
+	if ((rc = store_run_list(m->st, &v, &n)))
 		return rc == REG_ENOMEM ? rc : REG_EIO;
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = migrate_render_log_line(&v[i], out);
@@ -255,7 +292,10 @@ int migrate_json(struct migrate *m, const char *what, struct sbuf *out, struct s
 {
 	struct sbuf why = SBUF_INIT;
 	struct jsonw w;
-	int rc;
+	int rc = migrate_reconcile(m, &why);
+	sbuf_reset(&why);
+	if (rc)
+		return rc;
 	jsonw_init_layout(&w, out, JSONW_SPACED);
 	if (!strcmp(what, "plan") || !strcmp(what, "impact"))
 		rc = json_plan(m, what[0] == 'i', out, &why);
@@ -293,11 +333,13 @@ int migrate_state(struct migrate *m, struct sbuf *out)
 {
 	int rc;
 	pthread_mutex_lock(&m->mu);
+	long long secs = (long long)(time(NULL) - m->since);
 	if (m->busy && m->nsteps)
-		rc = sbuf_addf(out, "running %s: step %zu of %zu: %s\n", m->busy_kind, m->step,
-			       m->nsteps, m->step_what);
+		rc = sbuf_addf(out, "running %s: step %zu of %zu: %s\nphase: %s, %llds\n",
+			       m->busy_kind, m->step, m->nsteps, m->step_what, m->phase, secs);
 	else if (m->busy)
-		rc = sbuf_addf(out, "running %s: preparing\n", m->busy_kind);
+		rc = sbuf_addf(out, "running %s: preparing\nphase: %s, %llds\n", m->busy_kind,
+			       m->phase, secs);
 	else
 		rc = sbuf_adds(out, "idle\n");
 	pthread_mutex_unlock(&m->mu);
@@ -326,6 +368,7 @@ int migrate_command(struct migrate *m, const char *cmd, size_t len, struct sbuf 
 	} cmds[] = {
 		{ "plan", migrate_plan }, { "check", migrate_check }, { "impact", migrate_impact },
 		{ "apply", migrate_apply }, { "rollback", migrate_rollback },
+		{ "rollback-plan", migrate_rollback_plan },
 		{ "resume", migrate_resume }, { "cancel", migrate_cancel },
 		{ "baseline", migrate_baseline },
 	};

@@ -59,6 +59,10 @@ int migrate_check(struct migrate *m, struct sbuf *out);
 int migrate_impact(struct migrate *m, struct sbuf *out);
 int migrate_apply(struct migrate *m, struct sbuf *out);
 int migrate_rollback(struct migrate *m, struct sbuf *out);
+/* What rollback would do, nothing run or recorded: the run it would undo,
+ * each touched table's registry fate and the reverse plan (plan_render's
+ * format); REG_EIO with why when rollback would be refused. */
+int migrate_rollback_plan(struct migrate *m, struct sbuf *out);
 /* Continues the newest apply or rollback whose steps outside the
  * transaction did not all run (interrupted, failed, cancelled, or killed),
  * from its first step not done. "nothing to resume" is success. */
@@ -75,7 +79,7 @@ int migrate_log(struct migrate *m, struct sbuf *out);
  * then "last: ..." for the last run. */
 int migrate_state(struct migrate *m, struct sbuf *out);
 /* One command word (surrounding blanks ignored): plan, check, impact,
- * apply, rollback, baseline. */
+ * apply, rollback, rollback-plan, resume, cancel, baseline. */
 int migrate_command(struct migrate *m, const char *cmd, size_t len, struct sbuf *out);
 
 /* ---- check with options, JSON ---- */

@@ -7,6 +7,7 @@
  *                     connection, plan; the post-check of pending scripts
  *  migrate_check.c    check: static checks and the dry run
  *  migrate_run.c      recording a run; apply
+ *  migrate_reconcile.c runs a dead process left "running", settled
  *  migrate_rollback.c rollback, as named steps
  *  migrate_render.c   a run as the status file, as a log line, as JSON
  *  migrate_offline.c  check without a database: the baseline as a plan_live
@@ -37,6 +38,9 @@ struct migrate {
 	const char *busy_kind;
 	size_t step, nsteps;
 	char step_what[512];
+	int64_t running_id;  /* the record of the run in progress here, 0 before it has one */
+	int64_t since;       /* when it was claimed (unix seconds) */
+	const char *phase;   /* "preparing", "in the transaction", "committing", ... */
 };
 
 /* ---- migrate_session.c ---- */
@@ -93,9 +97,19 @@ int session_post_check(void *ctx, struct pg_conn *c, struct sbuf *notes, struct 
 /* The busy flag: false when another apply or rollback runs. */
 bool run_claim(struct migrate *m, const char *kind);
 void run_unclaim(struct migrate *m);
+/* What the run in progress is doing, for status and control. */
+void run_phase(struct migrate *m, const char *phase);
 int run_set_str(char **dst, const char *s);
-/* Inserts rec (kind) as running, with its token. */
+/* Inserts rec (kind) as running, with its token, durably: call it once the
+ * target is reachable (a run that never reached a database is not
+ * recorded) and before pg_begin. */
 int run_start(struct migrate *m, struct store_run *rec, const char *kind);
+/* run_start's failure said in out: REG_EIO (or REG_ENOMEM). */
+int run_start_failed(struct migrate *m, const char *kind, int rc, struct sbuf *out);
+/* "applied/<id>" into buf: where a run's pending scripts are archived. */
+int run_applied_kind(int64_t id, char *buf, size_t n);
+/* Removes the copies of the pending scripts of run id (it did not commit). */
+int run_unstage(struct migrate *m, int64_t id);
 int run_names(const struct strlist *in, struct strlist *out);
 /* "users=12 policies=7" for the touched schemas (recorded in the target). */
 int run_revisions_text(const struct session *s, const struct plan *p, struct sbuf *out);
@@ -140,6 +154,21 @@ int run_status(int rc);
 
 /* The registry as this session loaded it: "name\trevision\n" per schema. */
 int run_snapshot_text(const struct session *s, char **out);
+
+/* ---- migrate_reconcile.c ---- */
+
+/* Runs left "running" by a process that died (not the one in progress
+ * here, nor one whose steps outside the transaction wait for resume),
+ * settled against the target's schemafs_migrations: its token there ->
+ * "succeeded" (the pending scripts archived, a rollback's registry
+ * restored, as the run would have), absent -> "failed: interrupted before
+ * commit, nothing changed". Nothing to settle: no connection is made. The
+ * target unreachable, or another run holding its lock: left as they are.
+ * One line per run settled into out. 0, or REG_ENOMEM. */
+int migrate_reconcile(struct migrate *m, struct sbuf *out);
+/* The same for one record r, in memory even when the store cannot be
+ * written (a read-only status); *settled true when it was decided. */
+int reconcile_run(struct migrate *m, struct store_run *r, bool *settled);
 
 /* ---- migrate_offline.c ---- */
 

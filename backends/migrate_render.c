@@ -65,6 +65,15 @@ int migrate_render_status(const struct store_run *r, struct sbuf *out)
 		rc = add_field(out, "notes", r->notes);
 	if (!rc && r->undoes)
 		rc = sbuf_addf(out, "undoes run: %lld\n", (long long)r->undoes);
+	if (!rc && r->undoes && r->state && !strcmp(r->state, "succeeded") && r->touched.n) {
+		/* what was undone, said afterwards as the preview said it before */
+		rc = sbuf_addf(out, "undone: run %lld, %lld steps on ", (long long)r->undoes,
+			       (long long)r->nsteps);
+		for (size_t i = 0; i < r->touched.n && !rc; i++)
+			rc = sbuf_addf(out, "%s%s", i ? ", " : "", r->touched.items[i]);
+		if (!rc)
+			rc = sbuf_addch(out, '\n');
+	}
 	if (!rc && r->undone_by)
 		rc = sbuf_addf(out, "undone by run: %lld\n", (long long)r->undone_by);
 	return rc;

@@ -143,7 +143,7 @@ int migrate_resume(struct migrate *m, struct sbuf *out)
 		return REG_EBUSY;
 	}
 	session_init(&s, m);
-	if ((rc = run_last_unfinished(m, 0, &rec, &found)))
+	if ((rc = migrate_reconcile(m, out)) || (rc = run_last_unfinished(m, 0, &rec, &found)))
 		goto out;
 	if (!found) {
 		rc = sbuf_adds(out, "resume: nothing to resume\n");

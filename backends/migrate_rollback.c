@@ -244,17 +244,12 @@ static int restore_registry(struct session *s, struct undo *u, struct store_run 
 	return rc;
 }
 
-/* Steps 1 and 2, then the connection: 1 when refused (u->why). */
+/* Steps 1 and 2 (the session connected): 1 when refused (u->why). */
 static int prepare_undo(struct session *s, struct store_run *rec, struct undo *u)
 {
 	int rc = find_run(s->m, rec, u);
 	if (rc)
 		return rc;
-	if ((rc = session_load_registry(s)) || (rc = session_connect(s))) {
-		if (rc != REG_ENOMEM)
-			rc = sbuf_adds(&u->why, s->err.len ? s->err.buf : reg_strerror(rc)) ?: 1;
-		return rc;
-	}
 	if ((rc = run_set_str(&rec->target, s->target.buf)) || (rc = build_before(s, u)))
 		return rc;
 	return u->why.len ? 1 : 0;
@@ -276,7 +271,19 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 	session_init(&s, m);
 	pg_exec_result_init(&r);
 	sbuf_init(&u.why);
-	if ((rc = run_start(m, &rec, "rollback")) || (rc = prepare_undo(&s, &rec, &u)) < 0)
+	if ((rc = migrate_reconcile(m, out)) == REG_ENOMEM)
+		goto out;
+	/* a rollback that cannot reach its database is not recorded */
+	if ((rc = session_load_registry(&s)) || (rc = session_connect(&s))) {
+		if (rc != REG_ENOMEM)
+			sbuf_addf(out, "rollback: %s\n", s.err.len ? s.err.buf : reg_strerror(rc));
+		goto out;
+	}
+	if ((rc = run_start(m, &rec, "rollback"))) {
+		rc = run_start_failed(m, "rollback", rc, out);
+		goto out;
+	}
+	if ((rc = prepare_undo(&s, &rec, &u)) < 0)
 		goto out;
 	if (rc == 1) {
 		rc = run_refuse(&s, &rec, u.why.buf, out);
@@ -296,7 +303,9 @@ int migrate_rollback(struct migrate *m, struct sbuf *out)
 			rc = run_failed(&s, &rec, out);
 		goto out;
 	}
-	if ((rc = execute_reverse(&s, &u, &rec, &rp, &r)))
+	if ((rc = execute_reverse(&s, &u, &rec, &rp, &r)) == REG_EIO)
+		rc = run_failed(&s, &rec, out);
+	if (rc)
 		goto out;
 	if (!r.ok) {
 		rc = run_report_unsuccessful(m, &rec, r.busy, out);
@@ -318,4 +327,72 @@ out:
 	pg_exec_result_release(&r);
 	session_release(&s);
 	return rc;
+}
+
+/* What the preview says of the registry: each touched table's fate. */
+static int preview_registry(const struct undo *u, const struct reg_registry *now,
+			    struct sbuf *out)
+{
+	for (size_t i = 0; i < u->last.touched.n; i++) {
+		const char *name = u->last.touched.items[i];
+		int64_t id = u->has_prev ? snapshot_rev(u->prev.snapshot, name) : 0;
+		if (id)
+			sbuf_addf(out, "registry: %s back to revision %lld\n", name, (long long)id);
+		else if (reg_get(now, name))
+			sbuf_addf(out, "registry: %s unregistered (run %lld created it)\n", name,
+				  (long long)u->last.id);
+	}
+	return sbuf_error(out);
+}
+
+int migrate_rollback_plan(struct migrate *m, struct sbuf *out)
+{
+	struct session s;
+	struct store_run rec = { 0 };
+	struct undo u = { 0 };
+	struct plan rp = { 0 };
+	struct pg_exec_result r;
+	struct sbuf notes = SBUF_INIT;
+	int rc = migrate_reconcile(m, &notes);
+	session_init(&s, m);
+	pg_exec_result_init(&r);
+	sbuf_init(&u.why);
+	if (rc)
+		goto out;
+	if ((rc = session_load_registry(&s)) || (rc = session_connect(&s))) {
+		rc = session_prepare_failed(&s, rc, out);
+		goto out;
+	}
+	if ((rc = prepare_undo(&s, &rec, &u)) < 0)
+		goto out;
+	/* the reverse plan as rollback would compute it, in a transaction
+	 * that is then rolled back */
+	if (!rc && !(rc = pg_begin(s.pg, m->lock_timeout_ms, &r))) {
+		rc = plan_reverse(&s, &u, &rec, &rp);
+		pg_abort(s.pg);
+	} else if (!rc) {
+		rc = sbuf_addf(out, "rollback: %s\n", r.error.buf) ?: REG_EIO;
+		goto out;
+	}
+	if (rc == 1) {
+		rc = sbuf_addf(out, "rollback would be refused:\n%s", u.why.buf) ?: REG_EIO;
+		goto out;
+	}
+	if (rc) {
+		rc = session_prepare_failed(&s, rc, out);
+		goto out;
+	}
+	sbuf_addf(out, "rollback would undo run %lld (%s, %lld steps)\n", (long long)u.last.id,
+		  u.last.kind ? u.last.kind : "apply", (long long)u.last.nsteps);
+	preview_registry(&u, s.reg, out);
+	sbuf_adds(out, "database:\n");
+	rc = plan_render(&rp, out);
+out:
+	sbuf_release(&notes);
+	plan_release(&rp);
+	undo_release(&u);
+	store_run_release(&rec);
+	pg_exec_result_release(&r);
+	session_release(&s);
+	return run_status(rc);
 }

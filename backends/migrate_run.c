@@ -16,6 +16,9 @@ bool run_claim(struct migrate *m, const char *kind)
 		m->step = m->nsteps = 0;
 		m->step_what[0] = 0;
 		m->cancel = false;
+		m->running_id = 0;
+		m->since = time(NULL);
+		m->phase = "preparing";
 	}
 	pthread_mutex_unlock(&m->mu);
 	return ok;
@@ -25,6 +28,14 @@ void run_unclaim(struct migrate *m)
 {
 	pthread_mutex_lock(&m->mu);
 	m->busy = false;
+	m->running_id = 0;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void run_phase(struct migrate *m, const char *phase)
+{
+	pthread_mutex_lock(&m->mu);
+	m->phase = phase;
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -35,6 +46,7 @@ static void on_step(void *ctx, size_t k, size_t n)
 	pthread_mutex_lock(&p->m->mu);
 	p->m->step = k;
 	p->m->nsteps = n;
+	p->m->phase = st->outside_tx ? "outside the transaction" : "in the transaction";
 	snprintf(p->m->step_what, sizeof(p->m->step_what), "%s: %s", st->schema, st->what);
 	pthread_mutex_unlock(&p->m->mu);
 }
@@ -42,6 +54,7 @@ static void on_step(void *ctx, size_t k, size_t n)
 static int progress_post_check(void *ctx, struct pg_conn *c, struct sbuf *notes, struct sbuf *err)
 {
 	const struct postcheck *pc = ((struct run_progress *)ctx)->pc;
+	run_phase(((struct run_progress *)ctx)->m, "committing");
 	return pc ? session_post_check((void *)pc, c, notes, err) : 0;
 }
 
@@ -173,7 +186,15 @@ int run_execute(struct session *s, struct store_run *rec, const struct plan *p,
 {
 	struct run_progress pr = { s->m, p, pc, rec };
 	struct pg_exec_opts o = run_exec_opts(&pr, kind, rec->token, revisions);
-	int rc = pg_finish(s->pg, p, &o, r);
+	/* what will run, on record before anything runs: a process killed
+	 * after COMMIT leaves a record that migrate_reconcile can finish */
+	int rc = store_run_update(s->m->st, rec);
+	if (rc) {
+		pg_abort(s->pg);
+		return session_store_failed(s, "recording the run", rc);
+	}
+	run_phase(s->m, "in the transaction");
+	rc = pg_finish(s->pg, p, &o, r);
 	if (rc == REG_ENOMEM)
 		return rc;
 	return run_record_outcome(s, rec, p, r);
@@ -345,8 +366,61 @@ int run_report_unsuccessful(struct migrate *m, struct store_run *rec, bool busy,
 
 int run_start(struct migrate *m, struct store_run *rec, const char *kind)
 {
-	return run_set_str(&rec->kind, kind) ?: store_run_insert(m->st, rec) ?:
-	       make_token(rec->id, &rec->token);
+	/* the token is durable before BEGIN on the target: whatever happens
+	 * next, schemafs_migrations can tell whether this run committed */
+	int rc = run_set_str(&rec->kind, kind) ?: store_run_insert(m->st, rec) ?:
+		 make_token(rec->id, &rec->token) ?: store_run_update(m->st, rec);
+	if (!rc) {
+		pthread_mutex_lock(&m->mu);
+		m->running_id = rec->id;
+		pthread_mutex_unlock(&m->mu);
+	}
+	return rc;
+}
+
+int run_start_failed(struct migrate *m, const char *kind, int rc, struct sbuf *out)
+{
+	if (rc == REG_ENOMEM)
+		return rc;
+	sbuf_addf(out, "%s: cannot record the run: %s\n", kind, store_errmsg(m->st));
+	return REG_EIO;
+}
+
+int run_applied_kind(int64_t id, char *buf, size_t n)
+{
+	int k = snprintf(buf, n, MIGRATE_APPLIED_KIND "/%lld", (long long)id);
+	return k < 0 || (size_t)k >= n ? REG_EINVAL : 0;
+}
+
+/* The pending scripts a run uses, copied to applied/<id> before the run
+ * starts: when the process dies after COMMIT, migrate_reconcile knows what
+ * ran. archive_and_record moves them for good; a run that did not commit
+ * removes the copies (run_unstage). */
+static int run_stage_pending(struct session *s, const struct store_run *rec)
+{
+	char kind[64];
+	int rc = run_applied_kind(rec->id, kind, sizeof(kind));
+	for (size_t i = 0; i < s->nfiles && !rc; i++) {
+		const struct store_file *f = &s->files[i];
+		char table[REG_MAX_IDENT_LEN + 16];
+		bool down;
+		if (migrate_pending_name(f->name, table, sizeof(table), &down) &&
+		    plan_pending_find(&s->pending, table))
+			rc = store_put_file(s->m->st, kind, f->name, f->bytes, f->len);
+	}
+	return rc;
+}
+
+int run_unstage(struct migrate *m, int64_t id)
+{
+	char kind[64];
+	struct store_file *f = NULL;
+	size_t n = 0;
+	int rc = run_applied_kind(id, kind, sizeof(kind)) ?: store_list_files(m->st, kind, &f, &n);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = store_delete_file(m->st, kind, f[i].name);
+	store_files_free(f, n);
+	return rc;
 }
 
 int run_failed(struct session *s, struct store_run *rec, struct sbuf *out)
@@ -366,6 +440,24 @@ int run_status(int rc)
 	return rc && rc != REG_ENOMEM && rc != REG_EBUSY && rc != REG_EIO ? REG_EIO : rc;
 }
 
+/* Validation or check errors: nothing may run; the run is refused with
+ * the errors only. */
+static int refuse_on_errors(struct session *s, struct store_run *rec, struct sbuf *tmp,
+			    struct sbuf *out)
+{
+	struct diags only = DIAGS_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < s->diags.n && !rc; i++)
+		if (s->diags.items[i].severity == DIAG_ERROR)
+			rc = diags_add(&only, s->diags.items[i].file, s->diags.items[i].loc,
+				       DIAG_ERROR, "%s", s->diags.items[i].message);
+	diags_sort(&only);
+	if (!rc)
+		rc = diags_render(&only, tmp);
+	diags_release(&only);
+	return rc ? rc : run_refuse(s, rec, tmp->buf, out);
+}
+
 int migrate_apply(struct migrate *m, struct sbuf *out)
 {
 	struct session s;
@@ -380,25 +472,23 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 	}
 	session_init(&s, m);
 	pg_exec_result_init(&r);
-	if ((rc = run_start(m, &rec, "apply"))) {
+	if ((rc = migrate_reconcile(m, out)) == REG_ENOMEM)
+		goto out;
+	/* a run that cannot reach its database is no run: nothing recorded */
+	if ((rc = session_prepare_offline(&s))) {
 		if (rc != REG_ENOMEM) {
-			sbuf_addf(out, "apply: cannot record the run: %s\n", store_errmsg(m->st));
-			rc = REG_EIO;
+			diags_sort(&s.diags);
+			diags_render(&s.diags, out);
+			sbuf_addf(out, "apply: %s\n", s.err.len ? s.err.buf : reg_strerror(rc));
 		}
 		goto out;
 	}
-	rc = session_prepare_offline(&s);
-	if (s.target.len && run_set_str(&rec.target, s.target.buf)) {
-		rc = REG_ENOMEM;
+	if ((rc = run_start(m, &rec, "apply"))) {
+		rc = run_start_failed(m, "apply", rc, out);
 		goto out;
 	}
-	if (rc) {
-		if (rc == REG_ENOMEM)
-			goto out;
-		diags_sort(&s.diags);
-		diags_render(&s.diags, &tmp);
-		sbuf_adds(&tmp, s.err.len ? s.err.buf : reg_strerror(rc));
-		rc = run_refuse(&s, &rec, tmp.buf, out);
+	if (s.target.len && run_set_str(&rec.target, s.target.buf)) {
+		rc = REG_ENOMEM;
 		goto out;
 	}
 	/* lock first, then plan inside the run's transaction: what was
@@ -422,20 +512,8 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 		goto out;
 	}
 	if (s.diags.errors) {
-		/* validation or check errors: nothing may run */
-		struct diags only = DIAGS_INIT;
 		pg_abort(s.pg);
-		for (size_t i = 0; i < s.diags.n; i++)
-			if (s.diags.items[i].severity == DIAG_ERROR &&
-			    (rc = diags_add(&only, s.diags.items[i].file, s.diags.items[i].loc,
-					    DIAG_ERROR, "%s", s.diags.items[i].message)))
-				break;
-		diags_sort(&only);
-		if (!rc)
-			rc = diags_render(&only, &tmp);
-		diags_release(&only);
-		if (!rc)
-			rc = run_refuse(&s, &rec, tmp.buf, out);
+		rc = refuse_on_errors(&s, &rec, &tmp, out);
 		goto out;
 	}
 	rec.nsteps = (int64_t)s.plan.n;
@@ -461,10 +539,23 @@ int migrate_apply(struct migrate *m, struct sbuf *out)
 	}
 	if ((rc = run_revisions_text(&s, &s.plan, &tmp)))
 		goto out;
+	if ((rc = run_stage_pending(&s, &rec))) {
+		pg_abort(s.pg);
+		rc = session_store_failed(&s, "recording the run", rc);
+		if (rc != REG_ENOMEM)
+			rc = run_failed(&s, &rec, out);
+		goto out;
+	}
 	struct postcheck pc = { s.reg, &s.pending };
 	rc = run_execute(&s, &rec, &s.plan, "apply", tmp.buf, &pc, &r);
+	if (rc == REG_EIO)
+		rc = run_failed(&s, &rec, out);
 	if (rc)
 		goto out;
+	if (!r.ok && !r.committed && run_unstage(m, rec.id) == REG_ENOMEM) {
+		rc = REG_ENOMEM;
+		goto out;
+	}
 	if (r.ok || r.committed) {
 		/* the pending scripts ran in the committed transaction */
 		rc = archive_and_record(&s, &rec);

@@ -114,6 +114,7 @@ struct migrate_args {
 	const char *db;
 	struct migrate_opts o;
 	bool json;
+	bool dry_run;     /* rollback --dry-run: what it would do */
 	bool github;      /* check --format github */
 	struct migrate_check_opts check;
 	const char *cmd;  /* plan, check, ..., pending, applied */
@@ -122,7 +123,7 @@ struct migrate_args {
 };
 
 enum { OPT_DB = 256, OPT_TARGET, OPT_LOCK_TIMEOUT, OPT_STATEMENT_TIMEOUT, OPT_JSON, OPT_FORMAT,
-       OPT_STRICT, OPT_OFFLINE, OPT_FORCE };
+       OPT_STRICT, OPT_OFFLINE, OPT_FORCE, OPT_DRY_RUN };
 
 /* Options may stand anywhere, as in the other commands; the rest, in
  * order, is the command and its arguments ("--" ends the options).
@@ -140,6 +141,7 @@ static int parse_options(int argc, char **argv, struct migrate_args *a)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -170,6 +172,9 @@ static int parse_options(int argc, char **argv, struct migrate_args *a)
 			break;
 		case OPT_FORCE:
 			a->o.force = true;
+			break;
+		case OPT_DRY_RUN:
+			a->dry_run = true;
 			break;
 		case OPT_DB:
 			a->db = optarg;
@@ -216,6 +221,8 @@ static int check_command(const struct migrate_args *a)
 		return usage("'--format github', '--strict' and '--offline' are for check");
 	if (a->o.force && strcmp(a->cmd, "apply"))
 		return usage("'--force' is for apply");
+	if (a->dry_run && strcmp(a->cmd, "rollback"))
+		return usage("'--dry-run' is for rollback");
 	if (!takes_args && a->nargs)
 		return usage("too many arguments");
 	return 0;
@@ -270,6 +277,8 @@ static int run_coordinator(struct store *st, const struct migrate_args *a)
 		rc = migrate_status(m, &out);
 	else if (!strcmp(cmd, "log"))
 		rc = migrate_log(m, &out);
+	else if (!strcmp(cmd, "rollback") && a->dry_run)
+		rc = migrate_rollback_plan(m, &out);
 	else if ((rc = migrate_command(m, cmd, strlen(cmd), &out)) == REG_EINVAL) {
 		status = usage("unknown command");
 		goto out;
@@ -310,10 +319,24 @@ int cmd_migrate(int argc, char **argv)
 		fprintf(stderr, "schemafs migrate: out of memory\n");
 		goto out;
 	}
-	if (store_open(path, &st, &err)) {
+	/* status and log only read: they never create (or upgrade) a store */
+	bool reads = !strcmp(a.cmd, "status") || !strcmp(a.cmd, "log");
+	int orc = store_open_mode(path, reads ? STORE_OPEN_READ : STORE_OPEN_WRITE, &st, &err);
+	if (orc == REG_ENOENT && reads) {
+		fprintf(stderr, "schemafs migrate: %s\n", err.buf);
+		if (a.json)
+			printf(strcmp(a.cmd, "log") ? "{ \"run\": null }\n" : "{ \"runs\": [] }\n");
+		else if (!strcmp(a.cmd, "status"))
+			printf("no runs yet\n");
+		status = 0;
+		goto out;
+	}
+	if (orc) {
 		fprintf(stderr, "schemafs migrate: %s\n", err.buf);
 		goto out;
 	}
+	if (store_warning(st))
+		fprintf(stderr, "schemafs migrate: warning: %s\n", store_warning(st));
 	if (!strcmp(a.cmd, "pending"))
 		status = pending_cmd(st, a.nargs, a.args);
 	else if (!strcmp(a.cmd, "applied"))

@@ -164,4 +164,9 @@ const struct render_view *render_view_find(const char *command, enum render_view
 const struct render_view *render_view_find_service(const char *command,
 						   enum render_view_form form);
 
+/* User text on a line of a plain (line- and tab-separated) view: line
+ * breaks and tabs as \\n, \\t, \\r, other control characters as \\xNN, so
+ * no text can forge a line or a field. NULL is "". Errors: sbuf_error. */
+void render_plain(struct sbuf *out, const char *text);
+
 #endif

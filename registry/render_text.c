@@ -162,7 +162,7 @@ static int json_finish(struct jsonw *w)
  * line break or a tab would forge a line or a field, so they are written
  * as \n, \t, \r, other controls as \xNN.
  */
-static void add_plain(struct sbuf *out, const char *text)
+void render_plain(struct sbuf *out, const char *text)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *p = text ? text : "";
@@ -195,11 +195,11 @@ int render_graph(const struct reg_registry *r, struct sbuf *out)
 	if (err)
 		return err;
 	for (size_t i = 0; i < g.n; i++) {
-		add_plain(out, r->schemas[i]->name);
+		render_plain(out, r->schemas[i]->name);
 		sbuf_addch(out, ':');
 		for (size_t e = g.off[i]; e < g.off[i + 1]; e++) {
 			sbuf_addch(out, ' ');
-			add_plain(out, r->schemas[g.dep[e]]->name);
+			render_plain(out, r->schemas[g.dep[e]]->name);
 		}
 		sbuf_addch(out, '\n');
 	}
@@ -246,7 +246,7 @@ int render_order(const struct reg_registry *r, struct sbuf *out)
 	if (err)
 		return err;
 	for (size_t i = 0; i < o.n; i++) {
-		add_plain(out, r->schemas[o.order[i]]->name);
+		render_plain(out, r->schemas[o.order[i]]->name);
 		sbuf_addch(out, '\n');
 	}
 	reg_graph_order_release(&o);
@@ -294,7 +294,7 @@ int render_cycles(const struct reg_registry *r, struct sbuf *out)
 		for (size_t k = 0; k < c.lens[i]; k++) {
 			if (k)
 				sbuf_adds(out, " -> ");
-			add_plain(out, r->schemas[c.paths[i][k]]->name);
+			render_plain(out, r->schemas[c.paths[i][k]]->name);
 		}
 		sbuf_addch(out, '\n');
 	}
@@ -364,7 +364,7 @@ int render_dependents(const struct reg_registry *r, const char *name, struct sbu
 	}
 	n = reg_names_sort_unique(names, n);
 	for (size_t i = 0; i < n; i++) {
-		add_plain(out, names[i]);
+		render_plain(out, names[i]);
 		sbuf_addch(out, '\n');
 	}
 	free(names);

@@ -11,7 +11,7 @@ packages=(
   libfuse3-dev fuse3 libgraphviz-dev graphviz
   # tests: Check, a real PostgreSQL 15, real editors and tools driven by the mount tests
   check postgresql-15 postgresql-client-15 postgresql-common
-  vim nano emacs-nox tmux strace procps psmisc coreutils python3 valgrind
+  vim nano emacs-nox tmux strace procps psmisc coreutils python3 valgrind gdb
   # the shared Mermaid/Markdown checkers need node >= 20 (this machine kind ships it)
   # and install chromium and cmark-gfm themselves on first use
 )

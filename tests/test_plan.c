@@ -1059,6 +1059,20 @@ START_TEST(plan_only_and_reserved)
 }
 END_TEST
 
+/* owners and names reach tab-separated lines: escaped, never a forged step */
+START_TEST(plan_render_escapes_lines)
+{
+	struct plan_step st = { .schema = "users", .service = "svc\n2\tfake-service",
+				.sql = "SELECT 1;", .what = "add column 'a\tb'" };
+	struct plan p = { .steps = &st, .n = 1 };
+	struct sbuf sb = SBUF_INIT;
+	ck_assert_int_eq(plan_render(&p, &sb), 0);
+	ck_assert_str_eq(sb.buf, "1\tsvc\\n2\\tfake-service\tusers\t-\tadd column 'a\\tb'\n"
+				 "\tSELECT 1;\n\n");
+	sbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(plan_impact_report)
 {
 	struct reg_registry *r = load_examples();
@@ -1376,6 +1390,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_quoted_names);
 	tcase_add_test(tc, plan_only_and_reserved);
 	tcase_add_test(tc, plan_impact_report);
+	tcase_add_test(tc, plan_render_escapes_lines);
 	tcase_add_loop_test(tc, plan_lint_per_rule, 0,
 			    (int)(sizeof(lint_cases) / sizeof(lint_cases[0])));
 	tcase_add_test(tc, plan_lint_yaml_ignore);
