@@ -38,19 +38,6 @@ static int settleable(struct migrate *m, const struct store_run *r, bool *yes)
 	return rc == REG_ENOMEM ? rc : 0;
 }
 
-/* The revision id of name in a run's snapshot; 0 when absent. */
-static int64_t snapshot_rev(const char *snapshot, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = snapshot; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		if (!strncmp(p, name, n) && p[n] == '\t')
-			return strtoll(p + n + 1, NULL, 10);
-		p = nl ? nl + 1 : NULL;
-	}
-	return 0;
-}
-
 /* The committed apply: its copies in applied/<id> are its archive, the
  * pending files they came from go (unless edited since). */
 static int settle_apply(struct migrate *m, struct store_run *r)
@@ -92,7 +79,7 @@ static int settle_rollback(struct migrate *m, struct store_run *r)
 		rc = store_run_last_applied(m->st, undone->id, &prev, &has_prev);
 	for (size_t i = 0; undone && i < undone->touched.n && !rc; i++) {
 		const char *name = undone->touched.items[i];
-		int64_t id = has_prev ? snapshot_rev(prev.snapshot, name) : 0;
+		int64_t id = has_prev ? store_snapshot_rev(prev.snapshot, name) : 0;
 		struct store_rev old = { 0 }, now = { 0 };
 		bool fold = false, fnow = false;
 		if ((rc = store_get_schema(m->st, name, &now, &fnow)))

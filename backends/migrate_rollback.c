@@ -38,19 +38,6 @@ static void undo_release(struct undo *u)
 	sbuf_release(&u->why);
 }
 
-/* The revision id of name in a run's snapshot; 0 when absent. */
-static int64_t snapshot_rev(const char *snapshot, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = snapshot; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		if (!strncmp(p, name, n) && p[n] == '\t')
-			return strtoll(p + n + 1, NULL, 10);
-		p = nl ? nl + 1 : NULL;
-	}
-	return 0;
-}
-
 /* Step 1: u->last, u->prev. 1 when there is nothing that may be undone
  * (u->why says why). */
 static int find_run(struct migrate *m, struct store_run *rec, struct undo *u)
@@ -87,7 +74,7 @@ static int find_run(struct migrate *m, struct store_run *rec, struct undo *u)
  * revision no longer loads (u->why says so). */
 static int restore_schema(struct session *s, struct undo *u, const char *name)
 {
-	int64_t id = u->has_prev ? snapshot_rev(u->prev.snapshot, name) : 0;
+	int64_t id = u->has_prev ? store_snapshot_rev(u->prev.snapshot, name) : 0;
 	reg_unregister(u->before, name);
 	if (!id) {
 		if (strlist_find(&u->last.created, name) < 0)
@@ -335,7 +322,7 @@ static int preview_registry(const struct undo *u, const struct reg_registry *now
 {
 	for (size_t i = 0; i < u->last.touched.n; i++) {
 		const char *name = u->last.touched.items[i];
-		int64_t id = u->has_prev ? snapshot_rev(u->prev.snapshot, name) : 0;
+		int64_t id = u->has_prev ? store_snapshot_rev(u->prev.snapshot, name) : 0;
 		if (id)
 			sbuf_addf(out, "registry: %s back to revision %lld\n", name, (long long)id);
 		else if (reg_get(now, name))

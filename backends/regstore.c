@@ -385,22 +385,32 @@ static int check_base(struct regstore *rs, struct regstore_save *sv)
  * between. The refusal goes whether or not this process knows of one
  * (sv->refused): another process or an earlier mount may have recorded
  * it, and the file's current content is now accepted. */
-static int put(struct regstore *rs, struct regstore_save *sv, const char *file, int64_t *id)
+/* store name's new revision (NULL: registry.yaml) and clears file's
+ * refusal in the transaction the caller opened; rolls it back or commits. */
+static int put_and_clear(struct store *st, const char *name, const char *file, const char *bytes,
+			 size_t len, int64_t *id, int rc)
 {
-	struct store *st = rs->st;
-	bool base = sv->check_base && sv->name;
-	int rc = store_begin(st);
-	if (!rc && base)
-		rc = check_base(rs, sv);
 	if (!rc)
-		rc = sv->name ? store_put_schema(st, sv->name, sv->bytes, sv->len, id)
-			      : store_put_meta(st, sv->bytes, sv->len);
+		rc = name ? store_put_schema(st, name, bytes, len, id) : store_put_meta(st, bytes, len);
 	if (!rc)
 		rc = store_clear_refused(st, file);
 	if (rc)
 		store_rollback(st);
 	else
 		rc = store_commit(st);
+	return rc;
+}
+
+static int put(struct regstore *rs, struct regstore_save *sv, const char *file, int64_t *id)
+{
+	struct store *st = rs->st;
+	bool base = sv->check_base && sv->name;
+	int rc = store_begin(st);
+	if (rc)
+		return rc;
+	if (base)
+		rc = check_base(rs, sv);
+	rc = put_and_clear(st, sv->name, file, sv->bytes, sv->len, id, rc);
 	if (!rc)
 		sv->refused = false;
 	return rc;
@@ -550,15 +560,8 @@ int regstore_save_service(struct store *st, struct reg_registry *reg, const char
 	const struct reg_service *cur = reg_get_service(reg, name);
 	bool same = cur && cur->source_len == len && !memcmp(cur->source, bytes, len);
 	(void)refused; /* cleared whoever recorded it: the content is accepted */
-	if (!same && !(rc = store_begin(st))) {
-		rc = store_put_schema(st, sname, bytes, len, NULL);
-		if (!rc)
-			rc = store_clear_refused(st, file);
-		if (rc)
-			store_rollback(st);
-		else
-			rc = store_commit(st);
-	}
+	if (!same && !(rc = store_begin(st)))
+		rc = put_and_clear(st, sname, file, bytes, len, NULL, 0);
 	if (!rc)
 		rc = reg_register_service(reg, sv);
 	else

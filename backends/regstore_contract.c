@@ -15,20 +15,6 @@
 
 /* ---- the contract baseline ---- */
 
-/* The revision id of name in a run's snapshot ("name\tid\n" lines); 0
- * when absent. */
-static int64_t snapshot_id(const char *snapshot, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = snapshot; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		if (!strncmp(p, name, n) && p[n] == '\t')
-			return strtoll(p + n + 1, NULL, 10);
-		p = nl ? nl + 1 : NULL;
-	}
-	return 0;
-}
-
 /* Parses revision id of name; *out NULL when it is gone or no longer
  * parses (then there is nothing to judge against). */
 static int parse_rev(struct store *st, const char *name, int64_t id, struct reg_schema **out)
@@ -55,7 +41,7 @@ static int baseline_id(struct store *st, const struct store_run *run, const char
 {
 	struct store_rev *revs = NULL;
 	size_t n = 0;
-	*id = run ? snapshot_id(run->snapshot, name) : 0;
+	*id = run ? store_snapshot_rev(run->snapshot, name) : 0;
 	if (*id)
 		return 0;
 	int rc = store_history(st, name, &revs, &n);
@@ -149,7 +135,7 @@ static int cached_baseline(struct regstore *rs, const char *name, struct reg_sch
 	*out = NULL;
 	int rc = applied_run(rs, &run);
 	if (!rc && run)
-		id = snapshot_id(run->snapshot, name);
+		id = store_snapshot_rev(run->snapshot, name);
 	if (!rc && !id && !(id = (int64_t)(intptr_t)strmap_get_s(&rs->first_rev, name))) {
 		rc = baseline_id(rs->st, NULL, name, &id);
 		if (!rc && id)
@@ -230,7 +216,7 @@ int regstore_refresh_warnings(struct regstore *rs)
 		rc = contract_consumers_of(rs->reg, &who);
 	for (size_t i = 0; run && i < rs->reg->n && !rc; i++) {
 		const struct reg_schema *s = rs->reg->schemas[i];
-		int64_t applied = snapshot_id(run->snapshot, s->name), head = 0;
+		int64_t applied = store_snapshot_rev(run->snapshot, s->name), head = 0;
 		struct reg_schema *base = NULL;
 		struct diags d = DIAGS_INIT;
 		if (!applied || !regstore_head(rs, s->name, &head, NULL) || head == applied)

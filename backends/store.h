@@ -284,4 +284,8 @@ int store_run_step_put(struct store *st, int64_t run, const struct store_run_ste
 /* Every step record of run, by step. */
 int store_run_steps(struct store *st, int64_t run, struct store_run_step **v, size_t *n);
 
+/* The revision id of schema name in a run's registry snapshot (the
+ * "name\tid\n" lines of store_run.snapshot); 0 when absent. */
+int64_t store_snapshot_rev(const char *snapshot, const char *name);
+
 #endif

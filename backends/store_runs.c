@@ -465,3 +465,15 @@ int store_run_steps(struct store *st, int64_t run, struct store_run_step **out, 
 	*n = nf;
 	return 0;
 }
+
+int64_t store_snapshot_rev(const char *snapshot, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = snapshot; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		if (!strncmp(p, name, n) && p[n] == '\t')
+			return strtoll(p + n + 1, NULL, 10);
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
