@@ -356,7 +356,8 @@ int migrate_state(struct migrate *m, struct sbuf *out)
 		store_run_release(&r);
 	}
 	if (!rc)
-		rc = sbuf_adds(out, "commands: plan check impact apply rollback resume cancel\n");
+		rc = sbuf_adds(out, "commands: plan check impact apply rollback rollback-plan resume cancel "
+				    "baseline\n");
 	return rc;
 }
 
