@@ -13,6 +13,8 @@
  * the wall time of `PATH check DIR` as a process. Exits 1 when the ratio is
  * over 3 or the check did not refuse the file.
  */
+#include "hostile_gen.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -41,42 +43,21 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void base36(char *out, unsigned n)
-{
-	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	char tmp[16];
-	int k = 0;
-	do {
-		tmp[k++] = digits[n % 36];
-		n /= 36;
-	} while (n);
-	while (k)
-		*out++ = tmp[--k];
-	*out = '\0';
-}
-
-/* Writes DIR/wide.yaml; returns its size, 0 on failure. */
+/* Writes the hostile file (tests/hostile/hostile_gen.c) at path; returns
+ * its size, 0 on failure. */
 static size_t write_hostile(const char *path)
 {
-	FILE *f = fopen(path, "w");
-	char name[16];
-	if (!f)
-		return 0;
-	fputs("name: wide\nowner: svc\ncolumns:\n", f);
-	for (unsigned i = 0; i < COLUMNS; i++) {
-		base36(name, i);
-		fprintf(f, "- {name: c%s, type: int}\n", name);
+	struct sbuf y = SBUF_INIT;
+	size_t size = 0;
+	if (!hostile_wide_yaml(&y, COLUMNS, UNDECLARED)) {
+		FILE *f = fopen(path, "w");
+		if (f && fwrite(y.buf, 1, y.len, f) == y.len)
+			size = y.len;
+		if (f && fclose(f))
+			size = 0;
 	}
-	fputs("indexes:\n- name: idx_wide\n  columns: [", f);
-	for (unsigned i = 0; i < UNDECLARED; i++) {
-		base36(name, i);
-		fprintf(f, "%su%s", i ? "," : "", name);
-	}
-	fputs("]\n", f);
-	long size = ftell(f);
-	if (fclose(f) || size <= 0)
-		return 0;
-	return (size_t)size;
+	sbuf_release(&y);
+	return size;
 }
 
 /* Read whole, then libyaml's events, building nothing. -1 on error. */
