@@ -130,6 +130,8 @@ int fs_route_list(struct fs_ctx *ctx, const struct fs_entry *e, struct fs_dir *d
 int fs_route_render(struct fs_ctx *ctx, const struct fs_route *rt, const char *arg,
 		    struct sbuf *out)
 {
+	if (!arg && rt->data)
+		arg = rt->data; /* FS_VIEW_ARG */
 	int ret = rt->view ? fs_errno(render_view_run(rt->view, ctx->reg, arg, out))
 			   : rt->render(ctx, arg, out);
 	/* the file says what went wrong, which `cat` shows; only a failure

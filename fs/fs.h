@@ -148,7 +148,10 @@ struct fs_route {
 	int (*remove)(struct fs_ctx *ctx, const char *arg);
 	/* FS_ROUTE_CUSTOM */
 	const struct fs_node_ops *ops;
-	const void *data; /* FS_ROUTE_CUSTOM: what ops need to know of the route */
+	/* FS_ROUTE_CUSTOM: what ops need to know of the route; FS_ROUTE_VIEW
+	 * (FS_VIEW_ARG): the arg render() gets on this literal path, so one
+	 * render function serves several files */
+	const void *data;
 };
 
 /* Table rows. */
@@ -156,6 +159,9 @@ struct fs_route {
 	{ .pattern = (pat), .kind = FS_ROUTE_DIR, .list = (list_fn) }
 #define FS_VIEW(pat, render_fn, fl) \
 	{ .pattern = (pat), .kind = FS_ROUTE_VIEW, .flags = (fl), .render = (render_fn) }
+#define FS_VIEW_ARG(pat, render_fn, fl, a) \
+	{ .pattern = (pat), .kind = FS_ROUTE_VIEW, .flags = (fl), .render = (render_fn), \
+	  .data = (a) }
 /* id: an enum render_view_id (render.h, which the table's file includes) */
 #define FS_REG_VIEW(pat, id) \
 	{ .pattern = (pat), .kind = FS_ROUTE_VIEW, .view = &render_views[(id)] }

@@ -48,10 +48,21 @@ static struct fs_migrate *fsm(struct fs_ctx *ctx)
 	return ctx->migrate;
 }
 
-static int view_plan(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
+/* plan, check, impact, status, log: the coordinator's text, arg the word
+ * (the route's data: FS_VIEW_ARG). */
+static int view_migrate(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 {
-	(void)arg;
-	return fs_errno(migrate_plan(fsm(ctx)->m, out));
+	static const struct {
+		const char *word;
+		int (*fn)(struct migrate *m, struct sbuf *out);
+	} views[] = {
+		{ "plan", migrate_plan }, { "check", migrate_check }, { "impact", migrate_impact },
+		{ "status", migrate_status }, { "log", migrate_log },
+	};
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (!strcmp(arg, views[i].word))
+			return fs_errno(views[i].fn(fsm(ctx)->m, out));
+	return -ENOENT;
 }
 
 /* plan.json, check.json, impact.json: arg is the command. Always JSON,
@@ -63,48 +74,6 @@ static int view_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 	int rc = migrate_json(fsm(ctx)->m, arg, out, &err);
 	sbuf_release(&err);
 	return rc == REG_ENOMEM ? -ENOMEM : 0;
-}
-
-static int view_plan_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return view_json(ctx, "plan", out);
-}
-
-static int view_check_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return view_json(ctx, "check", out);
-}
-
-static int view_impact_json(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return view_json(ctx, "impact", out);
-}
-
-static int view_check(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return fs_errno(migrate_check(fsm(ctx)->m, out));
-}
-
-static int view_impact(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return fs_errno(migrate_impact(fsm(ctx)->m, out));
-}
-
-static int view_status(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return fs_errno(migrate_status(fsm(ctx)->m, out));
-}
-
-static int view_log(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
-{
-	(void)arg;
-	return fs_errno(migrate_log(fsm(ctx)->m, out));
 }
 
 /* ---- pending/ ----
@@ -391,18 +360,18 @@ static int view_readme(struct fs_ctx *ctx, const char *arg, struct sbuf *out)
 const struct fs_route fs_migrate_routes[] = {
 	FS_DIR("/migrations", NULL),
 	FS_VIEW("/migrations/README", view_readme, 0),
-	FS_VIEW("/migrations/plan", view_plan, PG_VIEW),
-	FS_VIEW("/migrations/plan.json", view_plan_json, PG_VIEW),
-	FS_VIEW("/migrations/check", view_check, PG_VIEW),
-	FS_VIEW("/migrations/check.json", view_check_json, PG_VIEW),
-	FS_VIEW("/migrations/impact", view_impact, PG_VIEW),
-	FS_VIEW("/migrations/impact.json", view_impact_json, PG_VIEW),
+	FS_VIEW_ARG("/migrations/plan", view_migrate, PG_VIEW, "plan"),
+	FS_VIEW_ARG("/migrations/plan.json", view_json, PG_VIEW, "plan"),
+	FS_VIEW_ARG("/migrations/check", view_migrate, PG_VIEW, "check"),
+	FS_VIEW_ARG("/migrations/check.json", view_json, PG_VIEW, "check"),
+	FS_VIEW_ARG("/migrations/impact", view_migrate, PG_VIEW, "impact"),
+	FS_VIEW_ARG("/migrations/impact.json", view_json, PG_VIEW, "impact"),
 	FS_TEXT("/migrations/control", control_load, control_commit, NULL,
 		FS_TEXT_COMMIT_ON_WRITE | FS_TEXT_NO_CREATE | FS_TEXT_LIVE),
 	FS_TEXT("/migrations/cancel", cancel_load, cancel_commit, NULL,
 		FS_TEXT_COMMIT_ON_WRITE | FS_TEXT_NO_CREATE | FS_TEXT_LIVE),
-	FS_VIEW("/migrations/status", view_status, FS_VIEW_PER_OPEN),
-	FS_VIEW("/migrations/log", view_log, FS_VIEW_PER_OPEN),
+	FS_VIEW_ARG("/migrations/status", view_migrate, FS_VIEW_PER_OPEN, "status"),
+	FS_VIEW_ARG("/migrations/log", view_migrate, FS_VIEW_PER_OPEN, "log"),
 	FS_DIR("/migrations/pending", list_pending),
 	FS_CUSTOM_DATA("/migrations/pending/*", &fs_docs_ops, &pending_class),
 	FS_DIR("/migrations/applied", list_applied),
