@@ -31,9 +31,7 @@ eval "$("$src/tests/pg/cluster.sh" start)"
 cluster=$SCHEMAFS_PG_DIR
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-best() { printf '%s\n' "$@" | sort -g | head -1; }
+. "$src/bench/lib.sh"
 
 "$gen" "$work/reg" "$tables" >/dev/null
 "$bin" import --db "$work/reg.db" "$work/reg" >/dev/null

@@ -41,9 +41,7 @@ eval "$(SCHEMAFS_PG_LOCKS=4096 "$src/tests/pg/cluster.sh" start)"
 cluster=$SCHEMAFS_PG_DIR
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-best() { printf '%s\n' "$@" | sort -g | head -1; }
+. "$src/bench/lib.sh"
 fresh_db() { dropdb --if-exists "$1" 2>/dev/null; createdb "$1"; }
 
 mount_registry() { # DB_FILE TARGET_DB

@@ -414,6 +414,25 @@ ls_line() {
 
 # ---- example schemas ---------------------------------------------------------
 
+# hostile_wide_file PATH: issue 12's hostile schema file (22,000 columns and
+# an index naming 70,000 undeclared ones, just under 1 MiB), as
+# tests/hostile/hostile_gen.c writes it for the C test and the bench.
+hostile_wide_file() {
+	python3 - "$1" <<-'EOF'
+		import sys
+		def b36(n):
+		    d = "0123456789abcdefghijklmnopqrstuvwxyz"; s = ""
+		    while True:
+		        s = d[n % 36] + s; n //= 36
+		        if not n: return s
+		out = ["name: wide", "owner: svc", "columns:"]
+		out += ["- {name: c%s, type: int}" % b36(i) for i in range(22000)]
+		out += ["indexes:", "- name: idx_wide",
+		        "  columns: [" + ",".join("u" + b36(i) for i in range(70000)) + "]"]
+		open(sys.argv[1], "w").write("\n".join(out) + "\n")
+	EOF
+}
+
 # users_valid VERSION: a valid change of users.yaml (its version bumped)
 users_valid() {
 	sed -e 's/^version: .*/version: '"$1"'/' "$SCHEMAFS_EXAMPLES/users.yaml"

@@ -44,19 +44,7 @@ check "the query default is refused" test ! -e "$S/slow.yaml" -o ! -s "$S/slow.y
 check_contains "$MNT/validation" "function 'query_to_xml' is not allowed in a default"
 
 # ---- item 3: one hostile file does not freeze the mount ----
-python3 - "$WORK/wide.yaml" <<-'EOF'
-	import sys
-	def b36(n):
-	    d = "0123456789abcdefghijklmnopqrstuvwxyz"; s = ""
-	    while True:
-	        s = d[n % 36] + s; n //= 36
-	        if not n: return s
-	out = ["name: wide", "owner: svc", "columns:"]
-	out += ["- {name: c%s, type: int}" % b36(i) for i in range(22000)]
-	out += ["indexes:", "- name: idx_wide",
-	        "  columns: [" + ",".join("u" + b36(i) for i in range(70000)) + "]"]
-	open(sys.argv[1], "w").write("\n".join(out) + "\n")
-EOF
+hostile_wide_file "$WORK/wide.yaml"
 start=$(date +%s)
 put_file "$S/wide.yaml" <"$WORK/wide.yaml" 2>/dev/null
 check "the hostile file is refused within 15 s" test $(($(date +%s) - start)) -le 15
